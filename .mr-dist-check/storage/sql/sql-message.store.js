@@ -1,0 +1,405 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.SqlMessageStore = void 0;
+exports.rowToMessage = rowToMessage;
+const node_crypto_1 = require("node:crypto");
+const cursor_1 = require("../../common/cursor.js");
+const domain_error_1 = require("../../common/domain-error.js");
+const message_store_1 = require("../ports/message.store.js");
+const sql_dialect_1 = require("./sql-dialect.js");
+const pg_listener_1 = require("./pg-listener.js");
+const INSERT_CHUNK = 100;
+const DUPLICATE_KEY = new Set(['23505', 'ER_DUP_ENTRY', '1062', '2627', '2601']);
+function json(value) {
+    return value === null || value === undefined ? null : JSON.stringify(value);
+}
+function parse(value) {
+    return value === null || value === undefined ? null : JSON.parse(String(value));
+}
+function num(value) {
+    return typeof value === 'number' ? value : Number(value);
+}
+function rowToMessage(row) {
+    return {
+        id: String(row.id),
+        queue: String(row.queue),
+        status: row.status,
+        request: parse(row.request),
+        result: parse(row.result),
+        error: parse(row.error),
+        attempts: num(row.attempts),
+        sentBy: row.sent_by ?? null,
+        createdAt: num(row.created_at),
+        updatedAt: num(row.updated_at),
+        seq: num(row.seq),
+        availableAt: num(row.available_at),
+        leaseExpiresAt: row.lease_expires_at === null || row.lease_expires_at === undefined ? null : num(row.lease_expires_at),
+        receipt: row.receipt ?? null,
+        idempotencyKey: row.idempotency_key ?? null,
+        deadLetter: parse(row.dead_letter),
+    };
+}
+function messageRow(m) {
+    const values = {
+        queue: m.queue,
+        id: m.id,
+        seq: m.seq,
+        status: m.status,
+        request: JSON.stringify(m.request ?? null),
+        result: json(m.result),
+        error: json(m.error),
+        dead_letter: json(m.deadLetter),
+        attempts: m.attempts,
+        sent_by: m.sentBy,
+        created_at: m.createdAt,
+        updated_at: m.updatedAt,
+        available_at: m.availableAt,
+        lease_expires_at: m.leaseExpiresAt,
+        receipt: m.receipt,
+        idempotency_key: m.idempotencyKey,
+    };
+    return sql_dialect_1.MESSAGE_COLUMNS.map((c) => values[c]);
+}
+function isDuplicateKey(error) {
+    let current = error;
+    for (let depth = 0; current && depth < 3; depth++) {
+        if ([current.code, current.number, current.errno].some((c) => c !== undefined && DUPLICATE_KEY.has(String(c))))
+            return true;
+        current = current.driverError;
+    }
+    return false;
+}
+const stale = () => new domain_error_1.DomainError('RECEIPT_STALE', 'The receipt is not the current lease of this message');
+const notFound = (queue, id) => new domain_error_1.DomainError('MESSAGE_NOT_FOUND', `Message ${id} not found in queue ${queue}`);
+class SqlMessageStore extends message_store_1.MessageStore {
+    db;
+    clock;
+    lastSeq = 0;
+    listener = null;
+    knownQueues = new Set();
+    constructor(db, clock) {
+        super();
+        this.db = db;
+        this.clock = clock;
+    }
+    get database() {
+        return this.db;
+    }
+    nextSeq() {
+        this.lastSeq = Math.max(this.lastSeq + 1, Math.floor(this.clock.now()) * 1000);
+        return this.lastSeq;
+    }
+    onAvailable(listener) {
+        if (this.db.text.isPostgres && !this.listener) {
+            this.listener = new pg_listener_1.PgListener(this.db.target, (queue) => this.emitAvailable(queue), () => this.knownQueues.forEach((queue) => this.emitAvailable(queue)));
+            this.listener.start();
+        }
+        return super.onAvailable(listener);
+    }
+    async insert(messages) {
+        if (!messages.length)
+            return [];
+        const records = messages.map((m) => ({
+            id: m.id,
+            queue: m.queue,
+            status: 'PENDING',
+            request: m.request,
+            result: null,
+            error: null,
+            attempts: 0,
+            sentBy: m.sentBy,
+            createdAt: m.createdAt,
+            updatedAt: m.createdAt,
+            seq: this.nextSeq(),
+            availableAt: m.availableAt,
+            leaseExpiresAt: null,
+            receipt: null,
+            idempotencyKey: m.idempotencyKey,
+            deadLetter: m.deadLetter ?? null,
+        }));
+        const outcomes = records.some((r) => r.idempotencyKey !== null)
+            ? await this.insertWithKeys(records)
+            : await this.insertRows(records).then(() => records.map((message) => ({ message, replayed: false })));
+        const queues = new Set(outcomes.filter((o) => !o.replayed).map((o) => o.message.queue));
+        for (const queue of queues) {
+            this.knownQueues.add(queue);
+            this.emitAvailable(queue);
+        }
+        return outcomes;
+    }
+    async insertRows(records) {
+        const chunks = [];
+        for (let i = 0; i < records.length; i += INSERT_CHUNK)
+            chunks.push(records.slice(i, i + INSERT_CHUNK));
+        if (chunks.length === 1) {
+            await this.db.query(this.db.text.insert(chunks[0].map(messageRow), false));
+            return;
+        }
+        await this.db.transaction(async (run) => {
+            for (const chunk of chunks)
+                await run(this.db.text.insert(chunk.map(messageRow), false));
+        });
+    }
+    async insertWithKeys(records) {
+        const firstByKey = new Map();
+        const duplicateOf = records.map((r, i) => {
+            if (r.idempotencyKey === null)
+                return -1;
+            const key = `${r.queue}\u0000${r.idempotencyKey}`;
+            const first = firstByKey.get(key);
+            if (first !== undefined)
+                return first;
+            firstByKey.set(key, i);
+            return -1;
+        });
+        const candidates = records.filter((_, i) => duplicateOf[i] === -1);
+        for (let attempt = 0;; attempt++) {
+            try {
+                const existing = await this.db.transaction((run) => this.insertNew(run, candidates));
+                return records.map((record, i) => {
+                    const first = duplicateOf[i] === -1 ? record : records[duplicateOf[i]];
+                    const stored = first.idempotencyKey === null ? undefined : existing.get(`${first.queue}\u0000${first.idempotencyKey}`);
+                    if (stored)
+                        return { message: stored, replayed: true };
+                    return { message: first, replayed: duplicateOf[i] !== -1 };
+                });
+            }
+            catch (error) {
+                if (attempt < 3 && isDuplicateKey(error))
+                    continue;
+                throw error;
+            }
+        }
+    }
+    async insertNew(run, candidates) {
+        const text = this.db.text;
+        const existing = new Map();
+        const keysByQueue = new Map();
+        for (const r of candidates) {
+            if (r.idempotencyKey !== null)
+                keysByQueue.set(r.queue, [...(keysByQueue.get(r.queue) ?? []), r.idempotencyKey]);
+        }
+        const lookup = async () => {
+            for (const [queue, keys] of keysByQueue) {
+                const { records } = await run(text.selectByKeys(queue, keys));
+                for (const row of records)
+                    existing.set(`${queue}\u0000${String(row.idempotency_key)}`, rowToMessage(row));
+            }
+        };
+        if (text.isPostgres) {
+            const inserted = new Set();
+            for (let i = 0; i < candidates.length; i += INSERT_CHUNK) {
+                const { records } = await run(text.insert(candidates.slice(i, i + INSERT_CHUNK).map(messageRow), true));
+                for (const row of records)
+                    inserted.add(String(row.id));
+            }
+            if (inserted.size < candidates.length)
+                await lookup();
+            for (const [key, message] of existing)
+                if (inserted.has(message.id))
+                    existing.delete(key);
+            return existing;
+        }
+        await lookup();
+        const fresh = candidates.filter((r) => r.idempotencyKey === null || !existing.has(`${r.queue}\u0000${r.idempotencyKey}`));
+        for (let i = 0; i < fresh.length; i += INSERT_CHUNK)
+            await run(text.insert(fresh.slice(i, i + INSERT_CHUNK).map(messageRow), false));
+        return existing;
+    }
+    async get(queue, id) {
+        const { records } = await this.db.query(this.db.text.selectOne(queue, id));
+        return records.length ? rowToMessage(records[0]) : null;
+    }
+    async delete(queue, id) {
+        const { affected } = await this.db.query(this.db.text.deleteOne(queue, id));
+        return affected > 0;
+    }
+    async list(queue, query) {
+        let after = null;
+        if (query.cursor) {
+            const match = /^(\d{1,20}):(.{1,64})$/s.exec((0, cursor_1.decodeCursor)(query.cursor));
+            if (!match)
+                throw new domain_error_1.DomainError('INVALID_CURSOR', 'cursor is not valid');
+            after = { seq: Number(match[1]), id: match[2] };
+        }
+        const limit = Math.max(1, query.limit);
+        const { records } = await this.db.query(this.db.text.list(queue, query.status ?? null, after, limit));
+        const items = records.slice(0, limit).map(rowToMessage);
+        const last = items[items.length - 1];
+        return { items, nextCursor: records.length > limit && last ? (0, cursor_1.encodeCursor)(`${last.seq}:${last.id}`) : null };
+    }
+    async claim(queue, request) {
+        this.knownQueues.add(queue);
+        if (request.max < 1)
+            return [];
+        const text = this.db.text;
+        const statement = text.claim(queue, request.now, request.leaseExpiresAt, request.max);
+        if (text.updateReturnsRows) {
+            const { records } = await this.db.query(statement);
+            return records.map(rowToMessage).sort((a, b) => a.seq - b.seq || (a.id < b.id ? -1 : 1));
+        }
+        return this.db.transaction(async (run) => {
+            const { records } = await run(statement);
+            if (!records.length)
+                return [];
+            const claimed = records.map(rowToMessage).map((m) => ({
+                ...m,
+                status: 'INPROGRESS',
+                attempts: m.attempts + 1,
+                receipt: (0, node_crypto_1.randomUUID)(),
+                leaseExpiresAt: request.leaseExpiresAt,
+                updatedAt: request.now,
+            }));
+            await run(text.leaseClaimed(queue, claimed, request.now, request.leaseExpiresAt));
+            return claimed;
+        });
+    }
+    async settle(queue, id, receipt, settlement) {
+        const text = this.db.text;
+        const pending = settlement.status === 'PENDING';
+        const change = { status: settlement.status, updatedAt: settlement.now };
+        if (settlement.result !== undefined)
+            change.result = json(settlement.result);
+        if (settlement.error !== undefined)
+            change.error = json(settlement.error);
+        if (pending) {
+            change.availableAt = settlement.availableAt ?? settlement.now;
+            if (settlement.toEnd)
+                change.seq = await this.seqAtEnd(queue);
+            change.uncountAttempt = settlement.uncountAttempt === true;
+        }
+        if (text.updateReturnsRows) {
+            const { records } = await this.db.query(text.settle(queue, id, receipt, change));
+            if (records.length) {
+                if (pending)
+                    this.emitAvailable(queue);
+                return rowToMessage(records[0]);
+            }
+            throw (await this.get(queue, id)) ? stale() : notFound(queue, id);
+        }
+        const current = await this.get(queue, id);
+        if (!current)
+            throw notFound(queue, id);
+        if (current.status !== 'INPROGRESS' || current.receipt !== receipt)
+            throw stale();
+        const { affected } = await this.db.query(text.settle(queue, id, receipt, change));
+        if (affected === 0)
+            throw (await this.get(queue, id)) ? stale() : notFound(queue, id);
+        if (pending)
+            this.emitAvailable(queue);
+        return {
+            ...current,
+            status: settlement.status,
+            updatedAt: settlement.now,
+            leaseExpiresAt: null,
+            receipt: null,
+            result: settlement.result !== undefined ? parse(change.result) : current.result,
+            error: settlement.error !== undefined ? parse(change.error) : current.error,
+            availableAt: change.availableAt ?? current.availableAt,
+            seq: change.seq ?? current.seq,
+            attempts: change.uncountAttempt ? Math.max(0, current.attempts - 1) : current.attempts,
+        };
+    }
+    async seqAtEnd(queue) {
+        const { records } = await this.db.query(this.db.text.maxSeq(queue));
+        const max = records[0]?.seq;
+        const local = this.nextSeq();
+        if (max === null || max === undefined)
+            return local;
+        this.lastSeq = Math.max(local, num(max) + 1);
+        return this.lastSeq;
+    }
+    async extendLease(queue, id, receipt, leaseExpiresAt, now) {
+        const text = this.db.text;
+        const statement = text.extendLease(queue, id, receipt, leaseExpiresAt, now);
+        if (text.updateReturnsRows) {
+            const { records } = await this.db.query(statement);
+            if (records.length)
+                return rowToMessage(records[0]);
+            throw (await this.get(queue, id)) ? stale() : notFound(queue, id);
+        }
+        const { affected } = await this.db.query(statement);
+        const current = await this.get(queue, id);
+        if (!current)
+            throw notFound(queue, id);
+        if (affected === 0 || current.receipt !== receipt)
+            throw stale();
+        return current;
+    }
+    async findExpiredLeases(queue, now, limit) {
+        const { records } = await this.db.query(this.db.text.findExpiredLeases(queue, now, limit));
+        return records.map(rowToMessage);
+    }
+    async requeue(queue, id, now) {
+        const text = this.db.text;
+        const statement = text.requeue(queue, id, now);
+        let requeued = null;
+        if (text.updateReturnsRows) {
+            const { records } = await this.db.query(statement);
+            requeued = records.length ? rowToMessage(records[0]) : null;
+        }
+        else {
+            const { affected } = await this.db.query(statement);
+            if (affected > 0)
+                requeued = await this.get(queue, id);
+        }
+        if (!requeued) {
+            if (!(await this.get(queue, id)))
+                throw notFound(queue, id);
+            throw new domain_error_1.DomainError('MESSAGE_NOT_IN_ERROR', `Message ${id} is not in status ERROR`);
+        }
+        this.emitAvailable(queue);
+        return requeued;
+    }
+    async stats(queue) {
+        const { records } = await this.db.query(this.db.text.stats(queue));
+        const counts = { PENDING: 0, INPROGRESS: 0, COMPLETE: 0, ERROR: 0 };
+        let oldestPendingCreatedAt = null;
+        for (const row of records) {
+            const status = String(row.status);
+            if (status in counts)
+                counts[status] = num(row.n);
+            if (status === 'PENDING' && row.oldest !== null)
+                oldestPendingCreatedAt = num(row.oldest);
+        }
+        return { counts, oldestPendingCreatedAt };
+    }
+    async applyRetention(queue, rule) {
+        if (rule.limit < 1)
+            return 0;
+        const { affected } = await this.db.query(this.db.text.retention(queue, rule.processedBefore, rule.allBefore, rule.limit));
+        return affected;
+    }
+    async purgeQueue(queue) {
+        await this.db.transaction(async (run) => {
+            await run(this.db.text.purgeMessages(queue));
+            await run(this.db.text.purgeKv(queue));
+        });
+    }
+    async kvGet(queue, key) {
+        const { records } = await this.db.query(this.db.text.kvGet(queue, key));
+        return records.length ? parse(records[0].kv_value) : undefined;
+    }
+    async kvSet(queue, key, value) {
+        await this.db.query(this.db.text.kvSet(queue, key, JSON.stringify(value ?? null)));
+    }
+    async kvDelete(queue, key) {
+        const { affected } = await this.db.query(this.db.text.kvDelete(queue, key));
+        return affected > 0;
+    }
+    async kvList(queue, prefix) {
+        const { records } = await this.db.query(this.db.text.kvList(queue, prefix));
+        return records.map((row) => String(row.kv_key));
+    }
+    async ping() {
+        await this.db.ping();
+    }
+    async close() {
+        const listener = this.listener;
+        this.listener = null;
+        if (listener)
+            await listener.stop();
+    }
+}
+exports.SqlMessageStore = SqlMessageStore;
+//# sourceMappingURL=sql-message.store.js.map

@@ -1,0 +1,50 @@
+import PgBoss from 'pg-boss';
+import { closedLoop, type LoopResult } from '../lib/load';
+import { Latencies } from '../lib/stats';
+import { ResourceSampler, type ResourceUsage } from '../lib/proc';
+
+export interface PgBossCycleResult extends LoopResult {
+  workers: number;
+  fetchBatchSize: number;
+  opsLatencyMs: Record<'send' | 'fetch' | 'complete', ReturnType<Latencies['summary']>>;
+  /** of the bench process, which hosts pg-boss (Postgres server CPU not included) */
+  resources: ResourceUsage;
+}
+
+/**
+ * pg-boss v10 doing what a Mailroom HTTP client does in the cycle scenario:
+ * each worker loops send → fetch(batchSize) → complete each fetched job.
+ */
+export async function pgBossCycle(databaseUrl: string, workers: number, durationMs: number, body: object, fetchBatchSize: number): Promise<PgBossCycleResult> {
+  const boss = new PgBoss({ connectionString: databaseUrl, schema: 'pgboss_bench', max: Math.max(10, workers), schedule: false });
+  boss.on('error', (error) => process.stderr.write(`pg-boss: ${error.message}\n`));
+  await boss.start();
+  const queue = `cycle-${workers}`;
+  await boss.createQueue(queue);
+  const ops = { send: new Latencies(), fetch: new Latencies(), complete: new Latencies() };
+  const timed = async <T>(into: Latencies, work: () => Promise<T>): Promise<T> => {
+    const t0 = process.hrtime.bigint();
+    const value = await work();
+    into.add(Number(process.hrtime.bigint() - t0) / 1e6);
+    return value;
+  };
+  const sampler = new ResourceSampler(process.pid);
+  try {
+    const result = await closedLoop({ clients: workers, durationMs, maxIterations: 5_000_000 }, async () => {
+      await timed(ops.send, () => boss.send(queue, body));
+      const jobs = await timed(ops.fetch, () => boss.fetch(queue, { batchSize: fetchBatchSize }));
+      for (const job of jobs) await timed(ops.complete, () => boss.complete(queue, job.id));
+      return jobs.length;
+    });
+    return {
+      ...result,
+      workers,
+      fetchBatchSize,
+      opsLatencyMs: { send: ops.send.summary(), fetch: ops.fetch.summary(), complete: ops.complete.summary() },
+      resources: sampler.stop(),
+    };
+  } finally {
+    sampler.stop();
+    await boss.stop({ graceful: false, close: true, wait: true, timeout: 5000 });
+  }
+}

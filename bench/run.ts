@@ -1,0 +1,339 @@
+/**
+ * Mailroom benchmark: Mailroom (production build, child process, real HTTP) side by side with
+ * pg-boss and graphile-worker on the same Postgres. Prints one JSON document on stdout and
+ * writes it to bench/results/latest.json (or --out). Progress goes to stderr.
+ *
+ *   npm run bench -- [--duration 10] [--concurrency 10] [--size 1024] [--engine filesystem|postgres|all]
+ *                    [--scenarios push,cycle,batch,fanout,dispatch,latency,references,backlog] [--quick]
+ *                    [--profile] [--backlog-size 1000000] [--dispatch-backlog 20000] [--out file]
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { MailroomProcess } from './lib/mailroom';
+import { createBenchDatabase, dropBenchDatabase, postgresReachable, ADMIN_URL } from './lib/pg';
+import { summariseProfileDir, type ProfileSummary } from './lib/profile';
+import { ratio } from './lib/stats';
+import { pgBossCycle } from './references/pgboss';
+import { graphileDrain } from './references/graphile';
+import { writeBenchConfig, bodyOfSize, QUEUES, type Engine } from './scenarios/setup';
+import * as scenarios from './scenarios/mailroom';
+import { runBacklog } from './scenarios/backlog';
+
+const ALL_SCENARIOS = ['push', 'cycle', 'batch', 'fanout', 'dispatch', 'latency', 'references', 'backlog'] as const;
+type ScenarioName = (typeof ALL_SCENARIOS)[number];
+
+export interface BenchOptions {
+  durationSeconds: number;
+  concurrency: number;
+  size: number;
+  engines: Engine[];
+  scenarios: Set<ScenarioName>;
+  quick: boolean;
+  profile: boolean;
+  backlogSize: number;
+  dispatchBacklog: number;
+  latencyCount: number;
+  out: string;
+}
+
+function parseArgs(argv: string[]): BenchOptions {
+  const raw: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]);
+    if (!match) throw new Error(`unexpected argument ${argv[i]}`);
+    const [, name, inline] = match;
+    if (['quick', 'profile'].includes(name)) raw[name] = inline ?? 'true';
+    else raw[name] = inline ?? argv[++i] ?? '';
+  }
+  const known = ['duration', 'concurrency', 'size', 'engine', 'scenarios', 'quick', 'profile', 'backlog-size', 'dispatch-backlog', 'out'];
+  for (const name of Object.keys(raw)) if (!known.includes(name)) throw new Error(`unknown option --${name} (known: ${known.join(', ')})`);
+  const num = (name: string, fallback: number, min: number, max: number) => {
+    if (raw[name] === undefined) return fallback;
+    const value = Number(raw[name]);
+    if (!Number.isFinite(value) || value < min || value > max) throw new Error(`--${name} must be a number between ${min} and ${max}`);
+    return value;
+  };
+  const quick = raw.quick === 'true';
+  const engineArg = raw.engine ?? 'all';
+  const engines = (engineArg === 'all' ? ['filesystem', 'postgres'] : engineArg.split(',')) as Engine[];
+  for (const engine of engines) if (!['filesystem', 'postgres'].includes(engine)) throw new Error(`--engine must be filesystem, postgres or all`);
+  const requested = raw.scenarios ? raw.scenarios.split(',').map((s) => s.trim()) : ALL_SCENARIOS.filter((s) => s !== 'backlog');
+  for (const s of requested) if (!ALL_SCENARIOS.includes(s as ScenarioName)) throw new Error(`unknown scenario ${s} (known: ${ALL_SCENARIOS.join(', ')})`);
+  return {
+    durationSeconds: num('duration', quick ? 1 : 10, 0.5, 600),
+    concurrency: num('concurrency', 10, 1, 256),
+    size: num('size', 1024, 16, 200_000),
+    engines,
+    scenarios: new Set(requested as ScenarioName[]),
+    quick,
+    profile: raw.profile === 'true',
+    backlogSize: num('backlog-size', quick ? 20_000 : 1_000_000, 10_000, 10_000_000),
+    dispatchBacklog: num('dispatch-backlog', quick ? 1000 : 20_000, 100, 1_000_000),
+    latencyCount: quick ? 50 : Math.max(100, Math.round(num('duration', 10, 0.5, 600) * 100)),
+    out: path.resolve(raw.out ?? path.join(__dirname, 'results', 'latest.json')),
+  };
+}
+
+const PROFILES_DIR = path.join(os.tmpdir(), `mailroom-bench-profiles-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+
+interface EngineReport {
+  scenarios: Record<string, unknown>;
+  profile?: Record<string, ProfileSummary[]>;
+  error?: string;
+}
+
+async function runEngine(engine: Engine, options: BenchOptions, databaseUrl: string | null, references: Record<string, any>): Promise<EngineReport> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), `mailroom-bench-${engine}-`));
+  const configDir = path.join(root, 'config');
+  const dataDir = path.join(root, 'data');
+  const profileRoot = path.join(root, 'profiles');
+  writeBenchConfig(configDir, engine, options.concurrency);
+  const report: EngineReport = { scenarios: {} };
+  const durationMs = options.durationSeconds * 1000;
+  const c = options.concurrency;
+  const has = (s: ScenarioName) => options.scenarios.has(s);
+  const start = async (name: string, dispatcher: boolean) => {
+    const t0 = Date.now();
+    const mailroom = await MailroomProcess.start({
+      dataDir,
+      configDir,
+      databaseUrl: engine === 'postgres' ? databaseUrl : null,
+      dispatcher,
+      cpuProfileDir: options.profile ? path.join(profileRoot, name) : null,
+      logFile: path.join(root, `${name}.log`),
+    });
+    log(`${engine}: Mailroom (${name}, dispatcher ${dispatcher ? 'on' : 'off'}) ready in ${Date.now() - t0} ms, pid ${mailroom.pid}`);
+    return mailroom;
+  };
+  const stop = async (name: string, mailroom: MailroomProcess) => {
+    const t0 = Date.now();
+    const code = await mailroom.stop();
+    log(`${engine}: Mailroom (${name}) stopped in ${Date.now() - t0} ms, exit ${code}`);
+    if (code !== 0) log(`${engine}/${name}: Mailroom exited with ${code}: ${mailroom.logTail(5)}`);
+    if (options.profile) {
+      const dir = path.join(profileRoot, name);
+      (report.profile ??= {})[name] = summariseProfileDir(dir);
+      const kept = path.join(PROFILES_DIR, `${engine}-${name}`);
+      fs.mkdirSync(kept, { recursive: true });
+      for (const file of fs.existsSync(dir) ? fs.readdirSync(dir) : []) fs.copyFileSync(path.join(dir, file), path.join(kept, file));
+      log(`${engine}: CPU profiles of Mailroom (${name}) kept in ${kept}`);
+    }
+  };
+  const record = async (name: string, work: () => Promise<unknown>) => {
+    log(`${engine}: ${name}`);
+    try {
+      report.scenarios[name] = await work();
+    } catch (error) {
+      report.scenarios[name] = { error: (error as Error).message };
+      log(`${engine}: ${name} failed: ${(error as Error).message}`);
+    }
+  };
+  try {
+    if (['push', 'cycle', 'batch', 'fanout', 'dispatch'].some((s) => has(s as ScenarioName))) {
+      const mailroom = await start('http', false);
+      try {
+        if (has('push')) {
+          for (const clients of [1, c]) {
+            for (const bytes of [options.size, 100 * 1024]) {
+              const label = bytes >= 1024 ? `${Math.round(bytes / 1024)}kb` : `${bytes}b`;
+              await record(`push_${clients}c_${label}`, () => scenarios.pushOnly(mailroom, clients, bytes, durationMs));
+            }
+          }
+        }
+        if (has('cycle')) {
+          for (const clients of [1, c]) {
+            await record(`cycle_${clients}c`, async () => {
+              const result = await scenarios.cycle(mailroom, clients, options.size, durationMs, 10);
+              const reference = references[`pgboss_cycle_${clients}w`];
+              return { ...result, vsReference: reference?.unitsPerSecond ? { reference: `pgboss_cycle_${clients}w`, ratio: ratio(result.throughput.perSecond, reference.unitsPerSecond) } : null };
+            });
+          }
+        }
+        if (has('batch')) await record(`batch_${c}c`, () => scenarios.batchPush(mailroom, c, options.size, durationMs));
+        if (has('fanout')) await record(`fanout_${c}c`, () => scenarios.fanOut(mailroom, c, options.size, durationMs));
+        if (has('dispatch')) {
+          log(`${engine}: storing the dispatch backlog (${options.dispatchBacklog}) with the dispatcher off`);
+          report.scenarios.dispatch_fill = await scenarios.fillByBatch(mailroom, QUEUES.dispatch, options.dispatchBacklog, 100);
+        }
+      } finally {
+        await stop('http', mailroom);
+      }
+    }
+    if (has('dispatch') || has('latency')) {
+      const mailroom = await start('dispatch', true);
+      try {
+        if (has('dispatch')) {
+          await record(`dispatch_${options.dispatchBacklog}`, async () => {
+            const result = await scenarios.dispatchDrain(mailroom, options.dispatchBacklog, c, Math.max(60_000, options.dispatchBacklog * 10));
+            const reference = references[`graphile_drain_${c}`];
+            return { ...result, vsReference: reference?.jobsPerSecond ? { reference: `graphile_drain_${c}`, ratio: ratio(result.throughput.perSecond, reference.jobsPerSecond) } : null };
+          });
+        }
+        if (has('latency')) await record('push_to_start_100ps', () => scenarios.pushToStart(mailroom, 100, options.latencyCount));
+      } finally {
+        await stop('dispatch', mailroom);
+      }
+    }
+    if (has('backlog') && engine === 'postgres' && databaseUrl) {
+      const mailroom = await start('backlog', false);
+      try {
+        await record(`backlog_${options.backlogSize}`, () => runBacklog(mailroom, databaseUrl, options.backlogSize, log));
+      } finally {
+        await stop('backlog', mailroom);
+      }
+    }
+  } catch (error) {
+    report.error = (error as Error).message;
+    log(`${engine}: ${report.error}`);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  return report;
+}
+
+async function runReferences(options: BenchOptions, databaseUrl: string): Promise<Record<string, any>> {
+  const out: Record<string, any> = {};
+  const body = bodyOfSize(options.size);
+  for (const workers of [1, options.concurrency]) {
+    log(`reference: pg-boss cycle, ${workers} worker(s)`);
+    try {
+      out[`pgboss_cycle_${workers}w`] = {
+        description: `pg-boss ${require('pg-boss/package.json').version}: send → fetch(batchSize 10) → complete each; ${workers} worker(s) in the bench process`,
+        ...(await pgBossCycle(databaseUrl, workers, options.durationSeconds * 1000, body, 10)),
+      };
+    } catch (error) {
+      out[`pgboss_cycle_${workers}w`] = { error: (error as Error).message };
+    }
+  }
+  log(`reference: graphile-worker drain of ${options.dispatchBacklog} jobs at concurrency ${options.concurrency}`);
+  try {
+    out[`graphile_drain_${options.concurrency}`] = {
+      description: `graphile-worker ${require('graphile-worker/package.json').version}: addJobs backlog, then run() with a no-op task`,
+      ...(await graphileDrain(databaseUrl, options.dispatchBacklog, options.concurrency, Math.max(60_000, options.dispatchBacklog * 10))),
+    };
+  } catch (error) {
+    out[`graphile_drain_${options.concurrency}`] = { error: (error as Error).message };
+  }
+  return out;
+}
+
+interface Target {
+  target: string;
+  engine: string;
+  value: number | null;
+  threshold: string;
+  pass: boolean | null;
+  note?: string;
+}
+
+function evaluateTargets(options: BenchOptions, engines: Record<string, EngineReport>, references: Record<string, any>): Target[] {
+  const targets: Target[] = [];
+  const c = options.concurrency;
+  const get = (engine: string, name: string): any => engines[engine]?.scenarios[name];
+  for (const engine of Object.keys(engines)) {
+    const cycle = get(engine, `cycle_${c}c`);
+    const boss = references[`pgboss_cycle_${c}w`];
+    if (cycle?.throughput && boss?.unitsPerSecond) {
+      const value = ratio(cycle.throughput.perSecond, boss.unitsPerSecond);
+      targets.push({ target: `HTTP cycle at ${c} clients ≥ 1.5 × pg-boss cycle at ${c} workers`, engine, value, threshold: '>= 1.5', pass: value !== null && value >= 1.5 });
+    }
+    const dispatch = get(engine, `dispatch_${options.dispatchBacklog}`);
+    const graphile = references[`graphile_drain_${c}`];
+    if (dispatch?.throughput && graphile?.jobsPerSecond) {
+      const value = ratio(dispatch.throughput.perSecond, graphile.jobsPerSecond);
+      targets.push({ target: `handler dispatch ≥ graphile-worker jobs/s (concurrency ${c})`, engine, value, threshold: '>= 1.0 (ratio)', pass: value !== null && value >= 1 });
+    }
+    const batch = get(engine, `batch_${c}c`);
+    if (batch?.throughput) {
+      targets.push({ target: 'batch push ≥ 20,000 messages/s', engine, value: batch.throughput.perSecond, threshold: '>= 20000', pass: batch.throughput.perSecond >= 20_000 });
+    }
+    if (engine === 'filesystem' && dispatch?.throughput) {
+      targets.push({ target: '≥ 3,000 no-op handlers/s', engine, value: dispatch.throughput.perSecond, threshold: '>= 3000', pass: dispatch.throughput.perSecond >= 3000 });
+    }
+    const latency = get(engine, 'push_to_start_100ps');
+    if (engine === 'filesystem' && latency?.latencyMs) {
+      const p99 = latency.latencyMs.p99;
+      targets.push({ target: 'p99 push → handler start ≤ 20 ms at 100 msg/s', engine, value: p99, threshold: '<= 20', pass: p99 !== null && p99 <= 20 && latency.finished === true });
+    }
+    const backlog = get(engine, `backlog_${options.backlogSize}`);
+    if (backlog?.at1M || backlog?.atFull) {
+      const at = backlog.atFull;
+      const rss = at?.peakRssMb ?? null;
+      targets.push({
+        target: `RSS < 300 MB with the ${options.backlogSize.toLocaleString('en')} backlog`,
+        engine,
+        value: rss,
+        threshold: '< 300',
+        pass: rss !== null && rss < 300,
+        note: options.backlogSize < 1_000_000 ? 'backlog smaller than 1M: not the real target' : undefined,
+      });
+    }
+  }
+  return targets;
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const startedAt = new Date();
+  const skipped: string[] = [];
+  let database: { name: string; url: string } | null = null;
+  const needsPostgres = options.engines.includes('postgres') || options.scenarios.has('references');
+  if (needsPostgres) {
+    const problem = await postgresReachable();
+    if (problem) {
+      const message = `Postgres at ${ADMIN_URL.replace(/\/\/[^@]*@/, '//***@')} is unreachable (${problem}): SKIPPING the Postgres engine and the pg-boss / graphile-worker references`;
+      if (process.env.REQUIRE_DATABASES === '1') throw new Error(`${message} — but REQUIRE_DATABASES=1`);
+      log(`!!! ${message}`);
+      skipped.push(message);
+    } else {
+      database = await createBenchDatabase();
+      log(`bench database ${database.name}`);
+    }
+  }
+  const cleanup = async () => {
+    if (database) await dropBenchDatabase(database.name).catch((error) => log(`could not drop ${database!.name}: ${error.message}`));
+  };
+  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+  let references: Record<string, any> = {};
+  const engines: Record<string, EngineReport> = {};
+  try {
+    if (database && options.scenarios.has('references')) references = await runReferences(options, database.url);
+    for (const engine of options.engines) {
+      if (engine === 'postgres' && !database) continue;
+      engines[engine] = await runEngine(engine, options, database?.url ?? null, references);
+    }
+  } finally {
+    await cleanup();
+  }
+  const targets = evaluateTargets(options, engines, references);
+  const cpus = os.cpus();
+  const document = {
+    benchmark: 'mailroom',
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? null, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}`, loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100) },
+    options: { ...options, scenarios: [...options.scenarios], out: undefined },
+    notes: [
+      'Mailroom runs as a child process (node dist/main.js, NODE_ENV=production, LOG_LEVEL=warn); the load generator and the references run in the bench process on the same machine.',
+      'resources = CPU (100 = one core) and peak RSS of the Mailroom process (for references: of the bench process hosting them); Postgres server CPU is not included.',
+      'latencyMs are client-side per iteration (one request, or one loop of the cycle) in milliseconds.',
+    ],
+    skipped,
+    references,
+    engines,
+    targets,
+  };
+  const json = JSON.stringify(document, null, 2);
+  fs.mkdirSync(path.dirname(options.out), { recursive: true });
+  fs.writeFileSync(options.out, `${json}\n`);
+  process.stdout.write(`${json}\n`);
+  log(`written to ${options.out}`);
+}
+
+main().catch((error) => {
+  log(`failed: ${(error as Error).stack ?? error}`);
+  process.exit(1);
+});

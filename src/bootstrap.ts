@@ -1,0 +1,85 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import type { Clock } from '@app/common/clock';
+import { DomainError } from '@app/common/domain-error';
+import { DomainErrorFilter } from '@app/common/domain-error.filter';
+import type { AppConfig } from '@app/config/app.config';
+import { AppModule } from '@app/app.module';
+import { LifecycleService } from '@app/health/lifecycle.service';
+import { MetricsService } from '@app/health/metrics.service';
+import { createRequestLogger, REQUEST_ID_HEADER } from '@app/http/logging';
+
+export const API_PREFIX = 'api/v1';
+const JSON_TYPES = ['application/json', 'application/*+json'];
+const BATCH_PATH = /^\/api\/v1\/queues\/[^/]+\/messages\/batch$/;
+
+/** JSON bodies only; a single message body is capped at MESSAGE_MAX_BYTES, a batch at 100 of them. */
+function bodyParsing(app: NestExpressApplication, config: AppConfig): void {
+  const single = express.json({ limit: config.messageMaxBytes, strict: false, type: JSON_TYPES });
+  const batch = express.json({ limit: config.messageMaxBytes * 100 + 4096, strict: false, type: JSON_TYPES });
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+    if (hasBody && ['POST', 'PUT', 'PATCH'].includes(request.method) && !request.is(JSON_TYPES)) {
+      next(new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Request bodies must be JSON (Content-Type: application/json)'));
+      return;
+    }
+    (BATCH_PATH.test(request.path) ? batch : single)(request, response, next);
+  });
+}
+
+function openApi(app: NestExpressApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Mailroom')
+      .setDescription('Durable message queues with JSON Schema validation, handlers, topics and pull consumers. Errors share one envelope with a stable `code`.')
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'x-access-token', description: 'the JWT, Elemental style' }, 'x-access-token')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+}
+
+/** CORS stays off unless CORS_ORIGINS lists origins (`*` allows any). */
+function cors(app: NestExpressApplication, config: AppConfig): void {
+  if (!config.corsOrigins.length) return;
+  app.enableCors({
+    origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+    allowedHeaders: ['Authorization', 'Content-Type', 'x-access-token', 'Idempotency-Key', REQUEST_ID_HEADER],
+    exposedHeaders: ['Location', 'Retry-After', REQUEST_ID_HEADER],
+    maxAge: 600,
+  });
+}
+
+export interface CreateAppOptions {
+  /** where JSON log lines go (stdout by default); tests capture them here */
+  logDestination?: DestinationStream;
+}
+
+/** Builds the HTTP application exactly as production runs it (tests use this too). */
+export async function createApp(config: AppConfig, clock?: Clock, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
+  const requestLogger = createRequestLogger(config, options.logDestination);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, clock, requestLogger), {
+    bodyParser: false,
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.use(requestLogger);
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'metrics'] });
+  app.useGlobalFilters(new DomainErrorFilter());
+  app.use(app.get(MetricsService).httpMiddleware);
+  app.use(app.get(LifecycleService).middleware);
+  app.use(helmet());
+  cors(app, config);
+  bodyParsing(app, config);
+  openApi(app);
+  return app;
+}

@@ -1,0 +1,61 @@
+import { ConfigError, loadConfig } from '@app/config/app.config';
+
+const SECRET = 'x'.repeat(32);
+
+function failure(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      databaseUrl: null,
+      messageMaxBytes: 262144,
+      dispatcherEnabled: true,
+      rateLimitPerMinute: 0,
+      migrationsRun: true,
+      logLevel: 'info',
+      production: false,
+    });
+    expect(config.dataDir).toMatch(/data$/);
+    expect(config.configDir).toMatch(/config$/);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ MESSAGE_MAX_BYTES: '-1' }, 'MESSAGE_MAX_BYTES'],
+    [{ DISPATCHER_ENABLED: 'maybe' }, 'DISPATCHER_ENABLED'],
+    [{ RATE_LIMIT_PER_MINUTE: '1.5' }, 'RATE_LIMIT_PER_MINUTE'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ DATABASE_URL: 'redis://127.0.0.1' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+    [{ AUTH_JWT_SECRET: 'short' }, 'AUTH_JWT_SECRET'],
+    [{ AUTH_JWKS_URL: 'ftp://127.0.0.1/jwks' }, 'AUTH_JWKS_URL'],
+    [{ AUTH_JWT_SECRET: SECRET, AUTH_JWKS_URL: 'http://127.0.0.1/jwks' }, 'AUTH_JWKS_URL'],
+    [{ MIGRATIONS_RUN: 'sometimes' }, 'MIGRATIONS_RUN'],
+  ])('refuses %j naming %s', (env, setting) => {
+    const error = failure(env);
+    expect(error.setting).toBe(setting);
+    expect(error.message).toContain(setting);
+  });
+
+  it('refuses production without an auth setting', () => {
+    expect(failure({ NODE_ENV: 'production' }).setting).toBe('AUTH_JWT_SECRET');
+    expect(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET }).production).toBe(true);
+  });
+
+  it('collects handler variables and secrets by prefix', () => {
+    const config = loadConfig({ MAILROOM_ENV__REGION: 'eu', MAILROOM_SECRET__API_KEY: 's3cret', OTHER: 'x' });
+    expect(config.handlerEnv).toEqual({ REGION: 'eu' });
+    expect(config.handlerSecrets).toEqual({ API_KEY: 's3cret' });
+  });
+});

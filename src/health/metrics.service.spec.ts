@@ -1,0 +1,76 @@
+import { Logger } from '@nestjs/common';
+import { Clock } from '@app/common/clock';
+import { MessageEvents } from '@app/messages/message-events';
+import type { QueueRegistry } from '@app/queues/queue-registry.service';
+import type { QueuesService, QueueStatsView } from '@app/queues/queues.service';
+import { MetricsService } from '@app/health/metrics.service';
+
+class FixedClock extends Clock {
+  constructor(public at = 0) {
+    super();
+  }
+  now(): number {
+    return this.at;
+  }
+}
+
+function setup(stats: (name: string) => Promise<QueueStatsView>) {
+  const events = new MessageEvents();
+  const clock = new FixedClock();
+  const registry = { list: () => [{ definition: { name: 'a' } }, { definition: { name: 'b' } }] } as unknown as QueueRegistry;
+  const queues = { stats: jest.fn(stats) } as unknown as QueuesService & { stats: jest.Mock };
+  const metrics = new MetricsService(events, registry, queues, clock);
+  metrics.onModuleInit();
+  const value = async (name: string, labels: Record<string, string>) => {
+    const metric = await metrics.registry.getSingleMetric(name)!.get();
+    return metric.values.find((v) => Object.entries(labels).every(([k, l]) => String(v.labels[k]) === l))?.value;
+  };
+  return { events, clock, queues, metrics, value };
+}
+
+const view = (queue: string, pending: number): QueueStatsView => ({ queue, counts: { PENDING: pending, INPROGRESS: 0, COMPLETE: 0, ERROR: 0 }, oldestPendingAgeSeconds: pending ? 7 : null });
+
+describe('MetricsService', () => {
+  it('maps every message event to its counter or histogram', async () => {
+    const { events, value, metrics } = setup(async (name) => view(name, 0));
+    events.emit({ type: 'failed', queue: 'a', retry: true });
+    events.emit({ type: 'failed', queue: 'a', retry: true });
+    events.emit({ type: 'failed', queue: 'a', retry: false });
+    events.emit({ type: 'dead_lettered', queue: 'a', target: 'a-dead' });
+    events.emit({ type: 'returned', queue: 'a' });
+    events.emit({ type: 'delivered', queue: 'a', count: 4, via: 'handler' });
+    events.emit({ type: 'handler_finished', queue: 'a', seconds: 0.2, outcome: 'timeout' });
+    expect(await value('mailroom_messages_retries_total', { queue: 'a' })).toBe(2);
+    expect(await value('mailroom_messages_errors_total', { queue: 'a' })).toBe(1);
+    expect(await value('mailroom_messages_dead_lettered_total', { queue: 'a', target: 'a-dead' })).toBe(1);
+    expect(await value('mailroom_messages_returned_total', { queue: 'a' })).toBe(1);
+    expect(await value('mailroom_messages_delivered_total', { queue: 'a', via: 'handler' })).toBe(4);
+    expect(await value('mailroom_handler_duration_seconds', { queue: 'a', outcome: 'timeout', le: '0.25' })).toBe(1);
+    expect(await value('mailroom_handler_duration_seconds', { queue: 'a', outcome: 'timeout', le: '0.1' })).toBe(0);
+    metrics.onModuleDestroy();
+    events.emit({ type: 'returned', queue: 'a' });
+    expect(await value('mailroom_messages_returned_total', { queue: 'a' })).toBe(1);
+  });
+
+  it('reads queue depth at most once per TTL and keeps the last value of a failing queue', async () => {
+    let pending = 3;
+    let failB = false;
+    const { clock, queues, value } = setup(async (name) => {
+      if (name === 'b' && failB) throw new Error('database down');
+      return view(name, pending);
+    });
+    expect(await value('mailroom_queue_messages', { queue: 'a', status: 'PENDING' })).toBe(3);
+    expect(await value('mailroom_queue_oldest_pending_age_seconds', { queue: 'b' })).toBe(7);
+    expect(queues.stats).toHaveBeenCalledTimes(2);
+    pending = 5;
+    expect(await value('mailroom_queue_messages', { queue: 'a', status: 'PENDING' })).toBe(3);
+    expect(queues.stats).toHaveBeenCalledTimes(2);
+    clock.at += 6_000;
+    failB = true;
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    expect(await value('mailroom_queue_messages', { queue: 'a', status: 'PENDING' })).toBe(5);
+    expect(await value('mailroom_queue_messages', { queue: 'b', status: 'PENDING' })).toBe(3);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('stats of queue b unavailable'));
+    warn.mockRestore();
+  });
+});

@@ -1,0 +1,37 @@
+import { Logger } from '@nestjs/common';
+import { ConfigError, loadConfig } from '@app/config/app.config';
+import { withDevelopmentSecret } from '@app/security/dev-secret';
+import { createApp } from '@app/bootstrap';
+import { GracefulShutdown } from '@app/health/graceful-shutdown';
+
+async function main(): Promise<void> {
+  const logger = new Logger('Mailroom');
+  let config;
+  try {
+    config = withDevelopmentSecret(loadConfig());
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      logger.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const app = await createApp(config);
+  new GracefulShutdown(app, {
+    delaySeconds: config.shutdownDelaySeconds,
+    graceSeconds: config.shutdownGraceSeconds,
+    logger,
+    exit: (code) => process.exit(code),
+  }).install();
+  await app.listen(config.port);
+  if (config.auth.development) {
+    logger.warn(`development mode: tokens are signed with the secret in ${config.dataDir}; mint one with: npm run token -- --sub alice --roles system_admin`);
+  }
+  const address = app.getHttpServer().address();
+  logger.log(`Mailroom listening on port ${typeof address === 'object' && address ? address.port : config.port} (docs at /docs)`);
+}
+
+main().catch((error) => {
+  new Logger('Mailroom').error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});

@@ -1,0 +1,86 @@
+import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { errorResponseSchema, schemaErrorResponseSchema } from '@app/common/api-schemas';
+import { validateInput } from '@app/common/json-validation';
+import { Access } from '@app/security/access.decorator';
+import { CurrentPrincipal } from '@app/security/current-principal.decorator';
+import type { Principal } from '@app/security/principal';
+import type { StoredMessage } from '@app/storage/ports/message.store';
+import { messageViewSchema, toMessageView, type MessageView } from '@app/messages/message.view';
+import { ConsumersService } from '@app/messages/consumers.service';
+import {
+  ackBodySchema,
+  leaseBodySchema,
+  leasedMessageViewSchema,
+  receiveBodySchema,
+  receiveResponseSchema,
+  type AckInput,
+  type LeaseInput,
+  type ReceiveInput,
+} from '@app/messages/consumers.schemas';
+
+interface LeasedMessageView extends MessageView {
+  receipt: string;
+  leaseExpiresAt: string;
+}
+
+function leasedView(message: StoredMessage): LeasedMessageView {
+  return { ...toMessageView(message), receipt: message.receipt!, leaseExpiresAt: new Date(message.leaseExpiresAt!).toISOString() };
+}
+
+@ApiTags('consumers')
+@Controller('queues/:queue/messages')
+export class ConsumersController {
+  constructor(private readonly consumers: ConsumersService) {}
+
+  @Post('receive')
+  @HttpCode(200)
+  @Access('message.consume', { queueParam: 'queue' })
+  @ApiOperation({ summary: 'Lease up to maxMessages pending messages in delivery order (long polling with waitSeconds)' })
+  @ApiBody({ schema: receiveBodySchema, required: false })
+  @ApiOkResponse({ schema: receiveResponseSchema })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED', schema: errorResponseSchema })
+  @ApiConflictResponse({ description: 'QUEUE_HAS_HANDLER: the queue is processed by its handler', schema: errorResponseSchema })
+  async receive(@Param('queue') queue: string, @Body() body: unknown, @Res({ passthrough: true }) response: Response): Promise<{ messages: LeasedMessageView[] }> {
+    const input = validateInput<ReceiveInput>(receiveBodySchema, structuredClone(body ?? {}), 'VALIDATION_FAILED', 'receive request');
+    const aborted = new AbortController();
+    const onClose = () => {
+      if (!response.writableEnded) aborted.abort();
+    };
+    response.once('close', onClose);
+    try {
+      const messages = await this.consumers.receive(queue, input, aborted.signal);
+      return { messages: messages.map(leasedView) };
+    } finally {
+      response.off('close', onClose);
+    }
+  }
+
+  @Post(':id/ack')
+  @HttpCode(200)
+  @Access('message.consume', { queueParam: 'queue' })
+  @ApiOperation({ summary: 'Acknowledge a received message: complete, error, return_to_queue, return_to_end_of_queue or send_to_another_queue' })
+  @ApiBody({ schema: ackBodySchema })
+  @ApiOkResponse({ schema: messageViewSchema, description: 'the message after the outcome' })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED', schema: errorResponseSchema })
+  @ApiConflictResponse({ description: 'RECEIPT_STALE: the lease expired or the message was settled; nothing changed', schema: errorResponseSchema })
+  @ApiUnprocessableEntityResponse({ description: 'MESSAGE_SCHEMA_INVALID: send_to_another_queue and the target queue refuses the message', schema: schemaErrorResponseSchema })
+  async ack(@Param('queue') queue: string, @Param('id') id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<MessageView> {
+    const input = validateInput<AckInput>(ackBodySchema, structuredClone(body ?? null), 'VALIDATION_FAILED', 'ack');
+    return toMessageView(await this.consumers.ack(queue, id, input, principal));
+  }
+
+  @Post(':id/lease')
+  @HttpCode(200)
+  @Access('message.consume', { queueParam: 'queue' })
+  @ApiOperation({ summary: 'Extend (or shorten) a lease: it now ends visibilityTimeoutSeconds from now' })
+  @ApiBody({ schema: leaseBodySchema })
+  @ApiOkResponse({ schema: leasedMessageViewSchema })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED', schema: errorResponseSchema })
+  @ApiConflictResponse({ description: 'RECEIPT_STALE', schema: errorResponseSchema })
+  async lease(@Param('queue') queue: string, @Param('id') id: string, @Body() body: unknown): Promise<LeasedMessageView> {
+    const input = validateInput<LeaseInput>(leaseBodySchema, structuredClone(body ?? null), 'VALIDATION_FAILED', 'lease');
+    return leasedView(await this.consumers.lease(queue, id, input.receipt, input.visibilityTimeoutSeconds));
+  }
+}

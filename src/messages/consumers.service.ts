@@ -1,0 +1,146 @@
+import { Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
+import { Clock } from '@app/common/clock';
+import { DomainError } from '@app/common/domain-error';
+import type { QueueDefinition } from '@app/storage/ports/catalog.types';
+import type { MessageErrorInfo, StoredMessage } from '@app/storage/ports/message.store';
+import { QueueRegistry } from '@app/queues/queue-registry.service';
+import { AccessService } from '@app/security/access.service';
+import { LifecycleService } from '@app/health/lifecycle.service';
+import type { Principal } from '@app/security/principal';
+import { DeliveryService } from '@app/messages/delivery.service';
+import { MessageEvents } from '@app/messages/message-events';
+import { assertMessageId } from '@app/messages/messages.service';
+import { AvailabilityWaiter } from '@app/messages/availability-waiter';
+import type { AckInput, ReceiveInput } from '@app/messages/consumers.schemas';
+
+/** While a long poll waits, it re-checks the queue at least this often (delays ending, other replicas without NOTIFY). */
+const BACKSTOP_MS = 1_000;
+
+/**
+ * Pull consumers: receive (lease) messages, acknowledge them with an outcome, extend leases.
+ * Every transition goes through DeliveryService, so handlers and consumers share one life cycle.
+ */
+@Injectable()
+export class ConsumersService implements OnModuleDestroy {
+  private readonly logger = new Logger('Consumers');
+  private readonly shutdown = new AbortController();
+
+  constructor(
+    private readonly registry: QueueRegistry,
+    private readonly delivery: DeliveryService,
+    private readonly events: MessageEvents,
+    private readonly access: AccessService,
+    private readonly clock: Clock,
+    @Optional() private readonly lifecycle?: LifecycleService,
+  ) {}
+
+  /** Ends every long poll at once (they answer with what they have: nothing). */
+  onModuleDestroy(): void {
+    this.shutdown.abort();
+  }
+
+  async receive(queue: string, input: ReceiveInput, signal: AbortSignal): Promise<StoredMessage[]> {
+    const stop = AbortSignal.any([signal, this.shutdown.signal]);
+    const deadline = Date.now() + input.waitSeconds * 1000;
+    for (;;) {
+      const definition = this.consumable(queue);
+      const store = this.delivery.store(definition);
+      const waiter = new AvailabilityWaiter(queue, this.events, store, stop);
+      try {
+        await this.delivery.expireLeases(definition);
+        const visibility = input.visibilityTimeoutSeconds ?? definition.delivery.visibilityTimeoutSeconds;
+        const claimed = await this.delivery.claim(definition, input.maxMessages, visibility, 'receive');
+        if (claimed.length && signal.aborted) {
+          await this.giveBack(definition, claimed);
+          return [];
+        }
+        // while the service drains, long polls answer with what they found instead of waiting on
+        const left = this.lifecycle?.draining ? 0 : deadline - Date.now();
+        if (claimed.length || left <= 0 || stop.aborted) return claimed;
+        await waiter.wait(Math.min(left, BACKSTOP_MS));
+        if (stop.aborted) return [];
+      } finally {
+        waiter.dispose();
+      }
+    }
+  }
+
+  async ack(queue: string, id: string, input: AckInput, principal: Principal): Promise<StoredMessage> {
+    if (input.outcome === 'send_to_another_queue' && input.queue === undefined) {
+      throw new DomainError('VALIDATION_FAILED', 'outcome send_to_another_queue needs the target queue in "queue"');
+    }
+    const definition = this.registry.require(queue).definition;
+    const message = await this.leased(definition, id, input.receipt);
+    switch (input.outcome) {
+      case 'complete':
+        return this.delivery.complete(definition, id, input.receipt, input.result ?? null);
+      case 'error':
+        return this.delivery.giveUp(definition, id, input.receipt, consumerError(input.error));
+      case 'return_to_queue':
+        return this.delivery.release(definition, id, input.receipt, { toEnd: false, delaySeconds: input.delaySeconds });
+      case 'return_to_end_of_queue':
+        return this.delivery.release(definition, id, input.receipt, { toEnd: true, delaySeconds: input.delaySeconds });
+      case 'send_to_another_queue': {
+        const target = input.queue!;
+        if (target === queue) {
+          throw new DomainError('VALIDATION_FAILED', 'send_to_another_queue needs a different queue; use return_to_end_of_queue for this one');
+        }
+        await this.access.assert(principal, 'message.write', { queue: this.registry.require(target).definition });
+        return this.delivery.moveTo(definition, message, input.receipt, target, principal.subject);
+      }
+    }
+  }
+
+  async lease(queue: string, id: string, receipt: string, visibilitySeconds: number): Promise<StoredMessage> {
+    const definition = this.registry.require(queue).definition;
+    await this.leased(definition, id, receipt);
+    return this.delivery.extend(definition, id, receipt, visibilitySeconds);
+  }
+
+  /** Receive is for queues without a handler: the dispatcher owns the others. */
+  private consumable(queue: string): QueueDefinition {
+    const entry = this.registry.require(queue);
+    if (entry.handlerPath !== null) {
+      throw new DomainError('QUEUE_HAS_HANDLER', `Queue ${queue} has a handler; its messages are processed by Mailroom, not received`);
+    }
+    return entry.definition;
+  }
+
+  /**
+   * The message under the lease `receipt`. A lease that has run out is not current any more,
+   * even if the sweep has not handled it yet: it is expired now (an attempt that failed) and the
+   * caller gets RECEIPT_STALE, so the outcome never depends on the sweep's timing.
+   */
+  private async leased(definition: QueueDefinition, id: string, receipt: string): Promise<StoredMessage> {
+    assertMessageId(definition.name, id);
+    const message = await this.delivery.store(definition).get(definition.name, id);
+    if (!message) throw new DomainError('MESSAGE_NOT_FOUND', `Message ${id} does not exist in queue ${definition.name}`);
+    if (message.status !== 'INPROGRESS' || message.receipt !== receipt) throw stale();
+    if (message.leaseExpiresAt !== null && message.leaseExpiresAt <= this.clock.now()) {
+      await this.delivery.expireLeases(definition);
+      throw stale();
+    }
+    return message;
+  }
+
+  /** The client went away before it got the messages: they go back to their place, attempt uncounted. */
+  private async giveBack(definition: QueueDefinition, claimed: StoredMessage[]): Promise<void> {
+    for (const message of claimed) {
+      try {
+        await this.delivery.release(definition, message.id, message.receipt!, { toEnd: false });
+      } catch (error) {
+        this.logger.warn(`could not return message ${message.id} of ${definition.name} after an aborted receive: ${(error as Error).message}`);
+      }
+    }
+  }
+}
+
+function stale(): DomainError {
+  return new DomainError('RECEIPT_STALE', 'The receipt is not the current lease of this message (the lease expired or the message was settled)');
+}
+
+function consumerError(error: AckInput['error']): MessageErrorInfo {
+  if (error === undefined) return { name: 'ConsumerError', message: 'the consumer reported an error' };
+  if (typeof error === 'string') return { name: 'ConsumerError', message: error };
+  return { ...error, name: error.name ?? 'ConsumerError', message: error.message };
+}

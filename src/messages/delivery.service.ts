@@ -1,0 +1,172 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Clock } from '@app/common/clock';
+import { DomainError } from '@app/common/domain-error';
+import type { QueueDefinition } from '@app/storage/ports/catalog.types';
+import type { MessageErrorInfo, MessageStore, StoredMessage } from '@app/storage/ports/message.store';
+import { StorageService } from '@app/storage/storage.service';
+import { QueueRegistry } from '@app/queues/queue-registry.service';
+import { assertMessageId, MessagesService } from '@app/messages/messages.service';
+import { MessageEvents } from '@app/messages/message-events';
+
+const MAX_BACKOFF_MS = 3_600_000;
+
+export function errorInfo(error: unknown): MessageErrorInfo {
+  if (error instanceof Error) return { name: error.name || 'Error', message: error.message };
+  if (error && typeof error === 'object' && 'message' in error) {
+    const e = error as { name?: unknown; message?: unknown };
+    return { name: typeof e.name === 'string' ? e.name : 'Error', message: String(e.message) };
+  }
+  return { name: 'Error', message: typeof error === 'string' ? error : JSON.stringify(error ?? null) };
+}
+
+/** backoffSeconds × 2^(attempts−1), capped at one hour. */
+export function retryDelayMs(definition: QueueDefinition, attempts: number): number {
+  const base = definition.delivery.backoffSeconds * 1000;
+  return Math.min(MAX_BACKOFF_MS, base * 2 ** Math.max(0, attempts - 1));
+}
+
+/**
+ * The life of a leased message, shared by the handler dispatcher and pull consumers:
+ * claim, complete, fail (retry with backoff, or ERROR + dead letter), return, move, and
+ * the expiry of leases nobody acknowledged. Every transition is a compare-and-set on the
+ * lease receipt, so two replicas or a late ack can never both win.
+ */
+@Injectable()
+export class DeliveryService {
+  private readonly logger = new Logger('Delivery');
+
+  constructor(
+    private readonly registry: QueueRegistry,
+    private readonly storage: StorageService,
+    private readonly messages: MessagesService,
+    private readonly clock: Clock,
+    private readonly events: MessageEvents,
+  ) {}
+
+  store(definition: QueueDefinition): MessageStore {
+    return this.storage.forQueue(definition);
+  }
+
+  async claim(definition: QueueDefinition, max: number, leaseSeconds: number, via: 'handler' | 'receive'): Promise<StoredMessage[]> {
+    const now = this.clock.now();
+    const claimed = await this.store(definition).claim(definition.name, { max, now, leaseExpiresAt: now + leaseSeconds * 1000 });
+    if (claimed.length) this.events.emit({ type: 'delivered', queue: definition.name, count: claimed.length, via });
+    return claimed;
+  }
+
+  async complete(definition: QueueDefinition, id: string, receipt: string, result: unknown): Promise<StoredMessage> {
+    const done = await this.settle(definition, id, receipt, { status: 'COMPLETE', result: result ?? null, error: null });
+    this.events.emit({ type: 'completed', queue: definition.name });
+    return done;
+  }
+
+  /** A failed attempt: retried after the backoff while attempts remain, else ERROR (+ dead letter). */
+  async fail(definition: QueueDefinition, message: StoredMessage, receipt: string, error: unknown): Promise<StoredMessage> {
+    const info = errorInfo(error);
+    if (message.attempts < definition.delivery.maxAttempts) {
+      const now = this.clock.now();
+      const retried = await this.settle(definition, message.id, receipt, {
+        status: 'PENDING',
+        error: info,
+        availableAt: now + retryDelayMs(definition, message.attempts),
+      });
+      this.events.emit({ type: 'failed', queue: definition.name, retry: true });
+      return retried;
+    }
+    return this.giveUp(definition, message.id, receipt, info);
+  }
+
+  /** Ends the message as ERROR now, with the dead-letter copy. */
+  async giveUp(definition: QueueDefinition, id: string, receipt: string, error: MessageErrorInfo): Promise<StoredMessage> {
+    const failed = await this.settle(definition, id, receipt, { status: 'ERROR', error });
+    this.events.emit({ type: 'failed', queue: definition.name, retry: false });
+    await this.deadLetter(definition, failed);
+    return failed;
+  }
+
+  /** Not a failure: the attempt is not counted. `toEnd` puts it behind every other pending message. */
+  async release(definition: QueueDefinition, id: string, receipt: string, options: { toEnd: boolean; delaySeconds?: number }): Promise<StoredMessage> {
+    const now = this.clock.now();
+    const released = await this.settle(definition, id, receipt, {
+      status: 'PENDING',
+      toEnd: options.toEnd,
+      uncountAttempt: true,
+      availableAt: now + (options.delaySeconds ?? 0) * 1000,
+    });
+    this.events.emit({ type: 'returned', queue: definition.name });
+    return released;
+  }
+
+  /** Stores a PENDING copy in `target` and completes the original with `{movedTo}`. */
+  async moveTo(definition: QueueDefinition, message: StoredMessage, receipt: string, target: string, sentBy: string | null): Promise<StoredMessage> {
+    const entry = this.registry.require(target);
+    const current = await this.store(definition).get(definition.name, message.id);
+    if (!current || current.receipt !== receipt || current.status !== 'INPROGRESS') {
+      throw new DomainError('RECEIPT_STALE', 'The receipt is not the current lease of this message');
+    }
+    const record = this.messages.prepare(entry, current.request, { sentBy, idempotencyKey: `moved:${definition.name}:${message.id}:${current.attempts}` });
+    const [moved] = await this.messages.insertPrepared(target, [record]);
+    return this.complete(definition, message.id, receipt, { movedTo: { queue: target, id: moved.message.id } });
+  }
+
+  async extend(definition: QueueDefinition, id: string, receipt: string, visibilitySeconds: number): Promise<StoredMessage> {
+    assertMessageId(definition.name, id);
+    const now = this.clock.now();
+    return this.store(definition).extendLease(definition.name, id, receipt, now + visibilitySeconds * 1000, now);
+  }
+
+  async requeue(definition: QueueDefinition, id: string): Promise<StoredMessage> {
+    assertMessageId(definition.name, id);
+    const requeued = await this.store(definition).requeue(definition.name, id, this.clock.now());
+    this.events.emit({ type: 'returned', queue: definition.name });
+    return requeued;
+  }
+
+  /**
+   * Leases that expired unacknowledged are failed attempts. Returns how many were handled;
+   * a lease settled meanwhile by its holder is skipped (RECEIPT_STALE).
+   */
+  async expireLeases(definition: QueueDefinition, limit = 100): Promise<number> {
+    const expired = await this.store(definition).findExpiredLeases(definition.name, this.clock.now(), limit);
+    let handled = 0;
+    for (const message of expired) {
+      try {
+        await this.fail(definition, message, message.receipt!, { name: 'LeaseExpired', message: `lease expired after attempt ${message.attempts}` });
+        handled++;
+      } catch (error) {
+        if (!(error instanceof DomainError && (error.code === 'RECEIPT_STALE' || error.code === 'MESSAGE_NOT_FOUND'))) throw error;
+      }
+    }
+    return handled;
+  }
+
+  private async settle(definition: QueueDefinition, id: string, receipt: string, change: { status: StoredMessage['status']; result?: unknown; error?: MessageErrorInfo | null; availableAt?: number; toEnd?: boolean; uncountAttempt?: boolean }): Promise<StoredMessage> {
+    assertMessageId(definition.name, id);
+    return this.store(definition).settle(definition.name, id, receipt, { ...change, now: this.clock.now() });
+  }
+
+  private async deadLetter(definition: QueueDefinition, failed: StoredMessage): Promise<void> {
+    const target = definition.delivery.deadLetterQueue;
+    if (!target) return;
+    const entry = this.registry.get(target);
+    if (!entry) {
+      this.logger.error(`dead-letter queue ${target} of ${definition.name} does not exist; message ${failed.id} stays ERROR only`);
+      return;
+    }
+    const now = this.clock.now();
+    await this.storage.forQueue(entry.definition).insert([
+      {
+        id: randomUUID(),
+        queue: target,
+        request: failed.request,
+        sentBy: failed.sentBy,
+        createdAt: now,
+        availableAt: now,
+        idempotencyKey: `dead-letter:${definition.name}:${failed.id}:${failed.updatedAt}`,
+        deadLetter: { queue: definition.name, id: failed.id, error: failed.error },
+      },
+    ]);
+    this.events.emit({ type: 'dead_lettered', queue: definition.name, target });
+  }
+}

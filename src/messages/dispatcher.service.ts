@@ -1,0 +1,303 @@
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { setMaxListeners } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { Clock } from '@app/common/clock';
+import { DomainError } from '@app/common/domain-error';
+import { InjectConfig } from '@app/config/config.tokens';
+import type { AppConfig } from '@app/config/app.config';
+import { QueueRegistry, type QueueEntry } from '@app/queues/queue-registry.service';
+import type { QueueDefinition } from '@app/storage/ports/catalog.types';
+import type { MessageStore, StoredMessage } from '@app/storage/ports/message.store';
+import { DeliveryService } from '@app/messages/delivery.service';
+import { MessageEvents } from '@app/messages/message-events';
+import { HandlerPool, type HandlerOutcome } from '@app/messages/handlers/handler-pool';
+import { HandlerServices } from '@app/messages/handlers/handler-services';
+
+/** Backstop poll of every handler queue (delays, retries, other replicas without a wake-up signal). */
+export const TICK_MS = 500;
+/** How often leases of handler queues are checked for expiry (a crashed process's messages). */
+export const LEASE_CHECK_MS = 2_000;
+/** A claim takes at most this many messages at once. */
+export const MAX_CLAIM_BATCH = 64;
+/** The lease of a handler's message outlives its timeout by this much. */
+export const LEASE_MARGIN_SECONDS = 10;
+const INTERVAL_NAME = 'mailroom-handler-dispatcher';
+
+interface QueueState {
+  name: string;
+  active: number;
+  pumping: boolean;
+  again: boolean;
+  /** a claim was held back by the global cap: wake when capacity frees up */
+  starved: boolean;
+  retryTimer: NodeJS.Timeout | null;
+  retryAt: number;
+}
+
+export function handlerLeaseSeconds(definition: QueueDefinition): number {
+  return definition.delivery.handlerTimeoutSeconds + LEASE_MARGIN_SECONDS;
+}
+
+function isConflict(error: unknown): boolean {
+  return error instanceof DomainError && (error.code === 'RECEIPT_STALE' || error.code === 'MESSAGE_NOT_FOUND' || error.code === 'QUEUE_NOT_FOUND');
+}
+
+/**
+ * Runs the handlers of queues that have one (`config/queues/<name>.queue.js`). Woken at once when
+ * a message becomes available on this replica (MessageEvents, MessageStore.onAvailable), with a
+ * scheduled tick as the backstop. Claims respect each queue's `concurrency` and the replica's
+ * global cap; each message is leased before its handler runs, and settled through DeliveryService.
+ */
+@Injectable()
+export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Dispatcher');
+  private readonly queues = new Map<string, QueueState>();
+  private readonly inflight = new Set<Promise<void>>();
+  private readonly pumps = new Set<Promise<void>>();
+  private readonly subscribedStores = new Set<MessageStore>();
+  private readonly disposers: (() => void)[] = [];
+  private readonly shutdown = new AbortController();
+  private running = 0;
+  private started = false;
+  private stopping = false;
+  private lastLeaseCheck = 0;
+
+  constructor(
+    private readonly registry: QueueRegistry,
+    private readonly delivery: DeliveryService,
+    private readonly events: MessageEvents,
+    private readonly pool: HandlerPool,
+    private readonly services: HandlerServices,
+    private readonly scheduler: SchedulerRegistry,
+    private readonly clock: Clock,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    setMaxListeners(0, this.shutdown.signal);
+    if (!this.config.dispatcherEnabled) {
+      this.logger.log('dispatcher disabled (DISPATCHER_ENABLED=false): handlers do not run on this replica');
+      return;
+    }
+    this.started = true;
+    this.disposers.push(
+      this.registry.onChange(() => this.syncQueues()),
+      this.events.subscribe((event) => {
+        if (event.type === 'pushed' || event.type === 'returned') this.wake(event.queue);
+      }),
+    );
+    this.syncQueues();
+    const interval = setInterval(() => this.tick(), TICK_MS);
+    interval.unref();
+    this.scheduler.addInterval(INTERVAL_NAME, interval);
+    this.tick();
+  }
+
+  /** Handler queues known to this dispatcher and how many of their handlers run now. */
+  snapshot(): { queue: string; active: number }[] {
+    return [...this.queues.values()].map((s) => ({ queue: s.name, active: s.active }));
+  }
+
+  /** Stop claiming; let running handlers finish within SHUTDOWN_GRACE_SECONDS; return the rest to PENDING. */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (!this.started || this.stopping) return;
+    this.stopping = true;
+    if (this.scheduler.doesExist('interval', INTERVAL_NAME)) this.scheduler.deleteInterval(INTERVAL_NAME);
+    for (const dispose of this.disposers.splice(0)) dispose();
+    for (const state of this.queues.values()) if (state.retryTimer) clearTimeout(state.retryTimer);
+    await Promise.allSettled([...this.pumps]);
+    if (this.inflight.size) {
+      this.logger.log(`waiting up to ${this.config.shutdownGraceSeconds}s for ${this.inflight.size} running handler(s)`);
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.config.shutdownGraceSeconds * 1000);
+      });
+      await Promise.race([Promise.allSettled([...this.inflight]), grace]);
+      clearTimeout(timer);
+    }
+    if (this.inflight.size) {
+      this.logger.warn(`returning ${this.inflight.size} unfinished message(s) to their queues`);
+      this.shutdown.abort();
+      await Promise.allSettled([...this.inflight]);
+    }
+    this.services.detachAll();
+    await this.pool.destroy();
+  }
+
+  private syncQueues(): void {
+    const names = new Set<string>();
+    for (const entry of this.registry.list()) {
+      if (!entry.handlerPath) continue;
+      const name = entry.definition.name;
+      names.add(name);
+      if (!this.queues.has(name)) {
+        this.queues.set(name, { name, active: 0, pumping: false, again: false, starved: false, retryTimer: null, retryAt: 0 });
+      }
+      this.listenTo(entry.definition);
+      this.wake(name);
+    }
+    if (names.size) this.pool.warm();
+    for (const [name, state] of this.queues) {
+      if (names.has(name)) continue;
+      if (state.retryTimer) clearTimeout(state.retryTimer);
+      if (state.active === 0) this.queues.delete(name);
+    }
+  }
+
+  private listenTo(definition: QueueDefinition): void {
+    let store: MessageStore;
+    try {
+      store = this.delivery.store(definition);
+    } catch (error) {
+      this.logger.warn(`queue ${definition.name}: no storage for its handler: ${(error as Error).message}`);
+      return;
+    }
+    if (this.subscribedStores.has(store)) return;
+    this.subscribedStores.add(store);
+    this.disposers.push(store.onAvailable((queue) => this.wake(queue)));
+  }
+
+  private tick(): void {
+    if (this.stopping) return;
+    const checkLeases = Date.now() - this.lastLeaseCheck >= LEASE_CHECK_MS;
+    if (checkLeases) this.lastLeaseCheck = Date.now();
+    for (const state of this.queues.values()) {
+      if (checkLeases) void this.expireLeases(state.name);
+      this.wake(state.name);
+    }
+  }
+
+  private async expireLeases(name: string): Promise<void> {
+    const entry = this.registry.get(name);
+    if (!entry?.handlerPath) return;
+    try {
+      if ((await this.delivery.expireLeases(entry.definition)) > 0) this.wake(name);
+    } catch (error) {
+      this.logger.warn(`queue ${name}: lease expiry failed: ${(error as Error).message}`);
+    }
+  }
+
+  private wake(name: string): void {
+    const state = this.queues.get(name);
+    if (!state || this.stopping) return;
+    if (state.pumping) {
+      state.again = true;
+      return;
+    }
+    const pump = this.pump(state);
+    this.pumps.add(pump);
+    void pump.finally(() => this.pumps.delete(pump));
+  }
+
+  /** Claims and starts as many messages as the queue's and the replica's capacity allow. */
+  private async pump(state: QueueState): Promise<void> {
+    state.pumping = true;
+    try {
+      do {
+        state.again = false;
+        for (;;) {
+          const entry = this.registry.get(state.name);
+          if (!entry?.handlerPath || this.stopping) return;
+          const own = entry.definition.delivery.concurrency - state.active;
+          const global = this.config.globalConcurrency - this.running;
+          state.starved = global <= 0 && own > 0;
+          const batch = Math.min(own, global, MAX_CLAIM_BATCH);
+          if (batch <= 0) break;
+          state.active += batch;
+          this.running += batch;
+          let claimed: StoredMessage[] = [];
+          try {
+            claimed = await this.delivery.claim(entry.definition, batch, handlerLeaseSeconds(entry.definition), 'handler');
+          } finally {
+            state.active -= batch;
+            this.running -= batch;
+          }
+          for (const message of claimed) this.start(state, entry, message);
+          if (claimed.length < batch) break;
+        }
+      } while (state.again && !this.stopping);
+    } catch (error) {
+      this.logger.warn(`queue ${state.name}: claim failed: ${(error as Error).message}`);
+    } finally {
+      state.pumping = false;
+    }
+  }
+
+  private start(state: QueueState, entry: QueueEntry, message: StoredMessage): void {
+    state.active++;
+    this.running++;
+    this.services.begin(message.id, state.name);
+    const run = this.execute(entry, message)
+      .catch((error) => this.logger.error(`queue ${state.name}: message ${message.id}: ${(error as Error).message}`))
+      .finally(() => {
+        state.active--;
+        this.running--;
+        this.services.end(message.id);
+        this.inflight.delete(run);
+        this.wake(state.name);
+        for (const other of this.queues.values()) if (other.starved && other !== state) this.wake(other.name);
+      });
+    this.inflight.add(run);
+  }
+
+  private async execute(entry: QueueEntry, message: StoredMessage): Promise<void> {
+    const definition = entry.definition;
+    const receipt = message.receipt!;
+    const started = performance.now();
+    const outcome: HandlerOutcome = this.stopping
+      ? { kind: 'interrupted', reason: 'shutting down' }
+      : await this.pool.run(
+          {
+            handlerPath: entry.handlerPath!,
+            handlerVersion: entry.handlerVersion,
+            id: message.id,
+            queue: definition.name,
+            attempt: message.attempts,
+            request: message.request,
+            timeoutMs: definition.delivery.handlerTimeoutSeconds * 1000,
+            maxResultBytes: this.config.messageMaxBytes,
+          },
+          this.shutdown.signal,
+        );
+    try {
+      if (outcome.kind === 'interrupted') {
+        await this.delivery.release(definition, message.id, receipt, { toEnd: false });
+        return;
+      }
+      this.events.emit({
+        type: 'handler_finished',
+        queue: definition.name,
+        seconds: (performance.now() - started) / 1000,
+        outcome: outcome.kind === 'complete' ? 'complete' : outcome.kind === 'timeout' ? 'timeout' : 'error',
+      });
+      if (outcome.kind === 'complete') {
+        await this.delivery.complete(definition, message.id, receipt, outcome.result);
+        return;
+      }
+      if (outcome.kind === 'timeout' || outcome.kind === 'crashed') {
+        this.logger.warn({ msg: `handler ${outcome.kind === 'timeout' ? 'timed out' : 'crashed its worker'}`, queue: definition.name, messageId: message.id, error: outcome.error.message });
+      }
+      const settled = await this.delivery.fail(definition, message, receipt, outcome.error);
+      if (settled.status === 'PENDING') this.wakeAt(definition.name, settled.availableAt);
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      this.logger.debug?.(`queue ${definition.name}: message ${message.id} changed while its handler ran (${(error as DomainError).code})`);
+    }
+  }
+
+  /** A retry becomes due at `availableAt`: wake the queue then instead of waiting for a tick. */
+  private wakeAt(name: string, availableAt: number): void {
+    const state = this.queues.get(name);
+    const delay = availableAt - this.clock.now();
+    if (!state || delay <= 0 || delay > TICK_MS * 20) return;
+    if (state.retryTimer && state.retryAt <= availableAt) return;
+    if (state.retryTimer) clearTimeout(state.retryTimer);
+    state.retryAt = availableAt;
+    state.retryTimer = setTimeout(() => {
+      state.retryTimer = null;
+      this.wake(name);
+    }, delay);
+    state.retryTimer.unref();
+  }
+}

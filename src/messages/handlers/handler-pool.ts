@@ -1,0 +1,188 @@
+import { Injectable, Logger } from '@nestjs/common';
+import * as path from 'node:path';
+import type { MessagePort } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { InjectConfig } from '@app/config/config.tokens';
+import type { AppConfig } from '@app/config/app.config';
+import type { MessageErrorInfo } from '@app/storage/ports/message.store';
+import { HandlerServices } from '@app/messages/handlers/handler-services';
+
+/** Plain JS, shipped next to the compiled code by nest-cli `assets`, so it loads under jest and from dist alike. */
+export const WORKER_ENTRY = path.join(__dirname, 'handler-worker.js');
+
+/** After the worker's own timeout, how long a handler that blocks its event loop gets before its worker is terminated. */
+export const HARD_KILL_GRACE_MS = 300;
+const WORKER_MAX_OLD_GENERATION_MB = 512;
+
+export interface HandlerTask {
+  handlerPath: string;
+  handlerVersion: number;
+  id: string;
+  queue: string;
+  attempt: number;
+  request: unknown;
+  timeoutMs: number;
+  maxResultBytes: number;
+}
+
+export type HandlerOutcome =
+  | { kind: 'complete'; result: unknown }
+  | { kind: 'error' | 'timeout' | 'crashed'; error: MessageErrorInfo }
+  /** the worker was stopped for another task's sake, or for shutdown: not the handler's failure */
+  | { kind: 'interrupted'; reason: string };
+
+type WorkerReply = { ok: true; json: string | null } | { ok: false; error: MessageErrorInfo };
+
+/**
+ * Which thread runs which task, without a message per task: every task gets a slot in a shared
+ * Int32Array (passed to the workers once, in workerData) where its worker stores its threadId
+ * when the task starts. Read only when a handler overstays its timeout.
+ */
+class ThreadSlots {
+  readonly buffer: SharedArrayBuffer;
+  private readonly view: Int32Array;
+  private readonly free: number[];
+
+  constructor(size: number) {
+    this.buffer = new SharedArrayBuffer(size * Int32Array.BYTES_PER_ELEMENT);
+    this.view = new Int32Array(this.buffer);
+    this.free = Array.from({ length: size }, (_, i) => size - 1 - i);
+  }
+
+  /** -1 when every slot is taken (the task then cannot be told apart; it still runs). */
+  take(): number {
+    const slot = this.free.pop() ?? -1;
+    if (slot >= 0) Atomics.store(this.view, slot, 0);
+    return slot;
+  }
+
+  threadOf(slot: number): number | null {
+    return slot < 0 ? null : Atomics.load(this.view, slot) || null;
+  }
+
+  release(slot: number): void {
+    if (slot >= 0) this.free.push(slot);
+  }
+}
+
+/**
+ * The worker threads that run handlers (piscina), several tasks per worker since handlers are
+ * mostly asynchronous I/O. Created on first use, so a replica without handler queues starts no
+ * threads. A handler that still blocks its worker shortly after its timeout gets that worker
+ * terminated (piscina replaces it); tasks that were running on a worker terminated for another
+ * task's sake come back as `interrupted`.
+ */
+@Injectable()
+export class HandlerPool {
+  private readonly logger = new Logger('HandlerPool');
+  private pool: Piscina | null = null;
+  private readonly slots: ThreadSlots;
+  /** threads terminated because of a timed-out handler */
+  private readonly terminated = new Set<number>();
+
+  constructor(
+    @InjectConfig() private readonly config: AppConfig,
+    private readonly services: HandlerServices,
+  ) {
+    this.slots = new ThreadSlots(Math.max(64, config.globalConcurrency * 2));
+  }
+
+  /** Tasks that may run at once on one worker. */
+  get tasksPerWorker(): number {
+    return Math.max(1, Math.ceil(this.config.globalConcurrency / this.config.handlerWorkers));
+  }
+
+  /** Runs one handler. Resolves with `interrupted` at once when `shutdown` aborts. */
+  async run(task: HandlerTask, shutdown: AbortSignal): Promise<HandlerOutcome> {
+    if (shutdown.aborted) return { kind: 'interrupted', reason: 'shutting down' };
+    const slot = this.slots.take();
+    let timedOut = false;
+    let timer: NodeJS.Timeout;
+    const watchdog = () => {
+      const threadId = this.slots.threadOf(slot);
+      if (threadId === null) {
+        // not started yet (its worker is being replaced): the worker's own timeout starts with it
+        timer = setTimeout(watchdog, task.timeoutMs + HARD_KILL_GRACE_MS);
+        return;
+      }
+      timedOut = true;
+      this.terminate(threadId, task);
+    };
+    timer = setTimeout(watchdog, task.timeoutMs + HARD_KILL_GRACE_MS);
+    let onShutdown!: () => void;
+    const stopped = new Promise<HandlerOutcome>((resolve) => {
+      onShutdown = () => resolve({ kind: 'interrupted', reason: 'shutting down' });
+      shutdown.addEventListener('abort', onShutdown, { once: true });
+    });
+    const executed = this.execute(task, slot, () => timedOut).finally(() => {
+      clearTimeout(timer);
+      this.slots.release(slot);
+    });
+    try {
+      return await Promise.race([executed, stopped]);
+    } finally {
+      shutdown.removeEventListener('abort', onShutdown);
+    }
+  }
+
+  /** Starts the worker threads now, so the first message does not wait for them. */
+  warm(): void {
+    this.piscina();
+  }
+
+  async destroy(): Promise<void> {
+    const pool = this.pool;
+    this.pool = null;
+    if (pool) await pool.destroy();
+  }
+
+  private async execute(task: HandlerTask, slot: number, timedOut: () => boolean): Promise<HandlerOutcome> {
+    try {
+      const reply = (await this.piscina().run({ ...task, slot })) as WorkerReply;
+      if (reply.ok) return { kind: 'complete', result: reply.json === null ? null : JSON.parse(reply.json) };
+      return { kind: reply.error.name === 'HandlerTimeout' ? 'timeout' : 'error', error: reply.error };
+    } catch (error) {
+      if (timedOut()) {
+        return { kind: 'timeout', error: { name: 'HandlerTimeout', message: `the handler did not finish within ${task.timeoutMs / 1000} seconds; its worker was terminated` } };
+      }
+      const threadId = this.slots.threadOf(slot);
+      if (threadId !== null && this.terminated.has(threadId)) {
+        return { kind: 'interrupted', reason: 'its worker was terminated because another handler timed out' };
+      }
+      if (!this.pool) return { kind: 'interrupted', reason: 'shutting down' };
+      const message = (error as Error)?.message ?? String(error);
+      return { kind: 'crashed', error: { name: 'WorkerCrashed', message: `the handler's worker thread stopped: ${message}` } };
+    }
+  }
+
+  private terminate(threadId: number, task: HandlerTask): void {
+    const worker = this.pool?.threads.find((w) => w.threadId === threadId);
+    if (!worker || this.terminated.has(threadId)) return;
+    this.terminated.add(threadId);
+    this.logger.warn({ msg: 'terminating a handler worker blocked past the handler timeout', queue: task.queue, messageId: task.id, threadId });
+    void worker.terminate().finally(() => {
+      // thread ids are never reused; forget it once every task of that worker has been told
+      setTimeout(() => this.terminated.delete(threadId), 60_000).unref();
+    });
+  }
+
+  private piscina(): Piscina {
+    if (this.pool) return this.pool;
+    const workers = this.config.handlerWorkers;
+    const pool = new Piscina({
+      filename: WORKER_ENTRY,
+      minThreads: workers,
+      maxThreads: workers,
+      concurrentTasksPerWorker: this.tasksPerWorker,
+      idleTimeout: Infinity,
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_MAX_OLD_GENERATION_MB },
+      workerData: { env: this.config.handlerEnv, secrets: this.config.handlerSecrets, threadSlots: this.slots.buffer },
+    });
+    pool.on('message', (message: { mailroomRpcPort?: MessagePort }) => {
+      if (message && typeof message === 'object' && message.mailroomRpcPort) this.services.attach(message.mailroomRpcPort);
+    });
+    pool.on('error', (error: Error) => this.logger.error(`a handler worker failed: ${error.message}`));
+    this.pool = pool;
+    return pool;
+  }
+}

@@ -1,0 +1,190 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { MessagePort } from 'node:worker_threads';
+import { DomainError } from '@app/common/domain-error';
+import { InjectConfig } from '@app/config/config.tokens';
+import type { AppConfig } from '@app/config/app.config';
+import { QueueRegistry } from '@app/queues/queue-registry.service';
+import { StorageService } from '@app/storage/storage.service';
+import { MessagesService } from '@app/messages/messages.service';
+import { toMessageView } from '@app/messages/message.view';
+import { TopicPublisher } from '@app/messages/topic-publisher';
+import { AuthClientTokens, HandlerServiceError } from '@app/messages/handlers/auth-client-tokens';
+
+interface ServiceCall {
+  id: number;
+  messageId: string;
+  queue: string;
+  method: string;
+  args: unknown[];
+}
+
+interface LogLine {
+  log: 'info' | 'warn' | 'error' | 'debug';
+  queue: string;
+  messageId: string;
+  attempt: number;
+  message: string;
+  fields?: unknown;
+}
+
+const KEY_MAX_LENGTH = 512;
+
+function text(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value.length === 0) throw new HandlerServiceError('TypeError', `${what} must be a non-empty string`);
+  return value;
+}
+
+/**
+ * The main-thread side of the services handlers see on `this`. Each worker hands over one
+ * MessagePort; calls name the message they are made for, and are refused once that message's
+ * handler has finished (a timed-out handler cannot keep acting).
+ */
+@Injectable()
+export class HandlerServices {
+  private readonly logger = new Logger('Handler');
+  /** message id → queue, for the handlers running now */
+  private readonly running = new Map<string, string>();
+  private readonly ports = new Set<MessagePort>();
+
+  constructor(
+    private readonly registry: QueueRegistry,
+    private readonly messages: MessagesService,
+    private readonly storage: StorageService,
+    private readonly tokens: AuthClientTokens,
+    private readonly moduleRef: ModuleRef,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  begin(messageId: string, queue: string): void {
+    this.running.set(messageId, queue);
+  }
+
+  end(messageId: string): void {
+    this.running.delete(messageId);
+  }
+
+  attach(port: MessagePort): void {
+    this.ports.add(port);
+    port.on('message', (message: ServiceCall | LogLine) => {
+      if ('log' in message) this.log(message);
+      else if ('method' in message) void this.answer(port, message);
+    });
+    port.on('close', () => this.ports.delete(port));
+    port.unref();
+  }
+
+  detachAll(): void {
+    for (const port of this.ports) port.close();
+    this.ports.clear();
+  }
+
+  /** Exposed for tests and for the dispatcher's own calls. */
+  async invoke(queue: string, method: string, args: unknown[]): Promise<unknown> {
+    const sentBy = `handler:${queue}`;
+    switch (method) {
+      case 'messaging.queueMessage': {
+        const [target, body, options] = args as [unknown, unknown, { delaySeconds?: number; idempotencyKey?: string } | undefined];
+        const { message } = await this.messages.push(text(target, 'queue'), body, {
+          sentBy,
+          delaySeconds: options?.delaySeconds,
+          idempotencyKey: options?.idempotencyKey ?? null,
+        });
+        return toMessageView(message);
+      }
+      case 'messaging.getMessage':
+        return toMessageView(await this.messages.get(text(args[0], 'queue'), text(args[1], 'id')));
+      case 'messaging.deleteMessage':
+        await this.messages.delete(text(args[0], 'queue'), text(args[1], 'id'));
+        return true;
+      case 'messaging.publish':
+        return this.topics().publish(text(args[0], 'topic'), args[1], { sentBy });
+      case 'storage.get':
+        return this.kv(queue).kvGet(queue, this.key(args[0]));
+      case 'storage.set':
+        await this.kv(queue).kvSet(queue, this.key(args[0]), this.value(args[1]));
+        return true;
+      case 'storage.delete':
+        return this.kv(queue).kvDelete(queue, this.key(args[0]));
+      case 'storage.list': {
+        const prefix = args[0] === undefined || args[0] === null ? undefined : text(args[0], 'prefix');
+        return this.kv(queue).kvList(queue, prefix);
+      }
+      case 'auth.getAccessToken':
+        return this.tokens.getAccessToken();
+      default:
+        throw new HandlerServiceError('TypeError', `unknown service call ${method}`);
+    }
+  }
+
+  private async answer(port: MessagePort, call: ServiceCall): Promise<void> {
+    let reply: { id: number; ok: true; value: unknown } | { id: number; ok: false; error: Record<string, unknown> };
+    try {
+      if (this.running.get(call.messageId) !== call.queue) {
+        throw new HandlerServiceError('HandlerFinished', `${call.method} was called after the handler of message ${call.messageId} had finished`);
+      }
+      reply = { id: call.id, ok: true, value: await this.invoke(call.queue, call.method, Array.isArray(call.args) ? call.args : []) };
+    } catch (error) {
+      reply = { id: call.id, ok: false, error: this.describe(call, error) };
+    }
+    try {
+      port.postMessage(reply);
+    } catch {
+      // the worker is gone (terminated after a timeout): nobody is waiting for the answer
+    }
+  }
+
+  private describe(call: ServiceCall, error: unknown): Record<string, unknown> {
+    if (error instanceof DomainError) {
+      const info: Record<string, unknown> = { name: 'MailroomError', code: error.code, message: error.message };
+      if (error.details !== undefined) info.details = error.details;
+      if (error.extra?.errors !== undefined) info.errors = error.extra.errors;
+      return info;
+    }
+    if (error instanceof HandlerServiceError) return { name: error.name, message: error.message };
+    this.logger.error({ msg: `service call ${call.method} failed`, queue: call.queue, messageId: call.messageId, error: (error as Error)?.message });
+    return { name: 'Error', message: `${call.method} failed unexpectedly` };
+  }
+
+  private log(line: LogLine): void {
+    const entry: Record<string, unknown> = { msg: line.message, queue: line.queue, messageId: line.messageId, attempt: line.attempt };
+    if (line.fields !== undefined) entry.fields = line.fields;
+    switch (line.log) {
+      case 'error':
+        return this.logger.error(entry);
+      case 'warn':
+        return this.logger.warn(entry);
+      case 'debug':
+        return this.logger.debug(entry);
+      default:
+        return this.logger.log(entry);
+    }
+  }
+
+  private topics(): TopicPublisher {
+    try {
+      return this.moduleRef.get(TopicPublisher, { strict: false });
+    } catch {
+      throw new HandlerServiceError('TopicsUnavailable', 'publish needs the topics module, which is not part of this Mailroom build');
+    }
+  }
+
+  private kv(queue: string) {
+    return this.storage.forQueue(this.registry.require(queue).definition);
+  }
+
+  private key(value: unknown): string {
+    const key = text(value, 'key');
+    if (key.length > KEY_MAX_LENGTH) throw new HandlerServiceError('RangeError', `a key is at most ${KEY_MAX_LENGTH} characters`);
+    return key;
+  }
+
+  private value(value: unknown): unknown {
+    const json = value === undefined ? undefined : JSON.stringify(value);
+    if (json === undefined) throw new HandlerServiceError('TypeError', 'a stored value must be JSON (use delete to remove a key)');
+    if (Buffer.byteLength(json) > this.config.messageMaxBytes) {
+      throw new HandlerServiceError('RangeError', `a stored value is at most ${this.config.messageMaxBytes} bytes`);
+    }
+    return value;
+  }
+}

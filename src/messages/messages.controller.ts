@@ -1,0 +1,136 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiQuery, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { errorResponseSchema, schemaErrorResponseSchema } from '@app/common/api-schemas';
+import { DomainError } from '@app/common/domain-error';
+import { queryInt, validateInput } from '@app/common/json-validation';
+import { Access } from '@app/security/access.decorator';
+import { CurrentPrincipal } from '@app/security/current-principal.decorator';
+import type { Principal } from '@app/security/principal';
+import { MESSAGE_STATUSES, type MessageStatus, type Page } from '@app/storage/ports/message.store';
+import { MAX_DELAY_SECONDS, MessagesService } from '@app/messages/messages.service';
+import { DeliveryService } from '@app/messages/delivery.service';
+import { QueueRegistry } from '@app/queues/queue-registry.service';
+import { messagePageSchema, messageViewSchema, toMessageView, type MessageView } from '@app/messages/message.view';
+
+const batchBodySchema = {
+  type: 'object',
+  required: ['messages'],
+  additionalProperties: false,
+  properties: { messages: { type: 'array', minItems: 1, maxItems: 100, items: {} } },
+};
+
+const delayQuery = { name: 'delaySeconds', required: false, schema: { type: 'integer', minimum: 0, maximum: MAX_DELAY_SECONDS } } as const;
+const idempotencyHeader = { name: 'Idempotency-Key', required: false, description: 'a retried push with the same key answers 200 with the first message instead of storing another' } as const;
+
+@ApiTags('messages')
+@Controller('queues/:queue/messages')
+export class MessagesController {
+  constructor(
+    private readonly messages: MessagesService,
+    private readonly delivery: DeliveryService,
+    private readonly registry: QueueRegistry,
+  ) {}
+
+  @Post()
+  @Access('message.write', { queueParam: 'queue' })
+  @ApiOperation({ summary: 'Push a message (the body is the message)' })
+  @ApiHeader(idempotencyHeader)
+  @ApiQuery(delayQuery)
+  @ApiBody({ schema: { description: 'any JSON value accepted by the queue schema' } })
+  @ApiCreatedResponse({ schema: messageViewSchema, description: 'stored durably; Location names the message' })
+  @ApiOkResponse({ schema: messageViewSchema, description: 'the Idempotency-Key was used before: the first message' })
+  @ApiBadRequestResponse({ description: 'MALFORMED_JSON or VALIDATION_FAILED', schema: errorResponseSchema })
+  @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE (MESSAGE_MAX_BYTES)', schema: errorResponseSchema })
+  @ApiUnprocessableEntityResponse({ description: 'MESSAGE_SCHEMA_INVALID', schema: schemaErrorResponseSchema })
+  async push(
+    @Param('queue') queue: string,
+    @Body() body: unknown,
+    @Query('delaySeconds') delay: string | undefined,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<MessageView> {
+    const { message, replayed } = await this.messages.push(queue, body, {
+      sentBy: principal.subject,
+      idempotencyKey: idempotencyKey ?? null,
+      delaySeconds: queryInt(delay, 'delaySeconds', 0, 0, MAX_DELAY_SECONDS),
+    });
+    response.status(replayed ? 200 : 201).location(`/api/v1/queues/${encodeURIComponent(queue)}/messages/${message.id}`);
+    return toMessageView(message);
+  }
+
+  @Post('batch')
+  @Access('message.write', { queueParam: 'queue' })
+  @ApiOperation({ summary: 'Push up to 100 messages: all are valid and stored, or none is' })
+  @ApiHeader({ ...idempotencyHeader, description: 'message i uses the key "<key>:<i>"' })
+  @ApiQuery(delayQuery)
+  @ApiBody({ schema: batchBodySchema })
+  @ApiCreatedResponse({ schema: { type: 'object', properties: { items: { type: 'array', items: messageViewSchema } } } })
+  @ApiBadRequestResponse({ description: 'MALFORMED_JSON or VALIDATION_FAILED', schema: errorResponseSchema })
+  @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE', schema: errorResponseSchema })
+  @ApiUnprocessableEntityResponse({ description: 'MESSAGE_SCHEMA_INVALID (the message names the index)', schema: schemaErrorResponseSchema })
+  async pushBatch(
+    @Param('queue') queue: string,
+    @Body() body: unknown,
+    @Query('delaySeconds') delay: string | undefined,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<{ items: MessageView[] }> {
+    const { messages } = validateInput<{ messages: unknown[] }>(batchBodySchema, body, 'VALIDATION_FAILED', 'batch');
+    const outcomes = await this.messages.pushBatch(queue, messages, {
+      sentBy: principal.subject,
+      idempotencyKey: idempotencyKey ?? null,
+      delaySeconds: queryInt(delay, 'delaySeconds', 0, 0, MAX_DELAY_SECONDS),
+    });
+    return { items: outcomes.map((o) => toMessageView(o.message)) };
+  }
+
+  @Get()
+  @Access('message.consume', { queueParam: 'queue' })
+  @ApiOperation({ summary: 'List messages in delivery order, optionally by status' })
+  @ApiQuery({ name: 'status', required: false, enum: MESSAGE_STATUSES })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } })
+  @ApiQuery({ name: 'cursor', required: false, schema: { type: 'string' } })
+  @ApiOkResponse({ schema: messagePageSchema })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED or INVALID_CURSOR', schema: errorResponseSchema })
+  async list(
+    @Param('queue') queue: string,
+    @Query('status') status?: string,
+    @Query('limit') limit?: string,
+    @Query('cursor') cursor?: string,
+  ): Promise<Page<MessageView>> {
+    if (status !== undefined && !MESSAGE_STATUSES.includes(status as MessageStatus)) {
+      throw new DomainError('VALIDATION_FAILED', `status must be one of ${MESSAGE_STATUSES.join(', ')}`);
+    }
+    const page = await this.messages.list(queue, status as MessageStatus | undefined, queryInt(limit, 'limit', 100, 1, 1000), cursor || null);
+    return { items: page.items.map(toMessageView), nextCursor: page.nextCursor };
+  }
+
+  @Get(':id')
+  @Access('message.write', { queueParam: 'queue' })
+  @ApiOperation({ summary: 'Status and result of a message' })
+  @ApiOkResponse({ schema: messageViewSchema })
+  async get(@Param('queue') queue: string, @Param('id') id: string): Promise<MessageView> {
+    return toMessageView(await this.messages.get(queue, id));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Access('message.write', { queueParam: 'queue' })
+  @ApiOperation({ summary: 'Delete a message' })
+  @ApiNoContentResponse()
+  async delete(@Param('queue') queue: string, @Param('id') id: string): Promise<void> {
+    await this.messages.delete(queue, id);
+  }
+
+  @Post(':id/requeue')
+  @HttpCode(200)
+  @Access('message.consume', { queueParam: 'queue' })
+  @ApiOperation({ summary: 'Put an ERROR message back to PENDING (attempts start again)' })
+  @ApiOkResponse({ schema: messageViewSchema })
+  @ApiConflictResponse({ description: 'MESSAGE_NOT_IN_ERROR', schema: errorResponseSchema })
+  async requeue(@Param('queue') queue: string, @Param('id') id: string): Promise<MessageView> {
+    return toMessageView(await this.delivery.requeue(this.registry.require(queue).definition, id));
+  }
+}

@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { StorageModule } from '@app/storage/storage.module';
+import { QueuesModule } from '@app/queues/queues.module';
+import { SecurityModule } from '@app/security/security.module';
+import { MessagesController } from '@app/messages/messages.controller';
+import { MessagesService } from '@app/messages/messages.service';
+import { DeliveryService } from '@app/messages/delivery.service';
+import { MessageEvents } from '@app/messages/message-events';
+import { ConsumersController } from '@app/messages/consumers.controller';
+import { ConsumersService } from '@app/messages/consumers.service';
+import { MaintenanceService } from '@app/messages/maintenance.service';
+import { HandlerDispatcher } from '@app/messages/dispatcher.service';
+import { HandlerPool } from '@app/messages/handlers/handler-pool';
+import { HandlerServices } from '@app/messages/handlers/handler-services';
+import { AuthClientTokens } from '@app/messages/handlers/auth-client-tokens';
+
+@Module({
+  imports: [StorageModule, QueuesModule, SecurityModule],
+  controllers: [MessagesController, ConsumersController],
+  providers: [MessagesService, DeliveryService, MessageEvents, ConsumersService, MaintenanceService, HandlerDispatcher, HandlerPool, HandlerServices, AuthClientTokens],
+  exports: [MessagesService, DeliveryService, MessageEvents, MaintenanceService],
+})
+export class MessagesModule {}

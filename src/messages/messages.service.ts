@@ -1,0 +1,116 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Clock } from '@app/common/clock';
+import { DomainError } from '@app/common/domain-error';
+import { InjectConfig } from '@app/config/config.tokens';
+import type { AppConfig } from '@app/config/app.config';
+import { QueueRegistry, type QueueEntry } from '@app/queues/queue-registry.service';
+import { SchemaService } from '@app/queues/schema.service';
+import type { MessageStatus, NewMessage, Page, StoredMessage } from '@app/storage/ports/message.store';
+import { StorageService } from '@app/storage/storage.service';
+import { MessageEvents } from '@app/messages/message-events';
+
+export interface PushOptions {
+  sentBy: string | null;
+  idempotencyKey?: string | null;
+  delaySeconds?: number;
+}
+
+export interface PushResult {
+  message: StoredMessage;
+  replayed: boolean;
+}
+
+export const MAX_DELAY_SECONDS = 86_400;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Message ids are UUIDs; anything else cannot exist (and must not reach a uuid column). */
+export function assertMessageId(queue: string, id: string): void {
+  if (!UUID.test(id)) throw new DomainError('MESSAGE_NOT_FOUND', `Message ${id} does not exist in queue ${queue}`);
+}
+
+/** Push, read, list and delete messages of a queue. */
+@Injectable()
+export class MessagesService {
+  constructor(
+    private readonly registry: QueueRegistry,
+    private readonly schemas: SchemaService,
+    private readonly storage: StorageService,
+    private readonly clock: Clock,
+    @InjectConfig() private readonly config: AppConfig,
+    private readonly events: MessageEvents,
+  ) {}
+
+  /** Validates a message for a queue and builds the record to store (nothing is stored). */
+  prepare(entry: QueueEntry, body: unknown, options: PushOptions, label?: string): NewMessage {
+    const size = Buffer.byteLength(JSON.stringify(body ?? null));
+    if (size > this.config.messageMaxBytes) {
+      throw new DomainError('PAYLOAD_TOO_LARGE', `${label ? `${label}: ` : ''}message is ${size} bytes; the limit is ${this.config.messageMaxBytes}`);
+    }
+    this.schemas.validate(entry.definition, body, label);
+    const key = options.idempotencyKey ?? null;
+    if (key !== null && !IDEMPOTENCY_KEY.test(key)) {
+      throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1 to 200 visible ASCII characters');
+    }
+    const delay = options.delaySeconds ?? 0;
+    if (!Number.isInteger(delay) || delay < 0 || delay > MAX_DELAY_SECONDS) {
+      throw new DomainError('VALIDATION_FAILED', `delaySeconds must be a whole number from 0 to ${MAX_DELAY_SECONDS}`);
+    }
+    const now = this.clock.now();
+    return {
+      id: randomUUID(),
+      queue: entry.definition.name,
+      request: body ?? null,
+      sentBy: options.sentBy,
+      createdAt: now,
+      availableAt: now + delay * 1000,
+      idempotencyKey: key,
+    };
+  }
+
+  async push(queue: string, body: unknown, options: PushOptions): Promise<PushResult> {
+    const entry = this.registry.require(queue);
+    const outcomes = await this.insertPrepared(queue, [this.prepare(entry, body, options)]);
+    return outcomes[0];
+  }
+
+  /** All valid or none stored. With an idempotency key, message i uses `<key>:<i>`. */
+  async pushBatch(queue: string, bodies: unknown[], options: PushOptions): Promise<PushResult[]> {
+    const entry = this.registry.require(queue);
+    const records = bodies.map((body, index) =>
+      this.prepare(entry, body, { ...options, idempotencyKey: options.idempotencyKey ? `${options.idempotencyKey}:${index}` : null }, `messages[${index}]`),
+    );
+    return this.insertPrepared(queue, records);
+  }
+
+  /** Stores already prepared records in one queue (topic fan-out, dead letters, moves). */
+  async insertPrepared(queue: string, records: NewMessage[]): Promise<PushResult[]> {
+    const entry = this.registry.require(queue);
+    const outcomes = await this.storage.forQueue(entry.definition).insert(records);
+    const stored = outcomes.filter((o) => !o.replayed).length;
+    if (stored) this.events.emit({ type: 'pushed', queue, count: stored });
+    return outcomes;
+  }
+
+  async get(queue: string, id: string): Promise<StoredMessage> {
+    assertMessageId(queue, id);
+    const entry = this.registry.require(queue);
+    const message = await this.storage.forQueue(entry.definition).get(queue, id);
+    if (!message) throw new DomainError('MESSAGE_NOT_FOUND', `Message ${id} does not exist in queue ${queue}`);
+    return message;
+  }
+
+  async delete(queue: string, id: string): Promise<void> {
+    assertMessageId(queue, id);
+    const entry = this.registry.require(queue);
+    if (!(await this.storage.forQueue(entry.definition).delete(queue, id))) {
+      throw new DomainError('MESSAGE_NOT_FOUND', `Message ${id} does not exist in queue ${queue}`);
+    }
+  }
+
+  async list(queue: string, status: MessageStatus | undefined, limit: number, cursor: string | null): Promise<Page<StoredMessage>> {
+    const entry = this.registry.require(queue);
+    return this.storage.forQueue(entry.definition).list(queue, { status, limit, cursor });
+  }
+}

@@ -1,0 +1,17 @@
+export interface PublishOptions {
+  sentBy: string | null;
+  idempotencyKey?: string | null;
+}
+
+export interface PublishResult {
+  topic: string;
+  messages: { queue: string; id: string }[];
+}
+
+/**
+ * Publishing to a topic, as the messages module sees it (handlers' messagingService.publish).
+ * Implemented by the topics module; looked up lazily because topics depends on messages.
+ */
+export abstract class TopicPublisher {
+  abstract publish(topic: string, body: unknown, options: PublishOptions): Promise<PublishResult>;
+}

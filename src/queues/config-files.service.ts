@@ -1,0 +1,174 @@
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InjectConfig } from '@app/config/config.tokens';
+import type { AppConfig } from '@app/config/app.config';
+import type { QueueDefinition } from '@app/storage/ports/catalog.types';
+import { normalizeQueueDefinition } from '@app/queues/queue-definition';
+import { NAME_PATTERN } from '@app/queues/queue.schemas';
+
+export interface FileQueue {
+  definition: QueueDefinition;
+  /** absolute path of <name>.queue.js, when present */
+  handlerPath: string | null;
+  /** changes whenever the handler file changes (mtime) */
+  handlerVersion: number;
+}
+
+export interface FileTopic {
+  name: string;
+  queues: string[];
+}
+
+export interface ConfigSnapshot {
+  queues: Map<string, FileQueue>;
+  topics: Map<string, FileTopic>;
+}
+
+type Listener = (snapshot: ConfigSnapshot) => void;
+
+const RESCAN_MS = 5_000;
+const DEBOUNCE_MS = 100;
+
+/**
+ * Queue and topic definitions from CONFIG_DIR (`queues/<name>.queue.json` + optional
+ * `<name>.queue.js`, `topics/<name>.topic.json`), reloaded when files change. A file that
+ * fails validation is skipped with an error log; the others keep working.
+ */
+@Injectable()
+export class ConfigFilesService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('ConfigFiles');
+  private snapshot: ConfigSnapshot = { queues: new Map(), topics: new Map() };
+  private fingerprint = '';
+  private readonly listeners = new Set<Listener>();
+  private watchers: fs.FSWatcher[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private rescan: NodeJS.Timeout | null = null;
+
+  constructor(@InjectConfig() private readonly config: AppConfig) {}
+
+  onModuleInit(): void {
+    this.reload();
+    for (const dir of [this.queuesDir, this.topicsDir]) {
+      if (!fs.existsSync(dir)) continue;
+      try {
+        this.watchers.push(fs.watch(dir, () => this.scheduleReload()));
+      } catch (error) {
+        this.logger.warn(`cannot watch ${dir}: ${(error as Error).message}; relying on periodic rescans`);
+      }
+    }
+    this.rescan = setInterval(() => this.reload(), RESCAN_MS);
+    this.rescan.unref();
+  }
+
+  onModuleDestroy(): void {
+    for (const watcher of this.watchers) watcher.close();
+    if (this.timer) clearTimeout(this.timer);
+    if (this.rescan) clearInterval(this.rescan);
+  }
+
+  current(): ConfigSnapshot {
+    return this.snapshot;
+  }
+
+  onChange(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Re-reads the files now; listeners are told only when something changed. */
+  reload(): void {
+    const fingerprint = this.computeFingerprint();
+    if (fingerprint === this.fingerprint) return;
+    this.fingerprint = fingerprint;
+    this.snapshot = { queues: this.readQueues(), topics: this.readTopics() };
+    for (const listener of this.listeners) listener(this.snapshot);
+  }
+
+  private get queuesDir(): string {
+    return path.join(this.config.configDir, 'queues');
+  }
+
+  private get topicsDir(): string {
+    return path.join(this.config.configDir, 'topics');
+  }
+
+  private scheduleReload(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.reload(), DEBOUNCE_MS);
+    this.timer.unref();
+  }
+
+  private filesIn(dir: string, suffix: string): string[] {
+    try {
+      return fs.readdirSync(dir).filter((f) => f.endsWith(suffix)).sort();
+    } catch {
+      return [];
+    }
+  }
+
+  private computeFingerprint(): string {
+    const parts: string[] = [];
+    for (const [dir, suffixes] of [[this.queuesDir, ['.queue.json', '.queue.js']], [this.topicsDir, ['.topic.json']]] as const) {
+      for (const suffix of suffixes) {
+        for (const file of this.filesIn(dir, suffix)) {
+          try {
+            const stat = fs.statSync(path.join(dir, file));
+            parts.push(`${file}:${stat.mtimeMs}:${stat.size}`);
+          } catch {
+            parts.push(`${file}:gone`);
+          }
+        }
+      }
+    }
+    return parts.join('|');
+  }
+
+  private readQueues(): Map<string, FileQueue> {
+    const queues = new Map<string, FileQueue>();
+    for (const file of this.filesIn(this.queuesDir, '.queue.json')) {
+      const full = path.join(this.queuesDir, file);
+      const name = file.slice(0, -'.queue.json'.length);
+      try {
+        const raw = JSON.parse(fs.readFileSync(full, 'utf8')) as Record<string, unknown>;
+        if (raw.name !== undefined && raw.name !== name) {
+          throw new Error(`"name" is ${JSON.stringify(raw.name)} but the file is named ${file}`);
+        }
+        const stat = fs.statSync(full);
+        const definition = normalizeQueueDefinition({ ...raw, name }, Math.floor(stat.mtimeMs), Math.floor(stat.ctimeMs));
+        const handlerPath = path.join(this.queuesDir, `${name}.queue.js`);
+        const handlerStat = fs.existsSync(handlerPath) ? fs.statSync(handlerPath) : null;
+        queues.set(name, {
+          definition: { ...definition, updatedAt: Math.max(definition.updatedAt, handlerStat ? Math.floor(handlerStat.mtimeMs) : 0) },
+          handlerPath: handlerStat ? handlerPath : null,
+          handlerVersion: handlerStat ? handlerStat.mtimeMs : 0,
+        });
+      } catch (error) {
+        this.logger.error(`skipping ${full}: ${(error as Error).message}`);
+      }
+    }
+    return queues;
+  }
+
+  private readTopics(): Map<string, FileTopic> {
+    const topics = new Map<string, FileTopic>();
+    const namePattern = new RegExp(NAME_PATTERN);
+    for (const file of this.filesIn(this.topicsDir, '.topic.json')) {
+      const full = path.join(this.topicsDir, file);
+      const name = file.slice(0, -'.topic.json'.length);
+      try {
+        const raw = JSON.parse(fs.readFileSync(full, 'utf8')) as { name?: unknown; queues?: unknown };
+        if (!namePattern.test(name)) throw new Error('invalid topic name');
+        if (raw.name !== undefined && raw.name !== name) throw new Error(`"name" does not match the file name`);
+        const queues = raw.queues ?? [];
+        if (!Array.isArray(queues) || !queues.every((q) => typeof q === 'string' && namePattern.test(q))) {
+          throw new Error('"queues" must be an array of queue names');
+        }
+        topics.set(name, { name, queues: [...new Set(queues as string[])] });
+      } catch (error) {
+        this.logger.error(`skipping ${full}: ${(error as Error).message}`);
+      }
+    }
+    return topics;
+  }
+}

@@ -1,0 +1,51 @@
+import { validateInput } from '@app/common/json-validation';
+import { DomainError } from '@app/common/domain-error';
+import type { QueueDefinition } from '@app/storage/ports/catalog.types';
+import { queueDefinitionInputSchema } from '@app/queues/queue.schemas';
+
+interface QueueDefinitionInput {
+  name: string;
+  storageEngine: 'filesystem' | 'sql';
+  connectionString?: string | null;
+  client_id?: string | null;
+  roles?: Partial<QueueDefinition['roles']>;
+  incoming?: { schema?: Record<string, unknown> | boolean };
+  delivery?: Partial<QueueDefinition['delivery']>;
+  retention?: Partial<QueueDefinition['retention']>;
+}
+
+/** Validates a raw definition (file or API body) and applies every default. */
+export function normalizeQueueDefinition(raw: unknown, now: number, createdAt = now): QueueDefinition {
+  const input = validateInput<QueueDefinitionInput>(
+    queueDefinitionInputSchema,
+    structuredClone(raw ?? null),
+    'INVALID_QUEUE_DEFINITION',
+    'queue definition',
+  );
+  if (input.storageEngine === 'filesystem' && input.connectionString) {
+    throw new DomainError('INVALID_QUEUE_DEFINITION', 'connectionString is only allowed with storageEngine "sql"');
+  }
+  if (input.delivery?.deadLetterQueue === input.name) {
+    throw new DomainError('INVALID_QUEUE_DEFINITION', 'deadLetterQueue cannot be the queue itself');
+  }
+  return {
+    name: input.name,
+    storageEngine: input.storageEngine,
+    connectionString: input.connectionString ?? null,
+    client_id: input.client_id ?? null,
+    roles: { needsRole: true, replace: false, roles: [], ...input.roles },
+    incoming: { schema: input.incoming?.schema ?? {} },
+    delivery: {
+      visibilityTimeoutSeconds: 30,
+      maxAttempts: 1,
+      backoffSeconds: 5,
+      handlerTimeoutSeconds: 30,
+      concurrency: 4,
+      ...input.delivery,
+      deadLetterQueue: input.delivery?.deadLetterQueue ?? null,
+    },
+    retention: { processedMinutes: 180, allHours: 72, ...input.retention },
+    createdAt,
+    updatedAt: now,
+  };
+}

@@ -1,0 +1,77 @@
+/** JSON Schemas of the queue admin API: they validate requests and document them in OpenAPI. */
+export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$';
+
+export const queueDefinitionInputSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: { type: 'string', pattern: NAME_PATTERN, example: 'orders' },
+    storageEngine: { type: 'string', enum: ['filesystem', 'sql'], default: 'filesystem' },
+    connectionString: { type: 'string', nullable: true, maxLength: 2048, example: 'postgres://app:${ORDERS_DB_PASSWORD}@db:5432/app' },
+    client_id: { type: 'string', nullable: true, minLength: 1, maxLength: 200 },
+    roles: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        needsRole: { type: 'boolean', default: true },
+        replace: { type: 'boolean', default: false },
+        roles: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200 }, maxItems: 100, default: [] },
+      },
+    },
+    incoming: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { schema: { description: 'JSON Schema (draft 2020-12 or draft-07) for incoming messages', oneOf: [{ type: 'object' }, { type: 'boolean' }] } },
+    },
+    delivery: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        visibilityTimeoutSeconds: { type: 'integer', minimum: 1, maximum: 43200, default: 30 },
+        maxAttempts: { type: 'integer', minimum: 1, maximum: 1000, default: 1 },
+        backoffSeconds: { type: 'integer', minimum: 0, maximum: 3600, default: 5 },
+        deadLetterQueue: { type: 'string', nullable: true, pattern: NAME_PATTERN },
+        handlerTimeoutSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 30 },
+        concurrency: { type: 'integer', minimum: 1, maximum: 256, default: 4 },
+      },
+    },
+    retention: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        processedMinutes: { type: 'integer', minimum: 1, maximum: 5256000, default: 180 },
+        allHours: { type: 'integer', minimum: 1, maximum: 87600, default: 72 },
+      },
+    },
+  },
+};
+
+export const queueViewSchema = {
+  type: 'object',
+  properties: {
+    ...queueDefinitionInputSchema.properties,
+    connectionString: { type: 'string', nullable: true, description: 'password shown as ***' },
+    source: { type: 'string', enum: ['file', 'api'] },
+    hasHandler: { type: 'boolean' },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+};
+
+export const queueListSchema = {
+  type: 'object',
+  properties: { items: { type: 'array', items: queueViewSchema }, nextCursor: { type: 'string', nullable: true } },
+};
+
+export const queueStatsSchema = {
+  type: 'object',
+  properties: {
+    queue: { type: 'string' },
+    counts: {
+      type: 'object',
+      properties: { PENDING: { type: 'integer' }, INPROGRESS: { type: 'integer' }, COMPLETE: { type: 'integer' }, ERROR: { type: 'integer' } },
+    },
+    oldestPendingAgeSeconds: { type: 'number', nullable: true },
+  },
+};

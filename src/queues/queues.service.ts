@@ -1,0 +1,128 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '@app/common/clock';
+import { DomainError } from '@app/common/domain-error';
+import { decodeCursor, encodeCursor } from '@app/common/cursor';
+import { CatalogStore } from '@app/storage/ports/catalog.store';
+import { GrantStore } from '@app/storage/ports/grant.store';
+import type { QueueDefinition } from '@app/storage/ports/catalog.types';
+import type { Page } from '@app/storage/ports/message.store';
+import { StorageService } from '@app/storage/storage.service';
+import { maskConnectionString } from '@app/storage/sql/connection-string';
+import { normalizeQueueDefinition } from '@app/queues/queue-definition';
+import { NamespaceService } from '@app/queues/namespace.service';
+import { QueueRegistry, type QueueEntry } from '@app/queues/queue-registry.service';
+import { SchemaService } from '@app/queues/schema.service';
+
+export interface QueueView extends Omit<QueueDefinition, 'createdAt' | 'updatedAt'> {
+  source: 'file' | 'api';
+  hasHandler: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface QueueStatsView {
+  queue: string;
+  counts: { PENDING: number; INPROGRESS: number; COMPLETE: number; ERROR: number };
+  oldestPendingAgeSeconds: number | null;
+}
+
+/** Queue administration: create, replace, delete, list, stats. */
+@Injectable()
+export class QueuesService {
+  constructor(
+    private readonly registry: QueueRegistry,
+    private readonly catalog: CatalogStore,
+    private readonly grants: GrantStore,
+    private readonly storage: StorageService,
+    private readonly schemas: SchemaService,
+    private readonly namespace: NamespaceService,
+    private readonly clock: Clock,
+  ) {}
+
+  list(limit: number, cursor: string | null): Page<QueueView> {
+    const after = cursor === null ? null : decodeCursor(cursor);
+    const entries = this.registry.list().filter((e) => after === null || e.definition.name > after);
+    const items = entries.slice(0, limit);
+    const nextCursor = entries.length > limit ? encodeCursor(items[items.length - 1].definition.name) : null;
+    return { items: items.map((e) => this.view(e)), nextCursor };
+  }
+
+  get(name: string): QueueView {
+    return this.view(this.registry.require(name));
+  }
+
+  async create(body: unknown): Promise<QueueView> {
+    const definition = normalizeQueueDefinition(body, this.clock.now());
+    await this.namespace.assertFree(definition.name);
+    await this.prepare(definition);
+    await this.storage.forQueue(definition).purgeQueue(definition.name);
+    await this.catalog.putQueue(definition);
+    await this.registry.refreshCatalog(true);
+    return this.get(definition.name);
+  }
+
+  async replace(name: string, body: unknown): Promise<QueueView> {
+    const existing = this.assertApiManaged(name);
+    if (body && typeof body === 'object' && 'name' in body && (body as { name: unknown }).name !== name) {
+      throw new DomainError('INVALID_QUEUE_DEFINITION', 'the name in the body must match the queue in the path');
+    }
+    const definition = normalizeQueueDefinition({ ...(body as object), name }, Math.max(this.clock.now(), existing.definition.updatedAt + 1), existing.definition.createdAt);
+    if (definition.storageEngine !== existing.definition.storageEngine || (definition.connectionString ?? null) !== existing.definition.connectionString) {
+      const stats = await this.storage.forQueue(existing.definition).stats(name);
+      if (Object.values(stats.counts).some((n) => n > 0)) {
+        throw new DomainError('INVALID_QUEUE_DEFINITION', 'the storage of a queue that still holds messages cannot be changed; delete its messages first');
+      }
+    }
+    await this.prepare(definition);
+    await this.catalog.putQueue(definition);
+    await this.registry.refreshCatalog(true);
+    return this.get(name);
+  }
+
+  async delete(name: string): Promise<void> {
+    const existing = this.assertApiManaged(name);
+    await this.catalog.deleteQueue(name);
+    for (const binding of await this.catalog.listBindings()) {
+      if (binding.queue === name) await this.catalog.unbind(binding);
+    }
+    await this.grants.deleteForResource('queue', name);
+    await this.registry.refreshCatalog(true);
+    await this.storage.forQueue(existing.definition).purgeQueue(name);
+  }
+
+  async stats(name: string): Promise<QueueStatsView> {
+    const { definition } = this.registry.require(name);
+    const snapshot = await this.storage.forQueue(definition).stats(name);
+    const oldest = snapshot.oldestPendingCreatedAt;
+    return {
+      queue: name,
+      counts: snapshot.counts,
+      oldestPendingAgeSeconds: oldest === null ? null : Math.max(0, (this.clock.now() - oldest) / 1000),
+    };
+  }
+
+  view(entry: QueueEntry): QueueView {
+    const { createdAt, updatedAt, ...definition } = entry.definition;
+    return {
+      ...definition,
+      connectionString: definition.connectionString === null ? null : maskConnectionString(definition.connectionString),
+      source: entry.source,
+      hasHandler: entry.handlerPath !== null,
+      createdAt: new Date(createdAt).toISOString(),
+      updatedAt: new Date(updatedAt).toISOString(),
+    };
+  }
+
+  private assertApiManaged(name: string): QueueEntry {
+    const entry = this.registry.require(name);
+    if (entry.source === 'file') {
+      throw new DomainError('MANAGED_BY_CONFIG', `Queue ${name} is defined in a config file and cannot be changed through the API`);
+    }
+    return entry;
+  }
+
+  private async prepare(definition: QueueDefinition): Promise<void> {
+    this.schemas.check(definition);
+    await this.storage.verify(definition);
+  }
+}

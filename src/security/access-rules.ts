@@ -1,0 +1,39 @@
+import type { GrantAction, QueueDefinition } from '@app/storage/ports/catalog.types';
+
+export type AccessAction = 'message.write' | 'message.consume' | 'topic.publish' | 'catalog.read' | 'catalog.write';
+
+export const CATALOG_READ_ROLES = ['system_admin', 'system_reader', 'queue_admin', 'queue_reader'];
+export const CATALOG_WRITE_ROLES = ['system_admin', 'queue_admin'];
+
+/** The roles that allow an action on a resource, and the grant that may stand in for them. */
+export interface Requirement {
+  anyRole: string[];
+  grant: { type: 'queue' | 'topic'; name: string; action: GrantAction } | null;
+  /** no role needed at all (needsRole: false) */
+  open: boolean;
+}
+
+export function requirementFor(action: AccessAction, queue: QueueDefinition | null, topic: string | null): Requirement {
+  switch (action) {
+    case 'message.write': {
+      const q = queue!;
+      const defaults = q.roles.replace ? ['system_admin'] : ['system_admin', 'system_writer', 'queue_writer', `${q.name}_writer`];
+      return { anyRole: [...defaults, ...q.roles.roles], grant: { type: 'queue', name: q.name, action: 'send_to_queue' }, open: !q.roles.needsRole };
+    }
+    case 'message.consume': {
+      const q = queue!;
+      const roles = q.roles.replace ? ['system_admin'] : ['system_admin', 'queue_reader', `${q.name}_reader`];
+      return { anyRole: roles, grant: { type: 'queue', name: q.name, action: 'receive' }, open: false };
+    }
+    case 'topic.publish':
+      return {
+        anyRole: ['system_admin', 'system_writer', 'topic_writer', `${topic}_writer`],
+        grant: { type: 'topic', name: topic!, action: 'send_to_topic' },
+        open: false,
+      };
+    case 'catalog.read':
+      return { anyRole: CATALOG_READ_ROLES, grant: null, open: false };
+    case 'catalog.write':
+      return { anyRole: CATALOG_WRITE_ROLES, grant: null, open: false };
+  }
+}

@@ -1,0 +1,42 @@
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { errorResponseSchema } from '@app/common/api-schemas';
+import type { AccessAction } from '@app/security/access-rules';
+
+export const ACCESS_KEY = 'mailroom:access';
+export const PUBLIC_KEY = 'mailroom:public';
+
+export interface AccessMetadata {
+  action: AccessAction;
+  /** route parameter that names the queue the action is on */
+  queueParam?: string;
+  /** route parameter that names the topic the action is on */
+  topicParam?: string;
+}
+
+const DESCRIPTIONS: Record<AccessAction, string> = {
+  'message.write': 'a writer role of the queue (system_admin, system_writer, queue_writer, <queue>_writer or the queue\'s own roles; only system_admin when roles.replace), no role when roles.needsRole is false, or a send_to_queue grant',
+  'message.consume': 'system_admin, queue_reader or <queue>_reader (only system_admin when roles.replace), or a receive grant',
+  'topic.publish': 'system_admin, system_writer, topic_writer or <topic>_writer, or a send_to_topic grant',
+  'catalog.read': 'system_admin, system_reader, queue_admin or queue_reader',
+  'catalog.write': 'system_admin or queue_admin',
+};
+
+/**
+ * Protects a route: a valid JWT plus the right for `action` on the resource named by the
+ * route parameter. Documents the security schemes and the 401/403/404 answers in OpenAPI.
+ */
+export function Access(action: AccessAction, resource: Omit<AccessMetadata, 'action'> = {}) {
+  const decorators = [
+    SetMetadata(ACCESS_KEY, { action, ...resource } satisfies AccessMetadata),
+    ApiBearerAuth('bearer'),
+    ApiSecurity('x-access-token'),
+    ApiUnauthorizedResponse({ description: 'missing, invalid or expired token (code UNAUTHENTICATED)', schema: errorResponseSchema }),
+    ApiForbiddenResponse({ description: `needs ${DESCRIPTIONS[action]} (code FORBIDDEN)`, schema: errorResponseSchema }),
+  ];
+  if (resource.queueParam) decorators.push(ApiNotFoundResponse({ description: 'QUEUE_NOT_FOUND', schema: errorResponseSchema }));
+  return applyDecorators(...decorators);
+}
+
+/** A route anyone may call without a token. */
+export const Public = () => SetMetadata(PUBLIC_KEY, true);

@@ -1,0 +1,48 @@
+import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import type { Request } from 'express';
+import { DomainError } from '@app/common/domain-error';
+import { QueueRegistry } from '@app/queues/queue-registry.service';
+import { AccessService } from '@app/security/access.service';
+import { ACCESS_KEY, PUBLIC_KEY, type AccessMetadata } from '@app/security/access.decorator';
+import type { Principal } from '@app/security/principal';
+
+/**
+ * Global guard: every route needs a valid token unless marked @Public, and every protected
+ * route must declare its @Access rule (a route without one is refused, so none is left open).
+ */
+@Injectable()
+export class AccessGuard extends AuthGuard('jwt') {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly access: AccessService,
+    private readonly queues: QueueRegistry,
+  ) {
+    super();
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    await super.canActivate(context);
+    const rule = this.reflector.getAllAndOverride<AccessMetadata | undefined>(ACCESS_KEY, targets);
+    if (!rule) throw new DomainError('FORBIDDEN', 'This route declares no access rule');
+    const request = context.switchToHttp().getRequest<Request & { user: Principal }>();
+    const queueName = rule.queueParam ? request.params[rule.queueParam] : undefined;
+    const topic = rule.topicParam ? request.params[rule.topicParam] : undefined;
+    const needsQueue = rule.action === 'message.write' || rule.action === 'message.consume';
+    const queue = needsQueue && typeof queueName === 'string' ? this.queues.require(queueName).definition : undefined;
+    await this.access.assert(request.user, rule.action, { queue, topic: typeof topic === 'string' ? topic : undefined });
+    return true;
+  }
+
+  handleRequest<TUser>(error: unknown, user: TUser, info: unknown): TUser {
+    if (error instanceof DomainError) throw error;
+    if (error || !user) {
+      const reason = info instanceof Error ? info.message : typeof error === 'string' ? error : error instanceof Error ? error.message : 'missing token';
+      throw new DomainError('UNAUTHENTICATED', `Authentication failed: ${reason}`);
+    }
+    return user;
+  }
+}

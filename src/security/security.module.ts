@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { StorageModule } from '@app/storage/storage.module';
+import { QueuesModule } from '@app/queues/queues.module';
+import { AccessGuard } from '@app/security/access.guard';
+import { AccessService } from '@app/security/access.service';
+import { JwtStrategy } from '@app/security/jwt.strategy';
+import { PermissionsController } from '@app/security/permissions.controller';
+import { PermissionsService } from '@app/security/permissions.service';
+
+@Module({
+  imports: [PassportModule, StorageModule, QueuesModule],
+  controllers: [PermissionsController],
+  providers: [JwtStrategy, AccessService, PermissionsService, { provide: APP_GUARD, useClass: AccessGuard }],
+  exports: [AccessService],
+})
+export class SecurityModule {}

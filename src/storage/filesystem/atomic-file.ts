@@ -1,0 +1,28 @@
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { fsyncDirectory } from '@app/storage/filesystem/journal';
+
+/** Replaces `file` atomically and durably: write a temp file, fsync, rename over, fsync the directory. */
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
+  const dir = path.dirname(file);
+  await fsp.mkdir(dir, { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  const handle = await fsp.open(tmp, 'w', 0o600);
+  try {
+    await handle.writeFile(data, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fsp.rename(tmp, file);
+  await fsyncDirectory(dir);
+}
+
+export async function readJsonFile<T>(file: string): Promise<T | null> {
+  try {
+    return JSON.parse(await fsp.readFile(file, 'utf8')) as T;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new Error(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Logger } from '@nestjs/common';
+import { DomainError } from '@app/common/domain-error';
+import type { NewMessage, StoredMessage } from '@app/storage/ports/message.store';
+import { FilesystemMessageStore, type FilesystemStoreOptions } from '@app/storage/filesystem/filesystem-message.store';
+import { HEADER_BYTES } from '@app/storage/filesystem/journal-format';
+import { ManualClock, waitFor } from '../../../test/support/app';
+
+describe('FilesystemMessageStore (durability)', () => {
+  let dir: string;
+  let clock: ManualClock;
+  const open: FilesystemMessageStore[] = [];
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-fs-'));
+    clock = new ManualClock();
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    for (const store of open.splice(0)) await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function openStore(options: FilesystemStoreOptions = {}): Promise<FilesystemMessageStore> {
+    const store = new FilesystemMessageStore(dir, clock, options);
+    await store.open();
+    open.push(store);
+    return store;
+  }
+
+  async function reopen(store: FilesystemMessageStore, options: FilesystemStoreOptions = {}): Promise<FilesystemMessageStore> {
+    await store.close();
+    return openStore(options);
+  }
+
+  const journal = (queue: string) => path.join(dir, 'queues', `${queue}.journal`);
+
+  function draft(queue: string, request: unknown, overrides: Partial<NewMessage> = {}): NewMessage {
+    return { id: randomUUID(), queue, request, sentBy: 'alice', createdAt: clock.now(), availableAt: clock.now(), idempotencyKey: null, ...overrides };
+  }
+
+  async function everything(store: FilesystemMessageStore, queue: string): Promise<{ messages: StoredMessage[]; kv: Record<string, unknown>; stats: unknown }> {
+    const messages: StoredMessage[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await store.list(queue, { limit: 100, cursor });
+      messages.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    const kv: Record<string, unknown> = {};
+    for (const key of await store.kvList(queue)) kv[key] = await store.kvGet(queue, key);
+    return { messages, kv, stats: await store.stats(queue) };
+  }
+
+  /** A queue in every state: pending, delayed, leased, retried, moved to the end, completed, failed, deleted, with kv. */
+  async function busyQueue(store: FilesystemMessageStore, queue: string, count = 40): Promise<void> {
+    const outcomes = await store.insert(Array.from({ length: count }, (_, i) => draft(queue, { i, pad: 'p'.repeat(200) }, { idempotencyKey: `k${i}` })));
+    await store.insert([draft(queue, { delayed: true }, { availableAt: clock.now() + 60_000 })]);
+    const now = clock.now();
+    const leased = await store.claim(queue, { max: count / 2, now, leaseExpiresAt: now + 30_000 });
+    for (const [i, m] of leased.entries()) {
+      if (i % 4 === 0) await store.settle(queue, m.id, m.receipt!, { status: 'COMPLETE', now, result: { done: i } });
+      else if (i % 4 === 1) await store.settle(queue, m.id, m.receipt!, { status: 'ERROR', now, error: { name: 'Error', message: `e${i}` } });
+      else if (i % 4 === 2) await store.settle(queue, m.id, m.receipt!, { status: 'PENDING', now, availableAt: now, toEnd: true, uncountAttempt: true });
+    }
+    await store.delete(queue, outcomes[count - 1].message.id);
+    await store.kvSet(queue, 'counter', { n: 1 });
+    await store.kvSet(queue, 'gone', 1);
+    await store.kvDelete(queue, 'gone');
+  }
+
+  it('brings back every message, key-value entry, sequence and idempotency key after a restart', async () => {
+    let store = await openStore();
+    await busyQueue(store, 'orders');
+    await store.insert([draft('other', 'x')]);
+    const before = await everything(store, 'orders');
+    store = await reopen(store);
+    expect(await everything(store, 'orders')).toEqual(before);
+    expect((await store.list('other', { limit: 10 })).items).toHaveLength(1);
+    const [replay] = await store.insert([draft('orders', 'again', { idempotencyKey: 'k0' })]);
+    expect(replay.replayed).toBe(true);
+    const [fresh] = await store.insert([draft('orders', 'new')]);
+    expect(fresh.message.seq).toBeGreaterThan(Math.max(...before.messages.map((m) => m.seq)));
+    const now = clock.now();
+    const leases = await store.findExpiredLeases('orders', now + 31_000, 100);
+    expect(leases.map((m) => m.id).sort()).toEqual(before.messages.filter((m) => m.status === 'INPROGRESS').map((m) => m.id).sort());
+  });
+
+  it('compacts a journal: the file shrinks and the state is identical, also after a restart', async () => {
+    let store = await openStore();
+    await busyQueue(store, 'orders', 200);
+    const now = clock.now();
+    for (const m of await store.claim('orders', { max: 1000, now, leaseExpiresAt: now + 1000 })) {
+      await store.settle('orders', m.id, m.receipt!, { status: 'COMPLETE', now, result: { big: 'r'.repeat(500) } });
+    }
+    await store.applyRetention('orders', { processedBefore: now + 1, allBefore: 0, limit: 1000 });
+    const before = await everything(store, 'orders');
+    const sizeBefore = fs.statSync(journal('orders')).size;
+    await store.compact('orders');
+    const sizeAfter = fs.statSync(journal('orders')).size;
+    expect(sizeAfter).toBeLessThan(sizeBefore / 2);
+    expect(fs.existsSync(`${journal('orders')}.compact`)).toBe(false);
+    expect(await everything(store, 'orders')).toEqual(before);
+    await store.insert([draft('orders', 'after compaction')]);
+    const withNew = await everything(store, 'orders');
+    store = await reopen(store);
+    expect(await everything(store, 'orders')).toEqual(withNew);
+  });
+
+  it('keeps every write made while a compaction runs', async () => {
+    let store = await openStore();
+    await busyQueue(store, 'orders', 400);
+    const compaction = store.compact('orders');
+    const writes = Array.from({ length: 50 }, (_, i) => store.insert([draft('orders', { during: i })]));
+    const now = clock.now();
+    const claims = store.claim('orders', { max: 10, now, leaseExpiresAt: now + 1000 });
+    await Promise.all([compaction, ...writes, claims]);
+    await store.kvSet('orders', 'after', true);
+    const expected = await everything(store, 'orders');
+    store = await reopen(store);
+    expect(await everything(store, 'orders')).toEqual(expected);
+  });
+
+  it('compacts on its own once garbage outweighs the live state, and stays correct', async () => {
+    let store = await openStore({ compactMinBytes: 64 * 1024, compactGarbageRatio: 2 });
+    const request = { pad: 'x'.repeat(1000) };
+    for (let round = 0; round < 20; round++) {
+      const inserted = await store.insert(Array.from({ length: 20 }, () => draft('q', request)));
+      for (const { message } of inserted.slice(0, 19)) await store.delete('q', message.id);
+    }
+    await waitFor(async () => (await store.stats('q')) && fs.statSync(journal('q')).size < 100 * 1024);
+    const expected = await everything(store, 'q');
+    expect(expected.messages).toHaveLength(20);
+    store = await reopen(store);
+    expect(await everything(store, 'q')).toEqual(expected);
+  });
+
+  it('purging a queue also shrinks its journal', async () => {
+    const store = await openStore();
+    await busyQueue(store, 'orders', 100);
+    await store.purgeQueue('orders');
+    expect(fs.statSync(journal('orders')).size).toBeLessThan(200);
+    expect((await store.stats('orders')).counts.PENDING).toBe(0);
+  });
+
+  it('truncates a torn tail at open and keeps everything before it', async () => {
+    let store = await openStore();
+    const stored = await store.insert([draft('q', 1), draft('q', 2)]);
+    const file = journal('q');
+    const lastRecordStart = fs.statSync(file).size;
+    await store.insert([draft('q', 3)]);
+    await store.close();
+    // cut the last record in half, as a crash during its write would
+    fs.truncateSync(file, lastRecordStart + HEADER_BYTES + 10);
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    store = await openStore();
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('truncated a torn tail of'));
+    expect((await store.list('q', { limit: 10 })).items.map((m) => m.id)).toEqual(stored.map((o) => o.message.id));
+    expect(fs.statSync(file).size).toBe(lastRecordStart);
+    await store.insert([draft('q', 4)]);
+    store = await reopen(store);
+    expect((await store.list('q', { limit: 10 })).items.map((m) => m.request)).toEqual([1, 2, 4]);
+  });
+
+  it('skips a corrupt record in the middle, keeps the rest, and says so', async () => {
+    let store = await openStore();
+    const [a] = await store.insert([draft('q', 'a')]);
+    const [b] = await store.insert([draft('q', 'b-marker')]);
+    const [c] = await store.insert([draft('q', 'c')]);
+    await store.close();
+    const data = fs.readFileSync(journal('q'));
+    const at = data.indexOf('b-marker');
+    data[at] ^= 0x20;
+    fs.writeFileSync(journal('q'), data);
+    const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    store = await openStore();
+    expect(error).toHaveBeenCalledWith(expect.stringContaining('skipped a damaged record'));
+    expect(await store.get('q', a.message.id)).not.toBeNull();
+    expect(await store.get('q', b.message.id)).toBeNull();
+    expect(await store.get('q', c.message.id)).not.toBeNull();
+  });
+
+  it('refuses a second store on the same data directory', async () => {
+    await openStore();
+    const second = new FilesystemMessageStore(dir, clock);
+    await expect(second.open()).rejects.toThrow(`Data directory ${dir} is in use`);
+  });
+
+  it('groups concurrent writes into few fsyncs', async () => {
+    const store = await openStore();
+    await store.insert([draft('q', 'warm up')]);
+    const handle = await fsp.open(path.join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(handle) as { datasync: () => Promise<void> };
+    await handle.close();
+    const datasync = jest.spyOn(proto, 'datasync');
+    await Promise.all(Array.from({ length: 200 }, (_, i) => store.insert([draft('q', i)])));
+    expect(datasync.mock.calls.length).toBeGreaterThan(0);
+    expect(datasync.mock.calls.length).toBeLessThanOrEqual(5);
+    expect((await store.stats('q')).counts.PENDING).toBe(201);
+  });
+
+  it('answers STORAGE_UNAVAILABLE when a write fails, then reloads the queue from disk', async () => {
+    let store = await openStore();
+    const [kept] = await store.insert([draft('q', 'kept')]);
+    const handle = await fsp.open(path.join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(handle) as { datasync: () => Promise<void> };
+    await handle.close();
+    jest.spyOn(proto, 'datasync').mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
+    const failed = draft('q', 'lost');
+    const error = await store.insert([failed]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DomainError);
+    expect((error as DomainError).code).toBe('STORAGE_UNAVAILABLE');
+    await waitFor(async () => store.ping().then(() => true, () => false));
+    expect(await store.get('q', failed.id)).toBeNull();
+    expect(await store.get('q', kept.message.id)).not.toBeNull();
+    const [after] = await store.insert([draft('q', 'after')]);
+    store = await reopen(store);
+    expect((await store.list('q', { limit: 10 })).items.map((m) => m.id)).toEqual([kept.message.id, after.message.id]);
+  });
+
+  it('refuses work after close', async () => {
+    const store = await openStore();
+    await store.close();
+    const error = await store.insert([draft('q', 1)]).catch((e: unknown) => e);
+    expect((error as DomainError).code).toBe('STORAGE_UNAVAILABLE');
+    await expect(store.ping()).rejects.toThrow();
+  });
+});

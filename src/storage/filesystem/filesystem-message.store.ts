@@ -1,0 +1,510 @@
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { Clock } from '@app/common/clock';
+import { decodeCursor, encodeCursor } from '@app/common/cursor';
+import { DomainError } from '@app/common/domain-error';
+import {
+  MessageStore,
+  type ClaimRequest,
+  type InsertOutcome,
+  type ListQuery,
+  type NewMessage,
+  type Page,
+  type QueueStatsSnapshot,
+  type RetentionRule,
+  type Settlement,
+  type StoredMessage,
+} from '@app/storage/ports/message.store';
+import { frameRecord } from '@app/storage/filesystem/journal-format';
+import { Journal, fsyncDirectory } from '@app/storage/filesystem/journal';
+import { acquireDataDirLock } from '@app/storage/filesystem/lock-file';
+import { QueueState, type JournalRecord, type Slot } from '@app/storage/filesystem/queue-state';
+
+export interface FilesystemStoreOptions {
+  /** a journal is compacted once it is at least this big ... */
+  compactMinBytes?: number;
+  /** ... and holds more than this many times the bytes of its live state */
+  compactGarbageRatio?: number;
+}
+
+interface QueueHandle {
+  name: string;
+  state: QueueState;
+  journal: Journal | null;
+  opening: Promise<Journal> | null;
+  compacting: Promise<void> | null;
+  /** set while a failed journal is being reloaded, or for good when reloading failed */
+  unavailable: Error | null;
+}
+
+const JOURNAL_SUFFIX = '.journal';
+const SNAPSHOT_CHUNK_BYTES = 1 << 20;
+
+function copy(slot: Slot): StoredMessage {
+  return { ...slot.msg };
+}
+
+/**
+ * The filesystem engine: one append-only journal per queue under DATA_DIR/queues, replayed into
+ * an in-memory index at start. Every write is applied in memory and appended to the journal in
+ * the same synchronous step (so the journal order is the order of the changes), and its promise
+ * resolves once the journal's group commit has fsynced it.
+ */
+export class FilesystemMessageStore extends MessageStore {
+  private readonly logger = new Logger('FilesystemStore');
+  private readonly queues = new Map<string, QueueHandle>();
+  private readonly queuesDir: string;
+  private readonly compactMinBytes: number;
+  private readonly compactGarbageRatio: number;
+  private releaseLock: (() => void) | null = null;
+  private state: 'new' | 'open' | 'closed' = 'new';
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly clock: Clock,
+    options: FilesystemStoreOptions = {},
+  ) {
+    super();
+    this.queuesDir = path.join(dataDir, 'queues');
+    this.compactMinBytes = options.compactMinBytes ?? 4 * 1024 * 1024;
+    this.compactGarbageRatio = options.compactGarbageRatio ?? 2;
+  }
+
+  /** Takes the data directory lock and replays every queue journal. */
+  async open(): Promise<void> {
+    if (this.state !== 'new') return;
+    this.releaseLock = acquireDataDirLock(this.dataDir);
+    try {
+      await fsp.mkdir(this.queuesDir, { recursive: true });
+      for (const entry of await fsp.readdir(this.queuesDir)) {
+        if (!entry.endsWith(JOURNAL_SUFFIX)) continue;
+        const name = decodeURIComponent(entry.slice(0, -JOURNAL_SUFFIX.length));
+        const handle = this.emptyHandle(name);
+        await this.load(handle);
+        this.queues.set(name, handle);
+      }
+      this.state = 'open';
+    } catch (error) {
+      await this.closeJournals();
+      this.releaseLock();
+      this.releaseLock = null;
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    await this.closeJournals();
+    this.releaseLock?.();
+    this.releaseLock = null;
+  }
+
+  async ping(): Promise<void> {
+    if (this.state !== 'open') throw new DomainError('STORAGE_UNAVAILABLE', 'The filesystem store is not open');
+    for (const handle of this.queues.values()) {
+      if (handle.unavailable) throw new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} cannot be written`);
+    }
+  }
+
+  // ---- messages -------------------------------------------------------------------------
+
+  async insert(messages: NewMessage[]): Promise<InsertOutcome[]> {
+    if (messages.length === 0) return [];
+    const groups = new Map<string, number[]>();
+    messages.forEach((m, i) => {
+      const list = groups.get(m.queue) ?? groups.set(m.queue, []).get(m.queue)!;
+      list.push(i);
+    });
+    const journals = new Map<string, Journal>();
+    for (const queue of groups.keys()) journals.set(queue, await this.writable(this.handle(queue)));
+
+    // from here on everything is synchronous until the appends: checks, then changes
+    for (const [queue, indexes] of groups) {
+      const state = this.handle(queue).state;
+      const ids = new Set<string>();
+      for (const i of indexes) {
+        const id = messages[i].id;
+        if (state.slots.has(id) || ids.has(id)) throw new DomainError('VALIDATION_FAILED', `Message ${id} already exists in queue ${queue}`);
+        ids.add(id);
+      }
+    }
+    const outcomes: InsertOutcome[] = new Array(messages.length);
+    const writes: Promise<void>[] = [];
+    const fresh = new Set<string>();
+    for (const [queue, indexes] of groups) {
+      const handle = this.handle(queue);
+      const state = handle.state;
+      const batchKeys = new Map<string, StoredMessage>();
+      const stored: StoredMessage[] = [];
+      const parts: string[] = [];
+      const replays: number[] = [];
+      for (const i of indexes) {
+        const input = messages[i];
+        const key = input.idempotencyKey;
+        if (key !== null) {
+          const known = state.keys.get(key);
+          if (known || batchKeys.has(key)) {
+            replays.push(i);
+            continue;
+          }
+        }
+        const message: StoredMessage = {
+          id: input.id,
+          queue,
+          status: 'PENDING',
+          request: input.request ?? null,
+          result: null,
+          error: null,
+          attempts: 0,
+          sentBy: input.sentBy,
+          createdAt: input.createdAt,
+          updatedAt: input.createdAt,
+          seq: state.nextSeq++,
+          availableAt: input.availableAt,
+          leaseExpiresAt: null,
+          receipt: null,
+          idempotencyKey: key,
+          deadLetter: input.deadLetter ?? null,
+        };
+        if (key !== null) batchKeys.set(key, message);
+        stored.push(message);
+        parts.push(JSON.stringify(message));
+        outcomes[i] = { message: { ...message }, replayed: false };
+      }
+      if (stored.length) {
+        const payload = `{"t":"i","ms":[${parts.join(',')}]}`;
+        state.apply({ t: 'i', ms: stored }, payload.length);
+        writes.push(this.append(handle, journals.get(queue)!, payload));
+        fresh.add(queue);
+      } else {
+        writes.push(this.durable(handle, journals.get(queue)!));
+      }
+      for (const i of replays) {
+        const key = messages[i].idempotencyKey!;
+        const first = state.keys.get(key)!;
+        outcomes[i] = { message: copy(first), replayed: true };
+      }
+    }
+    await Promise.all(writes);
+    for (const queue of fresh) this.emitAvailable(queue);
+    return outcomes;
+  }
+
+  async get(queue: string, id: string): Promise<StoredMessage | null> {
+    const slot = this.readable(queue)?.state.slots.get(id);
+    return slot ? copy(slot) : null;
+  }
+
+  async delete(queue: string, id: string): Promise<boolean> {
+    const handle = this.readable(queue);
+    if (!handle?.state.slots.has(id)) return false;
+    await this.commit(handle, { t: 'd', ids: [id] });
+    return true;
+  }
+
+  async list(queue: string, query: ListQuery): Promise<Page<StoredMessage>> {
+    let after = 0;
+    if (query.cursor) {
+      const position = decodeCursor(query.cursor);
+      if (!/^\d{1,16}$/.test(position)) throw new DomainError('INVALID_CURSOR', 'cursor is not valid');
+      after = Number(position);
+    }
+    const limit = Math.max(1, Math.floor(query.limit));
+    const handle = this.readable(queue);
+    if (!handle) return { items: [], nextCursor: null };
+    const slots = handle.state.page(after, query.status, limit + 1);
+    const items = slots.slice(0, limit).map(copy);
+    return { items, nextCursor: slots.length > limit ? encodeCursor(String(items[items.length - 1].seq)) : null };
+  }
+
+  async claim(queue: string, request: ClaimRequest): Promise<StoredMessage[]> {
+    const handle = this.readable(queue);
+    if (!handle || handle.state.counts.PENDING === 0 || request.max < 1) return [];
+    const journal = this.journalOf(handle);
+    const slots = handle.state.nextDeliverable(request.max, request.now);
+    if (slots.length === 0) return [];
+    const record: JournalRecord = { t: 'c', now: request.now, le: request.leaseExpiresAt, ms: slots.map((s) => [s.msg.id, randomUUID()]) };
+    handle.state.apply(record);
+    const claimed = slots.map(copy);
+    await this.append(handle, journal, JSON.stringify(record));
+    return claimed;
+  }
+
+  async settle(queue: string, id: string, receipt: string, settlement: Settlement): Promise<StoredMessage> {
+    const handle = this.readable(queue);
+    const slot = this.leased(handle, queue, id, receipt);
+    const record: JournalRecord = { t: 's', id, st: settlement.status, now: settlement.now };
+    if (settlement.result !== undefined) record.r = settlement.result;
+    if (settlement.error !== undefined) record.e = settlement.error;
+    if (settlement.status === 'PENDING') {
+      record.av = settlement.availableAt ?? settlement.now;
+      if (settlement.uncountAttempt) record.un = 1;
+      if (settlement.toEnd) record.sq = handle!.state.nextSeq;
+    }
+    const settled = await this.commit(handle!, record, slot);
+    if (settled.status === 'PENDING') this.emitAvailable(queue);
+    return settled;
+  }
+
+  async extendLease(queue: string, id: string, receipt: string, leaseExpiresAt: number, now: number): Promise<StoredMessage> {
+    const handle = this.readable(queue);
+    const slot = this.leased(handle, queue, id, receipt);
+    return this.commit(handle!, { t: 'x', id, le: leaseExpiresAt, now }, slot);
+  }
+
+  async findExpiredLeases(queue: string, now: number, limit: number): Promise<StoredMessage[]> {
+    const handle = this.readable(queue);
+    if (!handle || handle.state.counts.INPROGRESS === 0) return [];
+    return handle.state.expiredLeases(now, limit).map(copy);
+  }
+
+  async requeue(queue: string, id: string, now: number): Promise<StoredMessage> {
+    const handle = this.readable(queue);
+    const slot = handle?.state.slots.get(id);
+    if (!handle || !slot) throw new DomainError('MESSAGE_NOT_FOUND', `Message ${id} does not exist in queue ${queue}`);
+    if (slot.msg.status !== 'ERROR') throw new DomainError('MESSAGE_NOT_IN_ERROR', `Message ${id} is ${slot.msg.status}, not ERROR`);
+    const requeued = await this.commit(handle, { t: 'q', id, now }, slot);
+    this.emitAvailable(queue);
+    return requeued;
+  }
+
+  async stats(queue: string): Promise<QueueStatsSnapshot> {
+    const handle = this.readable(queue);
+    if (!handle) return { counts: { PENDING: 0, INPROGRESS: 0, COMPLETE: 0, ERROR: 0 }, oldestPendingCreatedAt: null };
+    return { counts: { ...handle.state.counts }, oldestPendingCreatedAt: handle.state.oldestPendingCreatedAt() };
+  }
+
+  async applyRetention(queue: string, rule: RetentionRule): Promise<number> {
+    const handle = this.readable(queue);
+    if (!handle || handle.state.size === 0) return 0;
+    const ids = handle.state.retentionCandidates(rule.processedBefore, rule.allBefore, rule.limit);
+    if (ids.length === 0) return 0;
+    await this.commit(handle, { t: 'd', ids });
+    return ids.length;
+  }
+
+  async purgeQueue(queue: string): Promise<void> {
+    const handle = this.readable(queue);
+    if (!handle?.journal) return;
+    await this.commit(handle, { t: 'p' });
+    await this.compact(queue);
+  }
+
+  // ---- key-value ------------------------------------------------------------------------
+
+  async kvGet(queue: string, key: string): Promise<unknown> {
+    const kv = this.readable(queue)?.state.kv;
+    if (!kv?.has(key)) return undefined;
+    return structuredClone(kv.get(key));
+  }
+
+  async kvSet(queue: string, key: string, value: unknown): Promise<void> {
+    const handle = this.handle(queue);
+    const journal = await this.writable(handle);
+    const payload = JSON.stringify({ t: 'k', k: key, v: value ?? null });
+    handle.state.apply(JSON.parse(payload) as JournalRecord);
+    await this.append(handle, journal, payload);
+  }
+
+  async kvDelete(queue: string, key: string): Promise<boolean> {
+    const handle = this.readable(queue);
+    if (!handle?.state.kv.has(key)) return false;
+    await this.commit(handle, { t: 'kd', k: key });
+    return true;
+  }
+
+  async kvList(queue: string, prefix = ''): Promise<string[]> {
+    const kv = this.readable(queue)?.state.kv;
+    if (!kv) return [];
+    return [...kv.keys()].filter((k) => k.startsWith(prefix)).sort();
+  }
+
+  // ---- compaction -----------------------------------------------------------------------
+
+  /**
+   * Rewrites a queue's journal with only its live state. Runs beside writers; resolves when the
+   * new file has replaced the old one. Concurrent calls share one run.
+   */
+  async compact(queue: string): Promise<void> {
+    const handle = this.readable(queue);
+    if (!handle?.journal) return;
+    if (handle.compacting) return handle.compacting;
+    const journal = handle.journal;
+    const state = handle.state;
+    const snapshotAt = journal.position;
+    const messages = state.liveInOrder().map((m) => ({ ...m }));
+    const kv = [...state.kv.entries()];
+    const nextSeq = state.nextSeq;
+    const run = journal
+      .compact(snapshotAt, async (write) => {
+        await write([frameRecord(JSON.stringify({ t: 'h', seq: nextSeq }))]);
+        let parts: string[] = [];
+        let bytes = 0;
+        const flush = async () => {
+          if (!parts.length) return;
+          await write([frameRecord(`{"t":"i","ms":[${parts.join(',')}]}`)]);
+          parts = [];
+          bytes = 0;
+          await yieldToLoop();
+        };
+        for (const message of messages) {
+          const json = JSON.stringify(message);
+          parts.push(json);
+          bytes += json.length;
+          if (bytes >= SNAPSHOT_CHUNK_BYTES) await flush();
+        }
+        await flush();
+        const kvRecords = kv.map(([k, v]) => frameRecord(JSON.stringify({ t: 'k', k, v })));
+        if (kvRecords.length) await write(kvRecords);
+      })
+      .then(({ before, after }) => {
+        this.logger.log(`compacted the journal of queue ${queue}: ${before} → ${after} bytes`);
+      })
+      .finally(() => {
+        handle.compacting = null;
+      });
+    handle.compacting = run;
+    return run;
+  }
+
+  private maybeCompact(handle: QueueHandle, journal: Journal): void {
+    if (handle.compacting || handle.unavailable || journal.size < this.compactMinBytes) return;
+    if (journal.size <= this.compactGarbageRatio * handle.state.liveBytes) return;
+    this.compact(handle.name).catch((error) => this.logger.error(`compaction of queue ${handle.name} failed: ${(error as Error).message}`));
+  }
+
+  // ---- plumbing -------------------------------------------------------------------------
+
+  private emptyHandle(name: string): QueueHandle {
+    return { name, state: new QueueState(), journal: null, opening: null, compacting: null, unavailable: null };
+  }
+
+  private assertOpen(): void {
+    if (this.state !== 'open') throw new DomainError('STORAGE_UNAVAILABLE', `The filesystem store is ${this.state === 'closed' ? 'closed' : 'not open yet'}`);
+  }
+
+  private readable(queue: string): QueueHandle | undefined {
+    this.assertOpen();
+    return this.queues.get(queue);
+  }
+
+  private handle(queue: string): QueueHandle {
+    this.assertOpen();
+    let handle = this.queues.get(queue);
+    if (!handle) {
+      handle = this.emptyHandle(queue);
+      this.queues.set(queue, handle);
+    }
+    return handle;
+  }
+
+  private fileOf(queue: string): string {
+    return path.join(this.queuesDir, `${encodeURIComponent(queue)}${JOURNAL_SUFFIX}`);
+  }
+
+  private async load(handle: QueueHandle): Promise<void> {
+    const { journal, payloads, sizes } = await Journal.open(this.fileOf(handle.name));
+    const state = new QueueState();
+    payloads.forEach((payload, i) => {
+      try {
+        state.apply(payload as JournalRecord, sizes[i]);
+      } catch (error) {
+        this.logger.error(`queue ${handle.name}: ignored an unreadable journal record #${i}: ${(error as Error).message}`);
+      }
+    });
+    handle.state = state;
+    handle.journal = journal;
+  }
+
+  private journalOf(handle: QueueHandle): Journal {
+    if (handle.unavailable) throw new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} cannot be written: ${handle.unavailable.message}`);
+    if (!handle.journal) throw new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} is not open`);
+    return handle.journal;
+  }
+
+  /** The queue's journal, created on the first write to a new queue. */
+  private async writable(handle: QueueHandle): Promise<Journal> {
+    if (handle.journal || handle.unavailable) return this.journalOf(handle);
+    handle.opening ??= (async () => {
+      await fsp.mkdir(this.queuesDir, { recursive: true });
+      const { journal } = await Journal.open(this.fileOf(handle.name));
+      await fsyncDirectory(this.queuesDir);
+      handle.journal = journal;
+      return journal;
+    })().finally(() => {
+      handle.opening = null;
+    });
+    await handle.opening;
+    return this.journalOf(handle);
+  }
+
+  /** Applies one record now and resolves with the message (if any) once it is durable. */
+  private async commit(handle: QueueHandle, record: JournalRecord, slot?: Slot): Promise<StoredMessage> {
+    const journal = this.journalOf(handle);
+    const payload = JSON.stringify(record);
+    handle.state.apply(record);
+    const result = slot ? copy(slot) : (undefined as unknown as StoredMessage);
+    await this.append(handle, journal, payload);
+    return result;
+  }
+
+  private async append(handle: QueueHandle, journal: Journal, payload: string): Promise<void> {
+    try {
+      await journal.append(payload);
+    } catch (error) {
+      this.onWriteFailure(handle, journal, error as Error);
+      throw new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} could not be written`);
+    }
+    this.maybeCompact(handle, journal);
+  }
+
+  /** Waits until everything already appended (e.g. the first message of a replayed key) is durable. */
+  private async durable(handle: QueueHandle, journal: Journal): Promise<void> {
+    try {
+      await journal.barrier();
+    } catch (error) {
+      throw new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} could not be written`);
+    }
+  }
+
+  private leased(handle: QueueHandle | undefined, queue: string, id: string, receipt: string): Slot {
+    const slot = handle?.state.slots.get(id);
+    if (!slot) throw new DomainError('MESSAGE_NOT_FOUND', `Message ${id} does not exist in queue ${queue}`);
+    if (slot.msg.status !== 'INPROGRESS' || slot.msg.receipt !== receipt) {
+      throw new DomainError('RECEIPT_STALE', 'The receipt is not the current lease of this message');
+    }
+    return slot;
+  }
+
+  /**
+   * A write failed: the in-memory state may hold changes that are not on disk. The queue refuses
+   * work while its journal is cut back to the last durable record and replayed.
+   */
+  private onWriteFailure(handle: QueueHandle, journal: Journal, error: Error): void {
+    if (handle.unavailable || handle.journal !== journal) return;
+    handle.unavailable = error;
+    void (async () => {
+      try {
+        await journal.truncateToDurable();
+        await journal.close().catch(() => undefined);
+        await this.load(handle);
+        handle.unavailable = null;
+        this.logger.warn(`queue ${handle.name} reloaded from its journal after a failed write`);
+      } catch (reloadError) {
+        this.logger.error(`queue ${handle.name} stays unavailable: ${(reloadError as Error).message}`);
+      }
+    })();
+  }
+
+  private async closeJournals(): Promise<void> {
+    for (const handle of this.queues.values()) {
+      await handle.compacting?.catch(() => undefined);
+      await handle.journal?.close().catch(() => undefined);
+    }
+    this.queues.clear();
+  }
+}

@@ -1,0 +1,56 @@
+export type StorageEngine = 'filesystem' | 'sql';
+
+export interface QueueRoles {
+  needsRole: boolean;
+  replace: boolean;
+  roles: string[];
+}
+
+export interface DeliverySettings {
+  visibilityTimeoutSeconds: number;
+  maxAttempts: number;
+  backoffSeconds: number;
+  deadLetterQueue: string | null;
+  handlerTimeoutSeconds: number;
+  concurrency: number;
+}
+
+export interface RetentionSettings {
+  processedMinutes: number;
+  allHours: number;
+}
+
+/** A queue definition with every default applied. `connectionString` keeps its ${NAME} placeholders. */
+export interface QueueDefinition {
+  name: string;
+  storageEngine: StorageEngine;
+  connectionString: string | null;
+  client_id: string | null;
+  roles: QueueRoles;
+  incoming: { schema: Record<string, unknown> | boolean };
+  delivery: DeliverySettings;
+  retention: RetentionSettings;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface TopicDefinition {
+  name: string;
+  createdAt: number;
+}
+
+export interface Binding {
+  topic: string;
+  queue: string;
+}
+
+export type ResourceType = 'queue' | 'topic';
+export type GrantAction = 'send_to_queue' | 'receive' | 'send_to_topic';
+
+export interface Grant {
+  resource: { type: ResourceType; name: string };
+  subject: string;
+  action: GrantAction;
+  grantedBy: string;
+  grantedAt: string;
+}

@@ -1,0 +1,166 @@
+export type MessageStatus = 'PENDING' | 'INPROGRESS' | 'COMPLETE' | 'ERROR';
+export const MESSAGE_STATUSES: readonly MessageStatus[] = ['PENDING', 'INPROGRESS', 'COMPLETE', 'ERROR'];
+
+export interface MessageErrorInfo {
+  name: string;
+  message: string;
+  [key: string]: unknown;
+}
+
+export interface DeadLetterInfo {
+  queue: string;
+  id: string;
+  error: MessageErrorInfo | null;
+}
+
+/** A message as stored. Times are epoch milliseconds. */
+export interface StoredMessage {
+  id: string;
+  queue: string;
+  status: MessageStatus;
+  request: unknown;
+  result: unknown;
+  error: MessageErrorInfo | null;
+  attempts: number;
+  sentBy: string | null;
+  createdAt: number;
+  updatedAt: number;
+  /** Delivery order: ascending. Assigned at insert; a new, larger one on return_to_end_of_queue. */
+  seq: number;
+  /** PENDING messages are not delivered before this time (delay, retry backoff). */
+  availableAt: number;
+  /** Set while INPROGRESS: the lease. */
+  leaseExpiresAt: number | null;
+  receipt: string | null;
+  idempotencyKey: string | null;
+  deadLetter: DeadLetterInfo | null;
+}
+
+export interface NewMessage {
+  id: string;
+  queue: string;
+  request: unknown;
+  sentBy: string | null;
+  createdAt: number;
+  availableAt: number;
+  idempotencyKey: string | null;
+  deadLetter?: DeadLetterInfo | null;
+}
+
+export interface InsertOutcome {
+  message: StoredMessage;
+  /** true when the idempotency key was already used in this queue: `message` is the first one */
+  replayed: boolean;
+}
+
+export interface ListQuery {
+  status?: MessageStatus;
+  limit: number;
+  /** opaque, produced by a previous page's nextCursor */
+  cursor?: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface ClaimRequest {
+  max: number;
+  now: number;
+  leaseExpiresAt: number;
+}
+
+/**
+ * A transition of a leased message, applied only if `receipt` is still the message's
+ * current receipt (compare-and-set); otherwise the store throws RECEIPT_STALE.
+ */
+export interface Settlement {
+  status: MessageStatus;
+  now: number;
+  result?: unknown;
+  error?: MessageErrorInfo | null;
+  /** for PENDING: when it becomes deliverable again */
+  availableAt?: number;
+  /** for PENDING: move to the end of the queue (a fresh seq) instead of keeping its place */
+  toEnd?: boolean;
+  /** for PENDING: undo the attempt the delivery counted (return_to_queue is not a failure) */
+  uncountAttempt?: boolean;
+}
+
+export interface QueueCounts {
+  PENDING: number;
+  INPROGRESS: number;
+  COMPLETE: number;
+  ERROR: number;
+}
+
+export interface QueueStatsSnapshot {
+  counts: QueueCounts;
+  /** createdAt of the oldest PENDING message, or null */
+  oldestPendingCreatedAt: number | null;
+}
+
+export interface RetentionRule {
+  /** delete COMPLETE messages updated before this time */
+  processedBefore: number;
+  /** delete every message created before this time */
+  allBefore: number;
+  limit: number;
+}
+
+export type AvailabilityListener = (queue: string) => void;
+
+/**
+ * The message storage port. One instance serves many queues of one engine location
+ * (a data directory, or one SQL connection string). Every write that resolves is durable.
+ * Errors: DomainError RECEIPT_STALE / MESSAGE_NOT_FOUND for state conflicts,
+ * DomainError STORAGE_UNAVAILABLE when the backend cannot be reached.
+ */
+export abstract class MessageStore {
+  /** Stores all or none. A message whose idempotencyKey already exists in its queue is not stored again. */
+  abstract insert(messages: NewMessage[]): Promise<InsertOutcome[]>;
+  abstract get(queue: string, id: string): Promise<StoredMessage | null>;
+  /** true if it existed */
+  abstract delete(queue: string, id: string): Promise<boolean>;
+  /** Ordered by seq ascending (delivery order). */
+  abstract list(queue: string, query: ListQuery): Promise<Page<StoredMessage>>;
+  /**
+   * Leases up to `max` PENDING messages with availableAt <= now, lowest seq first, never one
+   * leased by somebody else: each becomes INPROGRESS, attempts + 1, a fresh receipt, leaseExpiresAt.
+   */
+  abstract claim(queue: string, request: ClaimRequest): Promise<StoredMessage[]>;
+  abstract settle(queue: string, id: string, receipt: string, settlement: Settlement): Promise<StoredMessage>;
+  abstract extendLease(queue: string, id: string, receipt: string, leaseExpiresAt: number, now: number): Promise<StoredMessage>;
+  /** INPROGRESS messages whose lease expired before `now`, oldest lease first. */
+  abstract findExpiredLeases(queue: string, now: number, limit: number): Promise<StoredMessage[]>;
+  /** ERROR → PENDING (attempts reset to 0); throws MESSAGE_NOT_IN_ERROR otherwise. */
+  abstract requeue(queue: string, id: string, now: number): Promise<StoredMessage>;
+  abstract stats(queue: string): Promise<QueueStatsSnapshot>;
+  /** Deletes in bounded batches; returns how many were deleted. */
+  abstract applyRetention(queue: string, rule: RetentionRule): Promise<number>;
+  /** Deletes every message and key-value entry of the queue. */
+  abstract purgeQueue(queue: string): Promise<void>;
+
+  /** Per-queue key-value store for handlers (storageService). Values are JSON. */
+  abstract kvGet(queue: string, key: string): Promise<unknown>;
+  abstract kvSet(queue: string, key: string, value: unknown): Promise<void>;
+  abstract kvDelete(queue: string, key: string): Promise<boolean>;
+  abstract kvList(queue: string, prefix?: string): Promise<string[]>;
+
+  /** Throws STORAGE_UNAVAILABLE when the backend does not answer. */
+  abstract ping(): Promise<void>;
+  abstract close(): Promise<void>;
+
+  private readonly listeners = new Set<AvailabilityListener>();
+
+  /** Called when a message may have become available in a queue (local push, NOTIFY, ...). */
+  onAvailable(listener: AvailabilityListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  protected emitAvailable(queue: string): void {
+    for (const listener of this.listeners) listener(queue);
+  }
+}

@@ -1,0 +1,276 @@
+import { Logger } from '@nestjs/common';
+import { DataSource, type DataSourceOptions, type QueryRunner } from 'typeorm';
+import { DomainError } from '@app/common/domain-error';
+import type { SqlConnectionOptions } from '@app/storage/sql/connection-string';
+import { CATALOG_ENTITIES } from '@app/storage/sql/catalog.entities';
+import { SQL_MIGRATIONS } from '@app/storage/sql/migrations/sql-migrations';
+import { SqlText, type SqlStatement } from '@app/storage/sql/sql-dialect';
+import { isConnectionError, safeReason } from '@app/storage/sql/sql-errors';
+
+export interface SqlResult {
+  records: Array<Record<string, unknown>>;
+  affected: number;
+}
+
+export type Run = (statement: SqlStatement) => Promise<SqlResult>;
+
+const CONNECT_TIMEOUT_MS = 5000;
+const MIGRATION_LOCK = 'mailroom_migrations';
+
+function ssl(options: Record<string, string>): boolean | { rejectUnauthorized: boolean } | undefined {
+  const mode = (options.sslmode ?? '').toLowerCase();
+  if (mode === 'disable' || options.ssl === 'false') return false;
+  if (mode === 'verify-ca' || mode === 'verify-full') return { rejectUnauthorized: true };
+  if (mode === 'require' || mode === 'no-verify' || mode === 'prefer' || options.ssl === 'true') return { rejectUnauthorized: false };
+  return undefined;
+}
+
+/** TypeORM options built from the parsed parts only, so nothing else in the string can reach the driver. */
+export function dataSourceOptions(target: SqlConnectionOptions): DataSourceOptions {
+  const o = target.options;
+  const poolSize = o.poolsize ? Number(o.poolsize) : 10;
+  const connectTimeout = Number(o.connect_timeout ?? o.connecttimeout ?? 0) * (o.connect_timeout ? 1000 : 1) || CONNECT_TIMEOUT_MS;
+  const common = {
+    host: target.host,
+    port: target.port,
+    username: target.username ?? undefined,
+    password: target.password ?? undefined,
+    database: target.database ?? undefined,
+    entities: CATALOG_ENTITIES,
+    migrations: SQL_MIGRATIONS,
+    migrationsTableName: 'mailroom_migrations',
+    migrationsTransactionMode: 'each' as const,
+    migrationsRun: false,
+    synchronize: false,
+    logging: false,
+  };
+  switch (target.dialect) {
+    case 'postgres':
+      return {
+        ...common,
+        type: 'postgres',
+        schema: o.schema,
+        applicationName: o.application_name ?? 'mailroom',
+        ssl: ssl(o),
+        connectTimeoutMS: connectTimeout,
+        poolSize,
+        extra: { keepAlive: true, idleTimeoutMillis: 30000, ...(o.schema ? { options: `-c search_path=${o.schema}` } : {}) },
+      };
+    case 'mysql':
+    case 'mariadb':
+      return {
+        ...common,
+        type: target.dialect,
+        charset: o.charset ?? 'utf8mb4_bin',
+        timezone: o.timezone ?? 'Z',
+        connectTimeout,
+        poolSize,
+        ssl: ssl(o) || undefined,
+        multipleStatements: false,
+        flags: ['-LOCAL_FILES'],
+        extra: { enableKeepAlive: true },
+      } as DataSourceOptions;
+    case 'mssql':
+      return {
+        ...common,
+        type: 'mssql',
+        connectionTimeout: connectTimeout,
+        pool: { max: poolSize, min: 0 },
+        options: {
+          encrypt: o.encrypt ? o.encrypt === 'true' : true,
+          trustServerCertificate: o.trustservercertificate === 'true',
+        },
+      };
+  }
+}
+
+function versionAtLeast(version: string, major: number, minor: number): boolean {
+  const [a, b] = version.split(/[.-]/).map((n) => Number.parseInt(n, 10));
+  return a > major || (a === major && (b || 0) >= minor);
+}
+
+/**
+ * One pooled TypeORM DataSource per distinct connection string: created lazily, migrated
+ * (under a database lock so replicas starting together do not race), reconnecting by itself
+ * (the driver pools replace broken connections), closed on shutdown.
+ */
+export class SqlDatabase {
+  readonly text: SqlText;
+  private readonly logger = new Logger('SqlDatabase');
+  private dataSource: DataSource | null = null;
+  private starting: Promise<DataSource> | null = null;
+  private closed = false;
+
+  constructor(
+    readonly target: SqlConnectionOptions,
+    readonly label: string,
+    private readonly runMigrations: boolean,
+  ) {
+    this.text = new SqlText(target.dialect);
+  }
+
+  get secrets(): Array<string | null> {
+    return [this.target.password];
+  }
+
+  /** Resolves once connected (and migrated); a failure is retried on the next call. */
+  ready(): Promise<DataSource> {
+    if (this.dataSource?.isInitialized) return Promise.resolve(this.dataSource);
+    if (this.closed) return Promise.reject(new DomainError('STORAGE_UNAVAILABLE', `The database ${this.where} is closed`));
+    if (!this.starting) {
+      this.starting = this.start().then(
+        (ds) => {
+          this.dataSource = ds;
+          this.starting = null;
+          return ds;
+        },
+        (error) => {
+          this.starting = null;
+          throw error;
+        },
+      );
+    }
+    return this.starting;
+  }
+
+  get initialized(): boolean {
+    return this.dataSource?.isInitialized ?? false;
+  }
+
+  get where(): string {
+    return `${this.target.host}:${this.target.port}`;
+  }
+
+  private async start(): Promise<DataSource> {
+    const ds = new DataSource(dataSourceOptions(this.target));
+    await ds.initialize();
+    try {
+      await this.checkServer(ds);
+      if (this.runMigrations) await this.migrate(ds);
+    } catch (error) {
+      await ds.destroy().catch(() => undefined);
+      throw error;
+    }
+    if (this.closed) {
+      await ds.destroy().catch(() => undefined);
+      throw new DomainError('STORAGE_UNAVAILABLE', `The database ${this.where} is closed`);
+    }
+    this.logger.log(`connected to ${this.label}`);
+    return ds;
+  }
+
+  /** SKIP LOCKED needs MySQL 8.0 / MariaDB 10.6; gen_random_uuid() needs PostgreSQL 13. */
+  private async checkServer(ds: DataSource): Promise<void> {
+    if (this.text.isMysqlFamily) {
+      const [row] = (await ds.query('SELECT VERSION() AS v')) as Array<{ v: string }>;
+      const version = String(row.v);
+      const mariadb = /mariadb/i.test(version);
+      if (mariadb ? !versionAtLeast(version, 10, 6) : !versionAtLeast(version, 8, 0)) {
+        throw new Error(`${mariadb ? 'MariaDB' : 'MySQL'} ${version} is too old: Mailroom needs MySQL 8.0 or MariaDB 10.6 (FOR UPDATE SKIP LOCKED)`);
+      }
+    } else if (this.text.isPostgres) {
+      const [row] = (await ds.query('SHOW server_version_num')) as Array<{ server_version_num: string }>;
+      if (Number(row.server_version_num) < 130000) throw new Error('PostgreSQL 13 or newer is needed');
+    }
+  }
+
+  private async migrate(ds: DataSource): Promise<void> {
+    const lock = ds.createQueryRunner();
+    await lock.connect();
+    try {
+      if (this.text.isPostgres) await lock.query('SELECT pg_advisory_lock(hashtext($1))', [MIGRATION_LOCK]);
+      else if (this.text.isMysqlFamily) await lock.query('SELECT GET_LOCK(?, 60)', [MIGRATION_LOCK]);
+      else await lock.query(`EXEC sp_getapplock @Resource = @0, @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 60000`, [MIGRATION_LOCK]);
+      const applied = await ds.runMigrations({ transaction: 'each' });
+      if (applied.length) this.logger.log(`applied migrations ${applied.map((m) => m.name).join(', ')} on ${this.label}`);
+    } finally {
+      try {
+        if (this.text.isPostgres) await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [MIGRATION_LOCK]);
+        else if (this.text.isMysqlFamily) await lock.query('SELECT RELEASE_LOCK(?)', [MIGRATION_LOCK]);
+        else await lock.query(`EXEC sp_releaseapplock @Resource = @0, @LockOwner = 'Session'`, [MIGRATION_LOCK]);
+      } finally {
+        await lock.release();
+      }
+    }
+  }
+
+  /** Connection errors become STORAGE_UNAVAILABLE (503) with a reason free of credentials. */
+  mapError(error: unknown): unknown {
+    if (error instanceof DomainError) return error;
+    if (isConnectionError(error)) {
+      return new DomainError('STORAGE_UNAVAILABLE', `The database ${this.where} is unavailable: ${safeReason(error, this.secrets)}`);
+    }
+    return error;
+  }
+
+  private async connected(): Promise<DataSource> {
+    try {
+      return await this.ready();
+    } catch (error) {
+      if (error instanceof DomainError) throw error;
+      throw new DomainError('STORAGE_UNAVAILABLE', `The database ${this.where} is unavailable: ${safeReason(error, this.secrets)}`);
+    }
+  }
+
+  async query(statement: SqlStatement): Promise<SqlResult> {
+    const ds = await this.connected();
+    const runner = ds.createQueryRunner();
+    try {
+      return await exec(runner, statement);
+    } catch (error) {
+      throw this.mapError(error);
+    } finally {
+      await runner.release().catch(() => undefined);
+    }
+  }
+
+  /** Runs `work` in one transaction on one connection; rolled back if it throws. */
+  async transaction<T>(work: (run: Run) => Promise<T>): Promise<T> {
+    const ds = await this.connected();
+    const runner = ds.createQueryRunner();
+    try {
+      await runner.connect();
+      await runner.startTransaction();
+      try {
+        const out = await work((statement) => exec(runner, statement));
+        await runner.commitTransaction();
+        return out;
+      } catch (error) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+        throw error;
+      }
+    } catch (error) {
+      throw this.mapError(error);
+    } finally {
+      await runner.release().catch(() => undefined);
+    }
+  }
+
+  /** For repository-based adapters: the DataSource, with connection errors mapped. */
+  async use<T>(work: (ds: DataSource) => Promise<T>): Promise<T> {
+    const ds = await this.connected();
+    try {
+      return await work(ds);
+    } catch (error) {
+      throw this.mapError(error);
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.query({ sql: this.text.ping(), params: [] });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const starting = this.starting;
+    if (starting) await starting.catch(() => undefined);
+    const ds = this.dataSource;
+    this.dataSource = null;
+    if (ds?.isInitialized) await ds.destroy().catch(() => undefined);
+  }
+}
+
+async function exec(runner: QueryRunner, statement: SqlStatement): Promise<SqlResult> {
+  const result = await runner.query(statement.sql, statement.params, true);
+  return { records: (result.records ?? []) as Array<Record<string, unknown>>, affected: result.affected ?? 0 };
+}

@@ -1,0 +1,82 @@
+import { SqlText } from '@app/storage/sql/sql-dialect';
+
+/** The statements are unit-tested as text for every dialect; MSSQL has no server in CI, so this is its test. */
+describe('SqlText (mssql)', () => {
+  const text = new SqlText('mssql');
+
+  it('claims in one statement: TOP(n) in delivery order, skipping locked rows, leasing and returning them', () => {
+    const { sql, params } = text.claim('orders', 1000, 31000, 5);
+    expect(sql).toMatch(/^WITH c AS \(SELECT TOP \(5\) \* FROM mailroom_messages WITH \(UPDLOCK, READPAST, ROWLOCK\) /);
+    expect(sql).toContain("WHERE queue = @0 AND status = 'PENDING' AND available_at <= @1 ORDER BY seq)");
+    expect(sql).toContain("UPDATE c SET status = 'INPROGRESS', attempts = attempts + 1, receipt = CONVERT(varchar(36), NEWID()), lease_expires_at = @2, updated_at = @1");
+    expect(sql).toMatch(/ OUTPUT inserted\.queue, inserted\.id, inserted\.seq, .*inserted\.idempotency_key;$/);
+    expect(sql).not.toMatch(/SKIP LOCKED|LIMIT|\$\d|\?/);
+    expect(params).toEqual(['orders', 1000, 31000]);
+  });
+
+  it('settles with a compare-and-set on the receipt and OUTPUT before WHERE', () => {
+    const { sql, params } = text.settle('q', 'id-1', 'r-1', { status: 'PENDING', updatedAt: 5, error: '{"name":"E"}', availableAt: 9, seq: 77, uncountAttempt: true });
+    expect(sql).toBe(
+      'UPDATE mailroom_messages SET status = @0, updated_at = @1, lease_expires_at = NULL, receipt = NULL, error = @2, available_at = @3, seq = @4, ' +
+        'attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END OUTPUT inserted.queue, inserted.id, inserted.seq, inserted.status, inserted.request, ' +
+        'inserted.result, inserted.error, inserted.dead_letter, inserted.attempts, inserted.sent_by, inserted.created_at, inserted.updated_at, ' +
+        "inserted.available_at, inserted.lease_expires_at, inserted.receipt, inserted.idempotency_key WHERE queue = @5 AND id = @6 AND receipt = @7 AND status = 'INPROGRESS'",
+    );
+    expect(params).toEqual(['PENDING', 5, '{"name":"E"}', 9, 77, 'q', 'id-1', 'r-1']);
+  });
+
+  it('extends a lease and requeues with OUTPUT', () => {
+    expect(text.extendLease('q', 'i', 'r', 50, 10).sql).toMatch(/^UPDATE mailroom_messages SET lease_expires_at = @0, updated_at = @1 OUTPUT inserted\..* WHERE queue = @2 AND id = @3 AND receipt = @4 AND status = 'INPROGRESS'$/);
+    const requeue = text.requeue('q', 'i', 7);
+    expect(requeue.sql).toMatch(/SET status = 'PENDING', attempts = 0, available_at = @0, updated_at = @1, lease_expires_at = NULL, receipt = NULL OUTPUT .* WHERE queue = @2 AND id = @3 AND status = 'ERROR'$/);
+    expect(requeue.params).toEqual([7, 7, 'q', 'i']);
+  });
+
+  it('bounds lists, expired leases and retention with TOP, never LIMIT', () => {
+    const list = text.list('q', 'PENDING', { seq: 10, id: 'x' }, 50);
+    expect(list.sql).toMatch(/^SELECT TOP \(51\) queue, id, .* FROM mailroom_messages WHERE queue = @0 AND status = @1 AND \(seq > @2 OR \(seq = @3 AND id > @4\)\) ORDER BY seq, id$/);
+    expect(list.params).toEqual(['q', 'PENDING', 10, 10, 'x']);
+    expect(text.findExpiredLeases('q', 5, 3).sql).toMatch(/^SELECT TOP \(3\) .* WHERE queue = @0 AND status = 'INPROGRESS' AND lease_expires_at < @1 ORDER BY lease_expires_at, seq$/);
+    expect(text.retention('q', 1, 2, 500).sql).toBe("DELETE TOP (500) FROM mailroom_messages WHERE queue = @0 AND ((status = 'COMPLETE' AND updated_at < @1) OR created_at < @2)");
+    for (const s of [list.sql, text.findExpiredLeases('q', 5, 3).sql]) expect(s).not.toContain('LIMIT');
+  });
+
+  it('inserts many rows in one statement with numbered parameters', () => {
+    const row = (id: string) => ['q', id, 1, 'PENDING', '{}', null, null, null, 0, null, 1, 1, 1, null, null, null];
+    const { sql, params } = text.insert([row('a'), row('b')], true);
+    expect(sql).toMatch(/^INSERT INTO mailroom_messages \(queue, id, seq, .*idempotency_key\) VALUES \(@0, @1, .*@15\), \(@16, .*@31\)$/);
+    expect(sql).not.toContain('ON CONFLICT');
+    expect(params).toHaveLength(32);
+  });
+
+  it('upserts key-value entries with MERGE and lists prefixes literally', () => {
+    expect(text.kvSet('q', 'k', '1').sql).toMatch(/^MERGE mailroom_kv WITH \(HOLDLOCK\) AS t USING \(SELECT @0 AS queue, @1 AS kv_key\) AS s .* WHEN MATCHED THEN UPDATE SET kv_value = @2 WHEN NOT MATCHED THEN INSERT .*;$/);
+    const list = text.kvList('q', '50%_[x]!');
+    expect(list.sql).toContain("kv_key LIKE @1 ESCAPE '!'");
+    expect(list.params).toEqual(['q', '50!%!_![x]!!%']);
+  });
+});
+
+describe('SqlText (postgres, mysql)', () => {
+  it('postgres claims with a materialized FOR UPDATE SKIP LOCKED pick and RETURNING', () => {
+    const { sql, params } = new SqlText('postgres').claim('q', 1, 2, 10);
+    expect(sql).toMatch(/^WITH c AS MATERIALIZED \(SELECT id FROM mailroom_messages WHERE queue = \$1 AND status = 'PENDING' AND available_at <= \$2 ORDER BY seq LIMIT 10 FOR UPDATE SKIP LOCKED\) UPDATE /);
+    expect(sql).toContain('RETURNING m.queue, m.id');
+    expect(params).toEqual(['q', 1, 2]);
+  });
+
+  it('postgres skips taken idempotency keys with ON CONFLICT on the partial unique index', () => {
+    expect(new SqlText('postgres').insert([['q', 'a', 1, 'PENDING', '{}', null, null, null, 0, null, 1, 1, 1, null, null, 'k']], true).sql).toMatch(
+      /VALUES \(\$1, .*\$16\) ON CONFLICT \(queue, idempotency_key\) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id$/,
+    );
+  });
+
+  it('mysql/mariadb lock the batch with SKIP LOCKED, then lease it with per-message receipts', () => {
+    const text = new SqlText('mariadb');
+    expect(text.claim('q', 1, 2, 3).sql).toMatch(/WHERE queue = \? AND status = 'PENDING' AND available_at <= \? ORDER BY seq LIMIT 3 FOR UPDATE SKIP LOCKED$/);
+    const lease = text.leaseClaimed('q', [{ id: 'a', receipt: 'ra' }, { id: 'b', receipt: 'rb' }], 5, 9);
+    expect(lease.sql).toBe("UPDATE mailroom_messages SET status = 'INPROGRESS', attempts = attempts + 1, receipt = CASE id WHEN ? THEN ? WHEN ? THEN ? END, lease_expires_at = ?, updated_at = ? WHERE queue = ? AND id IN (?, ?)");
+    expect(lease.params).toEqual(['a', 'ra', 'b', 'rb', 9, 5, 'q', 'a', 'b']);
+    expect(text.settle('q', 'i', 'r', { status: 'COMPLETE', updatedAt: 1 }).sql).not.toMatch(/RETURNING|OUTPUT/);
+  });
+});

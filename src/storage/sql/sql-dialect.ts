@@ -1,0 +1,300 @@
+import type { SqlDialect } from '@app/storage/sql/connection-string';
+
+export const MESSAGES_TABLE = 'mailroom_messages';
+export const KV_TABLE = 'mailroom_kv';
+
+/** Columns of mailroom_messages, in the order of every INSERT. */
+export const MESSAGE_COLUMNS = [
+  'queue', 'id', 'seq', 'status', 'request', 'result', 'error', 'dead_letter', 'attempts', 'sent_by',
+  'created_at', 'updated_at', 'available_at', 'lease_expires_at', 'receipt', 'idempotency_key',
+] as const;
+
+export type MessageColumn = (typeof MESSAGE_COLUMNS)[number];
+export type SqlValue = string | number | null;
+
+export interface SqlStatement {
+  sql: string;
+  params: SqlValue[];
+}
+
+/** The changes a settlement writes; `null` = set the column to NULL, undefined = keep it. */
+export interface SettleChanges {
+  status: string;
+  updatedAt: number;
+  result?: string | null;
+  error?: string | null;
+  availableAt?: number;
+  seq?: number;
+  uncountAttempt?: boolean;
+}
+
+/**
+ * Builds the SQL text of the message store for one dialect. Every value is a bound
+ * parameter; identifiers are constants. Kept free of I/O so the text of every dialect
+ * (MSSQL in particular, which has no server in CI) is unit-tested.
+ */
+export class SqlText {
+  constructor(readonly dialect: SqlDialect) {}
+
+  get isPostgres(): boolean {
+    return this.dialect === 'postgres';
+  }
+
+  get isMssql(): boolean {
+    return this.dialect === 'mssql';
+  }
+
+  get isMysqlFamily(): boolean {
+    return this.dialect === 'mysql' || this.dialect === 'mariadb';
+  }
+
+  /** Placeholder for the i-th (0-based) parameter. */
+  p(i: number): string {
+    if (this.isPostgres) return `$${i + 1}`;
+    if (this.isMssql) return `@${i}`;
+    return '?';
+  }
+
+  private cols(prefix = ''): string {
+    return MESSAGE_COLUMNS.map((c) => `${prefix}${c}`).join(', ');
+  }
+
+  /** `RETURNING ...` (postgres) or `OUTPUT inserted....` (mssql) for UPDATE statements. */
+  private returning(): { output: string; returning: string } {
+    if (this.isPostgres) return { output: '', returning: ` RETURNING ${this.cols()}` };
+    if (this.isMssql) return { output: ` OUTPUT ${this.cols('inserted.')}`, returning: '' };
+    return { output: '', returning: '' };
+  }
+
+  /** Whether UPDATE statements hand back the changed rows (postgres, mssql). */
+  get updateReturnsRows(): boolean {
+    return !this.isMysqlFamily;
+  }
+
+  /** Multi-row INSERT; on postgres, rows whose idempotency key exists are skipped and the stored ids returned. */
+  insert(rows: SqlValue[][], skipExistingKeys: boolean): SqlStatement {
+    const params: SqlValue[] = [];
+    const tuples = rows.map((row) => {
+      const marks = row.map((value) => {
+        params.push(value);
+        return this.p(params.length - 1);
+      });
+      return `(${marks.join(', ')})`;
+    });
+    let sql = `INSERT INTO ${MESSAGES_TABLE} (${MESSAGE_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`;
+    if (skipExistingKeys && this.isPostgres) {
+      sql += ' ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id';
+    }
+    return { sql, params };
+  }
+
+  /** Rows of one queue with one of the given idempotency keys. */
+  selectByKeys(queue: string, keys: string[]): SqlStatement {
+    const marks = keys.map((_, i) => this.p(i + 1)).join(', ');
+    return { sql: `SELECT ${this.cols()} FROM ${MESSAGES_TABLE} WHERE queue = ${this.p(0)} AND idempotency_key IN (${marks})`, params: [queue, ...keys] };
+  }
+
+  selectOne(queue: string, id: string): SqlStatement {
+    return { sql: `SELECT ${this.cols()} FROM ${MESSAGES_TABLE} WHERE queue = ${this.p(0)} AND id = ${this.p(1)}`, params: [queue, id] };
+  }
+
+  deleteOne(queue: string, id: string): SqlStatement {
+    return { sql: `DELETE FROM ${MESSAGES_TABLE} WHERE queue = ${this.p(0)} AND id = ${this.p(1)}`, params: [queue, id] };
+  }
+
+  /** One page in delivery order (seq, id), `limit + 1` rows to know whether another page follows. */
+  list(queue: string, status: string | null, after: { seq: number; id: string } | null, limit: number): SqlStatement {
+    const params: SqlValue[] = [queue];
+    let where = `queue = ${this.p(0)}`;
+    if (status) {
+      params.push(status);
+      where += ` AND status = ${this.p(params.length - 1)}`;
+    }
+    if (after) {
+      params.push(after.seq, after.seq, after.id);
+      const n = params.length;
+      where += ` AND (seq > ${this.p(n - 3)} OR (seq = ${this.p(n - 2)} AND id > ${this.p(n - 1)}))`;
+    }
+    return { sql: this.limited(`SELECT ${this.cols()} FROM ${MESSAGES_TABLE} WHERE ${where} ORDER BY seq, id`, limit + 1), params };
+  }
+
+  private limited(select: string, limit: number): string {
+    const n = Math.max(1, Math.floor(limit));
+    if (this.isMssql) return select.replace(/^SELECT /, `SELECT TOP (${n}) `);
+    return `${select} LIMIT ${n}`;
+  }
+
+  /**
+   * The claim. postgres and mssql: ONE statement that picks the batch, skipping rows locked by
+   * others, and leases it. mysql/mariadb (no UPDATE ... RETURNING): this is the locking SELECT
+   * run inside a transaction, followed by `leaseClaimed`.
+   */
+  claim(queue: string, now: number, leaseExpiresAt: number, max: number): SqlStatement {
+    const n = Math.max(1, Math.floor(max));
+    if (this.isPostgres) {
+      return {
+        sql:
+          `WITH c AS MATERIALIZED (SELECT id FROM ${MESSAGES_TABLE} WHERE queue = $1 AND status = 'PENDING' ` +
+          `AND available_at <= $2 ORDER BY seq LIMIT ${n} FOR UPDATE SKIP LOCKED) ` +
+          `UPDATE ${MESSAGES_TABLE} AS m SET status = 'INPROGRESS', attempts = m.attempts + 1, receipt = gen_random_uuid()::text, ` +
+          `lease_expires_at = $3, updated_at = $2 FROM c WHERE m.queue = $1 AND m.id = c.id` +
+          ` RETURNING ${this.cols('m.')}`,
+        params: [queue, now, leaseExpiresAt],
+      };
+    }
+    if (this.isMssql) {
+      return {
+        sql:
+          `WITH c AS (SELECT TOP (${n}) * FROM ${MESSAGES_TABLE} WITH (UPDLOCK, READPAST, ROWLOCK) WHERE queue = @0 AND status = 'PENDING' ` +
+          `AND available_at <= @1 ORDER BY seq) UPDATE c SET status = 'INPROGRESS', attempts = attempts + 1, ` +
+          `receipt = CONVERT(varchar(36), NEWID()), lease_expires_at = @2, updated_at = @1 OUTPUT ${this.cols('inserted.')};`,
+        params: [queue, now, leaseExpiresAt],
+      };
+    }
+    return {
+      sql:
+        `SELECT ${this.cols()} FROM ${MESSAGES_TABLE} WHERE queue = ? AND status = 'PENDING' AND available_at <= ? ` +
+        `ORDER BY seq LIMIT ${n} FOR UPDATE SKIP LOCKED`,
+      params: [queue, now],
+    };
+  }
+
+  /** mysql/mariadb: leases the rows the locking SELECT returned, each with its own receipt. */
+  leaseClaimed(queue: string, claimed: Array<{ id: string; receipt: string }>, now: number, leaseExpiresAt: number): SqlStatement {
+    const params: SqlValue[] = [];
+    const cases = claimed.map(({ id, receipt }) => {
+      params.push(id, receipt);
+      return 'WHEN ? THEN ?';
+    });
+    params.push(leaseExpiresAt, now, queue, ...claimed.map((c) => c.id));
+    return {
+      sql:
+        `UPDATE ${MESSAGES_TABLE} SET status = 'INPROGRESS', attempts = attempts + 1, receipt = CASE id ${cases.join(' ')} END, ` +
+        `lease_expires_at = ?, updated_at = ? WHERE queue = ? AND id IN (${claimed.map(() => '?').join(', ')})`,
+      params,
+    };
+  }
+
+  /** Compare-and-set on the receipt of an INPROGRESS message. */
+  settle(queue: string, id: string, receipt: string, change: SettleChanges): SqlStatement {
+    const params: SqlValue[] = [];
+    const bind = (value: SqlValue): string => {
+      params.push(value);
+      return this.p(params.length - 1);
+    };
+    const sets = [`status = ${bind(change.status)}`, `updated_at = ${bind(change.updatedAt)}`, 'lease_expires_at = NULL', 'receipt = NULL'];
+    if (change.result !== undefined) sets.push(`result = ${bind(change.result)}`);
+    if (change.error !== undefined) sets.push(`error = ${bind(change.error)}`);
+    if (change.availableAt !== undefined) sets.push(`available_at = ${bind(change.availableAt)}`);
+    if (change.seq !== undefined) sets.push(`seq = ${bind(change.seq)}`);
+    if (change.uncountAttempt) sets.push('attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END');
+    const where = `queue = ${bind(queue)} AND id = ${bind(id)} AND receipt = ${bind(receipt)} AND status = 'INPROGRESS'`;
+    const { output, returning } = this.returning();
+    return { sql: `UPDATE ${MESSAGES_TABLE} SET ${sets.join(', ')}${output} WHERE ${where}${returning}`, params };
+  }
+
+  extendLease(queue: string, id: string, receipt: string, leaseExpiresAt: number, now: number): SqlStatement {
+    const { output, returning } = this.returning();
+    return {
+      sql:
+        `UPDATE ${MESSAGES_TABLE} SET lease_expires_at = ${this.p(0)}, updated_at = ${this.p(1)}${output} ` +
+        `WHERE queue = ${this.p(2)} AND id = ${this.p(3)} AND receipt = ${this.p(4)} AND status = 'INPROGRESS'${returning}`,
+      params: [leaseExpiresAt, now, queue, id, receipt],
+    };
+  }
+
+  findExpiredLeases(queue: string, now: number, limit: number): SqlStatement {
+    return {
+      sql: this.limited(
+        `SELECT ${this.cols()} FROM ${MESSAGES_TABLE} WHERE queue = ${this.p(0)} AND status = 'INPROGRESS' AND lease_expires_at < ${this.p(1)} ORDER BY lease_expires_at, seq`,
+        limit,
+      ),
+      params: [queue, now],
+    };
+  }
+
+  requeue(queue: string, id: string, now: number): SqlStatement {
+    const { output, returning } = this.returning();
+    return {
+      sql:
+        `UPDATE ${MESSAGES_TABLE} SET status = 'PENDING', attempts = 0, available_at = ${this.p(0)}, updated_at = ${this.p(1)}, ` +
+        `lease_expires_at = NULL, receipt = NULL${output} WHERE queue = ${this.p(2)} AND id = ${this.p(3)} AND status = 'ERROR'${returning}`,
+      params: [now, now, queue, id],
+    };
+  }
+
+  stats(queue: string): SqlStatement {
+    return {
+      sql:
+        `SELECT status, COUNT(*) AS n, MIN(created_at) AS oldest FROM ${MESSAGES_TABLE} WHERE queue = ${this.p(0)} GROUP BY status`,
+      params: [queue],
+    };
+  }
+
+  maxSeq(queue: string): SqlStatement {
+    return { sql: `SELECT MAX(seq) AS seq FROM ${MESSAGES_TABLE} WHERE queue = ${this.p(0)}`, params: [queue] };
+  }
+
+  /** Deletes at most `limit` rows that are past retention. */
+  retention(queue: string, processedBefore: number, allBefore: number, limit: number): SqlStatement {
+    const n = Math.max(1, Math.floor(limit));
+    const cond = `queue = ${this.p(0)} AND ((status = 'COMPLETE' AND updated_at < ${this.p(1)}) OR created_at < ${this.p(2)})`;
+    const params = [queue, processedBefore, allBefore];
+    if (this.isPostgres) {
+      return { sql: `DELETE FROM ${MESSAGES_TABLE} WHERE queue = $1 AND id IN (SELECT id FROM ${MESSAGES_TABLE} WHERE ${cond} LIMIT ${n})`, params };
+    }
+    if (this.isMssql) return { sql: `DELETE TOP (${n}) FROM ${MESSAGES_TABLE} WHERE ${cond}`, params };
+    return { sql: `DELETE FROM ${MESSAGES_TABLE} WHERE ${cond} LIMIT ${n}`, params };
+  }
+
+  purgeMessages(queue: string): SqlStatement {
+    return { sql: `DELETE FROM ${MESSAGES_TABLE} WHERE queue = ${this.p(0)}`, params: [queue] };
+  }
+
+  purgeKv(queue: string): SqlStatement {
+    return { sql: `DELETE FROM ${KV_TABLE} WHERE queue = ${this.p(0)}`, params: [queue] };
+  }
+
+  kvGet(queue: string, key: string): SqlStatement {
+    return { sql: `SELECT kv_value FROM ${KV_TABLE} WHERE queue = ${this.p(0)} AND kv_key = ${this.p(1)}`, params: [queue, key] };
+  }
+
+  kvSet(queue: string, key: string, value: string): SqlStatement {
+    if (this.isPostgres) {
+      return {
+        sql: `INSERT INTO ${KV_TABLE} (queue, kv_key, kv_value) VALUES ($1, $2, $3) ON CONFLICT (queue, kv_key) DO UPDATE SET kv_value = EXCLUDED.kv_value`,
+        params: [queue, key, value],
+      };
+    }
+    if (this.isMssql) {
+      return {
+        sql:
+          `MERGE ${KV_TABLE} WITH (HOLDLOCK) AS t USING (SELECT @0 AS queue, @1 AS kv_key) AS s ON t.queue = s.queue AND t.kv_key = s.kv_key ` +
+          `WHEN MATCHED THEN UPDATE SET kv_value = @2 WHEN NOT MATCHED THEN INSERT (queue, kv_key, kv_value) VALUES (@0, @1, @2);`,
+        params: [queue, key, value],
+      };
+    }
+    return {
+      sql: `INSERT INTO ${KV_TABLE} (queue, kv_key, kv_value) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE kv_value = VALUES(kv_value)`,
+      params: [queue, key, value],
+    };
+  }
+
+  kvDelete(queue: string, key: string): SqlStatement {
+    return { sql: `DELETE FROM ${KV_TABLE} WHERE queue = ${this.p(0)} AND kv_key = ${this.p(1)}`, params: [queue, key] };
+  }
+
+  /** Keys in order; a prefix matches literally (LIKE wildcards escaped). */
+  kvList(queue: string, prefix: string | undefined): SqlStatement {
+    if (!prefix) return { sql: `SELECT kv_key FROM ${KV_TABLE} WHERE queue = ${this.p(0)} ORDER BY kv_key`, params: [queue] };
+    const escaped = prefix.replace(/[!%_[]/g, (c) => `!${c}`);
+    return {
+      sql: `SELECT kv_key FROM ${KV_TABLE} WHERE queue = ${this.p(0)} AND kv_key LIKE ${this.p(1)} ESCAPE '!' ORDER BY kv_key`,
+      params: [queue, `${escaped}%`],
+    };
+  }
+
+  ping(): string {
+    return 'SELECT 1 AS ok';
+  }
+}

@@ -1,0 +1,112 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiQuery, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { errorResponseSchema, schemaErrorResponseSchema } from '@app/common/api-schemas';
+import { queryInt } from '@app/common/json-validation';
+import { Access } from '@app/security/access.decorator';
+import { CurrentPrincipal } from '@app/security/current-principal.decorator';
+import type { Principal } from '@app/security/principal';
+import type { Page } from '@app/storage/ports/message.store';
+import type { PublishResult } from '@app/messages/topic-publisher';
+import { TopicsService, type TopicView } from '@app/topics/topics.service';
+import { FanOutService } from '@app/topics/fan-out.service';
+import { publishResultSchema, topicInputSchema, topicListSchema, topicViewSchema } from '@app/topics/topic.schemas';
+
+const topicNotFound = { description: 'TOPIC_NOT_FOUND', schema: errorResponseSchema };
+const managed = { description: 'MANAGED_BY_CONFIG: the topic is defined by a file', schema: errorResponseSchema };
+
+@ApiTags('topics')
+@Controller('topics')
+export class TopicsController {
+  constructor(
+    private readonly topics: TopicsService,
+    private readonly fanOut: FanOutService,
+  ) {}
+
+  @Get()
+  @Access('catalog.read')
+  @ApiOperation({ summary: 'List topics with their bound queues' })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } })
+  @ApiQuery({ name: 'cursor', required: false, schema: { type: 'string' } })
+  @ApiOkResponse({ schema: topicListSchema })
+  list(@Query('limit') limit?: string, @Query('cursor') cursor?: string): Promise<Page<TopicView>> {
+    return this.topics.list(queryInt(limit, 'limit', 100, 1, 1000), cursor || null);
+  }
+
+  @Post()
+  @Access('catalog.write')
+  @ApiOperation({ summary: 'Create a topic, optionally bound to queues at once' })
+  @ApiBody({ schema: topicInputSchema })
+  @ApiCreatedResponse({ schema: topicViewSchema })
+  @ApiBadRequestResponse({ description: 'INVALID_TOPIC_DEFINITION', schema: errorResponseSchema })
+  @ApiNotFoundResponse({ description: 'QUEUE_NOT_FOUND: a queue to bind does not exist', schema: errorResponseSchema })
+  @ApiConflictResponse({ description: 'NAME_TAKEN: a queue or topic has this name', schema: errorResponseSchema })
+  create(@Body() body: unknown): Promise<TopicView> {
+    return this.topics.create(body);
+  }
+
+  @Get(':topic')
+  @Access('catalog.read', { topicParam: 'topic' })
+  @ApiOperation({ summary: 'A topic with its bound queues' })
+  @ApiOkResponse({ schema: topicViewSchema })
+  @ApiNotFoundResponse(topicNotFound)
+  get(@Param('topic') topic: string): Promise<TopicView> {
+    return this.topics.get(topic);
+  }
+
+  @Delete(':topic')
+  @HttpCode(204)
+  @Access('catalog.write', { topicParam: 'topic' })
+  @ApiOperation({ summary: 'Delete a topic with its bindings and grants (bound queues and their messages stay)' })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse(topicNotFound)
+  @ApiConflictResponse(managed)
+  delete(@Param('topic') topic: string): Promise<void> {
+    return this.topics.delete(topic);
+  }
+
+  @Put(':topic/queues/:queue')
+  @HttpCode(204)
+  @Access('catalog.write', { topicParam: 'topic' })
+  @ApiOperation({ summary: 'Bind a queue to the topic (idempotent)' })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ description: 'TOPIC_NOT_FOUND or QUEUE_NOT_FOUND', schema: errorResponseSchema })
+  @ApiConflictResponse(managed)
+  bind(@Param('topic') topic: string, @Param('queue') queue: string): Promise<void> {
+    return this.topics.bind(topic, queue);
+  }
+
+  @Delete(':topic/queues/:queue')
+  @HttpCode(204)
+  @Access('catalog.write', { topicParam: 'topic' })
+  @ApiOperation({ summary: 'Unbind a queue from the topic (idempotent)' })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ description: 'TOPIC_NOT_FOUND or QUEUE_NOT_FOUND', schema: errorResponseSchema })
+  @ApiConflictResponse(managed)
+  unbind(@Param('topic') topic: string, @Param('queue') queue: string): Promise<void> {
+    return this.topics.unbind(topic, queue);
+  }
+
+  @Post(':topic/messages')
+  @Access('topic.publish', { topicParam: 'topic' })
+  @ApiOperation({ summary: 'Publish: one message per bound queue, each checked against its queue schema first (all or nothing stored)' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'a retried publish with the same key stores no second copy in any queue and answers 200' })
+  @ApiBody({ schema: { description: 'any JSON value accepted by every bound queue schema' } })
+  @ApiCreatedResponse({ schema: publishResultSchema })
+  @ApiOkResponse({ schema: publishResultSchema, description: 'the Idempotency-Key was used before: the first copies' })
+  @ApiBadRequestResponse({ description: 'MALFORMED_JSON or VALIDATION_FAILED', schema: errorResponseSchema })
+  @ApiNotFoundResponse(topicNotFound)
+  @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE', schema: errorResponseSchema })
+  @ApiUnprocessableEntityResponse({ description: 'MESSAGE_SCHEMA_INVALID: `queue` names the bound queue that refused it; nothing was stored', schema: schemaErrorResponseSchema })
+  async publish(
+    @Param('topic') topic: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<PublishResult> {
+    const { replayed, ...result } = await this.fanOut.fanOut(topic, body, { sentBy: principal.subject, idempotencyKey: idempotencyKey ?? null });
+    response.status(replayed ? 200 : 201);
+    return result;
+  }
+}

@@ -1,0 +1,192 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { Service } from 'kubernetes-models/v1/Service';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
+import { kubectlAvailable, renderKustomization, renderWithKubectl, renderWithSubset, type K8sObject } from '../support/kustomize';
+
+const root = path.resolve(__dirname, '../..');
+const overlay = (name: string) => path.join(root, 'deploy/k8s/overlays', name);
+
+const MODELS: Record<string, new (data: never) => { validate(): void }> = {
+  'apps/v1/Deployment': Deployment,
+  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'v1/ConfigMap': ConfigMap,
+  'v1/PersistentVolumeClaim': PersistentVolumeClaim,
+  'v1/Service': Service,
+};
+
+function validate(object: K8sObject): void {
+  const Model = MODELS[`${object.apiVersion}/${object.kind}`];
+  if (!Model) throw new Error(`no schema known for ${object.apiVersion} ${object.kind}`);
+  new Model(object as never).validate();
+}
+
+const renders = new Map<string, K8sObject[]>();
+function render(name: string): K8sObject[] {
+  if (!renders.has(name)) renders.set(name, renderKustomization(overlay(name)).objects);
+  return renders.get(name)!;
+}
+const find = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind);
+const deploymentOf = (objects: K8sObject[]) => {
+  const [deployment] = find(objects, 'Deployment') as unknown as Array<{ spec: { replicas: number; strategy?: { type: string }; selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: IPodSpec } } }>;
+  return deployment;
+};
+const mailroomContainer = (spec: IPodSpec): IContainer => spec.containers.find((c) => c.name === 'mailroom')!;
+const envValue = (container: IContainer, name: string) => container.env?.find((e) => e.name === name);
+const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+describe.each(['single', 'postgres'])('kustomize overlay %s', (name) => {
+  it('renders objects that all validate against the Kubernetes schemas', () => {
+    const objects = render(name);
+    expect(objects.length).toBeGreaterThanOrEqual(5);
+    for (const object of objects) expect(() => validate(object)).not.toThrow();
+  });
+
+  it('probes /readyz for readiness, /healthz for liveness and startup, on a declared port', () => {
+    const container = mailroomContainer(deploymentOf(render(name)).spec.template.spec);
+    const ports = (container.ports ?? []).map((p) => p.name);
+    expect(container.readinessProbe?.httpGet?.path).toBe('/readyz');
+    expect(container.livenessProbe?.httpGet?.path).toBe('/healthz');
+    expect(container.startupProbe?.httpGet?.path).toBe('/healthz');
+    for (const probe of [container.readinessProbe, container.livenessProbe, container.startupProbe]) {
+      expect(ports).toContain(probe?.httpGet?.port);
+    }
+    expect(container.resources?.requests?.cpu).toBeDefined();
+    expect(container.resources?.requests?.memory).toBeDefined();
+    expect(container.resources?.limits?.memory).toBeDefined();
+  });
+
+  it('runs non-root with a read-only root filesystem, no privilege escalation and no capabilities', () => {
+    const pod = deploymentOf(render(name)).spec.template.spec;
+    const container = mailroomContainer(pod);
+    expect(pod.securityContext?.runAsNonRoot).toBe(true);
+    expect(pod.securityContext?.runAsUser).not.toBe(0);
+    expect(container.securityContext?.readOnlyRootFilesystem).toBe(true);
+    expect(container.securityContext?.allowPrivilegeEscalation).toBe(false);
+    expect(container.securityContext?.capabilities?.drop).toEqual(['ALL']);
+    const dockerUser = /^USER\s+(\d+)/m.exec(fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8'))?.[1];
+    expect(String(pod.securityContext?.runAsUser)).toBe(dockerUser);
+  });
+
+  it('mounts writable volumes at DATA_DIR and /tmp, and the queue/topic ConfigMaps under CONFIG_DIR', () => {
+    const objects = render(name);
+    const pod = deploymentOf(objects).spec.template.spec;
+    const container = mailroomContainer(pod);
+    const volumeAt = (mountPath: string) => {
+      const mount = container.volumeMounts?.find((m) => m.mountPath === mountPath);
+      expect(mount).toBeDefined();
+      return { mount: mount!, volume: pod.volumes!.find((v) => v.name === mount!.name)! };
+    };
+    for (const writable of [envValue(container, 'DATA_DIR')!.value!, '/tmp']) {
+      const { mount, volume } = volumeAt(writable);
+      expect(mount.readOnly).not.toBe(true);
+      expect(volume.emptyDir ?? volume.persistentVolumeClaim).toBeDefined();
+    }
+    const configDir = envValue(container, 'CONFIG_DIR')!.value!;
+    for (const [sub, suffix] of [['queues', '.queue.json'], ['topics', '.topic.json']]) {
+      const { volume } = volumeAt(`${configDir}/${sub}`);
+      const configMap = find(objects, 'ConfigMap').find((c) => c.metadata.name === volume.configMap?.name) as { data: Record<string, string> } | undefined;
+      expect(configMap).toBeDefined();
+      const definitions = Object.entries(configMap!.data).filter(([key]) => key.endsWith(suffix));
+      expect(definitions.length).toBeGreaterThan(0);
+      for (const [key, content] of definitions) expect(JSON.parse(content).name).toBe(key.slice(0, -suffix.length));
+    }
+  });
+
+  it('gives the pod longer to stop than the drain may take', () => {
+    const pod = deploymentOf(render(name)).spec.template.spec;
+    const container = mailroomContainer(pod);
+    const grace = Number(envValue(container, 'SHUTDOWN_GRACE_SECONDS')?.value);
+    const delay = Number(envValue(container, 'SHUTDOWN_DELAY_SECONDS')?.value ?? 0);
+    expect(grace).toBeGreaterThan(0);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(delay + grace + 5);
+  });
+
+  it('takes secrets only from Secret references, and ships no Secret', () => {
+    const objects = render(name);
+    expect(find(objects, 'Secret')).toHaveLength(0);
+    const container = mailroomContainer(deploymentOf(objects).spec.template.spec);
+    const secretish = container.env!.filter((e) => /^(AUTH_|DATABASE_URL$|MAILROOM_SECRET__)/.test(e.name));
+    expect(secretish.map((e) => e.name)).toEqual(expect.arrayContaining(['AUTH_JWT_SECRET', 'AUTH_JWKS_URL']));
+    for (const variable of secretish) {
+      expect(variable.value).toBeUndefined();
+      expect(variable.valueFrom?.secretKeyRef?.name).toBeTruthy();
+    }
+    const text = JSON.stringify(objects);
+    expect(text).not.toMatch(/:\/\/[^/\s"]+:[^@/\s"]+@/);
+  });
+
+  it('selects the pods from the Service, PDB and HPA', () => {
+    const objects = render(name);
+    const deployment = deploymentOf(objects);
+    const labels = deployment.spec.template.metadata.labels;
+    expect(matches(deployment.spec.selector.matchLabels, labels)).toBe(true);
+    const [service] = find(objects, 'Service') as unknown as Array<{ spec: { selector: Record<string, string>; ports: Array<{ targetPort: string }> } }>;
+    expect(matches(service.spec.selector, labels)).toBe(true);
+    expect(mailroomContainer(deployment.spec.template.spec).ports!.map((p) => p.name)).toContain(service.spec.ports[0].targetPort);
+    const [pdb] = find(objects, 'PodDisruptionBudget') as unknown as Array<{ spec: { selector: { matchLabels: Record<string, string> } } }>;
+    expect(matches(pdb.spec.selector.matchLabels, labels)).toBe(true);
+    for (const hpa of find(objects, 'HorizontalPodAutoscaler') as unknown as Array<{ spec: { scaleTargetRef: { kind: string; name: string } } }>) {
+      expect(hpa.spec.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: find(objects, 'Deployment')[0].metadata.name });
+    }
+  });
+
+  it('the test renderer agrees with kubectl kustomize (compared when kubectl is installed)', () => {
+    const key = (o: K8sObject) => `${o.kind}/${o.metadata.name}`;
+    const sort = (objects: K8sObject[]) => [...objects].sort((a, b) => key(a).localeCompare(key(b)));
+    const subset = sort(renderWithSubset(overlay(name)));
+    expect(subset.length).toBeGreaterThanOrEqual(5);
+    if (!kubectlAvailable()) {
+      console.warn('kubectl is not on PATH: the overlays were rendered with the test renderer only');
+      return;
+    }
+    expect(subset).toEqual(sort(renderWithKubectl(overlay(name))));
+  });
+});
+
+describe('overlay differences', () => {
+  it('single: one replica, Recreate, a PVC for DATA_DIR, no HPA, no DATABASE_URL', () => {
+    const objects = render('single');
+    const deployment = deploymentOf(objects);
+    expect(deployment.spec.replicas).toBe(1);
+    expect(deployment.spec.strategy?.type).toBe('Recreate');
+    expect(find(objects, 'HorizontalPodAutoscaler')).toHaveLength(0);
+    const data = deployment.spec.template.spec.volumes!.find((v) => v.name === 'data')!;
+    expect(data.emptyDir).toBeUndefined();
+    expect(find(objects, 'PersistentVolumeClaim').map((p) => p.metadata.name)).toContain(data.persistentVolumeClaim?.claimName);
+    expect(envValue(mailroomContainer(deployment.spec.template.spec), 'DATABASE_URL')).toBeUndefined();
+  });
+
+  it('postgres: three replicas, DATABASE_URL from a Secret, an HPA from 3, sql queues only', () => {
+    const objects = render('postgres');
+    const deployment = deploymentOf(objects);
+    expect(deployment.spec.replicas).toBe(3);
+    expect(deployment.spec.strategy?.type).toBe('RollingUpdate');
+    const databaseUrl = envValue(mailroomContainer(deployment.spec.template.spec), 'DATABASE_URL');
+    expect(databaseUrl?.valueFrom?.secretKeyRef).toMatchObject({ name: expect.any(String), key: expect.any(String) });
+    expect(databaseUrl?.valueFrom?.secretKeyRef?.optional).not.toBe(true);
+    const [hpa] = find(objects, 'HorizontalPodAutoscaler') as unknown as Array<{ spec: { minReplicas: number; maxReplicas: number } }>;
+    expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(3);
+    expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
+    const queues = find(objects, 'ConfigMap').find((c) => c.metadata.name === 'mailroom-queues') as unknown as { data: Record<string, string> };
+    const engines = Object.entries(queues.data).filter(([k]) => k.endsWith('.queue.json')).map(([, v]) => JSON.parse(v).storageEngine);
+    expect(engines.length).toBeGreaterThan(0);
+    expect(engines.every((e) => e === 'sql')).toBe(true);
+  });
+
+  it('the schema validation catches a wrongly typed or missing field', () => {
+    const deployment = structuredClone(find(render('single'), 'Deployment')[0]) as K8sObject & { spec: { replicas: unknown; template: { spec: { containers: Array<Record<string, unknown>> } } } };
+    deployment.spec.replicas = 'three';
+    expect(() => validate(deployment)).toThrow();
+    const nameless = structuredClone(find(render('single'), 'Deployment')[0]) as typeof deployment;
+    delete nameless.spec.template.spec.containers[0].name;
+    expect(() => validate(nameless)).toThrow();
+  });
+});

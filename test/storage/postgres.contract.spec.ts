@@ -1,0 +1,39 @@
+import { loadConfig } from '@app/config/app.config';
+import { SqlConnections } from '@app/storage/sql/sql-connections';
+import { ManualClock } from '../support/app';
+import { describeWithDatabase, isolatedDatabase } from '../support/databases';
+import { catalogStoreContract, grantStoreContract, messageStoreContract } from './message-store.contract';
+
+/** The storage contracts on postgres, each in a schema/database of its own, through SqlConnections as the app uses it. */
+async function open(clock = new ManualClock()) {
+  const database = await isolatedDatabase('postgres');
+  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, LOG_LEVEL: 'silent' });
+  const connections = new SqlConnections(config, clock);
+  return {
+    config,
+    connections,
+    clock,
+    cleanup: async () => {
+      await connections.closeAll();
+      await database.drop();
+    },
+  };
+}
+
+describeWithDatabase('postgres', 'SQL storage on postgres', () => {
+  messageStoreContract('sql (postgres)', async () => {
+    const { config, connections, clock, cleanup } = await open();
+    const store = connections.messageStore(config.databaseUrl!);
+    return { store, clock, cleanup };
+  });
+
+  catalogStoreContract('sql (postgres)', async () => {
+    const { config, connections, cleanup } = await open();
+    return { store: await connections.catalogStore(config.databaseUrl!), cleanup };
+  });
+
+  grantStoreContract('sql (postgres)', async () => {
+    const { config, connections, cleanup } = await open();
+    return { store: await connections.grantStore(config.databaseUrl!), cleanup };
+  });
+});
