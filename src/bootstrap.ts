@@ -77,7 +77,8 @@ export async function createApp(config: AppConfig, clock?: Clock, options: Creat
   app.useGlobalFilters(new DomainErrorFilter());
   app.use(app.get(MetricsService).httpMiddleware);
   app.use(app.get(LifecycleService).middleware);
-  app.use(helmet());
+  // Mailroom usually serves plain HTTP behind a TLS-terminating proxy: upgrading the docs' assets to https would break /docs
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   cors(app, config);
   bodyParsing(app, config);
   openApi(app);

@@ -1,10 +1,13 @@
-import { Logger } from '@nestjs/common';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@app/config/app.config';
 import { withDevelopmentSecret } from '@app/security/dev-secret';
 import { createApp } from '@app/bootstrap';
 import { GracefulShutdown } from '@app/health/graceful-shutdown';
+import { scrubSecrets } from '@app/http/logging';
 
 async function main(): Promise<void> {
+  // JSON lines from the first message on; the app switches to its pino logger once built
+  Logger.overrideLogger(new ConsoleLogger({ json: true }));
   const logger = new Logger('Mailroom');
   let config;
   try {
@@ -32,6 +35,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  new Logger('Mailroom').error(error instanceof Error ? error.message : String(error));
+  new Logger('Mailroom').error(scrubSecrets(error instanceof Error ? error.message : String(error)));
   process.exit(1);
 });

@@ -28,7 +28,28 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Copies dist/ to bench/.dist-snapshot-<pid>/ so a rebuild of dist/ during a long run (other
+ * work in the same tree) cannot pull files from under the child. Inside the project, so
+ * node_modules still resolves. Returns the snapshot's main.js; `removeDistSnapshot` deletes it.
+ */
+export function snapshotDist(): string {
+  const source = path.join(ROOT, 'dist');
+  if (!fs.existsSync(path.join(source, 'main.js'))) throw new Error(`${source}/main.js is missing: run npm run build first (npm run bench does)`);
+  const target = path.join(ROOT, 'bench', `.dist-snapshot-${process.pid}`);
+  fs.rmSync(target, { recursive: true, force: true });
+  fs.cpSync(source, target, { recursive: true, filter: (file) => !file.endsWith('.map') });
+  return path.join(target, 'main.js');
+}
+
+export function removeDistSnapshot(main: string): void {
+  const dir = path.dirname(main);
+  if (path.basename(dir).startsWith('.dist-snapshot-')) fs.rmSync(dir, { recursive: true, force: true });
+}
+
 export interface MailroomOptions {
+  /** the main.js to run (see snapshotDist) */
+  main: string;
   dataDir: string;
   configDir: string;
   databaseUrl?: string | null;
@@ -57,7 +78,7 @@ export class MailroomProcess {
   }
 
   static async start(options: MailroomOptions): Promise<MailroomProcess> {
-    const main = path.join(ROOT, 'dist', 'main.js');
+    const main = options.main;
     if (!fs.existsSync(main)) throw new Error(`${main} is missing: run npm run build first`);
     const port = await freePort();
     const env: Record<string, string> = {

@@ -145,9 +145,9 @@ export async function fillByBatch(mailroom: MailroomProcess, queue: string, coun
  * Handler dispatch: the backlog was stored while the dispatcher was off; this Mailroom has it
  * on. Throughput = messages completed per second from readiness until the backlog is done.
  */
-export async function dispatchDrain(mailroom: MailroomProcess, backlog: number, concurrency: number, timeoutMs: number): Promise<ScenarioResult> {
+export async function dispatchDrain(mailroom: MailroomProcess, queue: string, backlog: number, concurrency: number, timeoutMs: number): Promise<ScenarioResult> {
   const done = async () => {
-    const counts = await queueCounts(mailroom, QUEUES.dispatch);
+    const counts = await queueCounts(mailroom, queue);
     return counts.COMPLETE + counts.ERROR;
   };
   const { value, resources } = await sampled(mailroom, async () => {
@@ -156,7 +156,7 @@ export async function dispatchDrain(mailroom: MailroomProcess, backlog: number, 
     let settled = before;
     const finished = await pollUntil(async () => (settled = await done()) >= backlog, timeoutMs, 50);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const counts = await queueCounts(mailroom, QUEUES.dispatch);
+    const counts = await queueCounts(mailroom, queue);
     return { seconds, settled, before, finished, counts };
   });
   const handled = value.settled - value.before;

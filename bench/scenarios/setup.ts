@@ -9,12 +9,15 @@ export const QUEUES = {
   cycle: 'bench-cycle',
   batch: 'bench-batch',
   dispatch: 'bench-dispatch',
+  dispatchWide: 'bench-dispatch-wide',
   latency: 'bench-latency',
   backlog: 'bench-backlog',
   fanout: (i: number) => `bench-fanout-${i}`,
   topic: 'bench-topic',
 };
 export const FANOUT_QUEUES = 10;
+/** queue concurrency of the wide dispatch variant (DISPATCHER_GLOBAL_CONCURRENCY defaults to 64) */
+export const WIDE_CONCURRENCY = 64;
 
 /** The no-op handler of the dispatch scenario. */
 const NOOP_HANDLER = 'module.exports = async function () { return null; };\n';
@@ -41,7 +44,8 @@ export function writeBenchConfig(configDir: string, engine: Engine, dispatchConc
   for (const name of [QUEUES.push, QUEUES.pushLarge, QUEUES.cycle, QUEUES.batch, QUEUES.backlog]) write(name);
   for (let i = 0; i < FANOUT_QUEUES; i++) write(QUEUES.fanout(i));
   write(QUEUES.dispatch, { concurrency: dispatchConcurrency }, NOOP_HANDLER);
-  write(QUEUES.latency, { concurrency: dispatchConcurrency }, STAMP_HANDLER);
+  write(QUEUES.dispatchWide, { concurrency: WIDE_CONCURRENCY }, NOOP_HANDLER);
+  write(QUEUES.latency, { concurrency: WIDE_CONCURRENCY }, STAMP_HANDLER);
 }
 
 /** A JSON object of about `bytes` bytes once serialised. */

@@ -33,6 +33,7 @@ interface QueueState {
   starved: boolean;
   retryTimer: NodeJS.Timeout | null;
   retryAt: number;
+  lastWarnAt: number;
 }
 
 export function handlerLeaseSeconds(definition: QueueDefinition): number {
@@ -132,7 +133,7 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
       const name = entry.definition.name;
       names.add(name);
       if (!this.queues.has(name)) {
-        this.queues.set(name, { name, active: 0, pumping: false, again: false, starved: false, retryTimer: null, retryAt: 0 });
+        this.queues.set(name, { name, active: 0, pumping: false, again: false, starved: false, retryTimer: null, retryAt: 0, lastWarnAt: 0 });
       }
       this.listenTo(entry.definition);
       this.wake(name);
@@ -218,7 +219,7 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
         }
       } while (state.again && !this.stopping);
     } catch (error) {
-      this.logger.warn(`queue ${state.name}: claim failed: ${(error as Error).message}`);
+      this.warnThrottled(state, `queue ${state.name}: claim failed: ${(error as Error).message}`);
     } finally {
       state.pumping = false;
     }
@@ -235,6 +236,7 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
         this.running--;
         this.services.end(message.id);
         this.inflight.delete(run);
+        if (state.active === 0 && !this.registry.get(state.name)?.handlerPath) this.queues.delete(state.name);
         this.wake(state.name);
         for (const other of this.queues.values()) if (other.starved && other !== state) this.wake(other.name);
       });
@@ -276,14 +278,23 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
         return;
       }
       if (outcome.kind === 'timeout' || outcome.kind === 'crashed') {
-        this.logger.warn({ msg: `handler ${outcome.kind === 'timeout' ? 'timed out' : 'crashed its worker'}`, queue: definition.name, messageId: message.id, error: outcome.error.message });
+        this.logger.warn({ msg: `handler ${outcome.kind === 'timeout' ? 'timed out' : 'crashed its worker'}`, queue: definition.name, messageId: message.id, error: this.services.redact(outcome.error.message) });
       }
-      const settled = await this.delivery.fail(definition, message, receipt, outcome.error);
+      const error = { name: outcome.error.name, message: this.services.redact(outcome.error.message) };
+      const settled = await this.delivery.fail(definition, message, receipt, error);
       if (settled.status === 'PENDING') this.wakeAt(definition.name, settled.availableAt);
     } catch (error) {
       if (!isConflict(error)) throw error;
       this.logger.debug?.(`queue ${definition.name}: message ${message.id} changed while its handler ran (${(error as DomainError).code})`);
     }
+  }
+
+  /** A storage outage would otherwise log on every tick. */
+  private warnThrottled(state: QueueState, message: string): void {
+    const now = Date.now();
+    if (now - state.lastWarnAt < 60_000) return;
+    state.lastWarnAt = now;
+    this.logger.warn(message);
   }
 
   /** A retry becomes due at `availableAt`: wake the queue then instead of waiting for a tick. */

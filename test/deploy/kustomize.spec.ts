@@ -8,6 +8,7 @@ import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClai
 import { Service } from 'kubernetes-models/v1/Service';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
+import { loadConfig } from '@app/config/app.config';
 import { kubectlAvailable, renderKustomization, renderWithKubectl, renderWithSubset, type K8sObject } from '../support/kustomize';
 
 const root = path.resolve(__dirname, '../..');
@@ -107,6 +108,17 @@ describe.each(['single', 'postgres'])('kustomize overlay %s', (name) => {
     const delay = Number(envValue(container, 'SHUTDOWN_DELAY_SECONDS')?.value ?? 0);
     expect(grace).toBeGreaterThan(0);
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(delay + grace + 5);
+  });
+
+  it('sets only valid settings (loadConfig accepts the literal values)', () => {
+    const container = mailroomContainer(deploymentOf(render(name)).spec.template.spec);
+    const literal = Object.fromEntries(container.env!.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
+    const config = loadConfig({ ...literal, AUTH_JWT_SECRET: 'x'.repeat(32) });
+    expect(config.production).toBe(true);
+    expect(config.dataDir).toBe(literal.DATA_DIR);
+    expect(config.configDir).toBe(literal.CONFIG_DIR);
+    expect(config.shutdownDelaySeconds).toBe(Number(literal.SHUTDOWN_DELAY_SECONDS));
+    expect(() => loadConfig(literal)).toThrow(/AUTH_JWT_SECRET/);
   });
 
   it('takes secrets only from Secret references, and ships no Secret', () => {

@@ -9,6 +9,7 @@ describe('handlers: the dispatcher', () => {
   let admin: string;
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-handlers-'));
   const orderFile = path.join(scratch, 'order.log');
+  const loopMarker = path.join(scratch, 'loop.started');
 
   const queue = (name: string, delivery: Record<string, unknown> = {}) => ({
     [`queues/${name}.queue.json`]: { name, roles: { needsRole: false }, delivery },
@@ -27,9 +28,11 @@ describe('handlers: the dispatcher', () => {
           return Promise.reject('just a string');
         }`,
         ...queue('loop', { handlerTimeoutSeconds: 1 }),
-        'queues/loop.queue.js': 'module.exports = function () { for (;;) {} }',
+        'queues/loop.queue.js': `module.exports = function () { require('node:fs').writeFileSync(${JSON.stringify(loopMarker)}, 'spinning'); for (;;) {} }`,
         ...queue('crashy'),
         'queues/crashy.queue.js': 'module.exports = async function () { process.exit(7) }',
+        ...queue('thrower'),
+        'queues/thrower.queue.js': 'module.exports = function () { setTimeout(() => { throw new Error("boom, uncaught") }, 0); return new Promise(() => {}) }',
         ...queue('flaky'),
         'queues/flaky.queue.js': `module.exports = async function (request, context) {
           const runs = ((await this.storageService.get('runs:' + context.id)) || 0) + 1;
@@ -94,11 +97,12 @@ describe('handlers: the dispatcher', () => {
 
   it('ends an endless loop at handlerTimeoutSeconds while the API keeps answering', async () => {
     const id = await push('loop', { spin: true });
-    await waitFor(async () => (await get('loop', id)).status === 'INPROGRESS');
+    await waitFor(() => fs.existsSync(loopMarker));
     const health = await t.http.get('/healthz');
     expect(health.status).toBe(200);
     const other = await push('echo', { during: 'loop' });
     expect((await settled('echo', other)).status).toBe('COMPLETE');
+    expect((await get('loop', id)).status).toBe('INPROGRESS');
     const message = await settled('loop', id, 5000);
     expect(message).toMatchObject({ status: 'ERROR', error: { name: 'HandlerTimeout' } });
     const after = await push('echo', { after: 'loop' });
@@ -112,6 +116,15 @@ describe('handlers: the dispatcher', () => {
     expect((await t.http.get('/healthz')).status).toBe(200);
     const after = await push('echo', { after: 'crash' });
     expect((await settled('echo', after)).result.echo).toEqual({ after: 'crash' });
+  });
+
+  it('survives an uncaught asynchronous exception in a handler', async () => {
+    const id = await push('thrower', {});
+    const message = await settled('thrower', id);
+    expect(message).toMatchObject({ status: 'ERROR', error: { name: 'WorkerCrashed' } });
+    expect(message.error.message).toContain('boom, uncaught');
+    const after = await push('echo', { after: 'uncaught' });
+    expect((await settled('echo', after)).status).toBe('COMPLETE');
   });
 
   it('runs a requeued message again', async () => {

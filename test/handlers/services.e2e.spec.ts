@@ -38,6 +38,10 @@ describe('handlers: services on this', () => {
         'queues/worker.queue.json': { name: 'worker', roles: { needsRole: false } },
         'queues/worker.queue.js': `module.exports = async function (request, context) {
           this.logger.info('working on it', { step: request.step });
+          if (request.leak) {
+            this.logger.warn('the key is ' + this.environmentService.getSecret('API_KEY'), { key: this.environmentService.getSecret('API_KEY') });
+            throw new Error('failed with key ' + this.environmentService.getSecret('API_KEY'));
+          }
           const queued = await this.messagingService.queueMessage('sink', { from: context.id });
           const seen = await this.messagingService.getMessage('sink', queued.id);
           let invalid = null;
@@ -123,6 +127,23 @@ describe('handlers: services on this', () => {
     expect(message.result).toMatchObject({ counter: 2, tokens: ['token-1', 'token-1'] });
     expect(tokenRequests).toHaveLength(1);
     expect(Object.fromEntries(new URLSearchParams(tokenRequests[0]))).toMatchObject({ grant_type: 'client_credentials', client_id: 'mailroom', scope: 'orders:write' });
+  });
+
+  it('masks secret values in handler log lines and error messages', async () => {
+    const warnSpy = jest.spyOn(Logger.prototype, 'warn');
+    try {
+      const pushed = await t.http.post('/api/v1/queues/worker/messages').set('Authorization', `Bearer ${admin}`).send({ leak: true });
+      const failed = await waitFor(async () => {
+        const res = await t.http.get(`/api/v1/queues/worker/messages/${pushed.body.id}`).set('Authorization', `Bearer ${admin}`);
+        return res.body.status === 'ERROR' ? res.body : null;
+      });
+      expect(failed.error).toEqual({ name: 'Error', message: 'failed with key [REDACTED]' });
+      const line = await waitFor(() => warnSpy.mock.calls.map(([entry]) => entry).find((entry) => entry?.messageId === pushed.body.id));
+      expect(line).toMatchObject({ msg: 'the key is [REDACTED]', fields: { key: '[REDACTED]' } });
+      expect(JSON.stringify(warnSpy.mock.calls)).not.toContain('very-secret-value');
+    } finally {
+      warnSpy.mockRestore();
+    }
   });
 
   it('logs structured lines tagged with queue and message id, through the main thread', async () => {

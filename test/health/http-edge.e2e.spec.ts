@@ -58,7 +58,10 @@ describe('HTTP edge with logging, a rate limit and CORS configured', () => {
   it('limits each subject to RATE_LIMIT_PER_MINUTE with 429 RATE_LIMITED and Retry-After', async () => {
     const carol = await t.token('carol', ['system_admin']);
     const dave = await t.token('dave', ['system_admin']);
-    for (let i = 0; i < 3; i++) await t.http.get('/api/v1/queues').set('Authorization', `Bearer ${carol}`).expect(200);
+    const first = await t.http.get('/api/v1/queues').set('Authorization', `Bearer ${carol}`).expect(200);
+    expect(first.headers['x-ratelimit-limit']).toBe('3');
+    expect(first.headers['x-ratelimit-remaining']).toBe('2');
+    for (let i = 0; i < 2; i++) await t.http.get('/api/v1/queues').set('Authorization', `Bearer ${carol}`).expect(200);
     const limited = await t.http.get('/api/v1/queues').set('Authorization', `Bearer ${carol}`).expect(429);
     expect(limited.body).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED' });
     const retryAfter = Number(limited.headers['retry-after']);
@@ -73,6 +76,7 @@ describe('HTTP edge with logging, a rate limit and CORS configured', () => {
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
     expect(response.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(response.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
     expect(response.headers['x-powered-by']).toBeUndefined();
   });
 

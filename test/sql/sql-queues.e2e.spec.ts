@@ -13,7 +13,6 @@ async function closedPort(): Promise<number> {
 
 describeWithDatabase('postgres', 'sql queues over the API (DATABASE_URL on postgres)', () => {
   let database: IsolatedDatabase;
-  let mariadb: IsolatedDatabase | null = null;
   let t: TestApp;
   let admin: string;
 
@@ -27,7 +26,6 @@ describeWithDatabase('postgres', 'sql queues over the API (DATABASE_URL on postg
   afterAll(async () => {
     await t?.close();
     await database?.drop();
-    await mariadb?.drop();
     delete process.env.MAILROOM_TEST_SQL_PASSWORD;
   });
 
@@ -116,5 +114,41 @@ describeWithDatabase('postgres', 'sql queues over the API (DATABASE_URL on postg
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('INVALID_CONNECTION_STRING');
     }
+  });
+});
+
+describeWithDatabase('mariadb', 'sql queues on MariaDB (mysql:// connection string, catalog in DATA_DIR)', () => {
+  let database: IsolatedDatabase;
+  let t: TestApp;
+  let admin: string;
+
+  beforeAll(async () => {
+    database = await isolatedDatabase('mariadb');
+    t = await startTestApp({ env: { SQL_ALLOWED_HOSTS: new URL(database.url).hostname } });
+    admin = await t.token('admin', ['system_admin']);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await database?.drop();
+  });
+
+  it('creates a sql queue whose messages live in MariaDB, pushes, receives, returns to the end and acks', async () => {
+    const auth = { Authorization: `Bearer ${admin}` };
+    const created = await t.http.post('/api/v1/queues').set(auth).send({ name: 'maria', storageEngine: 'sql', connectionString: database.url });
+    expect(created.status).toBe(201);
+    const batch = await t.http.post('/api/v1/queues/maria/messages/batch').set(auth).send({ messages: [{ n: 1 }, { n: 2 }, { n: 3 }] });
+    expect(batch.status).toBe(201);
+    const received = await t.http.post('/api/v1/queues/maria/messages/receive').set(auth).send({ maxMessages: 2 });
+    expect(received.body.messages.map((m: { request: unknown }) => m.request)).toEqual([{ n: 1 }, { n: 2 }]);
+    for (const m of received.body.messages) {
+      expect((await t.http.post(`/api/v1/queues/maria/messages/${m.id}/ack`).set(auth).send({ receipt: m.receipt, outcome: 'return_to_end_of_queue' })).status).toBe(200);
+    }
+    const again = await t.http.post('/api/v1/queues/maria/messages/receive').set(auth).send({ maxMessages: 5 });
+    expect(again.body.messages.map((m: { request: unknown }) => m.request)).toEqual([{ n: 3 }, { n: 1 }, { n: 2 }]);
+    const stats = await t.http.get('/api/v1/queues/maria/stats').set(auth);
+    expect(stats.body.counts).toEqual({ PENDING: 0, INPROGRESS: 3, COMPLETE: 0, ERROR: 0 });
+    expect((await t.http.get('/readyz')).status).toBe(200);
+    expect((await t.http.post('/api/v1/queues').set(auth).send({ name: 'maria2', storageEngine: 'sql', connectionString: database.url.replace('127.0.0.1', '127.0.0.2') })).body.code).toBe('SQL_HOST_NOT_ALLOWED');
   });
 });

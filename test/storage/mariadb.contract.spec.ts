@@ -1,8 +1,12 @@
+import { Logger } from '@nestjs/common';
 import { loadConfig } from '@app/config/app.config';
 import { SqlConnections } from '@app/storage/sql/sql-connections';
 import { ManualClock } from '../support/app';
 import { describeWithDatabase, isolatedDatabase } from '../support/databases';
 import { catalogStoreContract, grantStoreContract, messageStoreContract } from './message-store.contract';
+
+// the SQL classes log through Nest's static logger; the suites stay quiet
+Logger.overrideLogger(false);
 
 /** The storage contracts on mariadb, each in a schema/database of its own, through SqlConnections as the app uses it. */
 async function open(clock = new ManualClock()) {

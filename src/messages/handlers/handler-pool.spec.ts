@@ -119,6 +119,24 @@ describe('HandlerPool', () => {
     await expect(pool.run(task(ok), shutdown.signal)).resolves.toEqual({ kind: 'complete', result: 'alive' });
   });
 
+  it('reports a handler that exhausts its worker’s memory as crashed, and keeps serving', async () => {
+    class SmallPool extends HandlerPool {
+      protected resourceLimits() {
+        return { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 4 };
+      }
+    }
+    const small = new SmallPool(config, services);
+    try {
+      const hog = handler('module.exports = async () => { const keep = []; for (;;) keep.push(new Array(10000).fill({ x: Math.random() })) }');
+      const outcome = await small.run(task(hog, { timeoutMs: 20_000 }), shutdown.signal);
+      expect(outcome).toMatchObject({ kind: 'crashed', error: { name: 'WorkerCrashed' } });
+      const ok = handler('module.exports = async () => "alive"');
+      await expect(small.run(task(ok), shutdown.signal)).resolves.toEqual({ kind: 'complete', result: 'alive' });
+    } finally {
+      await small.destroy();
+    }
+  });
+
   it('gives handlers their services on `this`', async () => {
     const h = handler(`module.exports = async function () {
       await this.storageService.set('k', { v: 1 });

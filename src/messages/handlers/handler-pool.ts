@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import * as path from 'node:path';
-import type { MessagePort } from 'node:worker_threads';
+import type { MessagePort, ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { InjectConfig } from '@app/config/config.tokens';
 import type { AppConfig } from '@app/config/app.config';
@@ -34,30 +34,36 @@ export type HandlerOutcome =
 type WorkerReply = { ok: true; json: string | null } | { ok: false; error: MessageErrorInfo };
 
 /**
- * Which thread runs which task, without a message per task: every task gets a slot in a shared
- * Int32Array (passed to the workers once, in workerData) where its worker stores its threadId
- * when the task starts. Read only when a handler overstays its timeout.
+ * Which thread runs which task, and since when, without a message per task: every task gets a
+ * slot in shared arrays (handed to the workers once, in workerData) where its worker stores its
+ * threadId and start time when the task starts. Read only when a handler overstays its timeout.
  */
 class ThreadSlots {
-  readonly buffer: SharedArrayBuffer;
-  private readonly view: Int32Array;
+  readonly threads: SharedArrayBuffer;
+  readonly starts: SharedArrayBuffer;
+  private readonly threadIds: Int32Array;
+  private readonly startedAt: Float64Array;
   private readonly free: number[];
 
   constructor(size: number) {
-    this.buffer = new SharedArrayBuffer(size * Int32Array.BYTES_PER_ELEMENT);
-    this.view = new Int32Array(this.buffer);
+    this.threads = new SharedArrayBuffer(size * Int32Array.BYTES_PER_ELEMENT);
+    this.starts = new SharedArrayBuffer(size * Float64Array.BYTES_PER_ELEMENT);
+    this.threadIds = new Int32Array(this.threads);
+    this.startedAt = new Float64Array(this.starts);
     this.free = Array.from({ length: size }, (_, i) => size - 1 - i);
   }
 
   /** -1 when every slot is taken (the task then cannot be told apart; it still runs). */
   take(): number {
     const slot = this.free.pop() ?? -1;
-    if (slot >= 0) Atomics.store(this.view, slot, 0);
+    if (slot >= 0) Atomics.store(this.threadIds, slot, 0);
     return slot;
   }
 
-  threadOf(slot: number): number | null {
-    return slot < 0 ? null : Atomics.load(this.view, slot) || null;
+  /** The thread running the task and when it started (epoch ms), or null before it starts. */
+  read(slot: number): { threadId: number; startedAt: number } | null {
+    const threadId = slot < 0 ? 0 : Atomics.load(this.threadIds, slot);
+    return threadId ? { threadId, startedAt: this.startedAt[slot] } : null;
   }
 
   release(slot: number): void {
@@ -99,14 +105,15 @@ export class HandlerPool {
     let timedOut = false;
     let timer: NodeJS.Timeout;
     const watchdog = () => {
-      const threadId = this.slots.threadOf(slot);
-      if (threadId === null) {
-        // not started yet (its worker is being replaced): the worker's own timeout starts with it
-        timer = setTimeout(watchdog, task.timeoutMs + HARD_KILL_GRACE_MS);
+      const started = this.slots.read(slot);
+      // not started yet (its worker is being replaced), or started late: wait for its own deadline
+      const remaining = started ? started.startedAt + task.timeoutMs + HARD_KILL_GRACE_MS - Date.now() : task.timeoutMs + HARD_KILL_GRACE_MS;
+      if (!started || remaining > 0) {
+        timer = setTimeout(watchdog, Math.max(remaining, 10));
         return;
       }
       timedOut = true;
-      this.terminate(threadId, task);
+      this.terminate(started.threadId, task);
     };
     timer = setTimeout(watchdog, task.timeoutMs + HARD_KILL_GRACE_MS);
     let onShutdown!: () => void;
@@ -145,14 +152,19 @@ export class HandlerPool {
       if (timedOut()) {
         return { kind: 'timeout', error: { name: 'HandlerTimeout', message: `the handler did not finish within ${task.timeoutMs / 1000} seconds; its worker was terminated` } };
       }
-      const threadId = this.slots.threadOf(slot);
-      if (threadId !== null && this.terminated.has(threadId)) {
+      const threadId = this.slots.read(slot)?.threadId;
+      if (threadId !== undefined && this.terminated.has(threadId)) {
         return { kind: 'interrupted', reason: 'its worker was terminated because another handler timed out' };
       }
       if (!this.pool) return { kind: 'interrupted', reason: 'shutting down' };
       const message = (error as Error)?.message ?? String(error);
       return { kind: 'crashed', error: { name: 'WorkerCrashed', message: `the handler's worker thread stopped: ${message}` } };
     }
+  }
+
+  /** A handler that leaks memory ends its worker (ERR_WORKER_OUT_OF_MEMORY), not the process. */
+  protected resourceLimits(): ResourceLimits {
+    return { maxOldGenerationSizeMb: WORKER_MAX_OLD_GENERATION_MB };
   }
 
   private terminate(threadId: number, task: HandlerTask): void {
@@ -175,8 +187,10 @@ export class HandlerPool {
       maxThreads: workers,
       concurrentTasksPerWorker: this.tasksPerWorker,
       idleTimeout: Infinity,
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_MAX_OLD_GENERATION_MB },
-      workerData: { env: this.config.handlerEnv, secrets: this.config.handlerSecrets, threadSlots: this.slots.buffer },
+      // idle workers wait without freezing their event loop (handlers may leave timers and sockets behind)
+      atomics: 'async',
+      resourceLimits: this.resourceLimits(),
+      workerData: { env: this.config.handlerEnv, secrets: this.config.handlerSecrets, threadSlots: this.slots.threads, startSlots: this.slots.starts },
     });
     pool.on('message', (message: { mailroomRpcPort?: MessagePort }) => {
       if (message && typeof message === 'object' && message.mailroomRpcPort) this.services.attach(message.mailroomRpcPort);

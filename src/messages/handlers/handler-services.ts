@@ -46,6 +46,8 @@ export class HandlerServices {
   /** message id → queue, for the handlers running now */
   private readonly running = new Map<string, string>();
   private readonly ports = new Set<MessagePort>();
+  /** longest first, so a secret that contains another is masked whole; very short values would mask noise */
+  private readonly secretValues: string[];
 
   constructor(
     private readonly registry: QueueRegistry,
@@ -54,7 +56,11 @@ export class HandlerServices {
     private readonly tokens: AuthClientTokens,
     private readonly moduleRef: ModuleRef,
     @InjectConfig() private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.secretValues = Object.values(config.handlerSecrets ?? {})
+      .filter((value) => value.length >= 4)
+      .sort((a, b) => b.length - a.length);
+  }
 
   begin(messageId: string, queue: string): void {
     this.running.set(messageId, queue);
@@ -100,7 +106,7 @@ export class HandlerServices {
       case 'messaging.publish':
         return this.topics().publish(text(args[0], 'topic'), args[1], { sentBy });
       case 'storage.get':
-        return this.kv(queue).kvGet(queue, this.key(args[0]));
+        return (await this.kv(queue).kvGet(queue, this.key(args[0]))) ?? null;
       case 'storage.set':
         await this.kv(queue).kvSet(queue, this.key(args[0]), this.value(args[1]));
         return true;
@@ -146,9 +152,19 @@ export class HandlerServices {
     return { name: 'Error', message: `${call.method} failed unexpectedly` };
   }
 
+  /** Secret values a handler put into a log line or an error message are masked. */
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.secretValues) if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
+    return out;
+  }
+
   private log(line: LogLine): void {
-    const entry: Record<string, unknown> = { msg: line.message, queue: line.queue, messageId: line.messageId, attempt: line.attempt };
-    if (line.fields !== undefined) entry.fields = line.fields;
+    const entry: Record<string, unknown> = { msg: this.redact(line.message), queue: line.queue, messageId: line.messageId, attempt: line.attempt };
+    if (line.fields !== undefined) {
+      const json = JSON.stringify(line.fields);
+      entry.fields = this.secretValues.some((secret) => json.includes(secret)) ? JSON.parse(this.redact(json)) : line.fields;
+    }
     switch (line.log) {
       case 'error':
         return this.logger.error(entry);

@@ -15,6 +15,7 @@ const util = require('node:util');
 const env = Object.freeze({ ...(workerData && workerData.env) });
 const secrets = Object.freeze({ ...(workerData && workerData.secrets) });
 const threadSlots = workerData && workerData.threadSlots ? new Int32Array(workerData.threadSlots) : null;
+const startSlots = workerData && workerData.startSlots ? new Float64Array(workerData.startSlots) : null;
 
 const channel = new MessageChannel();
 const port = channel.port1;
@@ -132,12 +133,15 @@ function errorInfo(error) {
 
 /**
  * @param {{handlerPath: string, handlerVersion: number, id: string, queue: string, attempt: number,
- *   request: unknown, timeoutMs: number, maxResultBytes: number}} task
+ *   request: unknown, timeoutMs: number, maxResultBytes: number, slot: number}} task
  * @returns {Promise<{ok: true, json: string | null} | {ok: false, error: {name: string, message: string}}>}
  */
 module.exports = async function runHandler(task) {
   // tells the pool which thread runs this task, so a handler blocking it can be stopped
-  if (threadSlots && task.slot >= 0) Atomics.store(threadSlots, task.slot, threadId);
+  if (threadSlots && task.slot >= 0) {
+    startSlots[task.slot] = Date.now();
+    Atomics.store(threadSlots, task.slot, threadId);
+  }
   let handler;
   try {
     handler = loadHandler(task.handlerPath, task.handlerVersion);

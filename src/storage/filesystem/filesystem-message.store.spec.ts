@@ -8,7 +8,23 @@ import { DomainError } from '@app/common/domain-error';
 import type { NewMessage, StoredMessage } from '@app/storage/ports/message.store';
 import { FilesystemMessageStore, type FilesystemStoreOptions } from '@app/storage/filesystem/filesystem-message.store';
 import { HEADER_BYTES } from '@app/storage/filesystem/journal-format';
-import { ManualClock, waitFor } from '../../../test/support/app';
+import { Clock } from '@app/common/clock';
+
+class ManualClock extends Clock {
+  private current = Date.UTC(2026, 0, 1);
+  now(): number {
+    return this.current;
+  }
+}
+
+/** Polls until `probe` is truthy (no fixed sleeps). */
+async function waitFor(probe: () => Promise<unknown>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 describe('FilesystemMessageStore (durability)', () => {
   let dir: string;
@@ -140,6 +156,21 @@ describe('FilesystemMessageStore (durability)', () => {
     expect(expected.messages).toHaveLength(20);
     store = await reopen(store);
     expect(await everything(store, 'q')).toEqual(expected);
+  });
+
+  it('does not compact over and over when the live state itself is big (large results)', async () => {
+    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    const store = await openStore({ compactMinBytes: 32 * 1024, compactGarbageRatio: 2 });
+    await store.insert(Array.from({ length: 40 }, (_, i) => draft('q', i)));
+    const now = clock.now();
+    for (const m of await store.claim('q', { max: 40, now, leaseExpiresAt: now + 1000 })) {
+      await store.settle('q', m.id, m.receipt!, { status: 'COMPLETE', now, result: { big: 'r'.repeat(8 * 1024) } });
+    }
+    for (let i = 0; i < 100; i++) await store.kvSet('q', 'tick', i);
+    await store.compact('q');
+    const compactions = log.mock.calls.filter(([line]) => String(line).startsWith('compacted')).length;
+    expect(compactions).toBeGreaterThan(0);
+    expect(compactions).toBeLessThanOrEqual(6);
   });
 
   it('purging a queue also shrinks its journal', async () => {

@@ -38,6 +38,8 @@ interface QueueHandle {
   compacting: Promise<void> | null;
   /** set while a failed journal is being reloaded, or for good when reloading failed */
   unavailable: Error | null;
+  /** journal size right after the last compaction */
+  compactedSize: number;
 }
 
 const JOURNAL_SUFFIX = '.journal';
@@ -78,10 +80,19 @@ export class FilesystemMessageStore extends MessageStore {
     if (this.state !== 'new') return;
     this.releaseLock = acquireDataDirLock(this.dataDir);
     try {
-      await fsp.mkdir(this.queuesDir, { recursive: true });
+      if (!(await fsp.stat(this.queuesDir).catch(() => null))) {
+        await fsp.mkdir(this.queuesDir, { recursive: true });
+        await fsyncDirectory(this.dataDir);
+      }
       for (const entry of await fsp.readdir(this.queuesDir)) {
         if (!entry.endsWith(JOURNAL_SUFFIX)) continue;
-        const name = decodeURIComponent(entry.slice(0, -JOURNAL_SUFFIX.length));
+        let name: string;
+        try {
+          name = decodeURIComponent(entry.slice(0, -JOURNAL_SUFFIX.length));
+        } catch {
+          this.logger.warn(`ignored ${path.join(this.queuesDir, entry)}: not a queue journal name`);
+          continue;
+        }
         const handle = this.emptyHandle(name);
         await this.load(handle);
         this.queues.set(name, handle);
@@ -119,10 +130,11 @@ export class FilesystemMessageStore extends MessageStore {
       const list = groups.get(m.queue) ?? groups.set(m.queue, []).get(m.queue)!;
       list.push(i);
     });
-    const journals = new Map<string, Journal>();
-    for (const queue of groups.keys()) journals.set(queue, await this.writable(this.handle(queue)));
+    for (const queue of groups.keys()) await this.writable(this.handle(queue));
 
     // from here on everything is synchronous until the appends: checks, then changes
+    const journals = new Map<string, Journal>();
+    for (const queue of groups.keys()) journals.set(queue, this.journalOf(this.handle(queue)));
     for (const [queue, indexes] of groups) {
       const state = this.handle(queue).state;
       const ids = new Set<string>();
@@ -304,7 +316,8 @@ export class FilesystemMessageStore extends MessageStore {
 
   async kvSet(queue: string, key: string, value: unknown): Promise<void> {
     const handle = this.handle(queue);
-    const journal = await this.writable(handle);
+    await this.writable(handle);
+    const journal = this.journalOf(handle);
     const payload = JSON.stringify({ t: 'k', k: key, v: value ?? null });
     handle.state.apply(JSON.parse(payload) as JournalRecord);
     await this.append(handle, journal, payload);
@@ -362,6 +375,7 @@ export class FilesystemMessageStore extends MessageStore {
         if (kvRecords.length) await write(kvRecords);
       })
       .then(({ before, after }) => {
+        handle.compactedSize = after;
         this.logger.log(`compacted the journal of queue ${queue}: ${before} → ${after} bytes`);
       })
       .finally(() => {
@@ -373,14 +387,16 @@ export class FilesystemMessageStore extends MessageStore {
 
   private maybeCompact(handle: QueueHandle, journal: Journal): void {
     if (handle.compacting || handle.unavailable || journal.size < this.compactMinBytes) return;
-    if (journal.size <= this.compactGarbageRatio * handle.state.liveBytes) return;
+    // liveBytes is an estimate (it leaves out results); the size after the last compaction bounds
+    // it from below, so a queue that only grows is rewritten each time it doubles, not constantly
+    if (journal.size <= this.compactGarbageRatio * Math.max(handle.state.liveBytes, handle.compactedSize)) return;
     this.compact(handle.name).catch((error) => this.logger.error(`compaction of queue ${handle.name} failed: ${(error as Error).message}`));
   }
 
   // ---- plumbing -------------------------------------------------------------------------
 
   private emptyHandle(name: string): QueueHandle {
-    return { name, state: new QueueState(), journal: null, opening: null, compacting: null, unavailable: null };
+    return { name, state: new QueueState(), journal: null, opening: null, compacting: null, unavailable: null, compactedSize: 0 };
   }
 
   private assertOpen(): void {
@@ -427,8 +443,8 @@ export class FilesystemMessageStore extends MessageStore {
   }
 
   /** The queue's journal, created on the first write to a new queue. */
-  private async writable(handle: QueueHandle): Promise<Journal> {
-    if (handle.journal || handle.unavailable) return this.journalOf(handle);
+  private async writable(handle: QueueHandle): Promise<void> {
+    if (handle.journal || handle.unavailable) return;
     handle.opening ??= (async () => {
       await fsp.mkdir(this.queuesDir, { recursive: true });
       const { journal } = await Journal.open(this.fileOf(handle.name));
@@ -438,8 +454,12 @@ export class FilesystemMessageStore extends MessageStore {
     })().finally(() => {
       handle.opening = null;
     });
-    await handle.opening;
-    return this.journalOf(handle);
+    try {
+      await handle.opening;
+    } catch (error) {
+      this.logger.error(`cannot create the journal of queue ${handle.name}: ${(error as Error).message}`);
+      throw new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} cannot be created`);
+    }
   }
 
   /** Applies one record now and resolves with the message (if any) once it is durable. */

@@ -1,4 +1,6 @@
 import * as path from 'node:path';
+import { Logger } from '@nestjs/common';
+import { DomainError } from '@app/common/domain-error';
 import { readJsonFile, writeFileAtomic } from '@app/storage/filesystem/atomic-file';
 
 /**
@@ -6,6 +8,7 @@ import { readJsonFile, writeFileAtomic } from '@app/storage/filesystem/atomic-fi
  * serialised: each one sees the previous one's result, and resolves once it is on disk.
  */
 export class JsonStateFile<T extends { revision: number }> {
+  private static readonly logger = new Logger('JsonStateFile');
   private tail: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -29,7 +32,12 @@ export class JsonStateFile<T extends { revision: number }> {
       const { changed, result } = change(draft);
       if (!changed) return result;
       draft.revision = this.current.revision + 1;
-      await writeFileAtomic(this.file, JSON.stringify(draft));
+      try {
+        await writeFileAtomic(this.file, JSON.stringify(draft));
+      } catch (error) {
+        JsonStateFile.logger.error(`cannot write ${this.file}: ${(error as Error).message}`);
+        throw new DomainError('STORAGE_UNAVAILABLE', `${path.basename(this.file)} could not be written`);
+      }
       this.current = draft;
       return result;
     });

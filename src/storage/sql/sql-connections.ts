@@ -126,11 +126,12 @@ export class SqlConnections {
   }
 
   async closeAll(): Promise<void> {
+    const databases = [...this.databases.values()];
     await Promise.all([...this.stores.values()].map((store) => store.close()));
-    await Promise.all([...this.databases.values()].map((db) => db.close()));
+    await Promise.all(databases.map((db) => db.close()));
     this.stores.clear();
     this.storesByRaw.clear();
     this.databases.clear();
-    if (this.databases.size) this.logger.log('closed SQL connections');
+    if (databases.length) this.logger.log(`closed ${databases.length} SQL connection pool(s)`);
   }
 }

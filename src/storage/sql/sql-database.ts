@@ -15,6 +15,7 @@ export interface SqlResult {
 export type Run = (statement: SqlStatement) => Promise<SqlResult>;
 
 const CONNECT_TIMEOUT_MS = 5000;
+const PING_TIMEOUT_MS = 3000;
 const MIGRATION_LOCK = 'mailroom_migrations';
 
 function ssl(options: Record<string, string>): boolean | { rejectUnauthorized: boolean } | undefined {
@@ -147,6 +148,7 @@ export class SqlDatabase {
     try {
       await this.checkServer(ds);
       if (this.runMigrations) await this.migrate(ds);
+      else await this.warnIfBehind(ds);
     } catch (error) {
       await ds.destroy().catch(() => undefined);
       throw error;
@@ -192,6 +194,12 @@ export class SqlDatabase {
         await lock.release();
       }
     }
+  }
+
+  /** MIGRATIONS_RUN=false: the schema is somebody else's job, but say so when it is behind. */
+  private async warnIfBehind(ds: DataSource): Promise<void> {
+    const pending = await ds.showMigrations().catch(() => true);
+    if (pending) this.logger.warn(`${this.label} has pending migrations and MIGRATIONS_RUN=false: run npm run migrate`);
   }
 
   /** Connection errors become STORAGE_UNAVAILABLE (503) with a reason free of credentials. */
@@ -256,8 +264,18 @@ export class SqlDatabase {
     }
   }
 
-  async ping(): Promise<void> {
-    await this.query({ sql: this.text.ping(), params: [] });
+  /** Readiness: a round trip, bounded so a database that stopped answering (no reset) reads as down. */
+  async ping(timeoutMs = PING_TIMEOUT_MS): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DomainError('STORAGE_UNAVAILABLE', `The database ${this.where} did not answer within ${timeoutMs} ms`)), timeoutMs);
+      timer.unref();
+    });
+    try {
+      await Promise.race([this.query({ sql: this.text.ping(), params: [] }), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async close(): Promise<void> {

@@ -65,10 +65,18 @@ describe('SqlText (postgres, mysql)', () => {
     expect(params).toEqual(['q', 1, 2]);
   });
 
-  it('postgres skips taken idempotency keys with ON CONFLICT on the partial unique index', () => {
-    expect(new SqlText('postgres').insert([['q', 'a', 1, 'PENDING', '{}', null, null, null, 0, null, 1, 1, 1, null, null, 'k']], true).sql).toMatch(
-      /VALUES \(\$1, .*\$16\) ON CONFLICT \(queue, idempotency_key\) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id$/,
+  it('postgres inserts any number of rows with one array per column and skips taken idempotency keys', () => {
+    const row = (id: string, key: string | null) => ['q', id, 1, 'PENDING', '{}', null, null, null, 0, null, 1, 1, 1, null, null, key];
+    const { sql, params } = new SqlText('postgres').insert([row('a', 'k'), row('b', null)], true);
+    expect(sql).toBe(
+      'INSERT INTO mailroom_messages (queue, id, seq, status, request, result, error, dead_letter, attempts, sent_by, created_at, updated_at, available_at, lease_expires_at, receipt, idempotency_key) ' +
+        'SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::int8[], $4::varchar[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int4[], $10::varchar[], $11::int8[], $12::int8[], $13::int8[], $14::int8[], $15::varchar[], $16::varchar[]) ' +
+        'ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id',
     );
+    expect(params).toHaveLength(16);
+    expect(params[1]).toEqual(['a', 'b']);
+    expect(params[15]).toEqual(['k', null]);
+    expect(new SqlText('postgres').insert([row('a', null)], false).sql).not.toContain('ON CONFLICT');
   });
 
   it('mysql/mariadb lock the batch with SKIP LOCKED, then lease it with per-message receipts', () => {

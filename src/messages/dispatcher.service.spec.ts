@@ -1,0 +1,169 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { SystemClock } from '@app/common/clock';
+import type { AppConfig } from '@app/config/app.config';
+import type { QueueEntry } from '@app/queues/queue-registry.service';
+import type { QueueDefinition } from '@app/storage/ports/catalog.types';
+import type { StoredMessage } from '@app/storage/ports/message.store';
+import { MessageEvents } from '@app/messages/message-events';
+import { HandlerDispatcher, handlerLeaseSeconds, LEASE_MARGIN_SECONDS } from '@app/messages/dispatcher.service';
+import type { HandlerOutcome, HandlerTask } from '@app/messages/handlers/handler-pool';
+
+/** The dispatcher against fakes: capacity, wake-ups, outcome → transition, shutdown. */
+describe('HandlerDispatcher', () => {
+  function definition(name: string, concurrency: number): QueueDefinition {
+    return {
+      name,
+      storageEngine: 'filesystem',
+      connectionString: null,
+      client_id: null,
+      roles: { needsRole: false, replace: false, roles: [] },
+      incoming: { schema: {} },
+      delivery: { visibilityTimeoutSeconds: 30, maxAttempts: 1, backoffSeconds: 0, deadLetterQueue: null, handlerTimeoutSeconds: 5, concurrency },
+      retention: { processedMinutes: 180, allHours: 72 },
+      createdAt: 0,
+      updatedAt: 0,
+    };
+  }
+
+  function setup(queues: Record<string, number>, overrides: Partial<AppConfig> = {}) {
+    const entries = new Map<string, QueueEntry>(
+      Object.entries(queues).map(([name, concurrency]) => [name, { definition: definition(name, concurrency), source: 'file', handlerPath: `/h/${name}.queue.js`, handlerVersion: 1 }]),
+    );
+    const pending = new Map<string, StoredMessage[]>([...entries.keys()].map((name) => [name, []]));
+    const calls: string[] = [];
+    const claims: { queue: string; max: number; lease: number }[] = [];
+    const store = { onAvailable: () => () => undefined };
+    const delivery = {
+      store: () => store,
+      claim: async (def: QueueDefinition, max: number, lease: number) => {
+        claims.push({ queue: def.name, max, lease });
+        return pending.get(def.name)!.splice(0, max).map((m) => ({ ...m, status: 'INPROGRESS', attempts: m.attempts + 1, receipt: `r-${m.id}` }));
+      },
+      complete: async (def: QueueDefinition, id: string, receipt: string, result: unknown) => void calls.push(`complete ${id} ${receipt} ${JSON.stringify(result)}`),
+      fail: async (def: QueueDefinition, m: StoredMessage, receipt: string, error: { name: string }) => {
+        calls.push(`fail ${m.id} ${receipt} ${error.name}`);
+        return { ...m, status: 'ERROR' };
+      },
+      release: async (def: QueueDefinition, id: string, receipt: string, options: { toEnd: boolean }) => void calls.push(`release ${id} ${receipt} toEnd=${options.toEnd}`),
+      expireLeases: async () => 0,
+    };
+    const running = new Map<string, { task: HandlerTask; finish: (outcome: HandlerOutcome) => void }>();
+    const pool = {
+      destroyed: false,
+      warm: () => undefined,
+      run: (task: HandlerTask, shutdown: AbortSignal) =>
+        new Promise<HandlerOutcome>((resolve) => {
+          const finish = (outcome: HandlerOutcome) => {
+            running.delete(task.id);
+            resolve(outcome);
+          };
+          running.set(task.id, { task, finish });
+          shutdown.addEventListener('abort', () => finish({ kind: 'interrupted', reason: 'shutting down' }));
+        }),
+      destroy: async () => {
+        pool.destroyed = true;
+      },
+    };
+    const services = { begin: () => undefined, end: () => undefined, detachAll: () => undefined, redact: (text: string) => text };
+    const registry = { list: () => [...entries.values()], get: (name: string) => entries.get(name), onChange: () => () => undefined };
+    const events = new MessageEvents();
+    const config = { dispatcherEnabled: true, globalConcurrency: 100, shutdownGraceSeconds: 0, messageMaxBytes: 1000, ...overrides } as AppConfig;
+    const dispatcher = new HandlerDispatcher(registry as never, delivery as never, events, pool as never, services as never, new SchedulerRegistry(), new SystemClock(), config);
+    let seq = 0;
+    const add = (queue: string, count: number) => {
+      for (let i = 0; i < count; i++) {
+        const id = `${queue}-${++seq}`;
+        pending.get(queue)!.push({ id, queue, status: 'PENDING', request: { i }, attempts: 0, receipt: null } as unknown as StoredMessage);
+      }
+      events.emit({ type: 'pushed', queue, count });
+    };
+    return { dispatcher, pending, running, calls, claims, add, pool, events };
+  }
+
+  const settle = async (until: () => boolean) => {
+    for (let i = 0; i < 100 && !until(); i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(until()).toBe(true);
+  };
+
+  const byQueue = (running: Map<string, { task: HandlerTask }>) =>
+    [...running.values()].reduce<Record<string, number>>((acc, { task }) => ({ ...acc, [task.queue]: (acc[task.queue] ?? 0) + 1 }), {});
+
+  it('starts a pushed message at once, leased for the handler timeout plus a margin', async () => {
+    const t = setup({ a: 4 });
+    t.dispatcher.onApplicationBootstrap();
+    t.add('a', 1);
+    await settle(() => t.running.size === 1);
+    expect(t.claims[t.claims.length - 1].lease).toBe(5 + LEASE_MARGIN_SECONDS);
+    expect(handlerLeaseSeconds(definition('x', 1))).toBe(5 + LEASE_MARGIN_SECONDS);
+    const [{ task }] = t.running.values();
+    expect(task).toMatchObject({ queue: 'a', attempt: 1, request: { i: 0 }, handlerPath: '/h/a.queue.js', handlerVersion: 1, timeoutMs: 5000 });
+    await t.dispatcher.beforeApplicationShutdown();
+  });
+
+  it('keeps to each queue’s concurrency and to the global cap, and refills as handlers finish', async () => {
+    const t = setup({ a: 2, b: 2 }, { globalConcurrency: 3 });
+    t.dispatcher.onApplicationBootstrap();
+    t.add('a', 5);
+    t.add('b', 5);
+    await settle(() => t.running.size === 3);
+    const first = byQueue(t.running);
+    expect(first.a).toBeLessThanOrEqual(2);
+    expect(first.b).toBeLessThanOrEqual(2);
+    for (let round = 0; round < 3; round++) {
+      const [one] = t.running.values();
+      one.finish({ kind: 'complete', result: null });
+      await settle(() => t.running.size === 3);
+      const now = byQueue(t.running);
+      expect(now.a).toBeLessThanOrEqual(2);
+      expect(now.b).toBeLessThanOrEqual(2);
+    }
+    await t.dispatcher.beforeApplicationShutdown();
+  });
+
+  it('turns each outcome into its transition', async () => {
+    const t = setup({ a: 8 });
+    t.dispatcher.onApplicationBootstrap();
+    t.add('a', 4);
+    await settle(() => t.running.size === 4);
+    const [ok, failed, timedOut, interrupted] = [...t.running.values()];
+    ok.finish({ kind: 'complete', result: { done: true } });
+    failed.finish({ kind: 'error', error: { name: 'Boom', message: 'x' } });
+    timedOut.finish({ kind: 'timeout', error: { name: 'HandlerTimeout', message: 'y' } });
+    interrupted.finish({ kind: 'interrupted', reason: 'other task' });
+    await settle(() => t.calls.length === 4);
+    expect(t.calls.sort()).toEqual(
+      [
+        `complete ${ok.task.id} r-${ok.task.id} {"done":true}`,
+        `fail ${failed.task.id} r-${failed.task.id} Boom`,
+        `fail ${timedOut.task.id} r-${timedOut.task.id} HandlerTimeout`,
+        `release ${interrupted.task.id} r-${interrupted.task.id} toEnd=false`,
+      ].sort(),
+    );
+    await t.dispatcher.beforeApplicationShutdown();
+  });
+
+  it('on shutdown stops claiming, returns unfinished messages and destroys the pool', async () => {
+    const t = setup({ a: 2 });
+    t.dispatcher.onApplicationBootstrap();
+    t.add('a', 3);
+    await settle(() => t.running.size === 2);
+    const ids = [...t.running.keys()];
+    await t.dispatcher.beforeApplicationShutdown();
+    expect(t.calls.sort()).toEqual(ids.map((id) => `release ${id} r-${id} toEnd=false`).sort());
+    expect(t.pool.destroyed).toBe(true);
+    const claimsBefore = t.claims.length;
+    t.add('a', 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(t.claims.length).toBe(claimsBefore);
+    expect(t.pending.get('a')).toHaveLength(2);
+  });
+
+  it('claims nothing when the dispatcher is disabled', async () => {
+    const t = setup({ a: 2 }, { dispatcherEnabled: false });
+    t.dispatcher.onApplicationBootstrap();
+    t.add('a', 2);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(t.claims).toEqual([]);
+    expect(t.dispatcher.snapshot()).toEqual([]);
+  });
+});
