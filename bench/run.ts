@@ -320,10 +320,17 @@ async function main(): Promise<void> {
     }
   }
   const cleanup = async () => {
-    if (main) removeDistSnapshot(main);
+    if (main && !process.env.BENCH_MAILROOM_MAIN) removeDistSnapshot(main);
     if (database) await dropBenchDatabase(database.name).catch((error) => log(`could not drop ${database!.name}: ${error.message}`));
   };
-  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping Mailroom children and cleaning up`);
+      void Promise.all([...MailroomProcess.running].map((m) => m.stop()))
+        .then(cleanup)
+        .finally(() => process.exit(130));
+    });
+  }
   let references: Record<string, any> = {};
   const engines: Record<string, EngineReport> = {};
   try {
@@ -350,6 +357,8 @@ async function main(): Promise<void> {
       p95Ms: latency?.p95 ?? null,
       p99Ms: latency?.p99 ?? null,
       cpuPercent: resources.cpuPercent ?? null,
+      /** CPU time of the measured process per unit of throughput: steadier than throughput on a busy machine */
+      cpuMsPerUnit: resources.cpuSeconds != null && r.seconds && perSecond ? Math.round(((resources.cpuSeconds * 1000) / (perSecond * r.seconds)) * 1000) / 1000 : null,
       peakRssMb: resources.peakRssMb ?? null,
       vsReference: r.vsReference?.ratio ?? null,
     });

@@ -6,9 +6,9 @@ const file = path.resolve(process.argv[2] ?? path.join(__dirname, 'results', 'la
 const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
 const cell = (v: unknown) => (v === null || v === undefined ? '–' : typeof v === 'number' ? v.toLocaleString('en', { maximumFractionDigits: 2 }) : String(v));
 const lines = [
-  '| engine | scenario | throughput | p50 ms | p95 ms | p99 ms | CPU % | peak RSS MB | vs reference |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-  ...doc.summary.map((r: any) => `| ${r.engine} | ${r.scenario} | ${cell(r.perSecond)} ${r.unit}/s | ${cell(r.p50Ms)} | ${cell(r.p95Ms)} | ${cell(r.p99Ms)} | ${cell(r.cpuPercent)} | ${cell(r.peakRssMb)} | ${r.vsReference === null ? '–' : `${cell(r.vsReference)}×`} |`),
+  '| engine | scenario | throughput | p50 ms | p95 ms | p99 ms | CPU % | CPU ms/unit | peak RSS MB | vs reference |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ...doc.summary.map((r: any) => `| ${r.engine} | ${r.scenario} | ${cell(r.perSecond)} ${r.unit}/s | ${cell(r.p50Ms)} | ${cell(r.p95Ms)} | ${cell(r.p99Ms)} | ${cell(r.cpuPercent)} | ${cell(r.cpuMsPerUnit)} | ${cell(r.peakRssMb)} | ${r.vsReference === null ? '–' : `${cell(r.vsReference)}×`} |`),
   '',
   '| target | engine | value | pass |',
   '| --- | --- | --- | --- |',

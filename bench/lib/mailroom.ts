@@ -62,6 +62,8 @@ export interface MailroomOptions {
 
 /** Mailroom as a production child process: `node dist/main.js`. */
 export class MailroomProcess {
+  /** children still running, so an interrupted bench can stop them */
+  static readonly running = new Set<MailroomProcess>();
   private exited: Promise<number | null>;
 
   private constructor(
@@ -71,6 +73,8 @@ export class MailroomProcess {
     private readonly logFile: string,
   ) {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    MailroomProcess.running.add(this);
+    void this.exited.then(() => MailroomProcess.running.delete(this));
   }
 
   get pid(): number {

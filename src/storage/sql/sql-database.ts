@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import type { Pool, PoolClient } from 'pg';
 import { DataSource, type DataSourceOptions, type QueryRunner } from 'typeorm';
 import { DomainError } from '@app/common/domain-error';
 import type { SqlConnectionOptions } from '@app/storage/sql/connection-string';
@@ -220,8 +221,22 @@ export class SqlDatabase {
     }
   }
 
+  /**
+   * The message hot path. On postgres it goes straight to the pool TypeORM created (its
+   * QueryRunner costs about 0.1 ms of CPU per statement, more than the statement itself);
+   * the other dialects use a TypeORM QueryRunner.
+   */
   async query(statement: SqlStatement): Promise<SqlResult> {
     const ds = await this.connected();
+    const pool = pgPool(ds);
+    if (pool) {
+      try {
+        const result = await pool.query(statement.sql, statement.params);
+        return { records: result.rows ?? [], affected: result.rowCount ?? 0 };
+      } catch (error) {
+        throw this.mapError(error);
+      }
+    }
     const runner = ds.createQueryRunner();
     try {
       return await exec(runner, statement);
@@ -235,6 +250,8 @@ export class SqlDatabase {
   /** Runs `work` in one transaction on one connection; rolled back if it throws. */
   async transaction<T>(work: (run: Run) => Promise<T>): Promise<T> {
     const ds = await this.connected();
+    const pool = pgPool(ds);
+    if (pool) return this.pgTransaction(pool, work);
     const runner = ds.createQueryRunner();
     try {
       await runner.connect();
@@ -251,6 +268,34 @@ export class SqlDatabase {
       throw this.mapError(error);
     } finally {
       await runner.release().catch(() => undefined);
+    }
+  }
+
+  private async pgTransaction<T>(pool: Pool, work: (run: Run) => Promise<T>): Promise<T> {
+    let client: PoolClient | null = null;
+    let broken = false;
+    try {
+      client = await pool.connect();
+      const c = client;
+      await c.query('BEGIN');
+      try {
+        const out = await work(async (statement) => {
+          const result = await c.query(statement.sql, statement.params);
+          return { records: result.rows ?? [], affected: result.rowCount ?? 0 };
+        });
+        await c.query('COMMIT');
+        return out;
+      } catch (error) {
+        await c.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw error;
+      }
+    } catch (error) {
+      broken ||= isConnectionError(error);
+      throw this.mapError(error);
+    } finally {
+      client?.release(broken);
     }
   }
 
@@ -286,6 +331,11 @@ export class SqlDatabase {
     this.dataSource = null;
     if (ds?.isInitialized) await ds.destroy().catch(() => undefined);
   }
+}
+
+/** The pg Pool behind a postgres DataSource (TypeORM's driver keeps it as `master`). */
+function pgPool(ds: DataSource): Pool | null {
+  return ds.options.type === 'postgres' ? ((ds.driver as unknown as { master?: Pool }).master ?? null) : null;
 }
 
 async function exec(runner: QueryRunner, statement: SqlStatement): Promise<SqlResult> {
