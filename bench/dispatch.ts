@@ -1,8 +1,8 @@
 /**
  * Handler dispatch benchmark on the filesystem engine, in one process (the real app as
  * production builds it, a no-op handler in worker threads):
- *  - latency: pushes over HTTP at a steady rate into an idle store; push (request sent) →
- *    handler start, p50/p99;
+ *  - latency: pushes over HTTP at a steady rate into an idle store (after one second of the same
+ *    load as a warm-up); push (request sent) → handler start, p50/p99;
  *  - drain: a backlog pushed by batches of 100 while the dispatcher was off, then the time for
  *    a fresh process to run every handler (from the end of start-up to the last COMPLETE).
  * Prints one JSON document on stdout; progress on stderr.
@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Session } from 'node:inspector/promises';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { loadConfig, type AppConfig } from '@app/config/app.config';
 import { createApp } from '@app/bootstrap';
 import { MessagesService } from '@app/messages/messages.service';
@@ -47,6 +47,8 @@ function percentile(sorted: number[], p: number): number {
 }
 
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+/** an event-loop delay sample (ns, sampled every 1 ms) as lateness in ms */
+const lag = (ns: number) => round(Math.max(0, ns / 1e6 - 1));
 
 async function main(): Promise<void> {
   const options = args();
@@ -77,39 +79,52 @@ async function main(): Promise<void> {
     const { port } = live.getHttpServer().address() as AddressInfo;
     const token = await signToken(SECRET, 'bench', ['system_admin']);
     const latencyQueue = live.get(MessagesService, { strict: false });
-    const warmUp = await latencyQueue.push('latency', { warmUp: true }, { sentBy: 'bench' });
-    while ((await latencyQueue.get('latency', warmUp.message.id)).status !== 'COMPLETE') await new Promise((resolve) => setTimeout(resolve, 20));
     const total = Math.round(options.rate * options.seconds);
     const sentAt = new Map<string, number>();
+    const answeredAt = new Map<string, number>();
     const pushMs: number[] = [];
-    const inFlight: Promise<void>[] = [];
-    const latencyStart = performance.now();
-    for (let n = 0; n < total; n++) {
-      const due = latencyStart + (n * 1000) / options.rate;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      const t0 = performance.timeOrigin + performance.now();
-      inFlight.push(
-        fetch(`http://127.0.0.1:${port}/api/v1/queues/latency/messages`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body: JSON.stringify({ n }),
-        }).then(async (res) => {
-          if (res.status !== 201) throw new Error(`push answered ${res.status}`);
-          const { id } = (await res.json()) as { id: string };
-          pushMs.push(performance.timeOrigin + performance.now() - t0);
-          sentAt.set(id, t0);
-        }),
-      );
-    }
-    await Promise.all(inFlight);
+    /** `count` pushes at the steady rate; recorded unless it is the warm-up */
+    const steady = async (count: number, record: boolean) => {
+      const inFlight: Promise<void>[] = [];
+      const begin = performance.now();
+      for (let n = 0; n < count; n++) {
+        const wait = begin + (n * 1000) / options.rate - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        const t0 = performance.timeOrigin + performance.now();
+        inFlight.push(
+          fetch(`http://127.0.0.1:${port}/api/v1/queues/latency/messages`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            body: JSON.stringify({ n }),
+          }).then(async (res) => {
+            if (res.status !== 201) throw new Error(`push answered ${res.status}`);
+            const { id } = (await res.json()) as { id: string };
+            const answered = performance.timeOrigin + performance.now();
+            if (!record) return;
+            pushMs.push(answered - t0);
+            sentAt.set(id, t0);
+            answeredAt.set(id, answered);
+          }),
+        );
+      }
+      await Promise.all(inFlight);
+    };
+    // a running service: the first requests (JIT, connection set-up, schema compilation) are not measured
+    await steady(options.rate, false);
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
+    await steady(total, true);
+    loopDelay.disable();
     const startMs: number[] = [];
+    const afterAnswerMs: number[] = [];
     const deadline = Date.now() + 30_000;
     for (const [id, t0] of sentAt) {
       for (;;) {
         const message = await latencyQueue.get('latency', id);
         if (message.status === 'COMPLETE') {
-          startMs.push((message.result as { startedAt: number }).startedAt - t0);
+          const { startedAt } = message.result as { startedAt: number };
+          startMs.push(startedAt - t0);
+          afterAnswerMs.push(startedAt - answeredAt.get(id)!);
           break;
         }
         if (Date.now() > deadline) throw new Error(`message ${id} was not handled within 30 s`);
@@ -118,6 +133,7 @@ async function main(): Promise<void> {
     }
     startMs.sort((a, b) => a - b);
     pushMs.sort((a, b) => a - b);
+    afterAnswerMs.sort((a, b) => a - b);
     await live.close();
 
     // 2. the backlog, stored with the dispatcher off
@@ -188,6 +204,10 @@ async function main(): Promise<void> {
         messages: startMs.length,
         pushToStartMs: { p50: round(percentile(startMs, 50)), p90: round(percentile(startMs, 90)), p99: round(percentile(startMs, 99)), max: round(startMs[startMs.length - 1]) },
         pushResponseMs: { p50: round(percentile(pushMs, 50)), p99: round(percentile(pushMs, 99)) },
+        /** the dispatcher's share: from the push's 201 reaching the client to the handler's start (negative: it started first) */
+        startAfterPushAnswerMs: { p50: round(percentile(afterAnswerMs, 50)), p99: round(percentile(afterAnswerMs, 99)) },
+        /** how late the main thread's timers ran meanwhile (a loaded machine shows here) */
+        eventLoopLagMs: { p50: lag(loopDelay.percentile(50)), p99: lag(loopDelay.percentile(99)), max: lag(loopDelay.max) },
       },
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { SystemClock } from '@app/common/clock';
 import type { AppConfig } from '@app/config/app.config';
@@ -10,6 +11,11 @@ import type { HandlerOutcome, HandlerTask } from '@app/messages/handlers/handler
 
 /** The dispatcher against fakes: capacity, wake-ups, outcome → transition, shutdown. */
 describe('HandlerDispatcher', () => {
+  beforeAll(() => {
+    for (const level of ['log', 'warn', 'error'] as const) jest.spyOn(Logger.prototype, level).mockImplementation(() => undefined);
+  });
+  afterAll(() => jest.restoreAllMocks());
+
   function definition(name: string, concurrency: number): QueueDefinition {
     return {
       name,
@@ -64,7 +70,7 @@ describe('HandlerDispatcher', () => {
         pool.destroyed = true;
       },
     };
-    const services = { begin: () => undefined, end: () => undefined, detachAll: () => undefined, redact: (text: string) => text };
+    const services = { begin: () => 1, end: () => undefined, detachAll: () => undefined, redact: (text: string) => text };
     const registry = { list: () => [...entries.values()], get: (name: string) => entries.get(name), onChange: () => () => undefined };
     const events = new MessageEvents();
     const config = { dispatcherEnabled: true, globalConcurrency: 100, shutdownGraceSeconds: 0, messageMaxBytes: 1000, ...overrides } as AppConfig;
@@ -117,6 +123,21 @@ describe('HandlerDispatcher', () => {
       expect(now.a).toBeLessThanOrEqual(2);
       expect(now.b).toBeLessThanOrEqual(2);
     }
+    await t.dispatcher.beforeApplicationShutdown();
+  });
+
+  it('gives a slot freed under the global cap to a queue that was held back', async () => {
+    const t = setup({ busy: 4, quiet: 4 }, { globalConcurrency: 2 });
+    t.dispatcher.onApplicationBootstrap();
+    t.add('busy', 20);
+    await settle(() => t.running.size === 2);
+    t.add('quiet', 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(byQueue(t.running)).toEqual({ busy: 2 });
+    const [one] = t.running.values();
+    one.finish({ kind: 'complete', result: null });
+    await settle(() => t.running.size === 2);
+    expect(byQueue(t.running)).toEqual({ busy: 1, quiet: 1 });
     await t.dispatcher.beforeApplicationShutdown();
   });
 

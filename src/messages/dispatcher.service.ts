@@ -1,5 +1,6 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { AsyncResource } from 'node:async_hooks';
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Clock } from '@app/common/clock';
@@ -59,6 +60,11 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private readonly subscribedStores = new Set<MessageStore>();
   private readonly disposers: (() => void)[] = [];
   private readonly shutdown = new AbortController();
+  /**
+   * Handlers run in the dispatcher's own async context, not in that of the request whose push
+   * woke it: their log lines must not carry that request's id or subject.
+   */
+  private readonly scope = new AsyncResource('MailroomDispatcher');
   private running = 0;
   private started = false;
   private stopping = false;
@@ -186,7 +192,7 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
       state.again = true;
       return;
     }
-    const pump = this.pump(state);
+    const pump = this.scope.runInAsyncScope(() => this.pump(state));
     this.pumps.add(pump);
     void pump.finally(() => this.pumps.delete(pump));
   }
@@ -228,22 +234,23 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private start(state: QueueState, entry: QueueEntry, message: StoredMessage): void {
     state.active++;
     this.running++;
-    this.services.begin(message.id, state.name);
-    const run = this.execute(entry, message)
+    const runId = this.services.begin(message.id, state.name);
+    const run = this.execute(entry, message, runId)
       .catch((error) => this.logger.error(`queue ${state.name}: message ${message.id}: ${(error as Error).message}`))
       .finally(() => {
         state.active--;
         this.running--;
-        this.services.end(message.id);
+        this.services.end(runId);
         this.inflight.delete(run);
         if (state.active === 0 && !this.registry.get(state.name)?.handlerPath) this.queues.delete(state.name);
-        this.wake(state.name);
+        // queues held back by the global cap go first, so a busy queue cannot keep the freed slot
         for (const other of this.queues.values()) if (other.starved && other !== state) this.wake(other.name);
+        this.wake(state.name);
       });
     this.inflight.add(run);
   }
 
-  private async execute(entry: QueueEntry, message: StoredMessage): Promise<void> {
+  private async execute(entry: QueueEntry, message: StoredMessage, runId: number): Promise<void> {
     const definition = entry.definition;
     const receipt = message.receipt!;
     const started = performance.now();
@@ -259,12 +266,14 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
             request: message.request,
             timeoutMs: definition.delivery.handlerTimeoutSeconds * 1000,
             maxResultBytes: this.config.messageMaxBytes,
+            run: runId,
           },
           this.shutdown.signal,
         );
     try {
       if (outcome.kind === 'interrupted') {
-        await this.delivery.release(definition, message.id, receipt, { toEnd: false });
+        await this.delivery.release(definition, message.id, receipt, { toEnd: false, delaySeconds: outcome.delaySeconds });
+        if (outcome.delaySeconds) this.wakeAt(definition.name, this.clock.now() + outcome.delaySeconds * 1000);
         return;
       }
       this.events.emit({

@@ -1,14 +1,7 @@
-import type { DeadLetterInfo, MessageErrorInfo, MessageStatus, StoredMessage } from '@app/storage/ports/message.store';
+import type { DeadLetterInfo, StoredMessage } from '@app/storage/ports/message.store';
 
-export interface MessageView {
-  id: string;
-  queue: string;
-  status: MessageStatus;
-  request: unknown;
-  result: unknown;
-  error: MessageErrorInfo | null;
-  attempts: number;
-  sentBy: string | null;
+/** A message as the API returns it: times as ISO strings, delivery internals left out. */
+export interface MessageView extends Pick<StoredMessage, 'id' | 'queue' | 'status' | 'request' | 'result' | 'error' | 'attempts' | 'sentBy'> {
   createdAt: string;
   updatedAt: string;
   availableAt?: string;

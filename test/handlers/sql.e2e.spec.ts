@@ -45,7 +45,7 @@ for (const kind of ['postgres', 'mariadb'] as TestDatabaseKind[]) {
       const [first, retried, third] = await Promise.all((res.body.items as { id: string }[]).map((m) => settled(m.id)));
       expect(first).toMatchObject({ status: 'COMPLETE', attempts: 1, result: { n: 1, attempt: 1, keys: ['seen'] } });
       expect(third).toMatchObject({ status: 'COMPLETE', attempts: 1, result: { n: 3 } });
-      expect(retried).toMatchObject({ status: 'COMPLETE', attempts: 2, result: { n: 2, attempt: 2 } });
+      expect(retried).toMatchObject({ status: 'COMPLETE', attempts: 2, result: { n: 2, attempt: 2 }, error: null });
     });
   });
 }

@@ -11,36 +11,22 @@ function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-fs-contract-'));
 }
 
-messageStoreContract('filesystem', async () => {
+async function openStore(options?: ConstructorParameters<typeof FilesystemMessageStore>[2]) {
   const dir = tempDir();
   const clock = new ManualClock();
-  const store = new FilesystemMessageStore(dir, clock);
+  const store = new FilesystemMessageStore(dir, clock, options);
   await store.open();
-  return {
-    store,
-    clock,
-    cleanup: async () => {
-      await store.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+  const cleanup = async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   };
-});
+  return { store, clock, cleanup };
+}
+
+messageStoreContract('filesystem', () => openStore());
 
 // the same behaviour with a journal that compacts all the time, beside writers
-messageStoreContract('filesystem (compacting constantly)', async () => {
-  const dir = tempDir();
-  const clock = new ManualClock();
-  const store = new FilesystemMessageStore(dir, clock, { compactMinBytes: 1, compactGarbageRatio: 0 });
-  await store.open();
-  return {
-    store,
-    clock,
-    cleanup: async () => {
-      await store.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+messageStoreContract('filesystem (compacting constantly)', () => openStore({ compactMinBytes: 1, compactGarbageRatio: 0 }));
 
 catalogStoreContract('filesystem', async () => {
   const dir = tempDir();

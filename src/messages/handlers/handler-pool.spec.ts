@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Logger } from '@nestjs/common';
 import type { AppConfig } from '@app/config/app.config';
 import { DomainError } from '@app/common/domain-error';
-import { HandlerPool, type HandlerTask } from '@app/messages/handlers/handler-pool';
+import { HandlerPool, NOT_STARTED_RETRY_SECONDS, type HandlerTask } from '@app/messages/handlers/handler-pool';
 import { HandlerServices } from '@app/messages/handlers/handler-services';
 
 /** The pool and its worker entry on their own: real worker threads, fake main-thread services. */
@@ -48,11 +49,16 @@ describe('HandlerPool', () => {
 
   function task(h: { handlerPath: string; handlerVersion: number }, extra: Partial<HandlerTask> = {}): HandlerTask {
     const id = `00000000-0000-4000-8000-${String(++seq).padStart(12, '0')}`;
-    services.begin(id, 'q');
-    return { ...h, id, queue: 'q', attempt: 1, request: { n: 1 }, timeoutMs: 2000, maxResultBytes: 1024, ...extra };
+    const run = services.begin(id, 'q');
+    return { ...h, id, queue: 'q', attempt: 1, request: { n: 1 }, timeoutMs: 2000, maxResultBytes: 1024, run, ...extra };
   }
 
+  beforeAll(() => {
+    for (const level of ['log', 'warn', 'error'] as const) jest.spyOn(Logger.prototype, level).mockImplementation(() => undefined);
+  });
+
   afterAll(async () => {
+    jest.restoreAllMocks();
     services.detachAll();
     await pool.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -137,6 +143,21 @@ describe('HandlerPool', () => {
     }
   });
 
+  it('returns a message whose worker cannot even start, with a delay, instead of failing it', async () => {
+    class BrokenPool extends HandlerPool {
+      protected workerEntry() {
+        return path.join(dir, 'no-such-worker.js');
+      }
+    }
+    const broken = new BrokenPool(config, services);
+    try {
+      const ok = handler('module.exports = async () => "never"');
+      await expect(broken.run(task(ok), shutdown.signal)).resolves.toMatchObject({ kind: 'interrupted', delaySeconds: NOT_STARTED_RETRY_SECONDS });
+    } finally {
+      await broken.destroy();
+    }
+  });
+
   it('gives handlers their services on `this`', async () => {
     const h = handler(`module.exports = async function () {
       await this.storageService.set('k', { v: 1 });
@@ -162,8 +183,16 @@ describe('HandlerPool', () => {
   it('refuses service calls for a message whose handler has finished', async () => {
     const h = handler('module.exports = async function () { return this.storageService.get("k").catch((e) => e.name) }');
     const t = task(h);
-    services.end(t.id);
+    services.end(t.run);
     await expect(pool.run(t, shutdown.signal)).resolves.toEqual({ kind: 'complete', result: 'HandlerFinished' });
+  });
+
+  it('keeps serving a new run of a message when an older run of the same message ends', async () => {
+    const h = handler('module.exports = async function () { return this.storageService.get("absent") }');
+    const first = task(h);
+    const retry = { ...first, attempt: 2, run: services.begin(first.id, 'q') };
+    services.end(first.run);
+    await expect(pool.run(retry, shutdown.signal)).resolves.toEqual({ kind: 'complete', result: null });
   });
 
   it('returns running tasks as interrupted on shutdown', async () => {

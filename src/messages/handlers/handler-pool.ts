@@ -23,13 +23,18 @@ export interface HandlerTask {
   request: unknown;
   timeoutMs: number;
   maxResultBytes: number;
+  /** HandlerServices' id of this run: service calls carry it */
+  run: number;
 }
 
 export type HandlerOutcome =
   | { kind: 'complete'; result: unknown }
   | { kind: 'error' | 'timeout' | 'crashed'; error: MessageErrorInfo }
   /** the worker was stopped for another task's sake, or for shutdown: not the handler's failure */
-  | { kind: 'interrupted'; reason: string };
+  | { kind: 'interrupted'; reason: string; delaySeconds?: number };
+
+/** A task whose worker failed before the handler even started is retried after this long (no hot loop on a broken pool). */
+export const NOT_STARTED_RETRY_SECONDS = 1;
 
 type WorkerReply = { ok: true; json: string | null } | { ok: false; error: MessageErrorInfo };
 
@@ -152,14 +157,22 @@ export class HandlerPool {
       if (timedOut()) {
         return { kind: 'timeout', error: { name: 'HandlerTimeout', message: `the handler did not finish within ${task.timeoutMs / 1000} seconds; its worker was terminated` } };
       }
-      const threadId = this.slots.read(slot)?.threadId;
-      if (threadId !== undefined && this.terminated.has(threadId)) {
-        return { kind: 'interrupted', reason: 'its worker was terminated because another handler timed out' };
-      }
       if (!this.pool) return { kind: 'interrupted', reason: 'shutting down' };
       const message = (error as Error)?.message ?? String(error);
+      const started = this.slots.read(slot);
+      if (!started) {
+        this.logger.error({ msg: 'a handler worker failed before the handler started', queue: task.queue, messageId: task.id, error: message });
+        return { kind: 'interrupted', reason: `its worker failed before the handler started: ${message}`, delaySeconds: NOT_STARTED_RETRY_SECONDS };
+      }
+      if (this.terminated.has(started.threadId)) {
+        return { kind: 'interrupted', reason: 'its worker was terminated because another handler timed out' };
+      }
       return { kind: 'crashed', error: { name: 'WorkerCrashed', message: `the handler's worker thread stopped: ${message}` } };
     }
+  }
+
+  protected workerEntry(): string {
+    return WORKER_ENTRY;
   }
 
   /** A handler that leaks memory ends its worker (ERR_WORKER_OUT_OF_MEMORY), not the process. */
@@ -182,7 +195,7 @@ export class HandlerPool {
     if (this.pool) return this.pool;
     const workers = this.config.handlerWorkers;
     const pool = new Piscina({
-      filename: WORKER_ENTRY,
+      filename: this.workerEntry(),
       minThreads: workers,
       maxThreads: workers,
       concurrentTasksPerWorker: this.tasksPerWorker,

@@ -13,6 +13,8 @@ import { AuthClientTokens, HandlerServiceError } from '@app/messages/handlers/au
 
 interface ServiceCall {
   id: number;
+  /** the run (one attempt of one message) the call is made for */
+  run: number;
   messageId: string;
   queue: string;
   method: string;
@@ -43,8 +45,9 @@ function text(value: unknown, what: string): string {
 @Injectable()
 export class HandlerServices {
   private readonly logger = new Logger('Handler');
-  /** message id → queue, for the handlers running now */
-  private readonly running = new Map<string, string>();
+  /** run id → message and queue, for the handlers running now */
+  private readonly running = new Map<number, { messageId: string; queue: string }>();
+  private lastRun = 0;
   private readonly ports = new Set<MessagePort>();
   /** longest first, so a secret that contains another is masked whole; very short values would mask noise */
   private readonly secretValues: string[];
@@ -62,12 +65,15 @@ export class HandlerServices {
       .sort((a, b) => b.length - a.length);
   }
 
-  begin(messageId: string, queue: string): void {
-    this.running.set(messageId, queue);
+  /** A handler run starts: its service calls are accepted until `end(run)`. */
+  begin(messageId: string, queue: string): number {
+    const run = ++this.lastRun;
+    this.running.set(run, { messageId, queue });
+    return run;
   }
 
-  end(messageId: string): void {
-    this.running.delete(messageId);
+  end(run: number): void {
+    this.running.delete(run);
   }
 
   attach(port: MessagePort): void {
@@ -126,7 +132,8 @@ export class HandlerServices {
   private async answer(port: MessagePort, call: ServiceCall): Promise<void> {
     let reply: { id: number; ok: true; value: unknown } | { id: number; ok: false; error: Record<string, unknown> };
     try {
-      if (this.running.get(call.messageId) !== call.queue) {
+      const running = this.running.get(call.run);
+      if (!running || running.messageId !== call.messageId || running.queue !== call.queue) {
         throw new HandlerServiceError('HandlerFinished', `${call.method} was called after the handler of message ${call.messageId} had finished`);
       }
       reply = { id: call.id, ok: true, value: await this.invoke(call.queue, call.method, Array.isArray(call.args) ? call.args : []) };

@@ -40,12 +40,12 @@ function toError(info) {
   return error;
 }
 
-function rpc(context, method, args) {
+function rpc(context, run, method, args) {
   return new Promise((resolve, reject) => {
     const id = ++nextCallId;
     pending.set(id, { resolve, reject });
     try {
-      port.postMessage({ id, messageId: context.id, queue: context.queue, method, args });
+      port.postMessage({ id, run, messageId: context.id, queue: context.queue, method, args });
     } catch (error) {
       pending.delete(id);
       reject(new TypeError(`${method}: arguments must be plain data (${error.message})`));
@@ -70,8 +70,8 @@ function makeLogger(context) {
   return { info: write('info'), log: write('info'), warn: write('warn'), error: write('error'), debug: write('debug') };
 }
 
-function makeServices(context) {
-  const call = (method) => (...args) => rpc(context, method, args);
+function makeServices(context, run) {
+  const call = (method) => (...args) => rpc(context, run, method, args);
   return {
     messagingService: {
       queueMessage: call('messaging.queueMessage'),
@@ -133,7 +133,7 @@ function errorInfo(error) {
 
 /**
  * @param {{handlerPath: string, handlerVersion: number, id: string, queue: string, attempt: number,
- *   request: unknown, timeoutMs: number, maxResultBytes: number, slot: number}} task
+ *   request: unknown, timeoutMs: number, maxResultBytes: number, run: number, slot: number}} task
  * @returns {Promise<{ok: true, json: string | null} | {ok: false, error: {name: string, message: string}}>}
  */
 module.exports = async function runHandler(task) {
@@ -160,7 +160,7 @@ module.exports = async function runHandler(task) {
     }, task.timeoutMs);
   });
   try {
-    const value = await Promise.race([Promise.resolve().then(() => handler.call(makeServices(context), task.request, context)), timeout]);
+    const value = await Promise.race([Promise.resolve().then(() => handler.call(makeServices(context, task.run), task.request, context)), timeout]);
     const json = value === undefined ? null : JSON.stringify(value);
     if (json !== null && json !== undefined && Buffer.byteLength(json) > task.maxResultBytes) {
       return { ok: false, error: { name: 'ResultTooLarge', message: `the handler's result is larger than ${task.maxResultBytes} bytes` } };

@@ -18,6 +18,13 @@ export type Run = (statement: SqlStatement) => Promise<SqlResult>;
 const CONNECT_TIMEOUT_MS = 5000;
 const PING_TIMEOUT_MS = 3000;
 const MIGRATION_LOCK = 'mailroom_migrations';
+const MYSQL_LOCK = { acquire: 'SELECT GET_LOCK(?, 60)', release: 'SELECT RELEASE_LOCK(?)' };
+export const MIGRATION_LOCK_SQL: Record<SqlConnectionOptions['dialect'], { acquire: string; release: string }> = {
+  postgres: { acquire: 'SELECT pg_advisory_lock(hashtext($1))', release: 'SELECT pg_advisory_unlock(hashtext($1))' },
+  mysql: MYSQL_LOCK,
+  mariadb: MYSQL_LOCK,
+  mssql: { acquire: `EXEC sp_getapplock @Resource = @0, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = 60000`, release: '' },
+};
 
 function ssl(options: Record<string, string>): boolean | { rejectUnauthorized: boolean } | undefined {
   const mode = (options.sslmode ?? '').toLowerCase();
@@ -177,20 +184,27 @@ export class SqlDatabase {
     }
   }
 
+  /**
+   * Runs pending migrations while holding a database-wide lock on one dedicated connection.
+   * postgres and mysql/mariadb: a session lock on the runner's connection. mssql: TypeORM's
+   * runner only pins a connection inside a transaction, so the applock is owned by one.
+   */
   private async migrate(ds: DataSource): Promise<void> {
     const lock = ds.createQueryRunner();
     await lock.connect();
+    const statements = MIGRATION_LOCK_SQL[this.target.dialect];
     try {
-      if (this.text.isPostgres) await lock.query('SELECT pg_advisory_lock(hashtext($1))', [MIGRATION_LOCK]);
-      else if (this.text.isMysqlFamily) await lock.query('SELECT GET_LOCK(?, 60)', [MIGRATION_LOCK]);
-      else await lock.query(`EXEC sp_getapplock @Resource = @0, @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 60000`, [MIGRATION_LOCK]);
+      if (this.text.isMssql) await lock.startTransaction();
+      await lock.query(statements.acquire, [MIGRATION_LOCK]);
       const applied = await ds.runMigrations({ transaction: 'each' });
       if (applied.length) this.logger.log(`applied migrations ${applied.map((m) => m.name).join(', ')} on ${this.label}`);
     } finally {
       try {
-        if (this.text.isPostgres) await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [MIGRATION_LOCK]);
-        else if (this.text.isMysqlFamily) await lock.query('SELECT RELEASE_LOCK(?)', [MIGRATION_LOCK]);
-        else await lock.query(`EXEC sp_releaseapplock @Resource = @0, @LockOwner = 'Session'`, [MIGRATION_LOCK]);
+        if (this.text.isMssql) {
+          if (lock.isTransactionActive) await lock.commitTransaction();
+        } else {
+          await lock.query(statements.release, [MIGRATION_LOCK]);
+        }
       } finally {
         await lock.release();
       }
@@ -247,8 +261,22 @@ export class SqlDatabase {
     }
   }
 
-  /** Runs `work` in one transaction on one connection; rolled back if it throws. */
+  /**
+   * Runs `work` in one transaction on one connection; rolled back if it throws. A transaction
+   * chosen as a deadlock victim (InnoDB under concurrent claims and inserts, mssql) was rolled
+   * back entirely and is run again, at most three times.
+   */
   async transaction<T>(work: (run: Run) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.transactionOnce(work);
+      } catch (error) {
+        if (attempt >= 3 || !isDeadlock(error)) throw error;
+      }
+    }
+  }
+
+  private async transactionOnce<T>(work: (run: Run) => Promise<T>): Promise<T> {
     const ds = await this.connected();
     const pool = pgPool(ds);
     if (pool) return this.pgTransaction(pool, work);
@@ -331,6 +359,13 @@ export class SqlDatabase {
     this.dataSource = null;
     if (ds?.isInitialized) await ds.destroy().catch(() => undefined);
   }
+}
+
+const DEADLOCK_CODES = new Set(['40P01', 'ER_LOCK_DEADLOCK', '1213', '1205']);
+
+function isDeadlock(error: unknown): boolean {
+  const e = error as { code?: unknown; errno?: unknown; number?: unknown; driverError?: { code?: unknown; errno?: unknown; number?: unknown } };
+  return [e?.code, e?.errno, e?.number, e?.driverError?.code, e?.driverError?.errno, e?.driverError?.number].some((c) => c !== undefined && DEADLOCK_CODES.has(String(c)));
 }
 
 /** The pg Pool behind a postgres DataSource (TypeORM's driver keeps it as `master`). */

@@ -38,7 +38,7 @@ function num(value: unknown): number {
   return typeof value === 'number' ? value : Number(value);
 }
 
-export function rowToMessage(row: Row): StoredMessage {
+function rowToMessage(row: Row): StoredMessage {
   return {
     id: String(row.id),
     queue: String(row.queue),
@@ -111,10 +111,6 @@ export class SqlMessageStore extends MessageStore {
     private readonly clock: Clock,
   ) {
     super();
-  }
-
-  get database(): SqlDatabase {
-    return this.db;
   }
 
   /** Delivery order: time-based (microsecond slots) and strictly increasing within this process. */

@@ -1,0 +1,56 @@
+import { Logger } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { parseConnectionString } from '@app/storage/sql/connection-string';
+import { dataSourceOptions, MIGRATION_LOCK_SQL, SqlDatabase } from '@app/storage/sql/sql-database';
+
+Logger.overrideLogger(false);
+
+/** A DataSource double that records what the migration lock does on its dedicated runner. */
+function fakeDataSource(log: string[]): DataSource {
+  const runner = {
+    isTransactionActive: false,
+    connect: async () => log.push('connect'),
+    startTransaction: async () => {
+      runner.isTransactionActive = true;
+      log.push('begin');
+    },
+    commitTransaction: async () => {
+      runner.isTransactionActive = false;
+      log.push('commit');
+    },
+    query: async (sql: string) => log.push(sql),
+    release: async () => log.push('release'),
+  };
+  return { createQueryRunner: () => runner, runMigrations: async () => (log.push('migrations'), []) } as unknown as DataSource;
+}
+
+async function migrateWith(url: string): Promise<string[]> {
+  const log: string[] = [];
+  const db = new SqlDatabase(parseConnectionString(url), url, true);
+  await (db as unknown as { migrate(ds: DataSource): Promise<void> }).migrate(fakeDataSource(log));
+  return log;
+}
+
+describe('SqlDatabase migration lock', () => {
+  it('mssql: the applock is owned by a transaction on the runner (TypeORM pins a connection only then)', async () => {
+    expect(await migrateWith('mssql://sa:x@h/db')).toEqual(['connect', 'begin', MIGRATION_LOCK_SQL.mssql.acquire, 'migrations', 'commit', 'release']);
+    expect(MIGRATION_LOCK_SQL.mssql.acquire).toContain("@LockOwner = 'Transaction'");
+  });
+
+  it('postgres and mariadb: a session lock taken and released on one connection around the migrations', async () => {
+    expect(await migrateWith('postgres://u@h/db')).toEqual(['connect', MIGRATION_LOCK_SQL.postgres.acquire, 'migrations', MIGRATION_LOCK_SQL.postgres.release, 'release']);
+    expect(await migrateWith('mariadb://u@h/db')).toEqual(['connect', 'SELECT GET_LOCK(?, 60)', 'migrations', 'SELECT RELEASE_LOCK(?)', 'release']);
+  });
+});
+
+describe('dataSourceOptions', () => {
+  it('passes only the parsed parts to the driver, with safe defaults', () => {
+    const pg = dataSourceOptions(parseConnectionString('postgres://u:p@h:6000/db?schema=s1&sslmode=require&poolSize=5')) as unknown as Record<string, any>;
+    expect(pg).toMatchObject({ type: 'postgres', host: 'h', port: 6000, username: 'u', password: 'p', database: 'db', schema: 's1', poolSize: 5, synchronize: false, migrationsRun: false, ssl: { rejectUnauthorized: false } });
+    expect(pg.extra).toMatchObject({ options: '-c search_path=s1' });
+    const my = dataSourceOptions(parseConnectionString('mysql://root@h/db')) as unknown as Record<string, any>;
+    expect(my).toMatchObject({ type: 'mysql', multipleStatements: false, flags: ['-LOCAL_FILES'], synchronize: false });
+    const ms = dataSourceOptions(parseConnectionString('mssql://sa:x@h/db?trustServerCertificate=true')) as unknown as Record<string, any>;
+    expect(ms).toMatchObject({ type: 'mssql', options: { encrypt: true, trustServerCertificate: true } });
+  });
+});
