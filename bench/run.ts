@@ -377,7 +377,7 @@ async function main(): Promise<void> {
     options: { ...options, scenarios: [...options.scenarios], out: undefined },
     notes: [
       'Mailroom runs as a child process (node dist/main.js, NODE_ENV=production, LOG_LEVEL=warn); the load generator and the references run in the bench process on the same machine.',
-      'resources = CPU (100 = one core) and peak RSS of the Mailroom process (for references: of the bench process hosting them); Postgres server CPU is not included.',
+      'resources = CPU (100 = one core) and peak RSS of the Mailroom process (for references: of the bench process hosting them); Postgres server CPU is not included; resources.loadGeneratorCpuPercent = the bench process sending the HTTP requests, on the same cores.',
       'latencyMs are client-side per iteration (one request, or one loop of the cycle) in milliseconds.',
     ],
     skipped,

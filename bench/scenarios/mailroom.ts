@@ -19,13 +19,16 @@ export interface ScenarioResult {
   [extra: string]: unknown;
 }
 
-async function sampled<T>(mailroom: MailroomProcess, work: () => Promise<T>): Promise<{ value: T; resources: ResourceUsage }> {
+/** Samples Mailroom while `work` runs; `loadGeneratorCpuPercent` is this (client) process, which shares the cores. */
+async function sampled<T>(mailroom: MailroomProcess, work: () => Promise<T>): Promise<{ value: T; resources: ResourceUsage & { loadGeneratorCpuPercent: number | null } }> {
   const sampler = new ResourceSampler(mailroom.pid);
+  const self = new ResourceSampler(process.pid);
   try {
     const value = await work();
-    return { value, resources: sampler.stop() };
+    return { value, resources: { ...sampler.stop(), loadGeneratorCpuPercent: self.stop().cpuPercent } };
   } catch (error) {
     sampler.stop();
+    self.stop();
     throw error;
   }
 }

@@ -106,7 +106,7 @@ export class DeliveryService {
       throw new DomainError('RECEIPT_STALE', 'The receipt is not the current lease of this message');
     }
     const record = this.messages.prepare(entry, current.request, { sentBy, idempotencyKey: `moved:${definition.name}:${message.id}:${current.attempts}` });
-    const [moved] = await this.messages.insertPrepared(target, [record]);
+    const [moved] = await this.messages.insertPrepared([record]);
     return this.complete(definition, message.id, receipt, { movedTo: { queue: target, id: moved.message.id } });
   }
 

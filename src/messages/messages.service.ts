@@ -6,7 +6,7 @@ import { InjectConfig } from '@app/config/config.tokens';
 import type { AppConfig } from '@app/config/app.config';
 import { QueueRegistry, type QueueEntry } from '@app/queues/queue-registry.service';
 import { SchemaService } from '@app/queues/schema.service';
-import type { MessageStatus, NewMessage, Page, StoredMessage } from '@app/storage/ports/message.store';
+import type { MessageStatus, MessageStore, NewMessage, Page, StoredMessage } from '@app/storage/ports/message.store';
 import { StorageService } from '@app/storage/storage.service';
 import { MessageEvents } from '@app/messages/message-events';
 
@@ -71,8 +71,8 @@ export class MessagesService {
 
   async push(queue: string, body: unknown, options: PushOptions): Promise<PushResult> {
     const entry = this.registry.require(queue);
-    const outcomes = await this.insertPrepared(queue, [this.prepare(entry, body, options)]);
-    return outcomes[0];
+    const [outcome] = await this.insertPrepared([this.prepare(entry, body, options)]);
+    return outcome;
   }
 
   /** All valid or none stored. With an idempotency key, message i uses `<key>:<i>`. */
@@ -81,15 +81,30 @@ export class MessagesService {
     const records = bodies.map((body, index) =>
       this.prepare(entry, body, { ...options, idempotencyKey: options.idempotencyKey ? `${options.idempotencyKey}:${index}` : null }, `messages[${index}]`),
     );
-    return this.insertPrepared(queue, records);
+    return this.insertPrepared(records);
   }
 
-  /** Stores already prepared records in one queue (topic fan-out, dead letters, moves). */
-  async insertPrepared(queue: string, records: NewMessage[]): Promise<PushResult[]> {
-    const entry = this.registry.require(queue);
-    const outcomes = await this.storage.forQueue(entry.definition).insert(records);
-    const stored = outcomes.filter((o) => !o.replayed).length;
-    if (stored) this.events.emit({ type: 'pushed', queue, count: stored });
+  /**
+   * Stores already prepared records (batches, topic fan-out, moves), possibly of several queues:
+   * one insert per storage engine location, so the copies that share a store are stored all or
+   * none in one write. Outcomes come back in the order of `records`.
+   */
+  async insertPrepared(records: NewMessage[]): Promise<PushResult[]> {
+    const groups = new Map<MessageStore, number[]>();
+    records.forEach((record, index) => {
+      const store = this.storage.forQueue(this.registry.require(record.queue).definition);
+      groups.set(store, [...(groups.get(store) ?? []), index]);
+    });
+    const outcomes = new Array<PushResult>(records.length);
+    await Promise.all(
+      [...groups].map(async ([store, indexes]) => {
+        const stored = await store.insert(indexes.map((i) => records[i]));
+        stored.forEach((outcome, n) => (outcomes[indexes[n]] = outcome));
+      }),
+    );
+    const counts = new Map<string, number>();
+    for (const outcome of outcomes) if (!outcome.replayed) counts.set(outcome.message.queue, (counts.get(outcome.message.queue) ?? 0) + 1);
+    for (const [queue, count] of counts) this.events.emit({ type: 'pushed', queue, count });
     return outcomes;
   }
 

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DomainError } from '@app/common/domain-error';
-import type { NewMessage } from '@app/storage/ports/message.store';
 import { QueueRegistry, type QueueEntry } from '@app/queues/queue-registry.service';
 import { MessagesService } from '@app/messages/messages.service';
 import { TopicPublisher, type PublishOptions, type PublishResult } from '@app/messages/topic-publisher';
@@ -53,14 +52,11 @@ export class FanOutService extends TopicPublisher {
     }
     const entries = this.boundEntries(topic, await this.topics.queuesOf(topic));
     const records = entries.map((entry) => this.messages.prepare(entry, body, { sentBy: options.sentBy, idempotencyKey: key === null ? null : fanOutKey(topic, key) }));
-    const settled = await Promise.allSettled(records.map((record) => this.store(record)));
-    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) throw failed.reason;
-    const copies = settled.map((s) => (s as PromiseFulfilledResult<{ queue: string; id: string; replayed: boolean }>).value);
+    const outcomes = await this.messages.insertPrepared(records);
     return {
       topic,
-      messages: copies.map(({ queue, id }) => ({ queue, id })),
-      replayed: copies.length > 0 && copies.every((c) => c.replayed),
+      messages: outcomes.map(({ message }) => ({ queue: message.queue, id: message.id })),
+      replayed: outcomes.length > 0 && outcomes.every((o) => o.replayed),
     };
   }
 
@@ -72,10 +68,5 @@ export class FanOutService extends TopicPublisher {
       else this.logger.warn(`topic ${topic} names queue ${name}, which does not exist; skipped`);
     }
     return entries;
-  }
-
-  private async store(record: NewMessage): Promise<{ queue: string; id: string; replayed: boolean }> {
-    const [outcome] = await this.messages.insertPrepared(record.queue, [record]);
-    return { queue: record.queue, id: outcome.message.id, replayed: outcome.replayed };
   }
 }

@@ -18,9 +18,10 @@ import {
   type Settlement,
   type StoredMessage,
 } from '@app/storage/ports/message.store';
-import { frameRecord } from '@app/storage/filesystem/journal-format';
-import { Journal, fsyncDirectory } from '@app/storage/filesystem/journal';
+import { HEADER_BYTES, frameRecord } from '@app/storage/filesystem/journal-format';
+import { Journal, fsyncDirectory, type WrittenCallback } from '@app/storage/filesystem/journal';
 import { acquireDataDirLock } from '@app/storage/filesystem/lock-file';
+import { MISS, PayloadCache, PayloadRef } from '@app/storage/filesystem/payload-ref';
 import { QueueState, type JournalRecord, type Slot } from '@app/storage/filesystem/queue-state';
 
 export interface FilesystemStoreOptions {
@@ -28,6 +29,21 @@ export interface FilesystemStoreOptions {
   compactMinBytes?: number;
   /** ... and holds more than this many times the bytes of its live state */
   compactGarbageRatio?: number;
+  /** bytes of recently written or read payloads kept in memory (all queues together) */
+  payloadCacheBytes?: number;
+  /** messages (and settle records) whose JSON is at most this long keep their payloads in memory */
+  inlinePayloadBytes?: number;
+}
+
+/** Payload memory of one queue's in-memory index (see `payloadFootprint`). */
+export interface PayloadFootprint {
+  messages: number;
+  /** payloads only referenced by their place in the journal */
+  refs: number;
+  /** referenced payloads still held because their record is not written yet */
+  unwritten: number;
+  /** JSON bytes of the payloads held inline (small ones) */
+  inlineBytes: number;
 }
 
 interface QueueHandle {
@@ -44,9 +60,51 @@ interface QueueHandle {
 
 const JOURNAL_SUFFIX = '.journal';
 const SNAPSHOT_CHUNK_BYTES = 1 << 20;
+const SNAPSHOT_READ_BATCH = 64;
+/** messages (and settle records) whose JSON is at most this long keep their payloads in memory */
+export const DEFAULT_INLINE_PAYLOAD_BYTES = 512;
+export const DEFAULT_PAYLOAD_CACHE_BYTES = 8 * 1024 * 1024;
 
-function copy(slot: Slot): StoredMessage {
-  return { ...slot.msg };
+type PayloadField = 'request' | 'result' | 'error' | 'deadLetter';
+const PAYLOAD_FIELDS: readonly PayloadField[] = ['request', 'result', 'error', 'deadLetter'];
+/** `{"t":"i","ms":[` — the messages of a batch record start after it */
+const BATCH_PREFIX = Buffer.from('{"t":"i","ms":[');
+const BATCH_SUFFIX = Buffer.from(']}');
+const COMMA = Buffer.from(',');
+
+/** A payload's place inside a record body, set on the ref once the record is written. */
+interface Span {
+  ref: PayloadRef;
+  start: number;
+  len: number;
+}
+
+function locator(spans: Span[], onFirst?: (ref: PayloadRef, value: unknown) => void): WrittenCallback {
+  return (gen, offset) => {
+    for (const { ref, start, len } of spans) {
+      const pending = !ref.written;
+      const value = ref.locate(gen, offset + HEADER_BYTES + start, len);
+      if (pending) onFirst?.(ref, value);
+    }
+  };
+}
+
+/** Builds a batch record body from message JSON buffers; returns each message's start. */
+function batchBody(parts: Buffer[]): { body: Buffer; starts: number[] } {
+  const chunks: Buffer[] = [BATCH_PREFIX];
+  const starts: number[] = [];
+  let at = BATCH_PREFIX.length;
+  parts.forEach((part, i) => {
+    if (i > 0) {
+      chunks.push(COMMA);
+      at += 1;
+    }
+    starts.push(at);
+    chunks.push(part);
+    at += part.length;
+  });
+  chunks.push(BATCH_SUFFIX);
+  return { body: Buffer.concat(chunks, at + BATCH_SUFFIX.length), starts };
 }
 
 /**
@@ -61,6 +119,8 @@ export class FilesystemMessageStore extends MessageStore {
   private readonly queuesDir: string;
   private readonly compactMinBytes: number;
   private readonly compactGarbageRatio: number;
+  private readonly cache: PayloadCache;
+  private readonly inlineBytes: number;
   private releaseLock: (() => void) | null = null;
   private state: 'new' | 'open' | 'closed' = 'new';
 
@@ -73,6 +133,8 @@ export class FilesystemMessageStore extends MessageStore {
     this.queuesDir = path.join(dataDir, 'queues');
     this.compactMinBytes = options.compactMinBytes ?? 4 * 1024 * 1024;
     this.compactGarbageRatio = options.compactGarbageRatio ?? 2;
+    this.cache = new PayloadCache(options.payloadCacheBytes ?? DEFAULT_PAYLOAD_CACHE_BYTES);
+    this.inlineBytes = options.inlinePayloadBytes ?? DEFAULT_INLINE_PAYLOAD_BYTES;
   }
 
   /** Takes the data directory lock and replays every queue journal. */
@@ -110,6 +172,7 @@ export class FilesystemMessageStore extends MessageStore {
     if (this.state === 'closed') return;
     this.state = 'closed';
     await this.closeJournals();
+    this.cache.clear();
     this.releaseLock?.();
     this.releaseLock = null;
   }
@@ -153,6 +216,8 @@ export class FilesystemMessageStore extends MessageStore {
       const batchKeys = new Map<string, StoredMessage>();
       const stored: StoredMessage[] = [];
       const parts: string[] = [];
+      /** refs of the messages kept out of memory, by index in `parts` */
+      const held: Array<{ part: number; refs: PayloadRef[] }> = [];
       const replays: number[] = [];
       for (const i of indexes) {
         const input = messages[i];
@@ -182,15 +247,28 @@ export class FilesystemMessageStore extends MessageStore {
           idempotencyKey: key,
           deadLetter: input.deadLetter ?? null,
         };
+        const json = JSON.stringify(message);
+        outcomes[i] = { message: { ...message }, replayed: false };
+        const refs = json.length > this.inlineBytes ? this.holdPayloads(message, json.length) : [];
+        if (refs.length) held.push({ part: parts.length, refs });
         if (key !== null) batchKeys.set(key, message);
         stored.push(message);
-        parts.push(JSON.stringify(message));
-        outcomes[i] = { message: { ...message }, replayed: false };
+        parts.push(json);
       }
       if (stored.length) {
-        const payload = `{"t":"i","ms":[${parts.join(',')}]}`;
+        let payload: string | Buffer;
+        let onWritten: WrittenCallback | undefined;
+        if (held.length) {
+          const buffers = parts.map((part) => Buffer.from(part, 'utf8'));
+          const { body, starts } = batchBody(buffers);
+          const spans = held.flatMap(({ part, refs }) => refs.map((ref) => ({ ref, start: starts[part], len: buffers[part].length })));
+          payload = body;
+          onWritten = locator(spans, (ref, value) => this.cache.set(ref, value));
+        } else {
+          payload = `{"t":"i","ms":[${parts.join(',')}]}`;
+        }
         state.apply({ t: 'i', ms: stored }, payload.length);
-        writes.push(this.append(handle, journals.get(queue)!, payload));
+        writes.push(this.append(handle, journals.get(queue)!, payload, onWritten));
         fresh.add(queue);
       } else {
         writes.push(this.durable(handle, journals.get(queue)!));
@@ -198,7 +276,8 @@ export class FilesystemMessageStore extends MessageStore {
       for (const i of replays) {
         const key = messages[i].idempotencyKey!;
         const first = state.keys.get(key)!;
-        outcomes[i] = { message: copy(first), replayed: true };
+        const view = this.view(handle, first.msg);
+        writes.push(view.then((message) => void (outcomes[i] = { message, replayed: true })));
       }
     }
     await Promise.all(writes);
@@ -207,8 +286,9 @@ export class FilesystemMessageStore extends MessageStore {
   }
 
   async get(queue: string, id: string): Promise<StoredMessage | null> {
-    const slot = this.readable(queue)?.state.slots.get(id);
-    return slot ? copy(slot) : null;
+    const handle = this.readable(queue);
+    const slot = handle?.state.slots.get(id);
+    return slot ? this.view(handle!, slot.msg) : null;
   }
 
   async delete(queue: string, id: string): Promise<boolean> {
@@ -229,7 +309,7 @@ export class FilesystemMessageStore extends MessageStore {
     const handle = this.readable(queue);
     if (!handle) return { items: [], nextCursor: null };
     const slots = handle.state.page(after, query.status, limit + 1);
-    const items = slots.slice(0, limit).map(copy);
+    const items = await Promise.all(slots.slice(0, limit).map((slot) => this.view(handle, slot.msg)));
     return { items, nextCursor: slots.length > limit ? encodeCursor(String(items[items.length - 1].seq)) : null };
   }
 
@@ -241,7 +321,8 @@ export class FilesystemMessageStore extends MessageStore {
     if (slots.length === 0) return [];
     const record: JournalRecord = { t: 'c', now: request.now, le: request.leaseExpiresAt, ms: slots.map((s) => [s.msg.id, randomUUID()]) };
     handle.state.apply(record);
-    const claimed = slots.map(copy);
+    const claimed = Promise.all(slots.map((slot) => this.view(handle, slot.msg)));
+    claimed.catch(() => undefined);
     await this.append(handle, journal, JSON.stringify(record));
     return claimed;
   }
@@ -271,7 +352,7 @@ export class FilesystemMessageStore extends MessageStore {
   async findExpiredLeases(queue: string, now: number, limit: number): Promise<StoredMessage[]> {
     const handle = this.readable(queue);
     if (!handle || handle.state.counts.INPROGRESS === 0) return [];
-    return handle.state.expiredLeases(now, limit).map(copy);
+    return Promise.all(handle.state.expiredLeases(now, limit).map((slot) => this.view(handle, slot.msg)));
   }
 
   async requeue(queue: string, id: string, now: number): Promise<StoredMessage> {
@@ -349,31 +430,58 @@ export class FilesystemMessageStore extends MessageStore {
     const journal = handle.journal;
     const state = handle.state;
     const snapshotAt = journal.position;
-    const messages = state.liveInOrder().map((m) => ({ ...m }));
+    // the messages as of the snapshot; their payload refs point into the old file (or hold the
+    // value until written) and stay valid until the swap
+    const entries = state.liveInOrder().map((slot) => ({ slot, msg: { ...slot.msg }, off: -1, len: 0 }));
     const kv = [...state.kv.entries()];
     const nextSeq = state.nextSeq;
     const run = journal
-      .compact(snapshotAt, async (write) => {
-        await write([frameRecord(JSON.stringify({ t: 'h', seq: nextSeq }))]);
-        let parts: string[] = [];
-        let bytes = 0;
-        const flush = async () => {
-          if (!parts.length) return;
-          await write([frameRecord(`{"t":"i","ms":[${parts.join(',')}]}`)]);
-          parts = [];
-          bytes = 0;
-          await yieldToLoop();
-        };
-        for (const message of messages) {
-          const json = JSON.stringify(message);
-          parts.push(json);
-          bytes += json.length;
-          if (bytes >= SNAPSHOT_CHUNK_BYTES) await flush();
-        }
-        await flush();
-        const kvRecords = kv.map(([k, v]) => frameRecord(JSON.stringify({ t: 'k', k, v })));
-        if (kvRecords.length) await write(kvRecords);
-      })
+      .compact(
+        snapshotAt,
+        async (write) => {
+          await write([frameRecord(JSON.stringify({ t: 'h', seq: nextSeq }))]);
+          let parts: Buffer[] = [];
+          let owners: typeof entries = [];
+          let bytes = 0;
+          const flush = async () => {
+            if (!parts.length) return;
+            const { body, starts } = batchBody(parts);
+            const at = await write([frameRecord(body)]);
+            owners.forEach((entry, i) => {
+              entry.off = at + HEADER_BYTES + starts[i];
+              entry.len = parts[i].length;
+            });
+            parts = [];
+            owners = [];
+            bytes = 0;
+            await yieldToLoop();
+          };
+          for (let i = 0; i < entries.length; i += SNAPSHOT_READ_BATCH) {
+            const batch = entries.slice(i, i + SNAPSHOT_READ_BATCH);
+            const full = await Promise.all(batch.map((entry) => this.view(handle, entry.msg, journal)));
+            for (let k = 0; k < batch.length; k++) {
+              const part = Buffer.from(JSON.stringify(full[k]), 'utf8');
+              parts.push(part);
+              owners.push(batch[k]);
+              bytes += part.length;
+              if (bytes >= SNAPSHOT_CHUNK_BYTES) await flush();
+            }
+          }
+          await flush();
+          const kvRecords = kv.map(([k, v]) => frameRecord(JSON.stringify({ t: 'k', k, v })));
+          if (kvRecords.length) await write(kvRecords);
+        },
+        (gen) => {
+          // payloads unchanged since the snapshot now live in the snapshot's copy of the message
+          for (const entry of entries) {
+            if (entry.off < 0 || entry.slot.deleted) continue;
+            for (const field of PAYLOAD_FIELDS) {
+              const ref = entry.msg[field];
+              if (ref instanceof PayloadRef && entry.slot.msg[field] === ref) ref.locate(gen, entry.off, entry.len, field, -1);
+            }
+          }
+        },
+      )
       .then(({ before, after }) => {
         handle.compactedSize = after;
         this.logger.log(`compacted the journal of queue ${queue}: ${before} → ${after} bytes`);
@@ -423,17 +531,60 @@ export class FilesystemMessageStore extends MessageStore {
   }
 
   private async load(handle: QueueHandle): Promise<void> {
-    const { journal, payloads, sizes } = await Journal.open(this.fileOf(handle.name));
     const state = new QueueState();
-    payloads.forEach((payload, i) => {
+    const refs: PayloadRef[] = [];
+    let index = 0;
+    const { journal } = await Journal.open(this.fileOf(handle.name), (payload, size, offset) => {
       try {
-        state.apply(payload as JournalRecord, sizes[i]);
+        state.apply(this.locateReplayed(payload as JournalRecord, size, offset + HEADER_BYTES, refs), size);
       } catch (error) {
-        this.logger.error(`queue ${handle.name}: ignored an unreadable journal record #${i}: ${(error as Error).message}`);
+        this.logger.error(`queue ${handle.name}: ignored an unreadable journal record #${index}: ${(error as Error).message}`);
       }
+      index++;
     });
+    for (const ref of refs) ref.gen = journal.generation;
     handle.state = state;
     handle.journal = journal;
+  }
+
+  /**
+   * Replaces the large payloads of a replayed record by refs to their place in the journal
+   * (`body` is the offset of the record's JSON). A message of a batch record is located by
+   * serializing it again (JSON.stringify of parsed JSON gives back the same text); if the sizes do
+   * not add up, its payloads point at the whole record instead.
+   */
+  private locateReplayed(record: JournalRecord, size: number, body: number, refs: PayloadRef[]): JournalRecord {
+    const place = (ref: PayloadRef, off: number, len: number) => {
+      ref.off = off;
+      ref.len = len;
+      refs.push(ref);
+    };
+    if (record.t === 'i' && Array.isArray(record.ms)) {
+      const lengths = record.ms.map((m) => Buffer.byteLength(JSON.stringify(m), 'utf8'));
+      const exact = BATCH_PREFIX.length + lengths.reduce((n, l) => n + l, 0) + Math.max(0, lengths.length - 1) + BATCH_SUFFIX.length === size;
+      let start = BATCH_PREFIX.length;
+      record.ms.forEach((message, i) => {
+        if (lengths[i] > this.inlineBytes) {
+          for (const field of PAYLOAD_FIELDS) {
+            const value = message[field];
+            if (value === null || value === undefined) continue;
+            const ref = new PayloadRef(field, exact ? -1 : i, undefined, lengths[i]);
+            if (exact) place(ref, body + start, lengths[i]);
+            else place(ref, body, size);
+            (message as unknown as Record<string, unknown>)[field] = ref;
+          }
+        }
+        start += lengths[i] + 1;
+      });
+    } else if (record.t === 's' && size > this.inlineBytes) {
+      for (const key of ['r', 'e'] as const) {
+        if (record[key] === null || record[key] === undefined) continue;
+        const ref = new PayloadRef(key, -1, undefined, size);
+        place(ref, body, size);
+        (record as Record<string, unknown>)[key] = ref;
+      }
+    }
+    return record;
   }
 
   private journalOf(handle: QueueHandle): Journal {
@@ -466,15 +617,110 @@ export class FilesystemMessageStore extends MessageStore {
   private async commit(handle: QueueHandle, record: JournalRecord, slot?: Slot): Promise<StoredMessage> {
     const journal = this.journalOf(handle);
     const payload = JSON.stringify(record);
+    let onWritten: WrittenCallback | undefined;
+    if (record.t === 's' && payload.length > this.inlineBytes) {
+      // a large result or error stays in the journal; the record's JSON is read back for it
+      const len = Buffer.byteLength(payload, 'utf8');
+      const spans: Span[] = [];
+      const applied: Record<string, unknown> = { ...record };
+      for (const key of ['r', 'e'] as const) {
+        const value = record[key];
+        if (value === null || value === undefined) continue;
+        const ref = new PayloadRef(key, -1, value, len);
+        spans.push({ ref, start: 0, len });
+        applied[key] = ref;
+      }
+      if (spans.length) {
+        record = applied as JournalRecord;
+        onWritten = locator(spans, (ref, value) => this.cache.set(ref, value));
+      }
+    }
     handle.state.apply(record);
-    const result = slot ? copy(slot) : (undefined as unknown as StoredMessage);
-    await this.append(handle, journal, payload);
-    return result;
+    const result = slot ? this.view(handle, slot.msg) : undefined;
+    result?.catch(() => undefined);
+    await this.append(handle, journal, payload, onWritten);
+    return result as Promise<StoredMessage>;
   }
 
-  private async append(handle: QueueHandle, journal: Journal, payload: string): Promise<void> {
+  /** Refs that keep a new message's non-null payloads out of memory once it is written. */
+  private holdPayloads(message: StoredMessage, size: number): PayloadRef[] {
+    const refs: PayloadRef[] = [];
+    for (const field of ['request', 'deadLetter'] as const) {
+      const value = message[field];
+      if (value === null || value === undefined) continue;
+      const ref = new PayloadRef(field, -1, value, size);
+      refs.push(ref);
+      (message as unknown as Record<string, unknown>)[field] = ref;
+    }
+    return refs;
+  }
+
+  /**
+   * A copy of a message with its payloads, as of now: the payloads' places are taken and their
+   * reads issued in this synchronous step, so a later change or compaction cannot mix them up.
+   */
+  private view(handle: QueueHandle, msg: StoredMessage, journal = handle.journal): Promise<StoredMessage> {
+    const copy = { ...msg };
+    const out = copy as unknown as Record<PayloadField, unknown>;
+    let reads: Array<Promise<void>> | null = null;
+    for (const field of PAYLOAD_FIELDS) {
+      const ref = out[field];
+      if (!(ref instanceof PayloadRef)) continue;
+      if (!ref.written) {
+        out[field] = ref.value;
+        continue;
+      }
+      const cached = this.cache.get(ref);
+      if (cached !== MISS) {
+        out[field] = cached;
+        continue;
+      }
+      (reads ??= []).push(this.readPayload(handle, journal, ref).then((value) => void (out[field] = value)));
+    }
+    return reads ? Promise.all(reads).then(() => copy) : Promise.resolve(copy);
+  }
+
+  private readPayload(handle: QueueHandle, journal: Journal | null, ref: PayloadRef): Promise<unknown> {
+    if (!journal) return Promise.reject(new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} is not open`));
+    return journal.readAt(ref.gen, ref.off, ref.len).then(
+      (bytes) => {
+        const value = ref.pick(JSON.parse(bytes.toString('utf8')));
+        this.cache.set(ref, value);
+        return value;
+      },
+      (error: Error) => {
+        this.logger.error(`queue ${handle.name}: cannot read a payload back from the journal: ${error.message}`);
+        throw new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} cannot be read`);
+      },
+    );
+  }
+
+  /** What the in-memory index of a queue holds of its messages' payloads (for tests and diagnostics). */
+  payloadFootprint(queue: string): PayloadFootprint {
+    const footprint: PayloadFootprint = { messages: 0, refs: 0, unwritten: 0, inlineBytes: 0 };
+    for (const slot of this.readable(queue)?.state.slots.values() ?? []) {
+      footprint.messages++;
+      for (const field of PAYLOAD_FIELDS) {
+        const value = slot.msg[field];
+        if (value instanceof PayloadRef) {
+          footprint.refs++;
+          if (!value.written) footprint.unwritten++;
+        } else if (value !== null && value !== undefined) {
+          footprint.inlineBytes += JSON.stringify(value).length;
+        }
+      }
+    }
+    return footprint;
+  }
+
+  /** Bytes of payloads held by the read cache. */
+  get cachedPayloadBytes(): number {
+    return this.cache.bytes;
+  }
+
+  private async append(handle: QueueHandle, journal: Journal, payload: string | Buffer, onWritten?: WrittenCallback): Promise<void> {
     try {
-      await journal.append(payload);
+      await journal.append(payload, onWritten);
     } catch (error) {
       this.onWriteFailure(handle, journal, error as Error);
       throw new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} could not be written`);

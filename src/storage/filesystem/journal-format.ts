@@ -26,6 +26,8 @@ export interface ScanResult {
   payloads: unknown[];
   /** byte length of each payload */
   sizes: number[];
+  /** file offset of each record (its header; the payload starts HEADER_BYTES later) */
+  offsets: number[];
   /** bytes up to the end of the last valid record; everything after it is a torn or corrupt tail */
   validLength: number;
   /** damaged ranges followed by valid records (skipped, not truncated) */
@@ -35,7 +37,7 @@ export interface ScanResult {
 }
 
 /** Parses a valid record at `offset`, or returns null. */
-function recordAt(data: Buffer, offset: number): { payload: unknown; end: number } | null {
+export function recordAt(data: Buffer, offset: number): { payload: unknown; end: number } | null {
   if (offset + HEADER_BYTES > data.length) return null;
   if (data.readUInt32BE(offset) !== RECORD_MAGIC) return null;
   const length = data.readUInt32BE(offset + 4);
@@ -63,20 +65,31 @@ function resync(data: Buffer, from: number): number {
   return -1;
 }
 
+/** Receives each valid record as it is scanned (payload, payload bytes, record offset). */
+export type RecordVisitor = (payload: unknown, size: number, offset: number) => void;
+
 /**
  * Reads every valid record. A damaged record followed by valid ones is skipped (reported in
  * `skipped`); damage with nothing valid after it is a torn tail, reported by `validLength`.
+ * With a `visit` callback the records are handed over one by one instead of being collected.
  */
-export function scanRecords(data: Buffer): ScanResult {
+export function scanRecords(data: Buffer, visit?: RecordVisitor): ScanResult {
   const payloads: unknown[] = [];
   const sizes: number[] = [];
+  const offsets: number[] = [];
   const skipped: DamagedRange[] = [];
   let offset = 0;
   while (offset < data.length) {
     const record = recordAt(data, offset);
     if (record) {
-      payloads.push(record.payload);
-      sizes.push(record.end - offset - HEADER_BYTES);
+      const size = record.end - offset - HEADER_BYTES;
+      if (visit) {
+        visit(record.payload, size, offset);
+      } else {
+        payloads.push(record.payload);
+        sizes.push(size);
+        offsets.push(offset);
+      }
       offset = record.end;
       continue;
     }
@@ -85,5 +98,5 @@ export function scanRecords(data: Buffer): ScanResult {
     skipped.push({ offset, length: next - offset });
     offset = next;
   }
-  return { payloads, sizes, validLength: offset, skipped, tailBytes: data.length - offset };
+  return { payloads, sizes, offsets, validLength: offset, skipped, tailBytes: data.length - offset };
 }

@@ -2,7 +2,74 @@ import { Logger } from '@nestjs/common';
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
-import { frameRecord, scanRecords } from '@app/storage/filesystem/journal-format';
+import { HEADER_BYTES, RECORD_MAGIC, frameRecord, recordAt, scanRecords, type RecordVisitor, type ScanResult } from '@app/storage/filesystem/journal-format';
+
+/** Journals are read at start in windows of this size (plus the record that does not fit). */
+const SCAN_WINDOW_BYTES = 4 * 1024 * 1024;
+
+async function readFully(handle: FileHandle, buffer: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < buffer.length) {
+    const { bytesRead } = await handle.read(buffer, done, buffer.length - done, position + done);
+    if (bytesRead === 0) throw new Error(`unexpected end of file at ${position + done}`);
+    done += bytesRead;
+  }
+}
+
+/**
+ * `scanRecords` over a file without holding all of it: valid records are read window by window;
+ * from the first record that does not parse on, the rest of the file is scanned in memory (the
+ * same algorithm, so damage is skipped or a torn tail found exactly as for the whole file).
+ */
+async function scanFile(handle: FileHandle, visit?: RecordVisitor): Promise<ScanResult> {
+  const payloads: unknown[] = [];
+  const sizes: number[] = [];
+  const offsets: number[] = [];
+  const emit: RecordVisitor =
+    visit ??
+    ((payload, size, offset) => {
+      payloads.push(payload);
+      sizes.push(size);
+      offsets.push(offset);
+    });
+  const fileSize = (await handle.stat()).size;
+  let window = Buffer.alloc(0);
+  let windowAt = 0;
+  const load = async (from: number, bytes: number) => {
+    window = Buffer.allocUnsafe(Math.min(Math.max(bytes, SCAN_WINDOW_BYTES), fileSize - from));
+    windowAt = from;
+    await readFully(handle, window, from);
+  };
+  let offset = 0;
+  while (offset < fileSize) {
+    if (offset + HEADER_BYTES > windowAt + window.length && offset + HEADER_BYTES <= fileSize) await load(offset, HEADER_BYTES);
+    let record: ReturnType<typeof recordAt> = null;
+    if (offset + HEADER_BYTES <= windowAt + window.length) {
+      const end = offset + HEADER_BYTES + window.readUInt32BE(offset - windowAt + 4);
+      if (window.readUInt32BE(offset - windowAt) === RECORD_MAGIC && end <= fileSize) {
+        if (end > windowAt + window.length) await load(offset, end - offset);
+        record = recordAt(window, offset - windowAt);
+      }
+    }
+    if (!record) {
+      const rest = Buffer.allocUnsafe(fileSize - offset);
+      await readFully(handle, rest, offset);
+      const scan = scanRecords(rest, (payload, size, at) => emit(payload, size, offset + at));
+      return {
+        payloads,
+        sizes,
+        offsets,
+        validLength: offset + scan.validLength,
+        skipped: scan.skipped.map((range) => ({ offset: offset + range.offset, length: range.length })),
+        tailBytes: scan.tailBytes,
+      };
+    }
+    const end = windowAt + record.end;
+    emit(record.payload, end - offset - HEADER_BYTES, offset);
+    offset = end;
+  }
+  return { payloads, sizes, offsets, validLength: offset, skipped: [], tailBytes: 0 };
+}
 
 export async function fsyncDirectory(dir: string): Promise<void> {
   const handle = await fsp.open(dir, 'r');
@@ -13,10 +80,17 @@ export async function fsyncDirectory(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Told where a record lies once it is durable: the file generation and the record's offset in
+ * that file. Called again with the new place when a compaction copies the record to a new file.
+ */
+export type WrittenCallback = (generation: number, offset: number) => void;
+
 interface Batch {
   /** index of the first record of the batch; records are numbered in append order */
   first: number;
   buffers: Buffer[];
+  callbacks: Array<WrittenCallback | undefined>;
   bytes: number;
   promise: Promise<void>;
   resolve: () => void;
@@ -32,17 +106,21 @@ function newBatch(first: number): Batch {
   });
   // a batch nobody awaits (e.g. a compaction-only flush) must not raise an unhandled rejection
   promise.catch(() => undefined);
-  return { first, buffers: [], bytes: 0, promise, resolve, reject };
+  return { first, buffers: [], callbacks: [], bytes: 0, promise, resolve, reject };
 }
 
 export interface JournalOpenResult {
   journal: Journal;
   payloads: unknown[];
   sizes: number[];
+  offsets: number[];
 }
 
-/** Writes a compacted image: the callback calls `write` with framed records in order. */
-export type SnapshotWriter = (write: (records: Buffer[]) => Promise<void>) => Promise<void>;
+/**
+ * Writes a compacted image: the callback calls `write` with framed records in order; `write`
+ * resolves with the offset of the first of them in the new file.
+ */
+export type SnapshotWriter = (write: (records: Buffer[]) => Promise<number>) => Promise<void>;
 
 /**
  * An append-only file of checksummed records with group commit: records appended while a
@@ -51,12 +129,15 @@ export type SnapshotWriter = (write: (records: Buffer[]) => Promise<void>) => Pr
  */
 export class Journal {
   private static readonly logger = new Logger('Journal');
+  private static generations = 0;
 
+  /** identifies the file behind `handle`; changes when a compaction swaps the file */
+  private generation_ = ++Journal.generations;
   private nextIndex = 0;
   private open_: Batch;
   private flushing: Promise<void> | null = null;
   private paused = false;
-  private capture: Array<{ first: number; buffers: Buffer[] }> | null = null;
+  private capture: Array<{ first: number; buffers: Buffer[]; callbacks: Array<WrittenCallback | undefined> }> | null = null;
   private failure: Error | null = null;
   private closed = false;
 
@@ -68,8 +149,11 @@ export class Journal {
     this.open_ = newBatch(0);
   }
 
-  /** Opens (creating) a journal, truncating a torn tail and skipping damaged records, and returns its records. */
-  static async open(file: string): Promise<JournalOpenResult> {
+  /**
+   * Opens (creating) a journal, truncating a torn tail and skipping damaged records, and returns
+   * its records (or hands them to `visit` one by one, so they need not all be held at once).
+   */
+  static async open(file: string, visit?: RecordVisitor): Promise<JournalOpenResult> {
     await fsp.rm(`${file}.compact`, { force: true });
     let created = false;
     let handle: FileHandle;
@@ -81,8 +165,7 @@ export class Journal {
       created = true;
     }
     try {
-      const data = created ? Buffer.alloc(0) : await handle.readFile();
-      const scan = scanRecords(data);
+      const scan = await scanFile(handle, visit);
       for (const range of scan.skipped) {
         Journal.logger.error(`${file}: skipped a damaged record of ${range.length} bytes at offset ${range.offset} (checksum mismatch); valid records after it were kept`);
       }
@@ -95,7 +178,7 @@ export class Journal {
         await handle.sync();
         await fsyncDirectory(path.dirname(file));
       }
-      return { journal: new Journal(file, handle, scan.validLength), payloads: scan.payloads, sizes: scan.sizes };
+      return { journal: new Journal(file, handle, scan.validLength), payloads: scan.payloads, sizes: scan.sizes, offsets: scan.offsets };
     } catch (error) {
       await handle.close();
       throw error;
@@ -107,6 +190,11 @@ export class Journal {
     return this.size_;
   }
 
+  /** The generation of the current file (see `WrittenCallback`). */
+  get generation(): number {
+    return this.generation_;
+  }
+
   get broken(): Error | null {
     return this.failure;
   }
@@ -116,17 +204,36 @@ export class Journal {
     return this.nextIndex;
   }
 
-  /** Appends a record; resolves when it is on disk. */
-  append(payload: string | Buffer): Promise<void> {
+  /**
+   * Appends a record; resolves when it is on disk. `onWritten` learns where the record lies
+   * (synchronously, before the promise resolves) and where a compaction moves it.
+   */
+  append(payload: string | Buffer, onWritten?: WrittenCallback): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error(`journal ${this.file} is closed`));
     const record = frameRecord(payload);
     const batch = this.open_;
     batch.buffers.push(record);
+    batch.callbacks.push(onWritten);
     batch.bytes += record.length;
     this.nextIndex++;
     this.kick();
     return batch.promise;
+  }
+
+  /**
+   * Reads `length` bytes at `offset` of the file of `generation`. The read is issued at once
+   * (synchronously), so a compaction that swaps the file meanwhile closes the old file only after
+   * it; a location of a replaced file is refused rather than read from the wrong file.
+   */
+  readAt(generation: number, offset: number, length: number): Promise<Buffer> {
+    if (generation !== this.generation_) return Promise.reject(new Error(`${this.file}: stale location (file generation ${generation}, now ${this.generation_})`));
+    if (this.closed) return Promise.reject(new Error(`journal ${this.file} is closed`));
+    const buffer = Buffer.allocUnsafe(length);
+    return this.handle.read(buffer, 0, length, offset).then(({ bytesRead }) => {
+      if (bytesRead !== length) throw new Error(`short read from ${this.file}: ${bytesRead} of ${length} bytes at ${offset}`);
+      return buffer;
+    });
   }
 
   /** Resolves when everything appended so far is durable. */
@@ -148,8 +255,9 @@ export class Journal {
         try {
           await this.writeAll(this.handle, batch.buffers, this.size_, batch.bytes);
           await this.handle.datasync();
+          Journal.located(batch.buffers, batch.callbacks, this.generation_, this.size_);
           this.size_ += batch.bytes;
-          this.capture?.push({ first: batch.first, buffers: batch.buffers });
+          this.capture?.push({ first: batch.first, buffers: batch.buffers, callbacks: batch.callbacks });
           batch.resolve();
         } catch (error) {
           this.fail(error as Error, batch);
@@ -159,6 +267,15 @@ export class Journal {
       this.flushing = null;
     }
     if (!this.paused && this.open_.buffers.length && !this.failure) this.kick();
+  }
+
+  /** Tells each record's callback where it now lies, the records being contiguous from `position`. */
+  private static located(buffers: Buffer[], callbacks: Array<WrittenCallback | undefined>, generation: number, position: number): void {
+    let at = position;
+    buffers.forEach((buffer, i) => {
+      callbacks[i]?.(generation, at);
+      at += buffer.length;
+    });
   }
 
   private async writeAll(handle: FileHandle, buffers: Buffer[], position: number, bytes: number): Promise<void> {
@@ -185,8 +302,10 @@ export class Journal {
    * (taken synchronously by the caller) to a new file while writers go on appending to the old
    * one; then the records appended since are copied over, the file is fsynced and atomically
    * renamed over the journal, and the directory is fsynced. Writers wait only for that last step.
+   * In the same synchronous step as the swap, the copied records' callbacks learn their new
+   * place and `onSwap` gets the new file generation (to relocate what the snapshot wrote).
    */
-  async compact(snapshotAt: number, writeSnapshot: SnapshotWriter): Promise<{ before: number; after: number }> {
+  async compact(snapshotAt: number, writeSnapshot: SnapshotWriter, onSwap?: (generation: number) => void): Promise<{ before: number; after: number }> {
     if (this.failure || this.closed) throw this.failure ?? new Error('journal closed');
     const before = this.size_;
     const tmpFile = `${this.file}.compact`;
@@ -197,12 +316,15 @@ export class Journal {
     let renamed = false;
     let pending: Batch | null = null;
     try {
-      tmp = await fsp.open(tmpFile, 'w');
+      // read and write: it becomes the journal, from which payloads are read back
+      tmp = await fsp.open(tmpFile, 'w+');
       const target = tmp;
       await writeSnapshot(async (records) => {
         const bytes = records.reduce((n, r) => n + r.length, 0);
-        await this.writeAll(target, records, tmpSize, bytes);
-        tmpSize += bytes;
+        const at = tmpSize;
+        await this.writeAll(target, records, at, bytes);
+        tmpSize = at + bytes;
+        return at;
       });
       // stop the flusher, then move the records appended since the snapshot over
       this.paused = true;
@@ -212,10 +334,18 @@ export class Journal {
       pending = this.open_;
       this.open_ = newBatch(this.nextIndex);
       const tail: Buffer[] = [];
-      for (const flushed of this.capture) flushed.buffers.forEach((b, i) => flushed.first + i >= snapshotAt && tail.push(b));
+      const tailCallbacks: Array<WrittenCallback | undefined> = [];
+      const keep = (batch: { first: number; buffers: Buffer[]; callbacks: Array<WrittenCallback | undefined> }) =>
+        batch.buffers.forEach((b, i) => {
+          if (batch.first + i < snapshotAt) return;
+          tail.push(b);
+          tailCallbacks.push(batch.callbacks[i]);
+        });
+      for (const flushed of this.capture) keep(flushed);
       const frozen = pending;
-      frozen.buffers.forEach((b, i) => frozen.first + i >= snapshotAt && tail.push(b));
+      keep(frozen);
       const tailBytes = tail.reduce((n, r) => n + r.length, 0);
+      const tailAt = tmpSize;
       if (tail.length) await this.writeAll(tmp, tail, tmpSize, tailBytes);
       tmpSize += tailBytes;
       await tmp.datasync();
@@ -225,6 +355,9 @@ export class Journal {
       const old = this.handle;
       this.handle = tmp;
       this.size_ = tmpSize;
+      this.generation_ = ++Journal.generations;
+      Journal.located(tail, tailCallbacks, this.generation_, tailAt);
+      onSwap?.(this.generation_);
       frozen.resolve();
       await old.close().catch(() => undefined);
       return { before, after: tmpSize };
@@ -251,6 +384,7 @@ export class Journal {
     const later = this.open_;
     const merged = newBatch(batch.first);
     merged.buffers = [...batch.buffers, ...later.buffers];
+    merged.callbacks = [...batch.callbacks, ...later.callbacks];
     merged.bytes = batch.bytes + later.bytes;
     merged.promise.then(
       () => {

@@ -17,7 +17,10 @@ export type JournalRecord =
   | { t: 'k'; k: string; v: unknown }
   | { t: 'kd'; k: string };
 
-/** A stored message plus versions that tell which heap entries are still current. */
+/**
+ * A stored message plus versions that tell which heap entries are still current. Its payloads
+ * (request, result, error, deadLetter) are either small values or `PayloadRef`s into the journal.
+ */
 export class Slot {
   /** bumped whenever the message (re)enters PENDING */
   pv = 0;
@@ -337,9 +340,9 @@ export class QueueState {
   }
 
   /** Live messages in seq order (for compaction). */
-  liveInOrder(): StoredMessage[] {
-    const out: StoredMessage[] = [];
-    for (const entry of this.order) if (this.inOrder(entry)) out.push(entry.slot.msg);
+  liveInOrder(): Slot[] {
+    const out: Slot[] = [];
+    for (const entry of this.order) if (this.inOrder(entry)) out.push(entry.slot);
     return out;
   }
 }

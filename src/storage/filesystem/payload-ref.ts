@@ -1,0 +1,90 @@
+/**
+ * Where a payload (a message's request, result, error or dead-letter info) lies in a queue's
+ * journal, so the in-memory index need not hold it. The bytes at `off`..`off + len` of the file
+ * of generation `gen` are one JSON object; the payload is its `key` property (after `.ms[idx]`
+ * when `idx` >= 0, for a whole batch record). The content a ref points to never changes; only its
+ * place does, when a compaction moves it. Until its record is written, the ref holds the value.
+ */
+export class PayloadRef {
+  gen = 0;
+  off = -1;
+  len = 0;
+
+  constructor(
+    public key: string,
+    public idx: number,
+    /** the payload, kept only until its record is on disk */
+    public value: unknown,
+    /** approximate size in bytes, for the cache */
+    readonly size: number,
+  ) {}
+
+  get written(): boolean {
+    return this.off >= 0;
+  }
+
+  /** Records the payload's place; the first time, returns the value it held (for the cache). */
+  locate(gen: number, off: number, len: number, key = this.key, idx = this.idx): unknown {
+    const value = this.value;
+    this.gen = gen;
+    this.off = off;
+    this.len = len;
+    this.key = key;
+    this.idx = idx;
+    this.value = undefined;
+    return value;
+  }
+
+  /** Extracts the payload from the parsed bytes at its place. */
+  pick(parsed: unknown): unknown {
+    let holder = parsed as Record<string, unknown>;
+    if (this.idx >= 0) holder = (holder.ms as Array<Record<string, unknown>>)[this.idx];
+    return holder[this.key];
+  }
+}
+
+export const MISS: unique symbol = Symbol('miss');
+
+/** A small LRU cache of payloads by ref, bounded by their approximate total size. */
+export class PayloadCache {
+  private readonly entries = new Map<PayloadRef, unknown>();
+  private bytes_ = 0;
+
+  constructor(readonly maxBytes: number) {}
+
+  get bytes(): number {
+    return this.bytes_;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(ref: PayloadRef): unknown {
+    if (!this.entries.has(ref)) return MISS;
+    const value = this.entries.get(ref);
+    this.entries.delete(ref);
+    this.entries.set(ref, value);
+    return value;
+  }
+
+  set(ref: PayloadRef, value: unknown): void {
+    if (ref.size > this.maxBytes / 4) return;
+    if (this.entries.has(ref)) {
+      this.entries.delete(ref);
+      this.bytes_ -= ref.size;
+    }
+    this.entries.set(ref, value);
+    this.bytes_ += ref.size;
+    for (const oldest of this.entries.keys()) {
+      if (this.bytes_ <= this.maxBytes) break;
+      this.entries.delete(oldest);
+      this.bytes_ -= oldest.size;
+    }
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.bytes_ = 0;
+  }
+}
