@@ -83,7 +83,7 @@ describe('HandlerDispatcher', () => {
       }
       events.emit({ type: 'pushed', queue, count });
     };
-    return { dispatcher, pending, running, calls, claims, add, pool, events };
+    return { dispatcher, pending, running, calls, claims, add, pool, events, delivery };
   }
 
   const settle = async (until: () => boolean) => {
@@ -103,6 +103,30 @@ describe('HandlerDispatcher', () => {
     expect(handlerLeaseSeconds(definition('x', 1))).toBe(5 + LEASE_MARGIN_SECONDS);
     const [{ task }] = t.running.values();
     expect(task).toMatchObject({ queue: 'a', attempt: 1, request: { i: 0 }, handlerPath: '/h/a.queue.js', handlerVersion: 1, timeoutMs: 5000 });
+    await t.dispatcher.beforeApplicationShutdown();
+  });
+
+  it.each([
+    [3, 3],
+    [1, 0],
+  ])('with concurrency %i, %i more handlers start while the outcomes are still being stored', async (concurrency, more) => {
+    const t = setup({ a: concurrency });
+    const stored: (() => void)[] = [];
+    t.delivery.complete = (_def: QueueDefinition, id: string) => new Promise<void>((resolve) => stored.push(() => resolve(void t.calls.push(`complete ${id}`))));
+    t.dispatcher.onApplicationBootstrap();
+    t.add('a', concurrency * 3);
+    await settle(() => t.running.size === concurrency);
+    for (const { finish } of [...t.running.values()]) finish({ kind: 'complete', result: null });
+    await settle(() => stored.length === concurrency && t.running.size === more);
+    expect(t.calls).toEqual([]);
+    // the settles in flight bound the queue: no third wave while two are unsettled
+    for (const { finish } of [...t.running.values()]) finish({ kind: 'complete', result: null });
+    await settle(() => stored.length === concurrency + more);
+    expect(t.running.size).toBe(0);
+    for (const release of stored.splice(0)) release();
+    await settle(() => t.calls.length === concurrency + more && t.running.size === concurrency);
+    t.delivery.complete = async (_def: QueueDefinition, id: string) => void t.calls.push(`complete ${id}`);
+    for (const release of stored.splice(0)) release();
     await t.dispatcher.beforeApplicationShutdown();
   });
 

@@ -27,7 +27,10 @@ const INTERVAL_NAME = 'mailroom-handler-dispatcher';
 
 interface QueueState {
   name: string;
+  /** handlers running now */
   active: number;
+  /** handlers that returned and whose outcome is being stored */
+  settling: number;
   pumping: boolean;
   again: boolean;
   /** a claim was held back by the global cap: wake when capacity frees up */
@@ -35,6 +38,18 @@ interface QueueState {
   retryTimer: NodeJS.Timeout | null;
   retryAt: number;
   lastWarnAt: number;
+}
+
+/**
+ * A slot frees when its handler returns, while the outcome is still being stored, so a queue's
+ * handlers keep running during the settle round trips; at most `concurrency` settles wait at once.
+ * With `concurrency: 1` a slot is held until the outcome is stored: a retried message then runs
+ * before the next one, keeping send order.
+ */
+function freeSlots(definition: QueueDefinition, state: QueueState): number {
+  const { concurrency } = definition.delivery;
+  if (concurrency === 1) return 1 - state.active - state.settling;
+  return Math.min(concurrency - state.active, 2 * concurrency - state.active - state.settling);
 }
 
 export function handlerLeaseSeconds(definition: QueueDefinition): number {
@@ -139,7 +154,7 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
       const name = entry.definition.name;
       names.add(name);
       if (!this.queues.has(name)) {
-        this.queues.set(name, { name, active: 0, pumping: false, again: false, starved: false, retryTimer: null, retryAt: 0, lastWarnAt: 0 });
+        this.queues.set(name, { name, active: 0, settling: 0, pumping: false, again: false, starved: false, retryTimer: null, retryAt: 0, lastWarnAt: 0 });
       }
       this.listenTo(entry.definition);
       this.wake(name);
@@ -148,7 +163,7 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
     for (const [name, state] of this.queues) {
       if (names.has(name)) continue;
       if (state.retryTimer) clearTimeout(state.retryTimer);
-      if (state.active === 0) this.queues.delete(name);
+      if (state.active + state.settling === 0) this.queues.delete(name);
     }
   }
 
@@ -206,7 +221,7 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
         for (;;) {
           const entry = this.registry.get(state.name);
           if (!entry?.handlerPath || this.stopping) return;
-          const own = entry.definition.delivery.concurrency - state.active;
+          const own = freeSlots(entry.definition, state);
           const global = this.config.globalConcurrency - this.running;
           state.starved = global <= 0 && own > 0;
           const batch = Math.min(own, global, MAX_CLAIM_BATCH);
@@ -235,41 +250,62 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
     state.active++;
     this.running++;
     const runId = this.services.begin(message.id, state.name);
-    const run = this.execute(entry, message, runId)
-      .catch((error) => this.logger.error(`queue ${state.name}: message ${message.id}: ${(error as Error).message}`))
-      .finally(() => {
+    const started = performance.now();
+    const run = (async () => {
+      let outcome: HandlerOutcome;
+      try {
+        outcome = await this.runHandler(entry, message, runId);
+      } finally {
         state.active--;
         this.running--;
+        state.settling++;
         this.services.end(runId);
+        this.slotFreed(state);
+      }
+      try {
+        await this.settle(entry, message, outcome, started);
+      } finally {
+        state.settling--;
+      }
+    })()
+      .catch((error) => this.logger.error(`queue ${state.name}: message ${message.id}: ${(error as Error).message}`))
+      .finally(() => {
         this.inflight.delete(run);
-        if (state.active === 0 && !this.registry.get(state.name)?.handlerPath) this.queues.delete(state.name);
-        // queues held back by the global cap go first, so a busy queue cannot keep the freed slot
-        for (const other of this.queues.values()) if (other.starved && other !== state) this.wake(other.name);
+        if (state.active + state.settling === 0 && !this.registry.get(state.name)?.handlerPath) this.queues.delete(state.name);
         this.wake(state.name);
       });
     this.inflight.add(run);
   }
 
-  private async execute(entry: QueueEntry, message: StoredMessage, runId: number): Promise<void> {
+  /** Queues held back by the global cap go first, so a busy queue cannot keep the freed slot. */
+  private slotFreed(state: QueueState): void {
+    for (const other of this.queues.values()) if (other.starved && other !== state) this.wake(other.name);
+    this.wake(state.name);
+  }
+
+  private runHandler(entry: QueueEntry, message: StoredMessage, runId: number): Promise<HandlerOutcome> {
+    if (this.stopping) return Promise.resolve({ kind: 'interrupted', reason: 'shutting down' });
+    const definition = entry.definition;
+    return this.pool.run(
+      {
+        handlerPath: entry.handlerPath!,
+        handlerVersion: entry.handlerVersion,
+        id: message.id,
+        queue: definition.name,
+        attempt: message.attempts,
+        request: message.request,
+        timeoutMs: definition.delivery.handlerTimeoutSeconds * 1000,
+        maxResultBytes: this.config.messageMaxBytes,
+        run: runId,
+      },
+      this.shutdown.signal,
+    );
+  }
+
+  /** Stores what the handler did: COMPLETE, a retry or ERROR (+ dead letter), or back to PENDING when interrupted. */
+  private async settle(entry: QueueEntry, message: StoredMessage, outcome: HandlerOutcome, started: number): Promise<void> {
     const definition = entry.definition;
     const receipt = message.receipt!;
-    const started = performance.now();
-    const outcome: HandlerOutcome = this.stopping
-      ? { kind: 'interrupted', reason: 'shutting down' }
-      : await this.pool.run(
-          {
-            handlerPath: entry.handlerPath!,
-            handlerVersion: entry.handlerVersion,
-            id: message.id,
-            queue: definition.name,
-            attempt: message.attempts,
-            request: message.request,
-            timeoutMs: definition.delivery.handlerTimeoutSeconds * 1000,
-            maxResultBytes: this.config.messageMaxBytes,
-            run: runId,
-          },
-          this.shutdown.signal,
-        );
     try {
       if (outcome.kind === 'interrupted') {
         await this.delivery.release(definition, message.id, receipt, { toEnd: false, delaySeconds: outcome.delaySeconds });

@@ -61,6 +61,8 @@ interface QueueHandle {
 const JOURNAL_SUFFIX = '.journal';
 const SNAPSHOT_CHUNK_BYTES = 1 << 20;
 const SNAPSHOT_READ_BATCH = 64;
+/** a payload read from the journal brings along the uncached payloads of its batch that follow it within this many bytes */
+const READ_AHEAD_BYTES = 1024 * 1024;
 /** messages (and settle records) whose JSON is at most this long keep their payloads in memory */
 export const DEFAULT_INLINE_PAYLOAD_BYTES = 512;
 export const DEFAULT_PAYLOAD_CACHE_BYTES = 8 * 1024 * 1024;
@@ -120,6 +122,8 @@ export class FilesystemMessageStore extends MessageStore {
   private readonly compactMinBytes: number;
   private readonly compactGarbageRatio: number;
   private readonly cache: PayloadCache;
+  /** payload reads in flight, so concurrent calls (and read-ahead) do not read the same bytes twice */
+  private readonly reading = new Map<PayloadRef, Promise<unknown>>();
   private readonly inlineBytes: number;
   private releaseLock: (() => void) | null = null;
   private state: 'new' | 'open' | 'closed' = 'new';
@@ -262,6 +266,8 @@ export class FilesystemMessageStore extends MessageStore {
           const buffers = parts.map((part) => Buffer.from(part, 'utf8'));
           const { body, starts } = batchBody(buffers);
           const spans = held.flatMap(({ part, refs }) => refs.map((ref) => ({ ref, start: starts[part], len: buffers[part].length })));
+          const group = spans.map((span) => span.ref);
+          for (const ref of group) ref.group = group;
           payload = body;
           onWritten = locator(spans, (ref, value) => this.cache.set(ref, value));
         } else {
@@ -563,14 +569,20 @@ export class FilesystemMessageStore extends MessageStore {
       const lengths = record.ms.map((m) => Buffer.byteLength(JSON.stringify(m), 'utf8'));
       const exact = BATCH_PREFIX.length + lengths.reduce((n, l) => n + l, 0) + Math.max(0, lengths.length - 1) + BATCH_SUFFIX.length === size;
       let start = BATCH_PREFIX.length;
+      const group: PayloadRef[] = [];
       record.ms.forEach((message, i) => {
         if (lengths[i] > this.inlineBytes) {
           for (const field of PAYLOAD_FIELDS) {
             const value = message[field];
             if (value === null || value === undefined) continue;
             const ref = new PayloadRef(field, exact ? -1 : i, undefined, lengths[i]);
-            if (exact) place(ref, body + start, lengths[i]);
-            else place(ref, body, size);
+            if (exact) {
+              place(ref, body + start, lengths[i]);
+              ref.group = group;
+              group.push(ref);
+            } else {
+              place(ref, body, size);
+            }
             (message as unknown as Record<string, unknown>)[field] = ref;
           }
         }
@@ -675,24 +687,49 @@ export class FilesystemMessageStore extends MessageStore {
         out[field] = cached;
         continue;
       }
-      (reads ??= []).push(this.readPayload(handle, journal, ref).then((value) => void (out[field] = value)));
+      const read = this.reading.get(ref) ?? this.readPayload(handle, journal, ref);
+      (reads ??= []).push(read.then((value) => void (out[field] = value)));
     }
     return reads ? Promise.all(reads).then(() => copy) : Promise.resolve(copy);
   }
 
+  /**
+   * Reads a payload from the journal, with the uncached payloads of its batch that follow it
+   * closely (a backlog is claimed in the order it was written). Places are taken now.
+   */
   private readPayload(handle: QueueHandle, journal: Journal | null, ref: PayloadRef): Promise<unknown> {
     if (!journal) return Promise.reject(new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} is not open`));
-    return journal.readAt(ref.gen, ref.off, ref.len).then(
-      (bytes) => {
-        const value = ref.pick(JSON.parse(bytes.toString('utf8')));
-        this.cache.set(ref, value);
-        return value;
-      },
-      (error: Error) => {
-        this.logger.error(`queue ${handle.name}: cannot read a payload back from the journal: ${error.message}`);
-        throw new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} cannot be read`);
-      },
-    );
+    const from = ref.off;
+    let end = from + ref.len;
+    const along: Array<{ ref: PayloadRef; at: number; len: number }> = [];
+    for (const other of ref.group ?? []) {
+      if (other === ref || other.gen !== ref.gen || !other.written || other.idx >= 0) continue;
+      if (other.off < from || other.off + other.len > from + READ_AHEAD_BYTES || this.cache.has(other) || this.reading.has(other)) continue;
+      along.push({ ref: other, at: other.off - from, len: other.len });
+      end = Math.max(end, other.off + other.len);
+    }
+    const bytes = journal.readAt(ref.gen, from, end - from);
+    const parsed = (at: number, len: number, of: PayloadRef) => bytes.then((data) => of.pick(JSON.parse(data.toString('utf8', at, at + len))));
+    const read = (of: PayloadRef, value: Promise<unknown>): Promise<unknown> => {
+      const done = value.then(
+        (v) => {
+          this.cache.set(of, v);
+          return v;
+        },
+        () => {
+          throw new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} cannot be read`);
+        },
+      );
+      this.reading.set(of, done);
+      void done.then(
+        () => this.reading.delete(of),
+        () => this.reading.delete(of),
+      );
+      return done;
+    };
+    bytes.catch((error: Error) => this.logger.error(`queue ${handle.name}: cannot read a payload back from the journal: ${error.message}`));
+    for (const other of along) read(other.ref, parsed(other.at, other.len, other.ref)).catch(() => undefined);
+    return read(ref, parsed(0, ref.len, ref));
   }
 
   /** What the in-memory index of a queue holds of its messages' payloads (for tests and diagnostics). */

@@ -9,6 +9,8 @@ export class PayloadRef {
   gen = 0;
   off = -1;
   len = 0;
+  /** the refs written in the same batch record (usually neighbours in the file), for read-ahead */
+  group: PayloadRef[] | null = null;
 
   constructor(
     public key: string,
@@ -58,6 +60,10 @@ export class PayloadCache {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  has(ref: PayloadRef): boolean {
+    return this.entries.has(ref);
   }
 
   get(ref: PayloadRef): unknown {
