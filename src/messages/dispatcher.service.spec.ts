@@ -112,7 +112,7 @@ describe('HandlerDispatcher', () => {
   ])('with concurrency %i, %i more handlers start while the outcomes are still being stored', async (concurrency, more) => {
     const t = setup({ a: concurrency });
     const stored: (() => void)[] = [];
-    t.delivery.complete = (_def: QueueDefinition, id: string) => new Promise<void>((resolve) => stored.push(() => resolve(void t.calls.push(`complete ${id}`))));
+    t.delivery.complete = (_def: QueueDefinition, id: string) => new Promise<undefined>((resolve) => stored.push(() => resolve(void t.calls.push(`complete ${id}`))));
     t.dispatcher.onApplicationBootstrap();
     t.add('a', concurrency * 3);
     await settle(() => t.running.size === concurrency);

@@ -260,18 +260,23 @@ export class FilesystemMessageStore extends MessageStore {
         parts.push(json);
       }
       if (stored.length) {
-        let payload: string | Buffer;
+        const payload = `{"t":"i","ms":[${parts.join(',')}]}`;
         let onWritten: WrittenCallback | undefined;
         if (held.length) {
-          const buffers = parts.map((part) => Buffer.from(part, 'utf8'));
-          const { body, starts } = batchBody(buffers);
-          const spans = held.flatMap(({ part, refs }) => refs.map((ref) => ({ ref, start: starts[part], len: buffers[part].length })));
+          // byte offsets of the messages in the record: the prefix, then the parts joined by ','
+          const starts: number[] = [];
+          const lengths: number[] = [];
+          let at = BATCH_PREFIX.length;
+          for (const part of parts) {
+            const len = Buffer.byteLength(part, 'utf8');
+            starts.push(at);
+            lengths.push(len);
+            at += len + 1;
+          }
+          const spans = held.flatMap(({ part, refs }) => refs.map((ref) => ({ ref, start: starts[part], len: lengths[part] })));
           const group = spans.map((span) => span.ref);
           for (const ref of group) ref.group = group;
-          payload = body;
           onWritten = locator(spans, (ref, value) => this.cache.set(ref, value));
-        } else {
-          payload = `{"t":"i","ms":[${parts.join(',')}]}`;
         }
         state.apply({ t: 'i', ms: stored }, payload.length);
         writes.push(this.append(handle, journals.get(queue)!, payload, onWritten));
@@ -438,7 +443,7 @@ export class FilesystemMessageStore extends MessageStore {
     const snapshotAt = journal.position;
     // the messages as of the snapshot; their payload refs point into the old file (or hold the
     // value until written) and stay valid until the swap
-    const entries = state.liveInOrder().map((slot) => ({ slot, msg: { ...slot.msg }, off: -1, len: 0 }));
+    const entries = state.liveInOrder().map((slot) => ({ slot, msg: { ...slot.msg }, off: -1, len: 0, group: [] as PayloadRef[] }));
     const kv = [...state.kv.entries()];
     const nextSeq = state.nextSeq;
     const run = journal
@@ -453,9 +458,11 @@ export class FilesystemMessageStore extends MessageStore {
             if (!parts.length) return;
             const { body, starts } = batchBody(parts);
             const at = await write([frameRecord(body)]);
+            const group: PayloadRef[] = [];
             owners.forEach((entry, i) => {
               entry.off = at + HEADER_BYTES + starts[i];
               entry.len = parts[i].length;
+              entry.group = group;
             });
             parts = [];
             owners = [];
@@ -483,7 +490,11 @@ export class FilesystemMessageStore extends MessageStore {
             if (entry.off < 0 || entry.slot.deleted) continue;
             for (const field of PAYLOAD_FIELDS) {
               const ref = entry.msg[field];
-              if (ref instanceof PayloadRef && entry.slot.msg[field] === ref) ref.locate(gen, entry.off, entry.len, field, -1);
+              if (!(ref instanceof PayloadRef) || entry.slot.msg[field] !== ref) continue;
+              ref.locate(gen, entry.off, entry.len, field, -1);
+              // read-ahead now follows the snapshot's records (and no longer keeps deleted neighbours alive)
+              ref.group = entry.group;
+              entry.group.push(ref);
             }
           }
         },

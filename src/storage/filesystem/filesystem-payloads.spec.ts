@@ -198,6 +198,13 @@ describe('FilesystemMessageStore payloads (kept in the journal, read back on dem
     expect(readAt).not.toHaveBeenCalled();
     expect((await small.get(Q, more[0].id))!.request).toEqual(more[0].request);
     expect(readAt).toHaveBeenCalledTimes(1);
+    // that read brought along the rest of its batch (read-ahead), concurrent reads share one read
+    const next = await Promise.all(more.slice(1, 10).map((m) => small.get(Q, m.id)));
+    expect(next.map((m) => m!.request)).toEqual(more.slice(1, 10).map((m) => m.request));
+    expect(readAt).toHaveBeenCalledTimes(1);
+    const [x, y] = await Promise.all([small.get(Q, more[10].id), small.get(Q, more[10].id)]);
+    expect([x!.request, y!.request]).toEqual([more[10].request, more[10].request]);
+    expect(readAt).toHaveBeenCalledTimes(2);
   });
 
   it('holds no payloads in memory for many settled 100 KB messages (memory bounded by metadata)', async () => {
