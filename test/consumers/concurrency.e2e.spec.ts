@@ -1,4 +1,5 @@
-import { ManualClock, startTestApp, type TestApp } from '../support/app';
+import { startTestApp, type TestApp } from '../support/app';
+import { ManualClock } from '../support/time';
 import { ConsumersService } from '@app/messages/consumers.service';
 import { LifecycleService } from '@app/health/lifecycle.service';
 

@@ -1,4 +1,5 @@
-import { ManualClock, startTestApp, waitFor, type TestApp } from '../support/app';
+import { startTestApp, type TestApp } from '../support/app';
+import { ManualClock, waitFor } from '../support/time';
 import { MaintenanceService } from '@app/messages/maintenance.service';
 import { ConsumersService } from '@app/messages/consumers.service';
 

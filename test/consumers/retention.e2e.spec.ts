@@ -1,4 +1,5 @@
-import { ManualClock, startTestApp, type TestApp } from '../support/app';
+import { startTestApp, type TestApp } from '../support/app';
+import { ManualClock } from '../support/time';
 import { MaintenanceService } from '@app/messages/maintenance.service';
 
 describe('retention (e2e, ManualClock)', () => {

@@ -8,7 +8,8 @@ import { createApp } from '@app/bootstrap';
 import { loadConfig } from '@app/config/app.config';
 import { FilesystemMessageStore } from '@app/storage/filesystem/filesystem-message.store';
 import { frameRecord, scanRecords } from '@app/storage/filesystem/journal-format';
-import { ManualClock, signToken, TEST_SECRET } from '../support/app';
+import { signToken, TEST_SECRET } from '../support/app';
+import { ManualClock } from '../support/time';
 import { WRITER_QUEUE, writerRequest } from './journal-writer';
 
 const ROOT = path.resolve(__dirname, '../..');

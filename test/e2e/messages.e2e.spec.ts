@@ -1,4 +1,5 @@
-import { ManualClock, startTestApp, type TestApp } from '../support/app';
+import { startTestApp, type TestApp } from '../support/app';
+import { ManualClock } from '../support/time';
 
 describe('messages API (e2e)', () => {
   const clock = new ManualClock();

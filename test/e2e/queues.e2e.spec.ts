@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startTestApp, waitFor, writeConfigFiles, type TestApp } from '../support/app';
+import { startTestApp, writeConfigFiles, type TestApp } from '../support/app';
+import { waitFor } from '../support/time';
 
 describe('queues admin API (e2e)', () => {
   let t: TestApp;

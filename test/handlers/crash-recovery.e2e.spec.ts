@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import request from 'supertest';
 import { LEASE_MARGIN_SECONDS } from '@app/messages/dispatcher.service';
-import { ManualClock, signToken, startTestApp, TEST_SECRET, waitFor, writeConfigFiles } from '../support/app';
+import { signToken, startTestApp, TEST_SECRET, writeConfigFiles } from '../support/app';
+import { ManualClock, waitFor } from '../support/time';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const HANDLER_TIMEOUT_SECONDS = 60;

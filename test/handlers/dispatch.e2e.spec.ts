@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startTestApp, waitFor, type TestApp } from '../support/app';
+import { startTestApp, type TestApp } from '../support/app';
+import { waitFor } from '../support/time';
 
 /** Handlers run by the dispatcher, end to end over HTTP: outcomes, timeouts, crashes, reloads, requeue, order. */
 describe('handlers: the dispatcher', () => {

@@ -1,5 +1,6 @@
 import { HandlerDispatcher } from '@app/messages/dispatcher.service';
-import { ManualClock, startTestApp, waitFor, type TestApp } from '../support/app';
+import { startTestApp, type TestApp } from '../support/app';
+import { ManualClock, waitFor } from '../support/time';
 
 /** Retries with exponential backoff (time moved by a ManualClock), then ERROR and the dead-letter copy. */
 describe('handlers: retries and dead letters', () => {

@@ -2,7 +2,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { TopicPublisher } from '@app/messages/topic-publisher';
-import { startTestApp, waitFor, type TestApp } from '../support/app';
+import { startTestApp, type TestApp } from '../support/app';
+import { waitFor } from '../support/time';
 
 /** The services on `this`, called from inside the worker thread and served by the main thread. */
 describe('handlers: services on this', () => {

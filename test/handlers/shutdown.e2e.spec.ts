@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { HandlerDispatcher } from '@app/messages/dispatcher.service';
-import { startTestApp, waitFor, writeConfigFiles } from '../support/app';
+import { startTestApp, writeConfigFiles } from '../support/app';
+import { waitFor } from '../support/time';
 
 /**
  * app.close() (what SIGTERM does after the drain starts): running handlers may finish within

@@ -1,4 +1,5 @@
-import { startTestApp, waitFor, type TestApp } from '../support/app';
+import { startTestApp, type TestApp } from '../support/app';
+import { waitFor } from '../support/time';
 import { describeWithDatabase, isolatedDatabase, type IsolatedDatabase, type TestDatabaseKind } from '../support/databases';
 
 /** The same handler model on a sql queue: claim, complete, retry, and the per-queue key-value store. */

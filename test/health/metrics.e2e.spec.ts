@@ -1,4 +1,5 @@
-import { ManualClock, startTestApp, waitFor, type TestApp } from '../support/app';
+import { startTestApp, type TestApp } from '../support/app';
+import { ManualClock, waitFor } from '../support/time';
 
 /** value of one sample line `name{labels} value` in a Prometheus text exposition */
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {

@@ -1,4 +1,5 @@
-import { ManualClock, startTestApp, type TestApp } from '../support/app';
+import { startTestApp, type TestApp } from '../support/app';
+import { ManualClock } from '../support/time';
 
 describe('permission admin API (e2e)', () => {
   const clock = new ManualClock(Date.UTC(2026, 2, 3, 4, 5, 6));

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import request from 'supertest';
 import { createApp } from '@app/bootstrap';
 import { loadConfig } from '@app/config/app.config';
-import { signToken, TEST_SECRET, waitFor, writeConfigFiles } from '../support/app';
+import { signToken, TEST_SECRET, writeConfigFiles } from '../support/app';
+import { waitFor } from '../support/time';
 
 const ROOT = path.resolve(__dirname, '../..');
 const WORKERS = 8;

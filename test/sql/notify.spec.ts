@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig } from '@app/config/app.config';
 import type { MessageStore } from '@app/storage/ports/message.store';
 import { SqlConnections } from '@app/storage/sql/sql-connections';
-import { waitFor } from '../support/app';
+import { waitFor } from '../support/time';
 import { describeWithDatabase, isolatedDatabase, type IsolatedDatabase } from '../support/databases';
 
 // the SQL classes log through Nest's static logger; the suites stay quiet

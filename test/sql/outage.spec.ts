@@ -1,4 +1,5 @@
-import { startTestApp, waitFor, type TestApp } from '../support/app';
+import { startTestApp, type TestApp } from '../support/app';
+import { waitFor } from '../support/time';
 import { describeWithDatabase, isolatedDatabase, type IsolatedDatabase } from '../support/databases';
 import { TcpProxy } from './tcp-proxy';
 

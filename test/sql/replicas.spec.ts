@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { signToken, TEST_SECRET, waitFor } from '../support/app';
+import { signToken, TEST_SECRET } from '../support/app';
+import { waitFor } from '../support/time';
 import { describeWithDatabase, isolatedDatabase, type IsolatedDatabase } from '../support/databases';
 
 const ROOT = path.resolve(__dirname, '../..');

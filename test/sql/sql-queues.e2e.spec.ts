@@ -1,15 +1,6 @@
-import * as net from 'node:net';
 import { startTestApp, type TestApp } from '../support/app';
 import { describeWithDatabase, isolatedDatabase, type IsolatedDatabase } from '../support/databases';
-
-/** A port on 127.0.0.1 where nothing listens (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { closedPort } from '../support/net';
 
 describeWithDatabase('postgres', 'sql queues over the API (DATABASE_URL on postgres)', () => {
   let database: IsolatedDatabase;

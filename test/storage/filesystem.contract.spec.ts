@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { FilesystemMessageStore } from '@app/storage/filesystem/filesystem-message.store';
 import { FilesystemCatalogStore } from '@app/storage/filesystem/filesystem-catalog.store';
 import { FilesystemGrantStore } from '@app/storage/filesystem/filesystem-grant.store';
-import { ManualClock } from '../support/app';
+import { ManualClock } from '../support/time';
 import { catalogStoreContract, grantStoreContract, messageStoreContract } from './message-store.contract';
 
 function tempDir(): string {

@@ -4,7 +4,7 @@ import type { CatalogStore } from '@app/storage/ports/catalog.store';
 import type { GrantStore } from '@app/storage/ports/grant.store';
 import type { Grant, QueueDefinition } from '@app/storage/ports/catalog.types';
 import type { MessageStore, NewMessage, StoredMessage } from '@app/storage/ports/message.store';
-import type { ManualClock } from '../support/app';
+import type { ManualClock } from '../support/time';
 
 /**
  * Engine-independent behaviour of the storage ports. Each engine's spec calls these with a

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '@app/config/app.config';
 import { SqlConnections } from '@app/storage/sql/sql-connections';
-import { ManualClock } from '../support/app';
+import { ManualClock } from '../support/time';
 import { describeWithDatabase, isolatedDatabase, type TestDatabaseKind } from '../support/databases';
 import { catalogStoreContract, grantStoreContract, messageStoreContract } from './message-store.contract';
 

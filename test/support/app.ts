@@ -5,23 +5,10 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SignJWT } from 'jose';
 import request from 'supertest';
 import { loadConfig, type AppConfig } from '@app/config/app.config';
-import { Clock } from '@app/common/clock';
+import type { Clock } from '@app/common/clock';
 import { createApp } from '@app/bootstrap';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256!!';
-
-/** A clock tests move by hand: leases, delays and retention follow it. */
-export class ManualClock extends Clock {
-  constructor(private current = Date.UTC(2026, 0, 1)) {
-    super();
-  }
-  now(): number {
-    return this.current;
-  }
-  advance(ms: number): void {
-    this.current += ms;
-  }
-}
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -90,15 +77,4 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       fs.rmSync(root, { recursive: true, force: true });
     },
   };
-}
-
-/** Polls `probe` until it returns a truthy value (no fixed sleeps); fails after `timeoutMs`. */
-export async function waitFor<T>(probe: () => Promise<T> | T, timeoutMs = 5000, intervalMs = 10): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
 }

@@ -1,65 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Logger } from '@nestjs/common';
 import { DomainError } from '@app/common/domain-error';
 import type { NewMessage, StoredMessage } from '@app/storage/ports/message.store';
 import { FilesystemMessageStore, type FilesystemStoreOptions } from '@app/storage/filesystem/filesystem-message.store';
 import { HEADER_BYTES } from '@app/storage/filesystem/journal-format';
-import { Clock } from '@app/common/clock';
-
-class ManualClock extends Clock {
-  private current = Date.UTC(2026, 0, 1);
-  now(): number {
-    return this.current;
-  }
-}
-
-/** Polls until `probe` is truthy (no fixed sleeps). */
-async function waitFor(probe: () => Promise<unknown>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+import { useFilesystemStores } from '@test/support/fs-stores';
+import { waitFor } from '@test/support/time';
 
 describe('FilesystemMessageStore (durability)', () => {
-  let dir: string;
-  let clock: ManualClock;
-  const open: FilesystemMessageStore[] = [];
+  const stores = useFilesystemStores('mailroom-fs-');
+  const { openStore, reopen } = stores;
 
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-fs-'));
-    clock = new ManualClock();
-    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
-    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-  });
-  afterEach(async () => {
-    jest.restoreAllMocks();
-    for (const store of open.splice(0)) await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  async function openStore(options: FilesystemStoreOptions = {}): Promise<FilesystemMessageStore> {
-    const store = new FilesystemMessageStore(dir, clock, options);
-    await store.open();
-    open.push(store);
-    return store;
-  }
-
-  async function reopen(store: FilesystemMessageStore, options: FilesystemStoreOptions = {}): Promise<FilesystemMessageStore> {
-    await store.close();
-    return openStore(options);
-  }
-
-  const journal = (queue: string) => path.join(dir, 'queues', `${queue}.journal`);
+  const journal = (queue: string) => path.join(stores.dir, 'queues', `${queue}.journal`);
 
   function draft(queue: string, request: unknown, overrides: Partial<NewMessage> = {}): NewMessage {
-    return { id: randomUUID(), queue, request, sentBy: 'alice', createdAt: clock.now(), availableAt: clock.now(), idempotencyKey: null, ...overrides };
+    return { id: randomUUID(), queue, request, sentBy: 'alice', createdAt: stores.clock.now(), availableAt: stores.clock.now(), idempotencyKey: null, ...overrides };
   }
 
   async function everything(store: FilesystemMessageStore, queue: string): Promise<{ messages: StoredMessage[]; kv: Record<string, unknown>; stats: unknown }> {
@@ -78,8 +36,8 @@ describe('FilesystemMessageStore (durability)', () => {
   /** A queue in every state: pending, delayed, leased, retried, moved to the end, completed, failed, deleted, with kv. */
   async function busyQueue(store: FilesystemMessageStore, queue: string, count = 40): Promise<void> {
     const outcomes = await store.insert(Array.from({ length: count }, (_, i) => draft(queue, { i, pad: 'p'.repeat(200) }, { idempotencyKey: `k${i}` })));
-    await store.insert([draft(queue, { delayed: true }, { availableAt: clock.now() + 60_000 })]);
-    const now = clock.now();
+    await store.insert([draft(queue, { delayed: true }, { availableAt: stores.clock.now() + 60_000 })]);
+    const now = stores.clock.now();
     const leased = await store.claim(queue, { max: count / 2, now, leaseExpiresAt: now + 30_000 });
     for (const [i, m] of leased.entries()) {
       if (i % 4 === 0) await store.settle(queue, m.id, m.receipt!, { status: 'COMPLETE', now, result: { done: i } });
@@ -104,7 +62,7 @@ describe('FilesystemMessageStore (durability)', () => {
     expect(replay.replayed).toBe(true);
     const [fresh] = await store.insert([draft('orders', 'new')]);
     expect(fresh.message.seq).toBeGreaterThan(Math.max(...before.messages.map((m) => m.seq)));
-    const now = clock.now();
+    const now = stores.clock.now();
     const leases = await store.findExpiredLeases('orders', now + 31_000, 100);
     expect(leases.map((m) => m.id).sort()).toEqual(before.messages.filter((m) => m.status === 'INPROGRESS').map((m) => m.id).sort());
   });
@@ -112,7 +70,7 @@ describe('FilesystemMessageStore (durability)', () => {
   it('compacts a journal: the file shrinks and the state is identical, also after a restart', async () => {
     let store = await openStore();
     await busyQueue(store, 'orders', 200);
-    const now = clock.now();
+    const now = stores.clock.now();
     for (const m of await store.claim('orders', { max: 1000, now, leaseExpiresAt: now + 1000 })) {
       await store.settle('orders', m.id, m.receipt!, { status: 'COMPLETE', now, result: { big: 'r'.repeat(500) } });
     }
@@ -135,7 +93,7 @@ describe('FilesystemMessageStore (durability)', () => {
     await busyQueue(store, 'orders', 400);
     const compaction = store.compact('orders');
     const writes = Array.from({ length: 50 }, (_, i) => store.insert([draft('orders', { during: i })]));
-    const now = clock.now();
+    const now = stores.clock.now();
     const claims = store.claim('orders', { max: 10, now, leaseExpiresAt: now + 1000 });
     await Promise.all([compaction, ...writes, claims]);
     await store.kvSet('orders', 'after', true);
@@ -162,7 +120,7 @@ describe('FilesystemMessageStore (durability)', () => {
     const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     const store = await openStore({ compactMinBytes: 32 * 1024, compactGarbageRatio: 2 });
     await store.insert(Array.from({ length: 40 }, (_, i) => draft('q', i)));
-    const now = clock.now();
+    const now = stores.clock.now();
     for (const m of await store.claim('q', { max: 40, now, leaseExpiresAt: now + 1000 })) {
       await store.settle('q', m.id, m.receipt!, { status: 'COMPLETE', now, result: { big: 'r'.repeat(8 * 1024) } });
     }
@@ -220,14 +178,14 @@ describe('FilesystemMessageStore (durability)', () => {
 
   it('refuses a second store on the same data directory', async () => {
     await openStore();
-    const second = new FilesystemMessageStore(dir, clock);
-    await expect(second.open()).rejects.toThrow(`Data directory ${dir} is in use`);
+    const second = new FilesystemMessageStore(stores.dir, stores.clock);
+    await expect(second.open()).rejects.toThrow(`Data directory ${stores.dir} is in use`);
   });
 
   it('groups concurrent writes into few fsyncs', async () => {
     const store = await openStore();
     await store.insert([draft('q', 'warm up')]);
-    const handle = await fsp.open(path.join(dir, 'probe'), 'w');
+    const handle = await fsp.open(path.join(stores.dir, 'probe'), 'w');
     const proto = Object.getPrototypeOf(handle) as { datasync: () => Promise<void> };
     await handle.close();
     const datasync = jest.spyOn(proto, 'datasync');
@@ -240,7 +198,7 @@ describe('FilesystemMessageStore (durability)', () => {
   it('answers STORAGE_UNAVAILABLE when a write fails, then reloads the queue from disk', async () => {
     let store = await openStore();
     const [kept] = await store.insert([draft('q', 'kept')]);
-    const handle = await fsp.open(path.join(dir, 'probe'), 'w');
+    const handle = await fsp.open(path.join(stores.dir, 'probe'), 'w');
     const proto = Object.getPrototypeOf(handle) as { datasync: () => Promise<void> };
     await handle.close();
     jest.spyOn(proto, 'datasync').mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));

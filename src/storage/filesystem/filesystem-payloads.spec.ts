@@ -3,55 +3,22 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Logger } from '@nestjs/common';
-import { Clock } from '@app/common/clock';
 import type { MessageErrorInfo, NewMessage, StoredMessage } from '@app/storage/ports/message.store';
 import { FilesystemMessageStore, type FilesystemStoreOptions } from '@app/storage/filesystem/filesystem-message.store';
 import { Journal } from '@app/storage/filesystem/journal';
 import { frameRecord, scanRecords } from '@app/storage/filesystem/journal-format';
 import { MISS, PayloadCache, PayloadRef } from '@app/storage/filesystem/payload-ref';
-
-class ManualClock extends Clock {
-  private current = Date.UTC(2026, 0, 1);
-  now(): number {
-    return this.current;
-  }
-}
+import { useFilesystemStores } from '@test/support/fs-stores';
 
 const Q = 'payloads';
 const blob = (bytes: number) => randomBytes(bytes / 2).toString('hex');
 
 describe('FilesystemMessageStore payloads (kept in the journal, read back on demand)', () => {
-  let dir: string;
-  let clock: ManualClock;
-  const open: FilesystemMessageStore[] = [];
-
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-fs-payloads-'));
-    clock = new ManualClock();
-    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
-    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-  });
-  afterEach(async () => {
-    jest.restoreAllMocks();
-    for (const store of open.splice(0)) await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  async function openStore(options: FilesystemStoreOptions = {}): Promise<FilesystemMessageStore> {
-    const store = new FilesystemMessageStore(dir, clock, options);
-    await store.open();
-    open.push(store);
-    return store;
-  }
-
-  async function reopen(store: FilesystemMessageStore, options: FilesystemStoreOptions = {}): Promise<FilesystemMessageStore> {
-    await store.close();
-    open.splice(open.indexOf(store), 1);
-    return openStore(options);
-  }
+  const stores = useFilesystemStores('mailroom-fs-payloads-');
+  const { openStore, reopen } = stores;
 
   function draft(request: unknown, extra: Partial<NewMessage> = {}): NewMessage {
-    const now = clock.now();
+    const now = stores.clock.now();
     return { id: randomUUID(), queue: Q, request, sentBy: 'tester', createdAt: now, availableAt: now, idempotencyKey: null, ...extra };
   }
 
@@ -66,7 +33,7 @@ describe('FilesystemMessageStore payloads (kept in the journal, read back on dem
     drafts[2] = { ...draft({ i: 2, body: blob(4_000) }), deadLetter: { queue: 'origin', id: randomUUID(), error: { name: 'E', message: blob(2_000) } } };
     await store.insert(drafts.slice(0, count / 2));
     await store.insert(drafts.slice(count / 2));
-    const now = clock.now();
+    const now = stores.clock.now();
     const claimed = await store.claim(Q, { max: 5, now, leaseExpiresAt: now + 60_000 });
     expect(claimed.map((m) => m.request)).toEqual(drafts.slice(0, 5).map((d) => d.request));
     await store.settle(Q, claimed[0].id, claimed[0].receipt!, { status: 'COMPLETE', now, result: { out: blob(30_000) }, error: null });
@@ -104,7 +71,7 @@ describe('FilesystemMessageStore payloads (kept in the journal, read back on dem
     await store.insert(doomed);
     for (const message of doomed) await store.delete(Q, message.id);
     const before = await everything(store);
-    const file = path.join(dir, 'queues', `${Q}.journal`);
+    const file = path.join(stores.dir, 'queues', `${Q}.journal`);
     const sizeBefore = fs.statSync(file).size;
 
     await store.compact(Q);
@@ -136,7 +103,7 @@ describe('FilesystemMessageStore payloads (kept in the journal, read back on dem
           // issued against the old file: they complete while (or after) the file is swapped
           for (const id of expected.keys()) reads.push(store.get(Q, id));
           // appended after the snapshot: copied over as the tail, so their payloads move too
-          const now = clock.now();
+          const now = stores.clock.now();
           const claimed = await store.claim(Q, { max: 3, now, leaseExpiresAt: now + 60_000 });
           for (const message of claimed) {
             const result = { out: blob(10_000) };
@@ -181,7 +148,7 @@ describe('FilesystemMessageStore payloads (kept in the journal, read back on dem
     const cached = await openStore({ payloadCacheBytes: 1024 * 1024 });
     const drafts = Array.from({ length: 10 }, () => draft({ body: blob(10_000) }));
     await cached.insert(drafts);
-    const now = clock.now();
+    const now = stores.clock.now();
     const claimed = await cached.claim(Q, { max: 10, now, leaseExpiresAt: now + 60_000 });
     expect(claimed.map((m) => m.request)).toEqual(drafts.map((d) => d.request));
     expect(readAt).not.toHaveBeenCalled();
@@ -212,7 +179,7 @@ describe('FilesystemMessageStore payloads (kept in the journal, read back on dem
     const count = 60;
     for (let i = 0; i < count; i += 10) await store.insert(Array.from({ length: 10 }, () => draft({ body: blob(100_000) })));
     for (let done = 0; done < count; ) {
-      const now = clock.now();
+      const now = stores.clock.now();
       const claimed = await store.claim(Q, { max: 7, now, leaseExpiresAt: now + 60_000 });
       for (const message of claimed) {
         expect((message.request as { body: string }).body).toHaveLength(100_000);
@@ -228,12 +195,12 @@ describe('FilesystemMessageStore payloads (kept in the journal, read back on dem
   });
 
   it('reads journals whose batch records are not in the canonical layout (points at the whole record)', async () => {
-    fs.mkdirSync(path.join(dir, 'queues'), { recursive: true });
-    const message = { ...draft({ body: blob(2_000) }), status: 'PENDING', result: null, error: null, attempts: 0, updatedAt: clock.now(), seq: 1, leaseExpiresAt: null, receipt: null, deadLetter: null };
+    fs.mkdirSync(path.join(stores.dir, 'queues'), { recursive: true });
+    const message = { ...draft({ body: blob(2_000) }), status: 'PENDING', result: null, error: null, attempts: 0, updatedAt: stores.clock.now(), seq: 1, leaseExpiresAt: null, receipt: null, deadLetter: null };
     const other = { ...message, id: randomUUID(), seq: 2, request: { body: blob(3_000) } };
     // indented JSON: serializing the parsed messages again does not give the same offsets
     const record = frameRecord(JSON.stringify({ t: 'i', ms: [message, other] }, null, 1));
-    fs.writeFileSync(path.join(dir, 'queues', `${Q}.journal`), record);
+    fs.writeFileSync(path.join(stores.dir, 'queues', `${Q}.journal`), record);
     const store = await openStore({ payloadCacheBytes: 0 });
     expect(store.payloadFootprint(Q)).toMatchObject({ messages: 2, refs: 2, inlineBytes: 0 });
     expect(await store.get(Q, message.id)).toEqual(message);

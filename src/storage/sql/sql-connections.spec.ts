@@ -1,18 +1,10 @@
-import * as net from 'node:net';
 import { Logger } from '@nestjs/common';
 import { DomainError } from '@app/common/domain-error';
 import { loadConfig } from '@app/config/app.config';
 import { SqlConnections } from '@app/storage/sql/sql-connections';
+import { closedPort } from '@test/support/net';
 
 Logger.overrideLogger(false);
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function code(promise: Promise<unknown>): Promise<[string, string]> {
   try {

@@ -1,0 +1,25 @@
+import { Clock } from '@app/common/clock';
+
+/** A clock tests move by hand: leases, delays and retention follow it. */
+export class ManualClock extends Clock {
+  constructor(private current = Date.UTC(2026, 0, 1)) {
+    super();
+  }
+  now(): number {
+    return this.current;
+  }
+  advance(ms: number): void {
+    this.current += ms;
+  }
+}
+
+/** Polls `probe` until it returns a truthy value (no fixed sleeps); fails after `timeoutMs`. */
+export async function waitFor<T>(probe: () => Promise<T> | T, timeoutMs = 5000, intervalMs = 10): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
