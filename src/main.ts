@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '@app/config/app.config';
 import { withDevelopmentSecret } from '@app/security/dev-secret';
 import { createApp } from '@app/bootstrap';
 import { GracefulShutdown } from '@app/health/graceful-shutdown';
-import { scrubSecrets } from '@app/http/logging';
+import { scrubUrlCredentials } from '@app/common/secrets';
 
 async function main(): Promise<void> {
   // JSON lines from the first message on; the app switches to its pino logger once built
@@ -35,6 +35,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  new Logger('Mailroom').error(scrubSecrets(error instanceof Error ? error.message : String(error)));
+  new Logger('Mailroom').error(scrubUrlCredentials(error instanceof Error ? error.message : String(error)));
   process.exit(1);
 });

@@ -4,21 +4,14 @@ import pino, { type DestinationStream, type LevelWithSilent } from 'pino';
 import { pinoHttp, type HttpLogger } from 'pino-http';
 import type { AppConfig } from '@app/config/app.config';
 import type { Principal } from '@app/security/principal';
+import { scrubUrlCredentials } from '@app/common/secrets';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 const INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const QUIET_PATHS = /^\/(healthz|readyz|metrics)(\?|$)/;
-/** user:password@ in any URL-like connection string */
-const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^\s"'/:@]*):[^\s"'@/]*@/gi;
-
-/** Replaces the password of every connection string in a text with ***. */
-export function scrubSecrets(text: string): string {
-  return text.replace(URL_CREDENTIALS, '$1:***@');
-}
-
 /** A destination that scrubs credentials from every finished log line, whatever field they hide in. */
 export function scrubbingDestination(inner: DestinationStream): DestinationStream {
-  return { write: (line: string) => inner.write(scrubSecrets(line)) };
+  return { write: (line: string) => inner.write(scrubUrlCredentials(line)) };
 }
 
 type RequestWithUser = IncomingMessage & { user?: Principal; params?: Record<string, string>; id?: unknown };

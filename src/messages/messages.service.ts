@@ -93,7 +93,9 @@ export class MessagesService {
     const groups = new Map<MessageStore, number[]>();
     records.forEach((record, index) => {
       const store = this.storage.forQueue(this.registry.require(record.queue).definition);
-      groups.set(store, [...(groups.get(store) ?? []), index]);
+      const indexes = groups.get(store);
+      if (indexes) indexes.push(index);
+      else groups.set(store, [index]);
     });
     const outcomes = new Array<PushResult>(records.length);
     await Promise.all(

@@ -10,6 +10,7 @@ import { MessagesService } from '@app/messages/messages.service';
 import { toMessageView } from '@app/messages/message.view';
 import { TopicPublisher } from '@app/messages/topic-publisher';
 import { AuthClientTokens, HandlerServiceError } from '@app/messages/handlers/auth-client-tokens';
+import { maskValues } from '@app/common/secrets';
 
 interface ServiceCall {
   id: number;
@@ -161,9 +162,7 @@ export class HandlerServices {
 
   /** Secret values a handler put into a log line or an error message are masked. */
   redact(text: string): string {
-    let out = text;
-    for (const secret of this.secretValues) if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
-    return out;
+    return maskValues(text, this.secretValues, '[REDACTED]');
   }
 
   private log(line: LogLine): void {

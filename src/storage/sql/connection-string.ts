@@ -1,4 +1,5 @@
 import { DomainError } from '@app/common/domain-error';
+import { maskValues, scrubUrlCredentials } from '@app/common/secrets';
 
 export type SqlDialect = 'postgres' | 'mysql' | 'mariadb' | 'mssql';
 
@@ -179,15 +180,8 @@ export function assertHostAllowed(target: SqlConnectionOptions, allowedHosts: re
   }
 }
 
-/** Replaces every occurrence of the given secrets in a text (driver error messages). */
+/** Replaces every occurrence of the given secrets (also URL-encoded) and any URL password in a text (driver error messages). */
 export function redact(text: string, secrets: Array<string | null | undefined>): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret && secret.length >= 1) {
-      out = out.split(secret).join('***');
-      const encoded = encodeURIComponent(secret);
-      if (encoded !== secret) out = out.split(encoded).join('***');
-    }
-  }
-  return out.replace(/([a-z]+:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');
+  const values = secrets.flatMap((secret) => (secret ? [secret, encodeURIComponent(secret)] : []));
+  return scrubUrlCredentials(maskValues(text, values));
 }
