@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { byName } from '@app/common/cursor';
 import { DomainError } from '@app/common/domain-error';
 import { CatalogStore } from '@app/storage/ports/catalog.store';
 import type { QueueDefinition } from '@app/storage/ports/catalog.types';
@@ -62,7 +63,7 @@ export class QueueRegistry implements OnModuleInit, OnModuleDestroy {
   }
 
   list(): QueueEntry[] {
-    return [...this.entries.values()].sort((a, b) => a.definition.name.localeCompare(b.definition.name));
+    return [...this.entries.values()].sort((a, b) => byName(a.definition.name, b.definition.name));
   }
 
   onChange(listener: (change: QueueChange) => void): () => void {

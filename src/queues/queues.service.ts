@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@app/common/clock';
 import { DomainError } from '@app/common/domain-error';
-import { decodeCursor, encodeCursor } from '@app/common/cursor';
+import { pageByName } from '@app/common/cursor';
 import { CatalogStore } from '@app/storage/ports/catalog.store';
 import { GrantStore } from '@app/storage/ports/grant.store';
 import type { QueueDefinition } from '@app/storage/ports/catalog.types';
@@ -40,11 +40,8 @@ export class QueuesService {
   ) {}
 
   list(limit: number, cursor: string | null): Page<QueueView> {
-    const after = cursor === null ? null : decodeCursor(cursor);
-    const entries = this.registry.list().filter((e) => after === null || e.definition.name > after);
-    const items = entries.slice(0, limit);
-    const nextCursor = entries.length > limit ? encodeCursor(items[items.length - 1].definition.name) : null;
-    return { items: items.map((e) => this.view(e)), nextCursor };
+    const page = pageByName(this.registry.list(), (entry) => entry.definition.name, limit, cursor);
+    return { items: page.items.map((entry) => this.view(entry)), nextCursor: page.nextCursor };
   }
 
   get(name: string): QueueView {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@app/common/clock';
-import { decodeCursor, encodeCursor } from '@app/common/cursor';
+import { pageByName } from '@app/common/cursor';
 import { DomainError } from '@app/common/domain-error';
 import { validateInput } from '@app/common/json-validation';
 import { CatalogStore } from '@app/storage/ports/catalog.store';
@@ -42,15 +42,13 @@ export class TopicsService {
   ) {}
 
   async list(limit: number, cursor: string | null): Promise<Page<TopicView>> {
-    const after = cursor === null ? null : decodeCursor(cursor);
     const records = new Map<string, TopicRecord>();
     for (const topic of await this.catalog.listTopics()) records.set(topic.name, { name: topic.name, source: 'api', createdAt: topic.createdAt });
     for (const name of this.files.current().topics.keys()) records.set(name, { name, source: 'file', createdAt: null });
-    const sorted = [...records.values()].filter((r) => after === null || r.name > after).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const page = sorted.slice(0, limit);
+    const page = pageByName([...records.values()], (record) => record.name, limit, cursor);
     const bindings = await this.catalog.listBindings();
-    const items = page.map((record) => this.view(record, record.source === 'file' ? this.fileQueues(record.name) : bindings.filter((b) => b.topic === record.name).map((b) => b.queue)));
-    return { items, nextCursor: sorted.length > limit ? encodeCursor(page[page.length - 1].name) : null };
+    const items = page.items.map((record) => this.view(record, record.source === 'file' ? this.fileQueues(record.name) : bindings.filter((b) => b.topic === record.name).map((b) => b.queue)));
+    return { items, nextCursor: page.nextCursor };
   }
 
   async get(name: string): Promise<TopicView> {

@@ -41,7 +41,7 @@ describe('queues admin API (e2e)', () => {
   });
 
   it('lists queues with cursor paging', async () => {
-    for (const name of ['page-a', 'page-b', 'page-c']) {
+    for (const name of ['page-a', 'page-b', 'page-c', 'Page-Z']) {
       expect((await t.http.post('/api/v1/queues').set(auth(admin)).send({ name })).status).toBe(201);
     }
     const names: string[] = [];
@@ -57,7 +57,7 @@ describe('queues admin API (e2e)', () => {
       cursor = page.body.nextCursor;
     } while (cursor);
     expect(names).toEqual([...names].sort());
-    expect(names).toEqual(expect.arrayContaining(['managed', 'orders', 'page-a', 'page-b', 'page-c']));
+    expect(names).toEqual(expect.arrayContaining(['managed', 'orders', 'page-a', 'page-b', 'page-c', 'Page-Z']));
     expect(new Set(names).size).toBe(names.length);
   });
 
