@@ -51,7 +51,6 @@ describe('HandlerDispatcher', () => {
         return { ...m, status: 'ERROR' };
       },
       release: async (def: QueueDefinition, id: string, receipt: string, options: { toEnd: boolean }) => void calls.push(`release ${id} ${receipt} toEnd=${options.toEnd}`),
-      expireLeases: async () => 0,
     };
     const running = new Map<string, { task: HandlerTask; finish: (outcome: HandlerOutcome) => void }>();
     const pool = {

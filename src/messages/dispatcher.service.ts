@@ -17,8 +17,6 @@ import { HandlerServices } from '@app/messages/handlers/handler-services';
 
 /** Backstop poll of every handler queue (delays, retries, other replicas without a wake-up signal). */
 export const TICK_MS = 500;
-/** How often leases of handler queues are checked for expiry (a crashed process's messages). */
-export const LEASE_CHECK_MS = 2_000;
 /** A claim takes at most this many messages at once. */
 export const MAX_CLAIM_BATCH = 64;
 /** The lease of a handler's message outlives its timeout by this much. */
@@ -83,7 +81,6 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private running = 0;
   private started = false;
   private stopping = false;
-  private lastLeaseCheck = 0;
 
   constructor(
     private readonly registry: QueueRegistry,
@@ -180,24 +177,10 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
     this.disposers.push(store.onAvailable((queue) => this.wake(queue)));
   }
 
+  /** Expired leases (a crashed process's messages) are returned by MaintenanceService's sweep; the tick picks them up. */
   private tick(): void {
     if (this.stopping) return;
-    const checkLeases = Date.now() - this.lastLeaseCheck >= LEASE_CHECK_MS;
-    if (checkLeases) this.lastLeaseCheck = Date.now();
-    for (const state of this.queues.values()) {
-      if (checkLeases) void this.expireLeases(state.name);
-      this.wake(state.name);
-    }
-  }
-
-  private async expireLeases(name: string): Promise<void> {
-    const entry = this.registry.get(name);
-    if (!entry?.handlerPath) return;
-    try {
-      if ((await this.delivery.expireLeases(entry.definition)) > 0) this.wake(name);
-    } catch (error) {
-      this.logger.warn(`queue ${name}: lease expiry failed: ${(error as Error).message}`);
-    }
+    for (const state of this.queues.values()) this.wake(state.name);
   }
 
   private wake(name: string): void {
