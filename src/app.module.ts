@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import type { HttpLogger } from 'pino-http';
+import type { Logger } from 'pino';
 import type { Clock } from '@app/common/clock';
 import type { AppConfig } from '@app/config/app.config';
 import { ConfigModule } from '@app/config/config.module';
@@ -14,7 +14,7 @@ import { TopicsModule } from '@app/topics/topics.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, clock: Clock | undefined, requestLogger: HttpLogger): DynamicModule {
+  static forRoot(config: AppConfig, clock: Clock | undefined, logger: Logger): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -27,7 +27,7 @@ export class AppModule {
         TopicsModule,
         HealthModule,
         // after SecurityModule: the rate limit counts verified subjects
-        HttpEdgeModule.forRoot(requestLogger),
+        HttpEdgeModule.forRoot(logger),
       ],
     };
   }

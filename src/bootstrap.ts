@@ -12,7 +12,7 @@ import type { AppConfig } from '@app/config/app.config';
 import { AppModule } from '@app/app.module';
 import { LifecycleService } from '@app/health/lifecycle.service';
 import { MetricsService } from '@app/health/metrics.service';
-import { createRequestLogger, REQUEST_ID_HEADER } from '@app/http/logging';
+import { createLogger, requestLog, REQUEST_ID_HEADER } from '@app/http/logging';
 
 export const API_PREFIX = 'api/v1';
 const JSON_TYPES = ['application/json', 'application/*+json'];
@@ -64,13 +64,13 @@ export interface CreateAppOptions {
 
 /** Builds the HTTP application exactly as production runs it (tests use this too). */
 export async function createApp(config: AppConfig, clock?: Clock, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
-  const requestLogger = createRequestLogger(config, options.logDestination);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, clock, requestLogger), {
+  const logger = createLogger(config, options.logDestination);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, clock, logger), {
     bodyParser: false,
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
-  app.use(requestLogger);
+  app.use(requestLog(logger));
   app.disable('x-powered-by');
   // no ETag: express would hash every response body (~4% of CPU in the batch-push benchmark) for conditional GETs nobody makes
   app.set('etag', false);

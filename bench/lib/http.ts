@@ -1,4 +1,4 @@
-import * as http from 'node:http';
+import { Pool } from 'undici';
 
 export interface HttpResult<T = any> {
   status: number;
@@ -6,49 +6,46 @@ export interface HttpResult<T = any> {
   ms: number;
 }
 
-/** A small keep-alive JSON client for loopback traffic (one socket per concurrent caller). */
+/**
+ * The load generator's client: undici with keep-alive connections to loopback (one connection per
+ * concurrent caller, no pipelining), so the bench measures Mailroom rather than node:http's client.
+ */
 export class HttpClient {
-  private readonly agent: http.Agent;
+  private readonly pool: Pool;
 
   constructor(
-    private readonly port: number,
+    readonly port: number,
     private readonly token: string,
-    sockets = 64,
+    connections = 64,
   ) {
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
+    this.pool = new Pool(`http://127.0.0.1:${port}`, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
   }
 
-  request<T = any>(method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<HttpResult<T>> {
+  async request<T = any>(method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<HttpResult<T>> {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const headers: http.OutgoingHttpHeaders = { authorization: `Bearer ${this.token}` };
-    if (payload !== undefined) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = Buffer.byteLength(payload);
-    }
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
+    if (payload !== undefined) headers['content-type'] = 'application/json';
     const started = process.hrtime.bigint();
-    return new Promise((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: this.port, method, path, headers, agent: this.agent, timeout: timeoutMs }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const ms = Number(process.hrtime.bigint() - started) / 1e6;
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: any = text;
-          if (text && (res.headers['content-type'] ?? '').includes('json')) {
-            try {
-              parsed = JSON.parse(text);
-            } catch {
-              /* leave as text */
-            }
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed, ms });
-        });
-        res.on('error', reject);
-      });
-      req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out after ${timeoutMs} ms`)));
-      req.on('error', reject);
-      req.end(payload);
+    const response = await this.pool.request({
+      method: method as 'GET',
+      path,
+      headers,
+      body: payload,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
     });
+    const text = await response.body.text();
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    let parsed: any = text;
+    const type = response.headers['content-type'];
+    if (text && String(type ?? '').includes('json')) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        /* leave as text */
+      }
+    }
+    return { status: response.statusCode, body: parsed, ms };
   }
 
   /** Like request, but throws unless the status is one of `ok`. */
@@ -62,6 +59,6 @@ export class HttpClient {
   }
 
   close(): void {
-    this.agent.destroy();
+    void this.pool.destroy().catch(() => undefined);
   }
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import pino, { type DestinationStream, type LevelWithSilent } from 'pino';
-import { pinoHttp, type HttpLogger } from 'pino-http';
+import type { IncomingMessage } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { NextFunction, Request, Response } from 'express';
+import pino, { type DestinationStream, type Level, type Logger } from 'pino';
 import type { AppConfig } from '@app/config/app.config';
 import type { Principal } from '@app/security/principal';
 import { scrubUrlCredentials } from '@app/common/secrets';
@@ -9,6 +10,7 @@ import { scrubUrlCredentials } from '@app/common/secrets';
 export const REQUEST_ID_HEADER = 'x-request-id';
 const INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const QUIET_PATHS = /^\/(healthz|readyz|metrics)(\?|$)/;
+
 /** A destination that scrubs credentials from every finished log line, whatever field they hide in. */
 export function scrubbingDestination(inner: DestinationStream): DestinationStream {
   return { write: (line: string) => inner.write(scrubUrlCredentials(line)) };
@@ -16,7 +18,7 @@ export function scrubbingDestination(inner: DestinationStream): DestinationStrea
 
 type RequestWithUser = IncomingMessage & { user?: Principal; params?: Record<string, string>; id?: unknown };
 
-/** subject, queue and message id of a request, for its log lines */
+/** subject, queue and message id of a request, for its log line */
 export function requestBindings(request: RequestWithUser): Record<string, string> {
   const bindings: Record<string, string> = {};
   if (request.user?.subject) bindings.subject = request.user.subject;
@@ -25,41 +27,53 @@ export function requestBindings(request: RequestWithUser): Record<string, string
   return bindings;
 }
 
-/**
- * The request logger (pino-http): JSON lines, a request id per request (taken from x-request-id
- * or generated, echoed in the response). It is mounted before every other middleware so even
- * requests refused by body parsing are logged; nestjs-pino reuses it (useExisting) for Nest logs.
- */
-export function createRequestLogger(config: AppConfig, destination?: DestinationStream): HttpLogger {
-  const target = scrubbingDestination(destination ?? pino.destination({ dest: 1, sync: true }));
-  return pinoHttp<IncomingMessage, ServerResponse, never>(
+/** The process logger: JSON lines, credentials redacted from headers and scrubbed from every line. */
+export function createLogger(config: AppConfig, destination?: DestinationStream): Logger {
+  return pino(
     {
       level: config.logLevel,
       base: { service: 'mailroom' },
       timestamp: pino.stdTimeFunctions.isoTime,
       messageKey: 'msg',
-      quietReqLogger: true,
-      customAttributeKeys: { reqId: 'requestId' },
-      genReqId: (request: IncomingMessage, response: ServerResponse) => {
-        const incoming = request.headers[REQUEST_ID_HEADER];
-        const id = typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
-        response.setHeader(REQUEST_ID_HEADER, id);
-        return id;
-      },
-      customProps: (request: IncomingMessage) => requestBindings(request as RequestWithUser),
-      customLogLevel: (_request, response, error): LevelWithSilent => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info'),
-      autoLogging: { ignore: (request: IncomingMessage) => QUIET_PATHS.test(request.url ?? '') },
       redact: {
-        paths: [
-          'req.headers.authorization',
-          'req.headers["x-access-token"]',
-          'req.headers.cookie',
-          'req.headers["proxy-authorization"]',
-        ],
+        paths: ['req.headers.authorization', 'req.headers["x-access-token"]', 'req.headers.cookie', 'req.headers["proxy-authorization"]'],
         censor: '[REDACTED]',
       },
-      serializers: { res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }) },
+      serializers: { req: pino.stdSerializers.req, err: pino.stdSerializers.err },
     },
-    target,
+    scrubbingDestination(destination ?? pino.destination({ dest: 1, sync: true })),
   );
+}
+
+function levelOf(status: number): Level {
+  return status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+}
+
+/**
+ * The request log, mounted before every other middleware so even requests refused by body
+ * parsing are logged: a request id per request (taken from x-request-id or generated, echoed in
+ * the response) and one line when the response is finished, at info (2xx/3xx), warn (4xx) or
+ * error (5xx). Nothing per request is built unless that line will be written: at LOG_LEVEL=warn
+ * a successful request costs one id and one listener.
+ */
+export function requestLog(logger: Logger): (request: Request, response: Response, next: NextFunction) => void {
+  return (request, response, next) => {
+    const incoming = request.headers[REQUEST_ID_HEADER];
+    const id = typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
+    (request as RequestWithUser).id = id;
+    response.setHeader(REQUEST_ID_HEADER, id);
+    if (logger.isLevelEnabled('error') && !QUIET_PATHS.test(request.url)) {
+      const started = performance.now();
+      response.once('finish', () => {
+        const status = response.statusCode;
+        const level = levelOf(status);
+        if (!logger.isLevelEnabled(level)) return;
+        logger[level](
+          { requestId: id, ...requestBindings(request as RequestWithUser), req: request, res: { statusCode: status }, responseTime: Math.round(performance.now() - started) },
+          'request completed',
+        );
+      });
+    }
+    next();
+  };
 }

@@ -7,6 +7,8 @@ import { QueueRegistry } from '@app/queues/queue-registry.service';
 import { AccessService } from '@app/security/access.service';
 import { ACCESS_KEY, PUBLIC_KEY, type AccessMetadata } from '@app/security/access.decorator';
 import type { Principal } from '@app/security/principal';
+import { tokenFromRequest } from '@app/security/jwt.strategy';
+import { VerifiedTokens } from '@app/security/verified-tokens';
 
 /**
  * Global guard: every route needs a valid token unless marked @Public, and every protected
@@ -14,6 +16,8 @@ import type { Principal } from '@app/security/principal';
  */
 @Injectable()
 export class AccessGuard extends AuthGuard('jwt') {
+  private readonly verified = new VerifiedTokens();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly access: AccessService,
@@ -25,16 +29,28 @@ export class AccessGuard extends AuthGuard('jwt') {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-    await super.canActivate(context);
+    const request = context.switchToHttp().getRequest<Request & { user: Principal }>();
+    await this.authenticate(context, request);
     const rule = this.reflector.getAllAndOverride<AccessMetadata | undefined>(ACCESS_KEY, targets);
     if (!rule) throw new DomainError('FORBIDDEN', 'This route declares no access rule');
-    const request = context.switchToHttp().getRequest<Request & { user: Principal }>();
     const queueName = rule.queueParam ? request.params[rule.queueParam] : undefined;
     const topic = rule.topicParam ? request.params[rule.topicParam] : undefined;
     const needsQueue = rule.action === 'message.write' || rule.action === 'message.consume';
     const queue = needsQueue && typeof queueName === 'string' ? this.queues.require(queueName).definition : undefined;
     await this.access.assert(request.user, rule.action, { queue, topic: typeof topic === 'string' ? topic : undefined });
     return true;
+  }
+
+  /** passport-jwt verifies a token the first time; a repeat within its cache life is looked up. */
+  private async authenticate(context: ExecutionContext, request: Request & { user: Principal }): Promise<void> {
+    const token = tokenFromRequest(request);
+    const known = token ? this.verified.get(token) : null;
+    if (known) {
+      request.user = known;
+      return;
+    }
+    await super.canActivate(context);
+    if (token) this.verified.remember(token, request.user);
   }
 
   handleRequest<TUser>(error: unknown, user: TUser, info: unknown): TUser {

@@ -9,6 +9,9 @@ import { principalFromClaims, type Principal } from '@app/security/principal';
 
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'] as const;
 
+/** Where a request carries its token: `Authorization: Bearer …` or `x-access-token` (Elemental style). */
+export const tokenFromRequest = ExtractJwt.fromExtractors([ExtractJwt.fromAuthHeaderAsBearerToken(), ExtractJwt.fromHeader('x-access-token')]);
+
 type RemoteKeys = (header: { alg: string; kid?: string }) => Promise<unknown>;
 
 /** Looks the signing key up in the JWKS (jose caches and refreshes the key set). */
@@ -34,7 +37,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(@InjectConfig() config: AppConfig) {
     const { jwtSecret, jwksUrl, issuer, audience } = config.auth;
     super({
-      jwtFromRequest: ExtractJwt.fromExtractors([ExtractJwt.fromAuthHeaderAsBearerToken(), ExtractJwt.fromHeader('x-access-token')]),
+      jwtFromRequest: tokenFromRequest,
       ignoreExpiration: false,
       algorithms: jwksUrl ? [...ASYMMETRIC] : ['HS256'],
       ...(issuer ? { issuer } : {}),
