@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 
 const CLOCK_TICKS_PER_SECOND = 100;
 
@@ -64,6 +65,58 @@ export class ResourceSampler {
       cpuSeconds: used === null ? null : Math.round(used * 100) / 100,
       peakRssMb: this.peakRss ? Math.round(this.peakRss) : null,
       endRssMb: mem ? Math.round(mem.rssMb) : null,
+    };
+  }
+}
+
+/** Busy CPU of the whole machine in /proc/stat ticks: [busy, total]. */
+function machineTicks(): [number, number] | null {
+  try {
+    const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = cpu.reduce((a, b) => a + b, 0);
+    return [total - cpu[3] - (cpu[4] ?? 0), total];
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds of every process whose command is `name` (e.g. all postgres backends). */
+function cpuSecondsOf(name: string): number {
+  let sum = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) sum += cpuSeconds(Number(entry)) ?? 0;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return sum;
+}
+
+export interface MachineUsage {
+  /** busy share of all cores, 100 = one core (this machine has `cores`) */
+  machineCpuPercent: number | null;
+  /** postgres server processes that lived through the window, 100 = one core */
+  postgresCpuPercent: number;
+  cores: number;
+}
+
+/** What the whole machine and the Postgres server spent while a piece of work ran. */
+export class MachineSampler {
+  private readonly startTicks = machineTicks();
+  private readonly startPostgres = cpuSecondsOf('postgres');
+  private readonly startedAt = process.hrtime.bigint();
+
+  stop(): MachineUsage {
+    const wallSeconds = Number(process.hrtime.bigint() - this.startedAt) / 1e9;
+    const end = machineTicks();
+    const cores = Math.max(1, os.cpus().length);
+    const busy = end && this.startTicks ? (end[0] - this.startTicks[0]) / (end[1] - this.startTicks[1]) : null;
+    return {
+      machineCpuPercent: busy === null ? null : Math.round(busy * cores * 1000) / 10,
+      postgresCpuPercent: Math.round(((cpuSecondsOf('postgres') - this.startPostgres) / wallSeconds) * 1000) / 10,
+      cores,
     };
   }
 }

@@ -1,6 +1,6 @@
 import { makeWorkerUtils, run, Logger } from 'graphile-worker';
 import { Pool } from 'pg';
-import { ResourceSampler, type ResourceUsage } from '../lib/proc';
+import { MachineSampler, ResourceSampler, type MachineUsage, type ResourceUsage } from '../lib/proc';
 import { round } from '../lib/stats';
 
 export interface GraphileDrainResult {
@@ -10,7 +10,7 @@ export interface GraphileDrainResult {
   seconds: number;
   jobsPerSecond: number;
   enqueueSeconds: number;
-  resources: ResourceUsage;
+  resources: ResourceUsage & MachineUsage;
 }
 
 const quiet = new Logger(() => (level: string, message: string) => {
@@ -50,6 +50,7 @@ async function drain(pgPool: Pool, schema: string, jobs: number, concurrency: nu
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
   const sampler = new ResourceSampler(process.pid);
+  const machine = new MachineSampler();
   const started = process.hrtime.bigint();
   const runner = await run({
     pgPool,
@@ -68,7 +69,7 @@ async function drain(pgPool: Pool, schema: string, jobs: number, concurrency: nu
   await finished;
   clearTimeout(timeout);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const resources = sampler.stop();
+  const resources = { ...sampler.stop(), ...machine.stop() };
   await runner.stop();
   return { jobs, concurrency, completed, seconds: round(seconds), jobsPerSecond: round(completed / seconds, 1), enqueueSeconds: round(enqueueSeconds), resources };
 }

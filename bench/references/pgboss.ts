@@ -1,14 +1,14 @@
 import PgBoss from 'pg-boss';
 import { closedLoop, type LoopResult } from '../lib/load';
 import { Latencies } from '../lib/stats';
-import { ResourceSampler, type ResourceUsage } from '../lib/proc';
+import { MachineSampler, ResourceSampler, type MachineUsage, type ResourceUsage } from '../lib/proc';
 
 export interface PgBossCycleResult extends LoopResult {
   workers: number;
   fetchBatchSize: number;
   opsLatencyMs: Record<'send' | 'fetch' | 'complete', ReturnType<Latencies['summary']>>;
   /** of the bench process, which hosts pg-boss (Postgres server CPU not included) */
-  resources: ResourceUsage;
+  resources: ResourceUsage & MachineUsage;
 }
 
 /**
@@ -29,6 +29,7 @@ export async function pgBossCycle(databaseUrl: string, workers: number, duration
     return value;
   };
   const sampler = new ResourceSampler(process.pid);
+  const machine = new MachineSampler();
   try {
     const result = await closedLoop({ clients: workers, durationMs, maxIterations: 5_000_000 }, async () => {
       await timed(ops.send, () => boss.send(queue, body));
@@ -41,7 +42,7 @@ export async function pgBossCycle(databaseUrl: string, workers: number, duration
       workers,
       fetchBatchSize,
       opsLatencyMs: { send: ops.send.summary(), fetch: ops.fetch.summary(), complete: ops.complete.summary() },
-      resources: sampler.stop(),
+      resources: { ...sampler.stop(), ...machine.stop() },
     };
   } finally {
     sampler.stop();

@@ -1,6 +1,6 @@
 import type { MailroomProcess } from '../lib/mailroom';
 import { closedLoop, fixedRate, pollUntil, type LoopResult } from '../lib/load';
-import { ResourceSampler, type ResourceUsage } from '../lib/proc';
+import { MachineSampler, ResourceSampler, type MachineUsage, type ResourceUsage } from '../lib/proc';
 import { Latencies, round, type LatencySummary } from '../lib/stats';
 import { bodyOfSize, FANOUT_QUEUES, QUEUES } from './setup';
 
@@ -19,15 +19,31 @@ export interface ScenarioResult {
   [extra: string]: unknown;
 }
 
-/** Samples Mailroom while `work` runs; `loadGeneratorCpuPercent` is this (client) process, which shares the cores. */
-async function sampled<T>(mailroom: MailroomProcess, work: () => Promise<T>): Promise<{ value: T; resources: ResourceUsage & { loadGeneratorCpuPercent: number | null } }> {
-  const sampler = new ResourceSampler(mailroom.pid);
+type SampledUsage = ResourceUsage & MachineUsage & { loadGeneratorCpuPercent: number | null; replicas?: ResourceUsage[] };
+
+/**
+ * Samples Mailroom (each replica, summed) while `work` runs; `loadGeneratorCpuPercent` is this
+ * (client) process and `postgresCpuPercent` the database server, which share the cores.
+ */
+async function sampled<T>(mailroom: MailroomProcess | MailroomProcess[], work: () => Promise<T>): Promise<{ value: T; resources: SampledUsage }> {
+  const replicas = Array.isArray(mailroom) ? mailroom : [mailroom];
+  const samplers = replicas.map((m) => new ResourceSampler(m.pid));
+  const machine = new MachineSampler();
   const self = new ResourceSampler(process.pid);
   try {
     const value = await work();
-    return { value, resources: { ...sampler.stop(), loadGeneratorCpuPercent: self.stop().cpuPercent } };
+    const each = samplers.map((s) => s.stop());
+    const sum = (pick: (u: ResourceUsage) => number | null) => (each.some((u) => pick(u) === null) ? null : round(each.reduce((a, u) => a + pick(u)!, 0)));
+    const usage: ResourceUsage = each.length === 1 ? each[0] : {
+      cpuPercent: sum((u) => u.cpuPercent),
+      cpuSeconds: sum((u) => u.cpuSeconds),
+      peakRssMb: Math.max(...each.map((u) => u.peakRssMb ?? 0)) || null,
+      endRssMb: Math.max(...each.map((u) => u.endRssMb ?? 0)) || null,
+    };
+    return { value, resources: { ...usage, ...machine.stop(), loadGeneratorCpuPercent: self.stop().cpuPercent, ...(each.length > 1 ? { replicas: each } : {}) } };
   } catch (error) {
-    sampler.stop();
+    samplers.forEach((s) => s.stop());
+    machine.stop();
     self.stop();
     throw error;
   }
@@ -60,28 +76,35 @@ export async function pushOnly(mailroom: MailroomProcess, clients: number, bytes
   return fromLoop(`push only: ${clients} client(s), ${bytes} B bodies; latency per push`, value, resources, 'messages', { clients, bodyBytes: bytes });
 }
 
-/** Each client loops: push one, receive up to `maxMessages`, ack each received as complete. */
-export async function cycle(mailroom: MailroomProcess, clients: number, bytes: number, durationMs: number, maxMessages: number): Promise<ScenarioResult> {
+/**
+ * Each client loops: push one, receive up to `maxMessages`, ack each received as complete. With
+ * several replicas (one Postgres) client i talks to replica i mod n, as behind a Service.
+ */
+export async function cycle(mailroom: MailroomProcess | MailroomProcess[], clients: number, bytes: number, durationMs: number, maxMessages: number): Promise<ScenarioResult> {
+  const replicas = Array.isArray(mailroom) ? mailroom : [mailroom];
   const base = messagesPath(QUEUES.cycle);
   const payload = JSON.stringify(bodyOfSize(bytes));
   const receiveBody = JSON.stringify({ maxMessages, visibilityTimeoutSeconds: 60, waitSeconds: 0 });
   const ops = { push: new Latencies(), receive: new Latencies(), ack: new Latencies() };
-  const { value, resources } = await sampled(mailroom, () =>
-    closedLoop({ clients, durationMs, maxIterations: 2_000_000 }, async () => {
-      const pushed = await mailroom.client.expect([201], 'POST', base, payload);
+  const { value, resources } = await sampled(replicas, () =>
+    closedLoop({ clients, durationMs, maxIterations: 2_000_000 }, async (client) => {
+      const http = replicas[client % replicas.length].client;
+      const pushed = await http.expect([201], 'POST', base, payload);
       ops.push.add(pushed.ms);
-      const received = await mailroom.client.expect<{ messages: { id: string; receipt: string }[] }>([200], 'POST', `${base}/receive`, receiveBody);
+      const received = await http.expect<{ messages: { id: string; receipt: string }[] }>([200], 'POST', `${base}/receive`, receiveBody);
       ops.receive.add(received.ms);
       for (const message of received.body.messages) {
-        const acked = await mailroom.client.expect([200], 'POST', `${base}/${message.id}/ack`, { receipt: message.receipt, outcome: 'complete' });
+        const acked = await http.expect([200], 'POST', `${base}/${message.id}/ack`, { receipt: message.receipt, outcome: 'complete' });
         ops.ack.add(acked.ms);
       }
       return received.body.messages.length;
     }),
   );
-  return fromLoop(`push → receive(maxMessages ${maxMessages}) → ack each: ${clients} client(s); latency per loop; throughput = acked messages`, value, resources, 'messages acked', {
+  const where = replicas.length > 1 ? ` over ${replicas.length} replicas` : '';
+  return fromLoop(`push → receive(maxMessages ${maxMessages}) → ack each: ${clients} client(s)${where}; latency per loop; throughput = acked messages`, value, resources, 'messages acked', {
     clients,
     bodyBytes: bytes,
+    ...(replicas.length > 1 ? { replicas: replicas.length } : {}),
     opsLatencyMs: { push: ops.push.summary(), receive: ops.receive.summary(), ack: ops.ack.summary() },
   });
 }

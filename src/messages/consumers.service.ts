@@ -77,24 +77,47 @@ export class ConsumersService implements OnModuleDestroy {
       throw new DomainError('VALIDATION_FAILED', 'outcome send_to_another_queue needs the target queue in "queue"');
     }
     const definition = this.registry.require(queue).definition;
-    const message = await this.leased(definition, id, input.receipt);
+    assertMessageId(definition.name, id);
+    if (input.outcome === 'send_to_another_queue') {
+      const target = input.queue!;
+      if (target === queue) {
+        throw new DomainError('VALIDATION_FAILED', 'send_to_another_queue needs a different queue; use return_to_end_of_queue for this one');
+      }
+      const message = await this.leased(definition, id, input.receipt);
+      await this.access.assert(principal, 'message.write', { queue: this.registry.require(target).definition });
+      return this.delivery.moveTo(definition, message, input.receipt, target, principal.subject);
+    }
+    try {
+      return await this.settle(definition, id, input as SettlingAck);
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'RECEIPT_STALE') await this.expireIfLapsed(definition, id, input.receipt);
+      throw error;
+    }
+  }
+
+  /** One conditional write: the store refuses a stale receipt or a lease that has run out. */
+  private settle(definition: QueueDefinition, id: string, input: SettlingAck): Promise<StoredMessage> {
+    const ack = { ack: true };
     switch (input.outcome) {
       case 'complete':
-        return this.delivery.complete(definition, id, input.receipt, input.result ?? null);
+        return this.delivery.complete(definition, id, input.receipt, input.result ?? null, ack);
       case 'error':
-        return this.delivery.giveUp(definition, id, input.receipt, consumerError(input.error));
+        return this.delivery.giveUp(definition, id, input.receipt, consumerError(input.error), ack);
       case 'return_to_queue':
-        return this.delivery.release(definition, id, input.receipt, { toEnd: false, delaySeconds: input.delaySeconds });
+        return this.delivery.release(definition, id, input.receipt, { ...ack, toEnd: false, delaySeconds: input.delaySeconds });
       case 'return_to_end_of_queue':
-        return this.delivery.release(definition, id, input.receipt, { toEnd: true, delaySeconds: input.delaySeconds });
-      case 'send_to_another_queue': {
-        const target = input.queue!;
-        if (target === queue) {
-          throw new DomainError('VALIDATION_FAILED', 'send_to_another_queue needs a different queue; use return_to_end_of_queue for this one');
-        }
-        await this.access.assert(principal, 'message.write', { queue: this.registry.require(target).definition });
-        return this.delivery.moveTo(definition, message, input.receipt, target, principal.subject);
-      }
+        return this.delivery.release(definition, id, input.receipt, { ...ack, toEnd: true, delaySeconds: input.delaySeconds });
+    }
+  }
+
+  /**
+   * An ack refused because its lease ran out before the sweep got to it: the attempt fails now,
+   * as the sweep would have done, so what happens next never depends on the sweep's timing.
+   */
+  private async expireIfLapsed(definition: QueueDefinition, id: string, receipt: string): Promise<void> {
+    const message = await this.delivery.store(definition).get(definition.name, id);
+    if (message?.status === 'INPROGRESS' && message.receipt === receipt && message.leaseExpiresAt !== null && message.leaseExpiresAt <= this.clock.now()) {
+      await this.delivery.expireLeases(definition);
     }
   }
 
@@ -149,6 +172,8 @@ export class ConsumersService implements OnModuleDestroy {
     }
   }
 }
+
+type SettlingAck = AckInput & { outcome: Exclude<AckInput['outcome'], 'send_to_another_queue'> };
 
 function stale(): DomainError {
   return new DomainError('RECEIPT_STALE', 'The receipt is not the current lease of this message (the lease expired or the message was settled)');

@@ -11,6 +11,11 @@ import { MessageEvents } from '@app/messages/message-events';
 
 const MAX_BACKOFF_MS = 3_600_000;
 
+/** A consumer's ack: it counts only while the lease is current (see Settlement.leaseActiveAt). */
+export interface AckOptions {
+  ack?: boolean;
+}
+
 export function errorInfo(error: unknown): MessageErrorInfo {
   if (error instanceof Error) return { name: error.name || 'Error', message: error.message };
   if (error && typeof error === 'object' && 'message' in error) {
@@ -55,8 +60,8 @@ export class DeliveryService {
     return claimed;
   }
 
-  async complete(definition: QueueDefinition, id: string, receipt: string, result: unknown): Promise<StoredMessage> {
-    const done = await this.settle(definition, id, receipt, { status: 'COMPLETE', result: result ?? null, error: null });
+  async complete(definition: QueueDefinition, id: string, receipt: string, result: unknown, options: AckOptions = {}): Promise<StoredMessage> {
+    const done = await this.settle(definition, id, receipt, { status: 'COMPLETE', result: result ?? null, error: null }, options);
     this.events.emit({ type: 'completed', queue: definition.name });
     return done;
   }
@@ -78,22 +83,23 @@ export class DeliveryService {
   }
 
   /** Ends the message as ERROR now, with the dead-letter copy. */
-  async giveUp(definition: QueueDefinition, id: string, receipt: string, error: MessageErrorInfo): Promise<StoredMessage> {
-    const failed = await this.settle(definition, id, receipt, { status: 'ERROR', error });
+  async giveUp(definition: QueueDefinition, id: string, receipt: string, error: MessageErrorInfo, options: AckOptions = {}): Promise<StoredMessage> {
+    const failed = await this.settle(definition, id, receipt, { status: 'ERROR', error }, options);
     this.events.emit({ type: 'failed', queue: definition.name, retry: false });
     await this.deadLetter(definition, failed);
     return failed;
   }
 
   /** Not a failure: the attempt is not counted. `toEnd` puts it behind every other pending message. */
-  async release(definition: QueueDefinition, id: string, receipt: string, options: { toEnd: boolean; delaySeconds?: number }): Promise<StoredMessage> {
+  async release(definition: QueueDefinition, id: string, receipt: string, options: AckOptions & { toEnd: boolean; delaySeconds?: number }): Promise<StoredMessage> {
     const now = this.clock.now();
-    const released = await this.settle(definition, id, receipt, {
-      status: 'PENDING',
-      toEnd: options.toEnd,
-      uncountAttempt: true,
-      availableAt: now + (options.delaySeconds ?? 0) * 1000,
-    });
+    const released = await this.settle(
+      definition,
+      id,
+      receipt,
+      { status: 'PENDING', toEnd: options.toEnd, uncountAttempt: true, availableAt: now + (options.delaySeconds ?? 0) * 1000 },
+      options,
+    );
     this.events.emit({ type: 'returned', queue: definition.name });
     return released;
   }
@@ -141,9 +147,16 @@ export class DeliveryService {
     return handled;
   }
 
-  private async settle(definition: QueueDefinition, id: string, receipt: string, change: { status: StoredMessage['status']; result?: unknown; error?: MessageErrorInfo | null; availableAt?: number; toEnd?: boolean; uncountAttempt?: boolean }): Promise<StoredMessage> {
+  private async settle(
+    definition: QueueDefinition,
+    id: string,
+    receipt: string,
+    change: { status: StoredMessage['status']; result?: unknown; error?: MessageErrorInfo | null; availableAt?: number; toEnd?: boolean; uncountAttempt?: boolean },
+    options: AckOptions = {},
+  ): Promise<StoredMessage> {
     assertMessageId(definition.name, id);
-    return this.store(definition).settle(definition.name, id, receipt, { ...change, now: this.clock.now() });
+    const now = this.clock.now();
+    return this.store(definition).settle(definition.name, id, receipt, { ...change, now, ...(options.ack ? { leaseActiveAt: now } : {}) });
   }
 
   private async deadLetter(definition: QueueDefinition, failed: StoredMessage): Promise<void> {

@@ -416,6 +416,20 @@ export function messageStoreContract(label: string, make: () => Promise<MessageS
         expect(await domainCode(store.extendLease(queue, leased.id, leased.receipt!, clock.now() + 1, clock.now()))).toBe('RECEIPT_STALE');
       });
 
+
+      it('settles with leaseActiveAt only while the lease is current, changing nothing otherwise', async () => {
+        const queue = newQueue();
+        await seed(queue, 2);
+        const early = await claimOne(queue, 1000);
+        const late = await claimOne(queue, 1000);
+        const done = await store.settle(queue, early.id, early.receipt!, { status: 'COMPLETE', now: clock.now(), result: 1, leaseActiveAt: clock.now() + 999 });
+        expect(done.status).toBe('COMPLETE');
+        clock.advance(1000);
+        expect(await domainCode(store.settle(queue, late.id, late.receipt!, { status: 'COMPLETE', now: clock.now(), leaseActiveAt: clock.now() }))).toBe('RECEIPT_STALE');
+        expect(await store.get(queue, late.id)).toMatchObject({ status: 'INPROGRESS', receipt: late.receipt, result: null });
+        const outcome = await store.settle(queue, late.id, late.receipt!, { status: 'ERROR', now: clock.now(), error: { name: 'LeaseExpired', message: 'x' } });
+        expect(outcome.status).toBe('ERROR');
+      });
       it('finds expired leases, oldest lease first, up to the limit', async () => {
         const queue = newQueue();
         await seed(queue, 4);

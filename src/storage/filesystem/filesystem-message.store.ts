@@ -341,6 +341,10 @@ export class FilesystemMessageStore extends MessageStore {
   async settle(queue: string, id: string, receipt: string, settlement: Settlement): Promise<StoredMessage> {
     const handle = this.readable(queue);
     const slot = this.leased(handle, queue, id, receipt);
+    const lease = slot.msg.leaseExpiresAt;
+    if (settlement.leaseActiveAt !== undefined && lease !== null && lease <= settlement.leaseActiveAt) {
+      throw new DomainError('RECEIPT_STALE', 'The lease of this message has expired');
+    }
     const record: JournalRecord = { t: 's', id, st: settlement.status, now: settlement.now };
     if (settlement.result !== undefined) record.r = settlement.result;
     if (settlement.error !== undefined) record.e = settlement.error;

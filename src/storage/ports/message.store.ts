@@ -86,6 +86,11 @@ export interface Settlement {
   toEnd?: boolean;
   /** for PENDING: undo the attempt the delivery counted (return_to_queue is not a failure) */
   uncountAttempt?: boolean;
+  /**
+   * Settle only if the lease has not run out at this time (a consumer's ack): an expired lease is
+   * RECEIPT_STALE even before the sweep has returned the message. Handlers' outcomes omit it.
+   */
+  leaseActiveAt?: number;
 }
 
 export interface QueueCounts {

@@ -34,6 +34,8 @@ export interface SettleChanges {
   availableAt?: number;
   seq?: number;
   uncountAttempt?: boolean;
+  /** only while lease_expires_at is later than this */
+  leaseActiveAt?: number;
 }
 
 /**
@@ -208,7 +210,8 @@ export class SqlText {
     if (change.availableAt !== undefined) sets.push(`available_at = ${bind(change.availableAt)}`);
     if (change.seq !== undefined) sets.push(`seq = ${bind(change.seq)}`);
     if (change.uncountAttempt) sets.push('attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END');
-    const where = `queue = ${bind(queue)} AND id = ${bind(id)} AND receipt = ${bind(receipt)} AND status = 'INPROGRESS'`;
+    let where = `queue = ${bind(queue)} AND id = ${bind(id)} AND receipt = ${bind(receipt)} AND status = 'INPROGRESS'`;
+    if (change.leaseActiveAt !== undefined) where += ` AND (lease_expires_at IS NULL OR lease_expires_at > ${bind(change.leaseActiveAt)})`;
     const { output, returning } = this.returning();
     return { sql: `UPDATE ${MESSAGES_TABLE} SET ${sets.join(', ')}${output} WHERE ${where}${returning}`, params };
   }

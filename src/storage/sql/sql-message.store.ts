@@ -315,6 +315,7 @@ export class SqlMessageStore extends MessageStore {
     const text = this.db.text;
     const pending = settlement.status === 'PENDING';
     const change: SettleChanges = { status: settlement.status, updatedAt: settlement.now };
+    if (settlement.leaseActiveAt !== undefined) change.leaseActiveAt = settlement.leaseActiveAt;
     if (settlement.result !== undefined) change.result = json(settlement.result);
     if (settlement.error !== undefined) change.error = json(settlement.error);
     if (pending) {
@@ -333,6 +334,7 @@ export class SqlMessageStore extends MessageStore {
     const current = await this.get(queue, id);
     if (!current) throw notFound(queue, id);
     if (current.status !== 'INPROGRESS' || current.receipt !== receipt) throw stale();
+    if (settlement.leaseActiveAt !== undefined && current.leaseExpiresAt !== null && current.leaseExpiresAt <= settlement.leaseActiveAt) throw stale();
     const { affected } = await this.db.query(text.settle(queue, id, receipt, change));
     if (affected === 0) throw (await this.get(queue, id)) ? stale() : notFound(queue, id);
     if (pending) this.available(queue);
