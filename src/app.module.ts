@@ -20,10 +20,11 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config, clock),
         ScheduleModule.forRoot(),
+        // first: express tries routes in registration order, and the message routes are the busy ones
+        MessagesModule,
         StorageModule,
         QueuesModule,
         SecurityModule,
-        MessagesModule,
         TopicsModule,
         HealthModule,
         // after SecurityModule: the rate limit counts verified subjects

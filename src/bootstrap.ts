@@ -13,6 +13,7 @@ import { AppModule } from '@app/app.module';
 import { LifecycleService } from '@app/health/lifecycle.service';
 import { MetricsService } from '@app/health/metrics.service';
 import { createLogger, requestLog, REQUEST_ID_HEADER } from '@app/http/logging';
+import { JsonExpressAdapter } from '@app/http/json-express.adapter';
 
 export const API_PREFIX = 'api/v1';
 const JSON_TYPES = ['application/json', 'application/*+json'];
@@ -65,7 +66,7 @@ export interface CreateAppOptions {
 /** Builds the HTTP application exactly as production runs it (tests use this too). */
 export async function createApp(config: AppConfig, clock?: Clock, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
   const logger = createLogger(config, options.logDestination);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, clock, logger), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, clock, logger), new JsonExpressAdapter(), {
     bodyParser: false,
     bufferLogs: true,
   });
