@@ -19,11 +19,14 @@ import {
 import type { SqlDatabase, Run } from '@app/storage/sql/sql-database';
 import { MESSAGE_COLUMNS, type SettleChanges, type SqlScalar } from '@app/storage/sql/sql-dialect';
 import { AVAILABLE_CHANNEL, PgListener } from '@app/storage/sql/pg-listener';
+import { Coalescer } from '@app/storage/sql/coalescer';
 
 type Row = Record<string, unknown>;
 
 /** At most one NOTIFY per queue in this window; later events in it are merged into one trailing NOTIFY. */
 const NOTIFY_WINDOW_MS = 25;
+/** Inserts of at most this many messages (a push, a small batch) share statements with concurrent ones (postgres). */
+const COALESCED_INSERT_MAX = 100;
 const DUPLICATE_KEY = new Set(['23505', 'ER_DUP_ENTRY', '1062', '2627', '2601']);
 
 function json(value: unknown): string | null {
@@ -105,6 +108,8 @@ export class SqlMessageStore extends MessageStore {
   /** queue → a NOTIFY went out in the current window ('sent') and another is due at its end ('due') */
   private readonly notifying = new Map<string, 'sent' | 'due'>();
   private closed = false;
+  /** postgres: concurrent small inserts without idempotency keys go out as one INSERT (one commit) */
+  private readonly inserts = new Coalescer<StoredMessage[], { error?: unknown }>((calls) => this.insertTogether(calls), { maxBatch: 100, maxInFlight: 1 });
 
   constructor(
     private readonly db: SqlDatabase,
@@ -188,6 +193,11 @@ export class SqlMessageStore extends MessageStore {
   }
 
   private async insertRows(records: StoredMessage[]): Promise<void> {
+    if (this.db.text.isPostgres && records.length <= COALESCED_INSERT_MAX) {
+      const { error } = await this.inserts.submit(records);
+      if (error) throw error;
+      return;
+    }
     const size = this.db.text.insertChunk;
     const chunks: StoredMessage[][] = [];
     for (let i = 0; i < records.length; i += size) chunks.push(records.slice(i, i + size));
@@ -198,6 +208,27 @@ export class SqlMessageStore extends MessageStore {
     await this.db.transaction(async (run) => {
       for (const chunk of chunks) await run(this.db.text.insert(chunk.map(messageRow), false));
     });
+  }
+
+  /**
+   * One statement for the records of several calls: each call's records are all stored or none,
+   * as alone. If the statement fails for a reason other than the database being unavailable,
+   * each call is tried on its own, so one call's bad record cannot fail the others.
+   */
+  private async insertTogether(calls: StoredMessage[][]): Promise<Array<{ error?: unknown }>> {
+    const alone = (records: StoredMessage[]) =>
+      this.db.query(this.db.text.insert(records.map(messageRow), false)).then(
+        () => ({}),
+        (error: unknown) => ({ error }),
+      );
+    if (calls.length === 1) return [await alone(calls[0])];
+    try {
+      await this.db.query(this.db.text.insert(calls.flat().map(messageRow), false));
+      return calls.map(() => ({}));
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'STORAGE_UNAVAILABLE') return calls.map(() => ({ error }));
+      return Promise.all(calls.map(alone));
+    }
   }
 
   /** All or none; a key already used in the queue (or earlier in the batch) answers the first message. */

@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { loadConfig } from '@app/config/app.config';
+import { SqlConnections } from '@app/storage/sql/sql-connections';
+import type { NewMessage } from '@app/storage/ports/message.store';
+import { ManualClock } from '@test/support/time';
+import { describeWithDatabase, isolatedDatabase, type IsolatedDatabase } from '@test/support/databases';
+
+describeWithDatabase('postgres', 'coalesced inserts on postgres', () => {
+  Logger.overrideLogger(false);
+  let database: IsolatedDatabase;
+  let connections: SqlConnections;
+  const clock = new ManualClock();
+
+  beforeAll(async () => {
+    database = await isolatedDatabase('postgres');
+    connections = new SqlConnections(loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, LOG_LEVEL: 'silent' }), clock);
+  });
+  afterAll(async () => {
+    await connections.closeAll();
+    await database.drop();
+  });
+
+  const message = (queue: string, id = randomUUID()): NewMessage => ({
+    id,
+    queue,
+    request: { id },
+    sentBy: null,
+    createdAt: clock.now(),
+    availableAt: clock.now(),
+    idempotencyKey: null,
+  });
+
+  it('stores every concurrent push, each call all or nothing, and a bad call fails alone', async () => {
+    const store = connections.messageStore(database.url);
+    const good = Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? [message('q'), message('q')] : [message('q')]));
+    const bad = [message('q'), message('q', 'x'.repeat(80))];
+    const results = await Promise.allSettled([...good.slice(0, 30), bad, ...good.slice(30)].map((call) => store.insert(call)));
+    const failed = results.filter((r) => r.status === 'rejected');
+    expect(failed).toHaveLength(1);
+    expect(results[30].status).toBe('rejected');
+    const stored = good.flat();
+    for (const m of stored) expect((await store.get('q', m.id))?.request).toEqual({ id: m.id });
+    expect(await store.get('q', bad[0].id)).toBeNull();
+    expect((await store.stats('q')).counts.PENDING).toBe(stored.length);
+  });
+});
