@@ -47,20 +47,14 @@ export class ConsumersService implements OnModuleDestroy {
   }
 
   async receive(queue: string, input: ReceiveInput, signal: AbortSignal): Promise<StoredMessage[]> {
+    if (input.waitSeconds === 0) return this.claimNow(this.consumable(queue), input, signal);
     const stop = AbortSignal.any([signal, this.shutdown.signal]);
     const deadline = Date.now() + input.waitSeconds * 1000;
     for (;;) {
       const definition = this.consumable(queue);
-      const store = this.delivery.store(definition);
-      const waiter = new AvailabilityWaiter(queue, this.events, store, stop);
+      const waiter = new AvailabilityWaiter(queue, this.events, this.delivery.store(definition), stop);
       try {
-        await this.sweepLeases(definition);
-        const visibility = input.visibilityTimeoutSeconds ?? definition.delivery.visibilityTimeoutSeconds;
-        const claimed = await this.delivery.claim(definition, input.maxMessages, visibility, 'receive');
-        if (claimed.length && signal.aborted) {
-          await this.giveBack(definition, claimed);
-          return [];
-        }
+        const claimed = await this.claimNow(definition, input, signal);
         // while the service drains, long polls answer with what they found instead of waiting on
         const left = this.lifecycle?.draining ? 0 : deadline - Date.now();
         if (claimed.length || left <= 0 || stop.aborted) return claimed;
@@ -70,6 +64,18 @@ export class ConsumersService implements OnModuleDestroy {
         waiter.dispose();
       }
     }
+  }
+
+  /** One claim; messages claimed for a client that went away meanwhile go back at once. */
+  private async claimNow(definition: QueueDefinition, input: ReceiveInput, signal: AbortSignal): Promise<StoredMessage[]> {
+    await this.sweepLeases(definition);
+    const visibility = input.visibilityTimeoutSeconds ?? definition.delivery.visibilityTimeoutSeconds;
+    const claimed = await this.delivery.claim(definition, input.maxMessages, visibility, 'receive');
+    if (claimed.length && signal.aborted) {
+      await this.giveBack(definition, claimed);
+      return [];
+    }
+    return claimed;
   }
 
   async ack(queue: string, id: string, input: AckInput, principal: Principal): Promise<StoredMessage> {

@@ -21,7 +21,7 @@ describeWithDatabase('postgres', 'coalesced inserts on postgres', () => {
     await database.drop();
   });
 
-  const message = (queue: string, id = randomUUID()): NewMessage => ({
+  const message = (queue: string, id: string = randomUUID()): NewMessage => ({
     id,
     queue,
     request: { id },

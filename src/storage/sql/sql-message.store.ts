@@ -109,7 +109,7 @@ export class SqlMessageStore extends MessageStore {
   private readonly notifying = new Map<string, 'sent' | 'due'>();
   private closed = false;
   /** postgres: concurrent small inserts without idempotency keys go out as one INSERT (one commit) */
-  private readonly inserts = new Coalescer<StoredMessage[], { error?: unknown }>((calls) => this.insertTogether(calls), { maxBatch: 100, maxInFlight: 1 });
+  private readonly inserts = new Coalescer<StoredMessage[], { error?: unknown }>((calls) => this.insertTogether(calls), { maxBatch: 100, maxInFlight: 2 });
 
   constructor(
     private readonly db: SqlDatabase,
