@@ -27,6 +27,17 @@ type Row = Record<string, unknown>;
 const NOTIFY_WINDOW_MS = 25;
 /** Inserts of at most this many messages (a push, a small batch) share statements with concurrent ones (postgres). */
 const COALESCED_INSERT_MAX = 100;
+/** A combined claim (postgres) leases at most this many messages. */
+const COALESCED_CLAIM_MAX = 100;
+/** Claim coalescers kept (one per queue and lease length); idle ones are dropped past this. */
+const CLAIM_COALESCERS = 256;
+
+interface ClaimCall {
+  max: number;
+  now: number;
+}
+
+const bySeq = (a: StoredMessage, b: StoredMessage) => a.seq - b.seq || (a.id < b.id ? -1 : 1);
 const DUPLICATE_KEY = new Set(['23505', 'ER_DUP_ENTRY', '1062', '2627', '2601']);
 
 function json(value: unknown): string | null {
@@ -110,6 +121,9 @@ export class SqlMessageStore extends MessageStore {
   private closed = false;
   /** postgres: concurrent small inserts without idempotency keys go out as one INSERT (one commit) */
   private readonly inserts = new Coalescer<StoredMessage[], { error?: unknown }>((calls) => this.insertTogether(calls), { maxBatch: 100, maxInFlight: 2 });
+
+  /** postgres: claims of one queue and lease length made at the same time share one statement */
+  private readonly claims = new Map<string, Coalescer<ClaimCall, StoredMessage[]>>();
 
   constructor(
     private readonly db: SqlDatabase,
@@ -321,10 +335,11 @@ export class SqlMessageStore extends MessageStore {
     this.knownQueues.add(queue);
     if (request.max < 1) return [];
     const text = this.db.text;
+    if (text.isPostgres) return this.claimCoalescer(queue, request.leaseExpiresAt - request.now).submit({ max: request.max, now: request.now });
     const statement = text.claim(queue, request.now, request.leaseExpiresAt, request.max);
     if (text.updateReturnsRows) {
       const { records } = await this.db.query(statement);
-      return records.map(rowToMessage).sort((a, b) => a.seq - b.seq || (a.id < b.id ? -1 : 1));
+      return records.map(rowToMessage).sort(bySeq);
     }
     return this.db.transaction(async (run) => {
       const { records } = await run(statement);
@@ -339,6 +354,34 @@ export class SqlMessageStore extends MessageStore {
       }));
       await run(text.leaseClaimed(queue, claimed, request.now, request.leaseExpiresAt));
       return claimed;
+    });
+  }
+
+  private claimCoalescer(queue: string, leaseMs: number): Coalescer<ClaimCall, StoredMessage[]> {
+    const key = `${queue}\u0000${leaseMs}`;
+    let coalescer = this.claims.get(key);
+    if (!coalescer) {
+      if (this.claims.size >= CLAIM_COALESCERS) this.claims.clear();
+      coalescer = new Coalescer((calls) => this.claimTogether(queue, leaseMs, calls), { maxBatch: 50, maxInFlight: 2 });
+      this.claims.set(key, coalescer);
+    }
+    return coalescer;
+  }
+
+  /**
+   * One claim statement for several callers: the batch is leased at the latest caller's time
+   * and handed out in delivery order, each caller getting at most its `max`.
+   */
+  private async claimTogether(queue: string, leaseMs: number, calls: ClaimCall[]): Promise<StoredMessage[][]> {
+    const now = Math.max(...calls.map((c) => c.now));
+    const total = Math.min(COALESCED_CLAIM_MAX, calls.reduce((sum, c) => sum + c.max, 0));
+    const { records } = await this.db.query(this.db.text.claim(queue, now, now + leaseMs, total));
+    const claimed = records.map(rowToMessage).sort(bySeq);
+    let next = 0;
+    return calls.map((call) => {
+      const share = claimed.slice(next, next + call.max);
+      next += call.max;
+      return share;
     });
   }
 

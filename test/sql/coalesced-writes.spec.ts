@@ -6,7 +6,7 @@ import type { NewMessage } from '@app/storage/ports/message.store';
 import { ManualClock } from '@test/support/time';
 import { describeWithDatabase, isolatedDatabase, type IsolatedDatabase } from '@test/support/databases';
 
-describeWithDatabase('postgres', 'coalesced inserts on postgres', () => {
+describeWithDatabase('postgres', 'coalesced writes on postgres', () => {
   Logger.overrideLogger(false);
   let database: IsolatedDatabase;
   let connections: SqlConnections;
@@ -43,5 +43,24 @@ describeWithDatabase('postgres', 'coalesced inserts on postgres', () => {
     for (const m of stored) expect((await store.get('q', m.id))?.request).toEqual({ id: m.id });
     expect(await store.get('q', bad[0].id)).toBeNull();
     expect((await store.stats('q')).counts.PENDING).toBe(stored.length);
+  });
+
+  it('hands concurrent claims disjoint shares in delivery order, each at most its max', async () => {
+    const store = connections.messageStore(database.url);
+    const pushed: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      const m = message('c');
+      await store.insert([m]);
+      pushed.push(m.id);
+    }
+    const now = clock.now();
+    const shares = await Promise.all([3, 5, 10, 10, 4].map((max) => store.claim('c', { max, now, leaseExpiresAt: now + 30_000 })));
+    shares.forEach((share, i) => expect(share.length).toBeLessThanOrEqual([3, 5, 10, 10, 4][i]));
+    const ids = shares.flat().map((m) => m.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.sort()).toEqual([...pushed].sort());
+    for (const share of shares) expect(share.map((m) => m.seq)).toEqual([...share.map((m) => m.seq)].sort((a, b) => a - b));
+    for (const m of shares.flat()) expect(m).toMatchObject({ status: 'INPROGRESS', attempts: 1 });
+    expect(new Set(shares.flat().map((m) => m.receipt)).size).toBe(25);
   });
 });
