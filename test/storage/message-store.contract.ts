@@ -392,6 +392,90 @@ export function messageStoreContract(label: string, make: () => Promise<MessageS
         expect((await store.claim(queue, { max: 2, now, leaseExpiresAt: now + 1000 })).map((m) => m.id)).toEqual([a.id, b.id]);
       });
 
+      it('settles many leased messages at once, each with its own outcome', async () => {
+        const queue = newQueue();
+        const seeded = await seed(queue, 12);
+        const now = clock.now();
+        const leased = await store.claim(queue, { max: 12, now, leaseExpiresAt: now + 30_000 });
+        expect(leased).toHaveLength(12);
+        clock.advance(100);
+        const settled = await Promise.all(
+          leased.map((m, i) => {
+            if (i % 3 === 0) return store.settle(queue, m.id, m.receipt!, { status: 'COMPLETE', now: clock.now(), result: { i }, error: null });
+            if (i % 3 === 1) return store.settle(queue, m.id, m.receipt!, { status: 'ERROR', now: clock.now(), error: { name: 'E', message: `m${i}` } });
+            return store.settle(queue, m.id, m.receipt!, { status: 'PENDING', now: clock.now(), availableAt: clock.now() + 1000, error: { name: 'R', message: `r${i}` } });
+          }),
+        );
+        settled.forEach((message, i) => {
+          const base = { id: leased[i].id, receipt: null, leaseExpiresAt: null, attempts: 1, updatedAt: clock.now(), seq: leased[i].seq, request: leased[i].request };
+          if (i % 3 === 0) expect(message).toMatchObject({ ...base, status: 'COMPLETE', result: { i }, error: null });
+          if (i % 3 === 1) expect(message).toMatchObject({ ...base, status: 'ERROR', result: null, error: { name: 'E', message: `m${i}` } });
+          if (i % 3 === 2) expect(message).toMatchObject({ ...base, status: 'PENDING', availableAt: clock.now() + 1000, error: { name: 'R', message: `r${i}` } });
+        });
+        for (const message of settled) expect(await store.get(queue, message.id)).toEqual(message);
+        expect(new Set(settled.map((m) => m.id))).toEqual(new Set(seeded.map((m) => m.id)));
+      });
+
+      it('answers RECEIPT_STALE to a stale receipt among concurrent settlements, changing nothing, while the others land', async () => {
+        const queue = newQueue();
+        await seed(queue, 5);
+        const now = clock.now();
+        const leased = await store.claim(queue, { max: 5, now, leaseExpiresAt: now + 30_000 });
+        const outcomes = await Promise.allSettled(
+          leased.map((m, i) => store.settle(queue, m.id, i === 2 ? 'not-the-receipt' : m.receipt!, { status: 'COMPLETE', now: clock.now(), result: i })),
+        );
+        expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+        expect(((outcomes[2] as PromiseRejectedResult).reason as DomainError).code).toBe('RECEIPT_STALE');
+        expect(await store.get(queue, leased[2].id)).toEqual(leased[2]);
+        for (const i of [0, 1, 3, 4]) expect(await store.get(queue, leased[i].id)).toMatchObject({ status: 'COMPLETE', result: i });
+      });
+
+      it('answers MESSAGE_NOT_FOUND to an unknown id among concurrent settlements', async () => {
+        const queue = newQueue();
+        await seed(queue, 2);
+        const now = clock.now();
+        const [a, b] = await store.claim(queue, { max: 2, now, leaseExpiresAt: now + 30_000 });
+        const [first, missing, second] = await Promise.allSettled([
+          store.settle(queue, a.id, a.receipt!, { status: 'COMPLETE', now: clock.now() }),
+          store.settle(queue, randomUUID(), a.receipt!, { status: 'COMPLETE', now: clock.now() }),
+          store.settle(queue, b.id, b.receipt!, { status: 'ERROR', now: clock.now(), error: { name: 'E', message: 'x' } }),
+        ]);
+        expect(first).toMatchObject({ status: 'fulfilled', value: { id: a.id, status: 'COMPLETE' } });
+        expect(missing.status === 'rejected' && (missing.reason as DomainError).code).toBe('MESSAGE_NOT_FOUND');
+        expect(second).toMatchObject({ status: 'fulfilled', value: { id: b.id, status: 'ERROR' } });
+      });
+
+      it('lets exactly one of two concurrent settlements of one message win', async () => {
+        const queue = newQueue();
+        await seed(queue, 1);
+        const leased = await claimOne(queue);
+        const outcomes = await Promise.allSettled([
+          store.settle(queue, leased.id, leased.receipt!, { status: 'COMPLETE', now: clock.now(), result: 'first' }),
+          store.settle(queue, leased.id, leased.receipt!, { status: 'ERROR', now: clock.now(), error: { name: 'E', message: 'second' } }),
+        ]);
+        expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+        const lost = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+        expect((lost.reason as DomainError).code).toBe('RECEIPT_STALE');
+        const won = (outcomes.find((o) => o.status === 'fulfilled') as PromiseFulfilledResult<StoredMessage>).value;
+        expect(await store.get(queue, leased.id)).toEqual(won);
+      });
+
+      it('moves concurrent returns to the end and undoes their attempts, in one go', async () => {
+        const queue = newQueue();
+        const [a, b, c] = await seed(queue, 3);
+        const now = clock.now();
+        const [la, lb] = await store.claim(queue, { max: 2, now, leaseExpiresAt: now + 30_000 });
+        const [ra, rb] = await Promise.all([
+          store.settle(queue, la.id, la.receipt!, { status: 'PENDING', now: clock.now(), availableAt: clock.now(), toEnd: true, uncountAttempt: true }),
+          store.settle(queue, lb.id, lb.receipt!, { status: 'PENDING', now: clock.now(), availableAt: clock.now(), uncountAttempt: true }),
+        ]);
+        expect(ra).toMatchObject({ id: a.id, attempts: 0, status: 'PENDING' });
+        expect(ra.seq).toBeGreaterThan(c.seq);
+        expect(rb).toMatchObject({ id: b.id, attempts: 0, seq: b.seq });
+        const order = await store.claim(queue, { max: 3, now: clock.now(), leaseExpiresAt: clock.now() + 1000 });
+        expect(order.map((m) => m.id)).toEqual([b.id, c.id, a.id]);
+      });
+
       it('undoes the counted attempt with uncountAttempt', async () => {
         const queue = newQueue();
         await seed(queue, 1);

@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { DataSource, type DataSourceOptions, type QueryRunner } from 'typeorm';
 import { DomainError } from '@app/common/domain-error';
@@ -17,8 +16,6 @@ export interface SqlResult {
 export type Run = (statement: SqlStatement) => Promise<SqlResult>;
 
 const CONNECT_TIMEOUT_MS = 5000;
-/** Distinct statement texts kept as named (server-side prepared) statements; later ones run unnamed. */
-const PREPARED_TEXTS = 512;
 const PING_TIMEOUT_MS = 3000;
 const MIGRATION_LOCK = 'mailroom_migrations';
 const MYSQL_LOCK = { acquire: 'SELECT GET_LOCK(?, 60)', release: 'SELECT RELEASE_LOCK(?)' };
@@ -112,7 +109,6 @@ export class SqlDatabase {
   private dataSource: DataSource | null = null;
   private starting: Promise<DataSource> | null = null;
   private closed = false;
-  private readonly preparedNames = new Map<string, string>();
 
   constructor(
     readonly target: SqlConnectionOptions,
@@ -249,7 +245,7 @@ export class SqlDatabase {
     const pool = pgPool(ds);
     if (pool) {
       try {
-        const result = await pool.query(this.pgQuery(statement));
+        const result = await pool.query(statement.sql, statement.params);
         return { records: result.rows ?? [], affected: result.rowCount ?? 0 };
       } catch (error) {
         throw this.mapError(error);
@@ -263,20 +259,6 @@ export class SqlDatabase {
     } finally {
       await runner.release().catch(() => undefined);
     }
-  }
-
-  /**
-   * Postgres statements run as named prepared statements: each connection parses and plans a
-   * statement text once, not on every execution (most of the server's CPU for these short
-   * statements). The texts are a small fixed set (values are always parameters).
-   */
-  private pgQuery(statement: SqlStatement): { text: string; values: unknown[]; name?: string } {
-    let name = this.preparedNames.get(statement.sql);
-    if (name === undefined && this.preparedNames.size < PREPARED_TEXTS) {
-      name = `mailroom_${createHash('sha1').update(statement.sql).digest('hex').slice(0, 20)}`;
-      this.preparedNames.set(statement.sql, name);
-    }
-    return { text: statement.sql, values: statement.params as unknown[], ...(name ? { name } : {}) };
   }
 
   /**
@@ -326,7 +308,7 @@ export class SqlDatabase {
       await c.query('BEGIN');
       try {
         const out = await work(async (statement) => {
-          const result = await c.query(this.pgQuery(statement));
+          const result = await c.query(statement.sql, statement.params);
           return { records: result.rows ?? [], affected: result.rowCount ?? 0 };
         });
         await c.query('COMMIT');

@@ -79,6 +79,25 @@ describe('SqlText (postgres, mysql)', () => {
     expect(new SqlText('postgres').insert([row('a', null)], false).sql).not.toContain('ON CONFLICT');
   });
 
+  it('postgres settles many messages in one constant statement: a compare-and-set per row on queue, id and receipt', () => {
+    const text = new SqlText('postgres');
+    const one = text.settleMany([{ queue: 'q', id: 'a', receipt: 'ra', change: { status: 'COMPLETE', updatedAt: 5, result: '1' } }]);
+    const two = text.settleMany([
+      { queue: 'q', id: 'a', receipt: 'ra', change: { status: 'COMPLETE', updatedAt: 5, result: '1' } },
+      { queue: 'q', id: 'b', receipt: 'rb', change: { status: 'PENDING', updatedAt: 6, availableAt: 7, seq: 8, uncountAttempt: true, leaseActiveAt: 6 } },
+    ]);
+    expect(two.sql).toBe(one.sql);
+    expect(two.sql).toMatch(/^UPDATE mailroom_messages AS m SET status = v\.status, updated_at = v\.updated_at, lease_expires_at = NULL, receipt = NULL, /);
+    expect(two.sql).toContain('result = CASE WHEN v.set_result THEN v.result ELSE m.result END');
+    expect(two.sql).toContain('attempts = CASE WHEN v.uncount THEN GREATEST(m.attempts - 1, 0) ELSE m.attempts END');
+    expect(two.sql).toContain(
+      "WHERE m.queue = v.queue AND m.id = v.id AND m.receipt = v.receipt AND m.status = 'INPROGRESS' " +
+        'AND (v.lease_active_at IS NULL OR m.lease_expires_at IS NULL OR m.lease_expires_at > v.lease_active_at) RETURNING m.queue, m.id',
+    );
+    expect(two.params).toEqual([['q', 'q'], ['a', 'b'], ['ra', 'rb'], ['COMPLETE', 'PENDING'], [5, 6], [1, 0], ['1', null], [0, 0], [null, null], [null, 7], [null, 8], [0, 1], [null, 6]]);
+    expect(() => new SqlText('mariadb').settleMany([])).toThrow(/postgres only/);
+  });
+
   it('mysql/mariadb lock the batch with SKIP LOCKED, then lease it with per-message receipts', () => {
     const text = new SqlText('mariadb');
     expect(text.claim('q', 1, 2, 3).sql).toMatch(/WHERE queue = \? AND status = 'PENDING' AND available_at <= \? ORDER BY seq LIMIT 3 FOR UPDATE SKIP LOCKED$/);

@@ -38,6 +38,14 @@ export interface SettleChanges {
   leaseActiveAt?: number;
 }
 
+/** One settlement of a combined statement (postgres). */
+export interface SettleItem {
+  queue: string;
+  id: string;
+  receipt: string;
+  change: SettleChanges;
+}
+
 /**
  * Builds the SQL text of the message store for one dialect. Every value is a bound
  * parameter; identifiers are constants. Kept free of I/O so the text of every dialect
@@ -214,6 +222,46 @@ export class SqlText {
     if (change.leaseActiveAt !== undefined) where += ` AND (lease_expires_at IS NULL OR lease_expires_at > ${bind(change.leaseActiveAt)})`;
     const { output, returning } = this.returning();
     return { sql: `UPDATE ${MESSAGES_TABLE} SET ${sets.join(', ')}${output} WHERE ${where}${returning}`, params };
+  }
+
+  /**
+   * postgres: several settlements in ONE statement, each still a compare-and-set on its own
+   * receipt (a row whose receipt or status does not match is left alone and not returned).
+   * A constant text with 13 array parameters whatever the count. The (queue, id) pairs must be
+   * distinct: one UPDATE changes a row at most once.
+   */
+  settleMany(items: SettleItem[]): SqlStatement {
+    if (!this.isPostgres) throw new Error('combined settlements are postgres only');
+    const column = <T extends SqlScalar>(pick: (item: SettleItem) => T): T[] => items.map(pick);
+    const flag = (value: boolean): number => (value ? 1 : 0);
+    return {
+      sql:
+        `UPDATE ${MESSAGES_TABLE} AS m SET status = v.status, updated_at = v.updated_at, lease_expires_at = NULL, receipt = NULL, ` +
+        'result = CASE WHEN v.set_result THEN v.result ELSE m.result END, error = CASE WHEN v.set_error THEN v.error ELSE m.error END, ' +
+        'available_at = COALESCE(v.available_at, m.available_at), seq = COALESCE(v.seq, m.seq), ' +
+        'attempts = CASE WHEN v.uncount THEN GREATEST(m.attempts - 1, 0) ELSE m.attempts END ' +
+        'FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::int8[], $6::bool[], $7::text[], $8::bool[], $9::text[], ' +
+        '$10::int8[], $11::int8[], $12::bool[], $13::int8[]) ' +
+        'AS v(queue, id, receipt, status, updated_at, set_result, result, set_error, error, available_at, seq, uncount, lease_active_at) ' +
+        `WHERE m.queue = v.queue AND m.id = v.id AND m.receipt = v.receipt AND m.status = 'INPROGRESS' ` +
+        'AND (v.lease_active_at IS NULL OR m.lease_expires_at IS NULL OR m.lease_expires_at > v.lease_active_at) ' +
+        `RETURNING ${this.cols('m.')}`,
+      params: [
+        column((i) => i.queue),
+        column((i) => i.id),
+        column((i) => i.receipt),
+        column((i) => i.change.status),
+        column((i) => i.change.updatedAt),
+        column((i) => flag(i.change.result !== undefined)),
+        column((i) => i.change.result ?? null),
+        column((i) => flag(i.change.error !== undefined)),
+        column((i) => i.change.error ?? null),
+        column((i) => i.change.availableAt ?? null),
+        column((i) => i.change.seq ?? null),
+        column((i) => flag(i.change.uncountAttempt === true)),
+        column((i) => i.change.leaseActiveAt ?? null),
+      ],
+    };
   }
 
   extendLease(queue: string, id: string, receipt: string, leaseExpiresAt: number, now: number): SqlStatement {

@@ -17,7 +17,7 @@ import {
   type StoredMessage,
 } from '@app/storage/ports/message.store';
 import type { SqlDatabase, Run } from '@app/storage/sql/sql-database';
-import { MESSAGE_COLUMNS, type SettleChanges, type SqlScalar } from '@app/storage/sql/sql-dialect';
+import { MESSAGE_COLUMNS, type SettleChanges, type SettleItem, type SqlScalar } from '@app/storage/sql/sql-dialect';
 import { AVAILABLE_CHANNEL, PgListener } from '@app/storage/sql/pg-listener';
 import { Coalescer } from '@app/storage/sql/coalescer';
 
@@ -122,6 +122,17 @@ export class SqlMessageStore extends MessageStore {
   /** postgres: concurrent small inserts without idempotency keys go out as one INSERT (one commit) */
   private readonly inserts = new Coalescer<StoredMessage[], { error?: unknown }>((calls) => this.insertTogether(calls), { maxBatch: 100, maxInFlight: 2 });
 
+  /**
+   * postgres: settlements made at the same time go out as one statement, each still a
+   * compare-and-set on its own receipt; two of one message never share a statement, so the
+   * later sees the earlier one's outcome. One statement in flight: bigger groups beat more
+   * statements on 2 cores (dispatch of 20,000 at concurrency 10 and 64).
+   */
+  private readonly settles = new Coalescer<SettleItem, Row | null>((items) => this.settleTogether(items), {
+    maxBatch: 100,
+    maxInFlight: 1,
+    key: (item) => `${item.queue}\u0000${item.id}`,
+  });
   /** postgres: claims of one queue and lease length made at the same time share one statement */
   private readonly claims = new Map<string, Coalescer<ClaimCall, StoredMessage[]>>();
 
@@ -357,6 +368,13 @@ export class SqlMessageStore extends MessageStore {
     });
   }
 
+  private async settleTogether(items: SettleItem[]): Promise<Array<Row | null>> {
+    const { records } = await this.db.query(this.db.text.settleMany(items));
+    const settled = new Map<string, Row>();
+    for (const row of records) settled.set(`${String(row.queue)}\u0000${String(row.id)}`, row);
+    return items.map((item) => settled.get(`${item.queue}\u0000${item.id}`) ?? null);
+  }
+
   private claimCoalescer(queue: string, leaseMs: number): Coalescer<ClaimCall, StoredMessage[]> {
     const key = `${queue}\u0000${leaseMs}`;
     let coalescer = this.claims.get(key);
@@ -398,10 +416,12 @@ export class SqlMessageStore extends MessageStore {
       change.uncountAttempt = settlement.uncountAttempt === true;
     }
     if (text.updateReturnsRows) {
-      const { records } = await this.db.query(text.settle(queue, id, receipt, change));
-      if (records.length) {
+      const row = text.isPostgres
+        ? await this.settles.submit({ queue, id, receipt, change })
+        : ((await this.db.query(text.settle(queue, id, receipt, change))).records[0] ?? null);
+      if (row) {
         if (pending) this.available(queue);
-        return rowToMessage(records[0]);
+        return rowToMessage(row);
       }
       throw (await this.get(queue, id)) ? stale() : notFound(queue, id);
     }
