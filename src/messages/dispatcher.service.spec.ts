@@ -189,17 +189,41 @@ describe('HandlerDispatcher', () => {
   it('on shutdown stops claiming, returns unfinished messages and destroys the pool', async () => {
     const t = setup({ a: 2 });
     t.dispatcher.onApplicationBootstrap();
-    t.add('a', 3);
-    await settle(() => t.running.size === 2);
+    t.add('a', 5);
+    await settle(() => t.running.size === 2 && t.pending.get('a')!.length === 1);
     const ids = [...t.running.keys()];
     await t.dispatcher.beforeApplicationShutdown();
-    expect(t.calls.sort()).toEqual(ids.map((id) => `release ${id} r-${id} toEnd=false`).sort());
+    // the two running ones, and the two claimed ahead
+    expect(t.calls.sort()).toEqual([...ids, 'a-3', 'a-4'].map((id) => `release ${id} r-${id} toEnd=false`).sort());
     expect(t.pool.destroyed).toBe(true);
     const claimsBefore = t.claims.length;
     t.add('a', 1);
     await new Promise((resolve) => setImmediate(resolve));
     expect(t.claims.length).toBe(claimsBefore);
     expect(t.pending.get('a')).toHaveLength(2);
+  });
+
+  it('with concurrency > 1 claims up to `concurrency` ahead and starts one without a claim when a slot frees', async () => {
+    const t = setup({ a: 2 });
+    t.dispatcher.onApplicationBootstrap();
+    t.add('a', 6);
+    await settle(() => t.running.size === 2 && t.pending.get('a')!.length === 2);
+    // from now on a claim never answers: the next handler can only start from what was claimed ahead
+    t.delivery.claim = () => new Promise(() => undefined);
+    const [first] = t.running.values();
+    first.finish({ kind: 'complete', result: null });
+    await settle(() => t.calls.length === 1 && t.running.size === 2);
+    expect([...t.running.keys()]).toContain('a-3');
+    await t.dispatcher.beforeApplicationShutdown();
+  });
+
+  it('with concurrency 1 claims nothing ahead', async () => {
+    const t = setup({ b: 1 });
+    t.dispatcher.onApplicationBootstrap();
+    t.add('b', 3);
+    await settle(() => t.running.size === 1);
+    expect(t.pending.get('b')).toHaveLength(2);
+    await t.dispatcher.beforeApplicationShutdown();
   });
 
   it('claims nothing when the dispatcher is disabled', async () => {

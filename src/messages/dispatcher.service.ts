@@ -21,6 +21,11 @@ export const TICK_MS = 500;
 export const MAX_CLAIM_BATCH = 64;
 /** The lease of a handler's message outlives its timeout by this much. */
 export const LEASE_MARGIN_SECONDS = 10;
+/**
+ * A prefetched message starts only within this long of its claim, so its lease still outlives
+ * the handler's timeout by half the margin; an older one goes back to its place uncounted.
+ */
+export const PREFETCH_MAX_AGE_MS = (LEASE_MARGIN_SECONDS * 1000) / 2;
 const INTERVAL_NAME = 'mailroom-handler-dispatcher';
 
 interface QueueState {
@@ -36,6 +41,8 @@ interface QueueState {
   retryTimer: NodeJS.Timeout | null;
   retryAt: number;
   lastWarnAt: number;
+  /** claimed ahead (queues with concurrency > 1): leased, waiting for a slot */
+  ready: Array<{ message: StoredMessage; claimedAt: number }>;
 }
 
 /**
@@ -48,6 +55,15 @@ function freeSlots(definition: QueueDefinition, state: QueueState): number {
   const { concurrency } = definition.delivery;
   if (concurrency === 1) return 1 - state.active - state.settling;
   return Math.min(concurrency - state.active, 2 * concurrency - state.active - state.settling);
+}
+
+/**
+ * Queues with concurrency > 1 keep up to `concurrency` messages claimed ahead, so a slot that
+ * frees starts the next handler at once instead of after a claim's round trip. With
+ * concurrency 1 nothing is claimed ahead: a retried message must run before the next one.
+ */
+function prefetchTarget(definition: QueueDefinition): number {
+  return definition.delivery.concurrency > 1 ? definition.delivery.concurrency : 0;
 }
 
 export function handlerLeaseSeconds(definition: QueueDefinition): number {
@@ -126,6 +142,7 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
     for (const dispose of this.disposers.splice(0)) dispose();
     for (const state of this.queues.values()) if (state.retryTimer) clearTimeout(state.retryTimer);
     await Promise.allSettled([...this.pumps]);
+    for (const state of this.queues.values()) this.giveBackReady(state);
     if (this.inflight.size) {
       this.logger.log(`waiting up to ${this.config.shutdownGraceSeconds}s for ${this.inflight.size} running handler(s)`);
       let timer: NodeJS.Timeout | undefined;
@@ -151,7 +168,7 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
       const name = entry.definition.name;
       names.add(name);
       if (!this.queues.has(name)) {
-        this.queues.set(name, { name, active: 0, settling: 0, pumping: false, again: false, starved: false, retryTimer: null, retryAt: 0, lastWarnAt: 0 });
+        this.queues.set(name, { name, active: 0, settling: 0, pumping: false, again: false, starved: false, retryTimer: null, retryAt: 0, lastWarnAt: 0, ready: [] });
       }
       this.listenTo(entry.definition);
       this.wake(name);
@@ -160,6 +177,7 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
     for (const [name, state] of this.queues) {
       if (names.has(name)) continue;
       if (state.retryTimer) clearTimeout(state.retryTimer);
+      this.giveBackReady(state);
       if (state.active + state.settling === 0) this.queues.delete(name);
     }
   }
@@ -188,6 +206,8 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
     if (!state || this.stopping) return;
     if (state.pumping) {
       state.again = true;
+      const entry = this.registry.get(name);
+      if (entry?.handlerPath) this.startReady(state, entry);
       return;
     }
     const pump = this.scope.runInAsyncScope(() => this.pump(state));
@@ -203,23 +223,31 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
         state.again = false;
         for (;;) {
           const entry = this.registry.get(state.name);
-          if (!entry?.handlerPath || this.stopping) return;
+          if (!entry?.handlerPath || this.stopping) {
+            this.giveBackReady(state);
+            return;
+          }
+          this.startReady(state, entry);
           const own = freeSlots(entry.definition, state);
           const global = this.config.globalConcurrency - this.running;
           state.starved = global <= 0 && own > 0;
           const batch = Math.min(own, global, MAX_CLAIM_BATCH);
-          if (batch <= 0) break;
-          state.active += batch;
-          this.running += batch;
+          const ahead = Math.max(0, Math.min(prefetchTarget(entry.definition) - state.ready.length, MAX_CLAIM_BATCH - Math.max(batch, 0)));
+          if (batch <= 0 && (ahead === 0 || own <= 0 && state.ready.length > 0)) break;
+          const reserved = Math.max(batch, 0);
+          state.active += reserved;
+          this.running += reserved;
           let claimed: StoredMessage[] = [];
           try {
-            claimed = await this.delivery.claim(entry.definition, batch, handlerLeaseSeconds(entry.definition), 'handler');
+            claimed = await this.delivery.claim(entry.definition, reserved + ahead, handlerLeaseSeconds(entry.definition), 'handler');
           } finally {
-            state.active -= batch;
-            this.running -= batch;
+            state.active -= reserved;
+            this.running -= reserved;
           }
-          for (const message of claimed) this.start(state, entry, message);
-          if (claimed.length < batch) break;
+          const claimedAt = this.clock.now();
+          for (const message of claimed) state.ready.push({ message, claimedAt });
+          this.startReady(state, entry);
+          if (claimed.length < reserved + ahead) break;
         }
       } while (state.again && !this.stopping);
     } catch (error) {
@@ -227,6 +255,37 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
     } finally {
       state.pumping = false;
     }
+  }
+
+  /** Starts claimed-ahead messages while the queue and the replica have free slots. */
+  private startReady(state: QueueState, entry: QueueEntry): void {
+    while (state.ready.length && !this.stopping && freeSlots(entry.definition, state) > 0 && this.running < this.config.globalConcurrency) {
+      const next = state.ready.shift()!;
+      if (this.clock.now() - next.claimedAt > PREFETCH_MAX_AGE_MS) {
+        this.giveBack(entry.definition, next.message);
+        continue;
+      }
+      this.start(state, entry, next.message);
+    }
+  }
+
+  /** Claimed-ahead messages that will not run here go back to their place, attempt uncounted. */
+  private giveBackReady(state: QueueState): void {
+    const entry = this.registry.get(state.name);
+    for (const { message } of state.ready.splice(0)) {
+      if (entry) this.giveBack(entry.definition, message);
+    }
+  }
+
+  private giveBack(definition: QueueDefinition, message: StoredMessage): void {
+    const back = this.delivery
+      .release(definition, message.id, message.receipt!, { toEnd: false })
+      .then(() => undefined)
+      .catch((error) => {
+        if (!isConflict(error)) this.logger.warn(`queue ${definition.name}: message ${message.id} could not go back: ${(error as Error).message}`);
+      });
+    this.inflight.add(back);
+    void back.finally(() => this.inflight.delete(back));
   }
 
   private start(state: QueueState, entry: QueueEntry, message: StoredMessage): void {
