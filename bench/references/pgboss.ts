@@ -11,15 +11,23 @@ export interface PgBossCycleResult extends LoopResult {
   resources: ResourceUsage & MachineUsage;
 }
 
-/**
- * pg-boss v10 doing what a Mailroom HTTP client does in the cycle scenario:
- * each worker loops send → fetch(batchSize) → complete each fetched job.
- */
-export async function pgBossCycle(databaseUrl: string, workers: number, durationMs: number, body: object, fetchBatchSize: number): Promise<PgBossCycleResult> {
+/** A started pg-boss on the bench schema, with a pool big enough for `workers`. */
+export async function openPgBoss(databaseUrl: string, workers: number): Promise<PgBoss> {
   const boss = new PgBoss({ connectionString: databaseUrl, schema: 'pgboss_bench', max: Math.max(10, workers), schedule: false });
   boss.on('error', (error) => process.stderr.write(`pg-boss: ${error.message}\n`));
   await boss.start();
-  const queue = `cycle-${workers}`;
+  return boss;
+}
+
+export async function closePgBoss(boss: PgBoss): Promise<void> {
+  await boss.stop({ graceful: false, close: true, wait: true, timeout: 5000 });
+}
+
+/**
+ * pg-boss v10 doing what a Mailroom HTTP client does in the cycle scenario:
+ * each worker loops send → fetch(batchSize) → complete each fetched job, on a fresh queue.
+ */
+export async function pgBossCycleOn(boss: PgBoss, queue: string, workers: number, durationMs: number, body: object, fetchBatchSize: number): Promise<PgBossCycleResult> {
   await boss.createQueue(queue);
   const ops = { send: new Latencies(), fetch: new Latencies(), complete: new Latencies() };
   const timed = async <T>(into: Latencies, work: () => Promise<T>): Promise<T> => {
@@ -46,6 +54,14 @@ export async function pgBossCycle(databaseUrl: string, workers: number, duration
     };
   } finally {
     sampler.stop();
-    await boss.stop({ graceful: false, close: true, wait: true, timeout: 5000 });
+  }
+}
+
+export async function pgBossCycle(databaseUrl: string, workers: number, durationMs: number, body: object, fetchBatchSize: number): Promise<PgBossCycleResult> {
+  const boss = await openPgBoss(databaseUrl, workers);
+  try {
+    return await pgBossCycleOn(boss, `cycle-${workers}`, workers, durationMs, body, fetchBatchSize);
+  } finally {
+    await closePgBoss(boss);
   }
 }

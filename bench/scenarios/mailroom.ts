@@ -80,9 +80,9 @@ export async function pushOnly(mailroom: MailroomProcess, clients: number, bytes
  * Each client loops: push one, receive up to `maxMessages`, ack each received as complete. With
  * several replicas (one Postgres) client i talks to replica i mod n, as behind a Service.
  */
-export async function cycle(mailroom: MailroomProcess | MailroomProcess[], clients: number, bytes: number, durationMs: number, maxMessages: number): Promise<ScenarioResult> {
+export async function cycle(mailroom: MailroomProcess | MailroomProcess[], clients: number, bytes: number, durationMs: number, maxMessages: number, queue: string = QUEUES.cycle): Promise<ScenarioResult> {
   const replicas = Array.isArray(mailroom) ? mailroom : [mailroom];
-  const base = messagesPath(QUEUES.cycle);
+  const base = messagesPath(queue);
   const payload = JSON.stringify(bodyOfSize(bytes));
   const receiveBody = JSON.stringify({ maxMessages, visibilityTimeoutSeconds: 60, waitSeconds: 0 });
   const ops = { push: new Latencies(), receive: new Latencies(), ack: new Latencies() };
@@ -269,4 +269,15 @@ export async function receiveOnBacklog(mailroom: MailroomProcess, queue: string,
     }
   });
   return { receiveMs: receive.summary(), ackMs: ack.summary(), resources };
+}
+
+/** A queue created over the API (like the bench's file queues: any object, visibility 60 s). */
+export async function createQueue(mailroom: MailroomProcess, name: string, storageEngine: 'sql' | 'filesystem'): Promise<void> {
+  await mailroom.client.expect([201], 'POST', `${API}/queues`, {
+    name,
+    storageEngine,
+    roles: { needsRole: true, replace: false, roles: [] },
+    incoming: { schema: { type: 'object' } },
+    delivery: { visibilityTimeoutSeconds: 60 },
+  });
 }
