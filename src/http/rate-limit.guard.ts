@@ -11,6 +11,11 @@ import type { Principal } from '@app/security/principal';
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  /** RATE_LIMIT_PER_MINUTE=0 skips the guard before its per-route metadata lookups. */
+  protected async shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return this.commonOptions.skipIf?.(context) === true;
+  }
+
   protected async getTracker(request: Record<string, unknown>): Promise<string> {
     const subject = (request as unknown as Request & { user?: Principal }).user?.subject;
     return subject ? `sub:${subject}` : `ip:${(request as unknown as Request).ip ?? 'unknown'}`;

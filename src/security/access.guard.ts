@@ -17,6 +17,8 @@ import { VerifiedTokens } from '@app/security/verified-tokens';
 @Injectable()
 export class AccessGuard extends AuthGuard('jwt') {
   private readonly verified = new VerifiedTokens();
+  /** route handler → its @Public flag and @Access rule (metadata never changes after start) */
+  private readonly rules = new WeakMap<object, { isPublic: boolean; rule: AccessMetadata | undefined }>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -27,11 +29,10 @@ export class AccessGuard extends AuthGuard('jwt') {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const { isPublic, rule } = this.routeRule(context);
+    if (isPublic) return true;
     const request = context.switchToHttp().getRequest<Request & { user: Principal }>();
     await this.authenticate(context, request);
-    const rule = this.reflector.getAllAndOverride<AccessMetadata | undefined>(ACCESS_KEY, targets);
     if (!rule) throw new DomainError('FORBIDDEN', 'This route declares no access rule');
     const queueName = rule.queueParam ? request.params[rule.queueParam] : undefined;
     const topic = rule.topicParam ? request.params[rule.topicParam] : undefined;
@@ -39,6 +40,20 @@ export class AccessGuard extends AuthGuard('jwt') {
     const queue = needsQueue && typeof queueName === 'string' ? this.queues.require(queueName).definition : undefined;
     await this.access.assert(request.user, rule.action, { queue, topic: typeof topic === 'string' ? topic : undefined });
     return true;
+  }
+
+  private routeRule(context: ExecutionContext): { isPublic: boolean; rule: AccessMetadata | undefined } {
+    const handler = context.getHandler();
+    let known = this.rules.get(handler);
+    if (!known) {
+      const targets = [handler, context.getClass()];
+      known = {
+        isPublic: this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets) === true,
+        rule: this.reflector.getAllAndOverride<AccessMetadata | undefined>(ACCESS_KEY, targets),
+      };
+      this.rules.set(handler, known);
+    }
+    return known;
   }
 
   /** passport-jwt verifies a token the first time; a repeat within its cache life is looked up. */
