@@ -106,24 +106,26 @@ describe('HandlerDispatcher', () => {
   });
 
   it.each([
-    [3, 3],
+    [3, 2],
     [1, 0],
-  ])('with concurrency %i, %i more handlers start while the outcomes are still being stored', async (concurrency, more) => {
+  ])('with concurrency %i, %i more waves of handlers start while the outcomes are still being stored', async (concurrency, moreWaves) => {
     const t = setup({ a: concurrency });
     const stored: (() => void)[] = [];
     t.delivery.complete = (_def: QueueDefinition, id: string) => new Promise<undefined>((resolve) => stored.push(() => resolve(void t.calls.push(`complete ${id}`))));
     t.dispatcher.onApplicationBootstrap();
-    t.add('a', concurrency * 3);
+    t.add('a', concurrency * 5);
     await settle(() => t.running.size === concurrency);
+    for (let wave = 1; wave <= moreWaves; wave++) {
+      for (const { finish } of [...t.running.values()]) finish({ kind: 'complete', result: null });
+      await settle(() => stored.length === concurrency * wave && t.running.size === concurrency);
+    }
+    // the outcomes waiting bound the queue (2 × concurrency; with concurrency 1 none): no further wave
     for (const { finish } of [...t.running.values()]) finish({ kind: 'complete', result: null });
-    await settle(() => stored.length === concurrency && t.running.size === more);
+    await settle(() => stored.length === concurrency * (moreWaves + 1));
     expect(t.calls).toEqual([]);
-    // the settles in flight bound the queue: no third wave while two are unsettled
-    for (const { finish } of [...t.running.values()]) finish({ kind: 'complete', result: null });
-    await settle(() => stored.length === concurrency + more);
     expect(t.running.size).toBe(0);
     for (const release of stored.splice(0)) release();
-    await settle(() => t.calls.length === concurrency + more && t.running.size === concurrency);
+    await settle(() => t.calls.length === concurrency * (moreWaves + 1) && t.running.size === concurrency);
     t.delivery.complete = async (_def: QueueDefinition, id: string) => void t.calls.push(`complete ${id}`);
     for (const release of stored.splice(0)) release();
     await t.dispatcher.beforeApplicationShutdown();
@@ -208,12 +210,16 @@ describe('HandlerDispatcher', () => {
     t.dispatcher.onApplicationBootstrap();
     t.add('a', 6);
     await settle(() => t.running.size === 2 && t.pending.get('a')!.length === 2);
-    // from now on a claim never answers: the next handler can only start from what was claimed ahead
-    t.delivery.claim = () => new Promise(() => undefined);
+    // from now on a claim answers only when told: the next handler can only start from what was claimed ahead
+    const held: Array<() => void> = [];
+    t.delivery.claim = () => new Promise((resolve) => held.push(() => resolve([])));
     const [first] = t.running.values();
     first.finish({ kind: 'complete', result: null });
     await settle(() => t.calls.length === 1 && t.running.size === 2);
     expect([...t.running.keys()]).toContain('a-3');
+    // half of what was claimed ahead has started: the next claim ahead is under way
+    expect(held).toHaveLength(1);
+    held.forEach((answer) => answer());
     await t.dispatcher.beforeApplicationShutdown();
   });
 

@@ -47,14 +47,14 @@ interface QueueState {
 
 /**
  * A slot frees when its handler returns, while the outcome is still being stored, so a queue's
- * handlers keep running during the settle round trips; at most `concurrency` settles wait at once.
+ * handlers keep running during the settle round trips; at most `2 × concurrency` outcomes wait at once (they are stored in groups).
  * With `concurrency: 1` a slot is held until the outcome is stored: a retried message then runs
  * before the next one, keeping send order.
  */
 function freeSlots(definition: QueueDefinition, state: QueueState): number {
   const { concurrency } = definition.delivery;
   if (concurrency === 1) return 1 - state.active - state.settling;
-  return Math.min(concurrency - state.active, 2 * concurrency - state.active - state.settling);
+  return Math.min(concurrency - state.active, 3 * concurrency - state.active - state.settling);
 }
 
 /**
@@ -233,7 +233,8 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
           state.starved = global <= 0 && own > 0;
           const batch = Math.min(own, global, MAX_CLAIM_BATCH);
           const ahead = Math.max(0, Math.min(prefetchTarget(entry.definition) - state.ready.length, MAX_CLAIM_BATCH - Math.max(batch, 0)));
-          if (batch <= 0 && (ahead === 0 || own <= 0 && state.ready.length > 0)) break;
+          // with every slot taken, claim ahead again once half of what was claimed ahead has started
+          if (batch <= 0 && (ahead === 0 || state.ready.length > prefetchTarget(entry.definition) / 2)) break;
           const reserved = Math.max(batch, 0);
           state.active += reserved;
           this.running += reserved;
