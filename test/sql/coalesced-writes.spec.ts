@@ -63,4 +63,13 @@ describeWithDatabase('postgres', 'coalesced writes on postgres', () => {
     for (const m of shares.flat()) expect(m).toMatchObject({ status: 'INPROGRESS', attempts: 1 });
     expect(new Set(shares.flat().map((m) => m.receipt)).size).toBe(25);
   });
+
+  it('gives every concurrent claimer its full max when enough messages are pending', async () => {
+    const store = connections.messageStore(database.url);
+    await store.insert(Array.from({ length: 150 }, () => message('full')));
+    const now = clock.now();
+    const shares = await Promise.all(Array.from({ length: 12 }, () => store.claim('full', { max: 10, now, leaseExpiresAt: now + 30_000 })));
+    expect(shares.map((share) => share.length)).toEqual(Array(12).fill(10));
+    expect(new Set(shares.flat().map((m) => m.id)).size).toBe(120);
+  });
 });

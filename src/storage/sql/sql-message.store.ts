@@ -27,8 +27,8 @@ type Row = Record<string, unknown>;
 const NOTIFY_WINDOW_MS = 25;
 /** Inserts of at most this many messages (a push, a small batch) share statements with concurrent ones (postgres). */
 const COALESCED_INSERT_MAX = 100;
-/** A combined claim (postgres) leases at most this many messages. */
-const COALESCED_CLAIM_MAX = 100;
+/** Callers in one combined claim (postgres); each gets up to its own max, so none is shortchanged. */
+const COALESCED_CLAIM_CALLS = 10;
 /** Claim coalescers kept (one per queue and lease length); idle ones are dropped past this. */
 const CLAIM_COALESCERS = 256;
 
@@ -380,7 +380,7 @@ export class SqlMessageStore extends MessageStore {
     let coalescer = this.claims.get(key);
     if (!coalescer) {
       if (this.claims.size >= CLAIM_COALESCERS) this.claims.clear();
-      coalescer = new Coalescer((calls) => this.claimTogether(queue, leaseMs, calls), { maxBatch: 50, maxInFlight: 2 });
+      coalescer = new Coalescer((calls) => this.claimTogether(queue, leaseMs, calls), { maxBatch: COALESCED_CLAIM_CALLS, maxInFlight: 2 });
       this.claims.set(key, coalescer);
     }
     return coalescer;
@@ -392,7 +392,7 @@ export class SqlMessageStore extends MessageStore {
    */
   private async claimTogether(queue: string, leaseMs: number, calls: ClaimCall[]): Promise<StoredMessage[][]> {
     const now = Math.max(...calls.map((c) => c.now));
-    const total = Math.min(COALESCED_CLAIM_MAX, calls.reduce((sum, c) => sum + c.max, 0));
+    const total = calls.reduce((sum, c) => sum + c.max, 0);
     const { records } = await this.db.query(this.db.text.claim(queue, now, now + leaseMs, total));
     const claimed = records.map(rowToMessage).sort(bySeq);
     let next = 0;
