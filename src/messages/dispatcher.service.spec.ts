@@ -1,12 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { SystemClock } from '@app/common/clock';
+import { SystemClock, type Clock } from '@app/common/clock';
+import { ManualClock } from '@test/support/time';
 import type { AppConfig } from '@app/config/app.config';
 import type { QueueEntry } from '@app/queues/queue-registry.service';
 import type { QueueDefinition } from '@app/storage/ports/catalog.types';
 import type { StoredMessage } from '@app/storage/ports/message.store';
 import { MessageEvents } from '@app/messages/message-events';
-import { HandlerDispatcher, handlerLeaseSeconds, LEASE_MARGIN_SECONDS } from '@app/messages/dispatcher.service';
+import { HandlerDispatcher, handlerLeaseSeconds, LEASE_MARGIN_SECONDS, PREFETCH_MAX_AGE_MS } from '@app/messages/dispatcher.service';
 import type { HandlerOutcome, HandlerTask } from '@app/messages/handlers/handler-pool';
 
 /** The dispatcher against fakes: capacity, wake-ups, outcome → transition, shutdown. */
@@ -31,7 +32,7 @@ describe('HandlerDispatcher', () => {
     };
   }
 
-  function setup(queues: Record<string, number>, overrides: Partial<AppConfig> = {}) {
+  function setup(queues: Record<string, number>, overrides: Partial<AppConfig> = {}, clock: Clock = new SystemClock()) {
     const entries = new Map<string, QueueEntry>(
       Object.entries(queues).map(([name, concurrency]) => [name, { definition: definition(name, concurrency), source: 'file', handlerPath: `/h/${name}.queue.js`, handlerVersion: 1 }]),
     );
@@ -73,7 +74,7 @@ describe('HandlerDispatcher', () => {
     const registry = { list: () => [...entries.values()], get: (name: string) => entries.get(name), onChange: () => () => undefined };
     const events = new MessageEvents();
     const config = { dispatcherEnabled: true, globalConcurrency: 100, shutdownGraceSeconds: 0, messageMaxBytes: 1000, ...overrides } as AppConfig;
-    const dispatcher = new HandlerDispatcher(registry as never, delivery as never, events, pool as never, services as never, new SchedulerRegistry(), new SystemClock(), config);
+    const dispatcher = new HandlerDispatcher(registry as never, delivery as never, events, pool as never, services as never, new SchedulerRegistry(), clock, config);
     let seq = 0;
     const add = (queue: string, count: number) => {
       for (let i = 0; i < count; i++) {
@@ -220,6 +221,21 @@ describe('HandlerDispatcher', () => {
     // half of what was claimed ahead has started: the next claim ahead is under way
     expect(held).toHaveLength(1);
     held.forEach((answer) => answer());
+    await t.dispatcher.beforeApplicationShutdown();
+  });
+
+  it('gives a claimed-ahead message back instead of starting it once it is older than PREFETCH_MAX_AGE_MS', async () => {
+    const clock = new ManualClock();
+    const t = setup({ a: 2 }, {}, clock);
+    t.dispatcher.onApplicationBootstrap();
+    t.add('a', 4);
+    await settle(() => t.running.size === 2 && t.pending.get('a')!.length === 0);
+    clock.advance(PREFETCH_MAX_AGE_MS + 1);
+    const [first] = t.running.values();
+    first.finish({ kind: 'complete', result: null });
+    await settle(() => t.calls.filter((c) => c.startsWith('release')).length === 2);
+    expect(t.calls.filter((c) => c.startsWith('release')).sort()).toEqual(['release a-3 r-a-3 toEnd=false', 'release a-4 r-a-4 toEnd=false']);
+    expect([...t.running.keys()]).not.toContain('a-3');
     await t.dispatcher.beforeApplicationShutdown();
   });
 

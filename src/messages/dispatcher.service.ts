@@ -47,7 +47,8 @@ interface QueueState {
 
 /**
  * A slot frees when its handler returns, while the outcome is still being stored, so a queue's
- * handlers keep running during the settle round trips; at most `2 × concurrency` outcomes wait at once (they are stored in groups).
+ * handlers keep running during the settle round trips (outcomes are stored in groups); handlers
+ * running plus outcomes waiting stay under `3 × concurrency`.
  * With `concurrency: 1` a slot is held until the outcome is stored: a retried message then runs
  * before the next one, keeping send order.
  */
