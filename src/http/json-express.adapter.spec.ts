@@ -1,5 +1,7 @@
-import type { Response } from 'express';
-import { JsonExpressAdapter } from '@app/http/json-express.adapter';
+import * as http from 'node:http';
+import { Socket, type AddressInfo } from 'node:net';
+import type { Express, Request, Response } from 'express';
+import { expressHttpClasses, JsonExpressAdapter } from '@app/http/json-express.adapter';
 
 function fakeResponse(headers: Record<string, string> = {}) {
   const sent = { statusCode: 200, headers: { ...headers } as Record<string, unknown>, body: undefined as unknown, viaExpress: false };
@@ -51,5 +53,38 @@ describe('JsonExpressAdapter.reply', () => {
     const typed = fakeResponse({ 'Content-Type': 'application/yaml' });
     adapter.reply(typed.response, { a: 1 });
     expect(typed.sent.viaExpress).toBe(true);
+  });
+});
+
+describe('JsonExpressAdapter.initHttpServer', () => {
+  it("builds requests and responses on express's prototypes, so express does not re-parent them", async () => {
+    const adapter = new JsonExpressAdapter();
+    const app = adapter.getInstance<Express>();
+    app.get('/who', (req: Request, res: Response) => void res.json({ host: req.hostname, viaExpress: typeof res.status === 'function' }));
+    adapter.initHttpServer({});
+    const server = adapter.getHttpServer() as http.Server;
+    const atBirth: Array<{ request: boolean; response: boolean }> = [];
+    server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      atBirth.push({ request: Object.getPrototypeOf(req) === app.request, response: Object.getPrototypeOf(res) === app.response });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const answer = await fetch(`http://127.0.0.1:${port}/who`);
+      expect(await answer.json()).toEqual({ host: '127.0.0.1', viaExpress: true });
+      expect(atBirth).toEqual([{ request: true, response: true }]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('keeps Node’s classes in the chain', () => {
+    const app = new JsonExpressAdapter().getInstance<Express>();
+    const { IncomingMessage, ServerResponse } = expressHttpClasses(app);
+    const request = new IncomingMessage(new Socket());
+    const response = new ServerResponse(request);
+    expect(request).toBeInstanceOf(http.IncomingMessage);
+    expect(response).toBeInstanceOf(http.ServerResponse);
+    expect(typeof (request as unknown as Request).get).toBe('function');
   });
 });
