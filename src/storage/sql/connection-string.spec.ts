@@ -55,6 +55,7 @@ describe('parseConnectionString', () => {
     expect(parseConnectionString('mariadb://root@h/test')).toMatchObject({ dialect: 'mariadb', port: 3306 });
     expect(parseConnectionString('mssql://sa:x@h/db?encrypt=false')).toMatchObject({ dialect: 'mssql', port: 1433, options: { encrypt: 'false' } });
     expect(parseConnectionString('postgres://u@[::1]:5433/x')).toMatchObject({ host: '::1', port: 5433 });
+    expect(parseConnectionString('postgres://u@h/x?preparedStatements=false')).toMatchObject({ options: { preparedstatements: 'false' } });
   });
 
   it.each([
@@ -73,6 +74,8 @@ describe('parseConnectionString', () => {
     'postgres://u@h/x/y',
     'postgres://u@h/x?schema=Bad-Name',
     'postgres://u@h/x?sslmode=allow-anything',
+    'postgres://u@h/x?preparedStatements=no',
+    'mysql://root@h/x?preparedStatements=false',
   ])('refuses %s with INVALID_CONNECTION_STRING', (raw) => {
     expect(code(() => parseConnectionString(raw))).toBe('INVALID_CONNECTION_STRING');
   });

@@ -27,7 +27,7 @@ const FORBIDDEN_OPTIONS = new Set([
 
 /** Options a connection string may carry (case-insensitive), per dialect; everything else is refused. */
 const ALLOWED_OPTIONS: Record<SqlDialect, Set<string>> = {
-  postgres: new Set(['sslmode', 'ssl', 'schema', 'application_name', 'connect_timeout', 'poolsize']),
+  postgres: new Set(['sslmode', 'ssl', 'schema', 'application_name', 'connect_timeout', 'poolsize', 'preparedstatements']),
   mysql: new Set(['ssl', 'sslmode', 'charset', 'timezone', 'connecttimeout', 'connect_timeout', 'poolsize']),
   mariadb: new Set(['ssl', 'sslmode', 'charset', 'timezone', 'connecttimeout', 'connect_timeout', 'poolsize']),
   mssql: new Set(['encrypt', 'trustservercertificate', 'connecttimeout', 'connect_timeout', 'poolsize', 'instancename']),
@@ -144,6 +144,9 @@ export function parseConnectionString(resolved: string): SqlConnectionOptions {
   }
   if (options.poolsize !== undefined && !/^([1-9]\d?|100)$/.test(options.poolsize)) {
     throw new DomainError('INVALID_CONNECTION_STRING', 'poolSize must be between 1 and 100');
+  }
+  if (options.preparedstatements !== undefined && !['true', 'false'].includes(options.preparedstatements)) {
+    throw new DomainError('INVALID_CONNECTION_STRING', 'preparedStatements must be true or false');
   }
   return { dialect, host, port, username, password, database, options };
 }

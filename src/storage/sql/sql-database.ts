@@ -105,6 +105,13 @@ function versionAtLeast(version: string, major: number, minor: number): boolean 
  */
 export class SqlDatabase {
   readonly text: SqlText;
+  /**
+   * postgres: statements with a name are prepared once per connection (skipping the parse and
+   * plan that otherwise cost about as much server CPU as running them). `preparedStatements=false`
+   * in the connection string turns this off, for poolers that hand a session's statements to other
+   * clients (PgBouncer in transaction mode before 1.21).
+   */
+  private readonly preparedStatements: boolean;
   private readonly logger = new Logger('SqlDatabase');
   private dataSource: DataSource | null = null;
   private starting: Promise<DataSource> | null = null;
@@ -116,6 +123,7 @@ export class SqlDatabase {
     private readonly runMigrations: boolean,
   ) {
     this.text = new SqlText(target.dialect);
+    this.preparedStatements = target.dialect === 'postgres' && target.options.preparedstatements !== 'false';
   }
 
   get secrets(): Array<string | null> {
@@ -245,7 +253,10 @@ export class SqlDatabase {
     const pool = pgPool(ds);
     if (pool) {
       try {
-        const result = await pool.query(statement.sql, statement.params);
+        const result =
+          statement.name && this.preparedStatements
+            ? await pool.query({ name: statement.name, text: statement.sql, values: statement.params })
+            : await pool.query(statement.sql, statement.params);
         return { records: result.rows ?? [], affected: result.rowCount ?? 0 };
       } catch (error) {
         throw this.mapError(error);
