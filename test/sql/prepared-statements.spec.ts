@@ -4,6 +4,7 @@ import { Pool } from 'pg';
 import { parseConnectionString } from '@app/storage/sql/connection-string';
 import { SqlDatabase } from '@app/storage/sql/sql-database';
 import { SqlMessageStore } from '@app/storage/sql/sql-message.store';
+import { PLAN_LIFETIME_MS } from '@app/storage/sql/pg-prepared';
 import { ManualClock } from '@test/support/time';
 import { describeWithDatabase, isolatedDatabase, type IsolatedDatabase } from '@test/support/databases';
 
@@ -11,48 +12,77 @@ describeWithDatabase('postgres', 'prepared statements on postgres', () => {
   Logger.overrideLogger(false);
   let database: IsolatedDatabase;
   const clock = new ManualClock();
+  const withOption = (option: string) => `${database.url}${database.url.includes('?') ? '&' : '?'}${option}`;
 
   beforeAll(async () => {
     database = await isolatedDatabase('postgres');
+    const migrated = new SqlDatabase(parseConnectionString(database.url), 'test', true);
+    await migrated.ready();
+    await migrated.close();
   });
   afterAll(async () => {
     await database.drop();
   });
 
-  /** Pushes, claims and acks one message; answers each statement's first word and the name it went out under. */
-  async function cycle(url: string): Promise<string[]> {
-    const db = new SqlDatabase(parseConnectionString(url), 'test', true);
-    const store = new SqlMessageStore(db, clock);
+  function open(url: string) {
+    const db = new SqlDatabase(parseConnectionString(url), 'test', false, () => clock.now());
+    return { db, store: new SqlMessageStore(db, clock) };
+  }
+
+  /** Pushes, claims and acks one message through `store`. */
+  async function cycle(store: SqlMessageStore): Promise<void> {
+    const id = randomUUID();
+    const now = clock.now();
+    await store.insert([{ id, queue: 'p', request: { id }, sentBy: null, createdAt: now, availableAt: now, idempotencyKey: null }]);
+    const [claimed] = await store.claim('p', { max: 1, now, leaseExpiresAt: now + 30_000 });
+    expect(claimed.id).toBe(id);
+    expect(await store.settle('p', id, claimed.receipt!, { status: 'COMPLETE', now, result: { ok: true } })).toMatchObject({ status: 'COMPLETE', result: { ok: true } });
+  }
+
+  /** Each statement's first word and the name it went out under ('-' when unnamed), pg_notify left out. */
+  async function sentDuring(work: () => Promise<void>): Promise<string[]> {
     const sent: string[] = [];
     const query = Pool.prototype.query;
-    const spy = jest.spyOn(Pool.prototype, 'query').mockImplementation(function (this: Pool, ...args: unknown[]) {
+    const client = jest.spyOn(Pool.prototype, 'query').mockImplementation(function (this: Pool, ...args: unknown[]) {
       const [config] = args as [string | { text: string; name?: string }];
       const text = typeof config === 'object' ? config.text : config;
       if (!text.includes('pg_notify')) sent.push(`${text.split(' ')[0]} ${typeof config === 'object' ? (config.name ?? '-') : '-'}`);
       return (query as (...a: unknown[]) => unknown).apply(this, args);
     } as never);
     try {
-      await db.ready();
-      sent.length = 0;
-      const id = randomUUID();
-      const now = clock.now();
-      await store.insert([{ id, queue: 'p', request: { id }, sentBy: null, createdAt: now, availableAt: now, idempotencyKey: null }]);
-      const [claimed] = await store.claim('p', { max: 1, now, leaseExpiresAt: now + 30_000 });
-      const settled = await store.settle('p', id, claimed.receipt!, { status: 'COMPLETE', now, result: { ok: true } });
-      expect(settled).toMatchObject({ status: 'COMPLETE', result: { ok: true } });
+      await work();
       return sent;
     } finally {
-      spy.mockRestore();
-      await db.close();
+      client.mockRestore();
     }
   }
 
-  it('sends the insert and the settlement as named statements, and the claim (whose plan depends on the data) unnamed', async () => {
-    expect(await cycle(database.url)).toEqual(['INSERT mailroom_insert', 'WITH -', 'UPDATE mailroom_settle_many']);
+  it('prepares the insert, the claim and the settlement on the connection, each under one name per generation', async () => {
+    const { db, store } = open(withOption('poolSize=1'));
+    try {
+      await db.ready();
+      await cycle(store);
+      await cycle(store);
+      const prepared = async () => (await db.query({ sql: 'SELECT name FROM pg_prepared_statements ORDER BY name', params: [] })).records.map((r) => r.name);
+      const generation = Math.floor(clock.now() / PLAN_LIFETIME_MS);
+      expect(await prepared()).toEqual([`mailroom_claim_1_g${generation}`, `mailroom_insert_g${generation}`, `mailroom_settle_many_g${generation}`]);
+      clock.advance(PLAN_LIFETIME_MS);
+      await cycle(store);
+      expect(await prepared()).toEqual([`mailroom_claim_1_g${generation + 1}`, `mailroom_insert_g${generation + 1}`, `mailroom_settle_many_g${generation + 1}`]);
+    } finally {
+      await db.close();
+    }
   });
 
   it('sends every statement unnamed with preparedStatements=false (poolers in transaction mode)', async () => {
-    const url = `${database.url}${database.url.includes('?') ? '&' : '?'}preparedStatements=false`;
-    expect(await cycle(url)).toEqual(['INSERT -', 'WITH -', 'UPDATE -']);
+    const { db, store } = open(withOption('preparedStatements=false'));
+    try {
+      await db.ready();
+      const sent = await sentDuring(() => cycle(store));
+      expect(sent).toEqual(['INSERT -', 'WITH -', 'UPDATE -']);
+      expect((await db.query({ sql: 'SELECT count(*)::int AS n FROM pg_prepared_statements', params: [] })).records[0].n).toBe(0);
+    } finally {
+      await db.close();
+    }
   });
 });

@@ -6,6 +6,7 @@ import type { SqlConnectionOptions } from '@app/storage/sql/connection-string';
 import { CATALOG_ENTITIES } from '@app/storage/sql/catalog.entities';
 import { SQL_MIGRATIONS } from '@app/storage/sql/migrations/sql-migrations';
 import { SqlText, type SqlStatement } from '@app/storage/sql/sql-dialect';
+import { PgPreparedStatements } from '@app/storage/sql/pg-prepared';
 import { isConnectionError, safeReason } from '@app/storage/sql/sql-errors';
 
 export interface SqlResult {
@@ -106,12 +107,12 @@ function versionAtLeast(version: string, major: number, minor: number): boolean 
 export class SqlDatabase {
   readonly text: SqlText;
   /**
-   * postgres: statements with a name are prepared once per connection (skipping the parse and
-   * plan that otherwise cost about as much server CPU as running them). `preparedStatements=false`
-   * in the connection string turns this off, for poolers that hand a session's statements to other
+   * postgres: statements with a name are prepared on each connection (skipping the parse and
+   * plan that otherwise cost more server CPU than running them). `preparedStatements=false` in
+   * the connection string turns this off, for poolers that hand a session's statements to other
    * clients (PgBouncer in transaction mode before 1.21).
    */
-  private readonly preparedStatements: boolean;
+  private readonly prepared: PgPreparedStatements | null;
   private readonly logger = new Logger('SqlDatabase');
   private dataSource: DataSource | null = null;
   private starting: Promise<DataSource> | null = null;
@@ -121,9 +122,10 @@ export class SqlDatabase {
     readonly target: SqlConnectionOptions,
     readonly label: string,
     private readonly runMigrations: boolean,
+    now: () => number = Date.now,
   ) {
     this.text = new SqlText(target.dialect);
-    this.preparedStatements = target.dialect === 'postgres' && target.options.preparedstatements !== 'false';
+    this.prepared = target.dialect === 'postgres' && target.options.preparedstatements !== 'false' ? new PgPreparedStatements(now) : null;
   }
 
   get secrets(): Array<string | null> {
@@ -254,8 +256,8 @@ export class SqlDatabase {
     if (pool) {
       try {
         const result =
-          statement.name && this.preparedStatements
-            ? await pool.query({ name: statement.name, text: statement.sql, values: statement.params })
+          statement.name && this.prepared
+            ? await this.prepared.query(pool, statement.name, statement.sql, statement.params)
             : await pool.query(statement.sql, statement.params);
         return { records: result.rows ?? [], affected: result.rowCount ?? 0 };
       } catch (error) {

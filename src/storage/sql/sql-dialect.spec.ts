@@ -58,11 +58,13 @@ describe('SqlText (mssql)', () => {
 });
 
 describe('SqlText (postgres, mysql)', () => {
-  it('postgres claims with a materialized FOR UPDATE SKIP LOCKED pick and RETURNING', () => {
-    const { sql, params } = new SqlText('postgres').claim('q', 1, 2, 10);
-    expect(sql).toMatch(/^WITH c AS MATERIALIZED \(SELECT id FROM mailroom_messages WHERE queue = \$1 AND status = 'PENDING' AND available_at <= \$2 ORDER BY seq LIMIT 10 FOR UPDATE SKIP LOCKED\) UPDATE /);
-    expect(sql).toContain('RETURNING m.queue, m.id');
+  it('postgres claims with a materialized FOR UPDATE SKIP LOCKED pick, updates the locked rows by ctid and returns them', () => {
+    const { sql, params, name } = new SqlText('postgres').claim('q', 1, 2, 10);
+    expect(sql).toMatch(/^WITH c AS MATERIALIZED \(SELECT ctid AS t FROM mailroom_messages WHERE queue = \$1 AND status = 'PENDING' AND available_at <= \$2 ORDER BY seq LIMIT 10 FOR UPDATE SKIP LOCKED\) UPDATE /);
+    expect(sql).toContain('FROM c WHERE m.ctid = c.t RETURNING m.queue, m.id');
     expect(params).toEqual(['q', 1, 2]);
+    expect(name).toBe('mailroom_claim_10');
+    expect(new SqlText('postgres').claim('other', 5, 6, 10)).toMatchObject({ sql, name });
   });
 
   it('postgres inserts any number of rows with one array per column and skips taken idempotency keys', () => {
@@ -77,6 +79,9 @@ describe('SqlText (postgres, mysql)', () => {
     expect(params[1]).toEqual(['a', 'b']);
     expect(params[15]).toEqual(['k', null]);
     expect(new SqlText('postgres').insert([row('a', null)], false).sql).not.toContain('ON CONFLICT');
+    const named = (rows: number, skip: boolean) => new SqlText('postgres').insert(Array.from({ length: rows }, (_, i) => row(`r${i}`, null)), skip);
+    expect(named(1, false)).toMatchObject({ sql: named(7, false).sql, name: 'mailroom_insert' });
+    expect(named(1, true)).toMatchObject({ sql: named(7, true).sql, name: 'mailroom_insert_new' });
   });
 
   it('postgres settles many messages in one constant statement: a compare-and-set per row on queue, id and receipt', () => {
@@ -87,6 +92,7 @@ describe('SqlText (postgres, mysql)', () => {
       { queue: 'q', id: 'b', receipt: 'rb', change: { status: 'PENDING', updatedAt: 6, availableAt: 7, seq: 8, uncountAttempt: true, leaseActiveAt: 6 } },
     ]);
     expect(two.sql).toBe(one.sql);
+    expect([one.name, two.name]).toEqual(['mailroom_settle_many', 'mailroom_settle_many']);
     expect(two.sql).toMatch(/^UPDATE mailroom_messages AS m SET status = v\.status, updated_at = v\.updated_at, lease_expires_at = NULL, receipt = NULL, /);
     expect(two.sql).toContain('result = CASE WHEN v.set_result THEN v.result ELSE m.result END');
     expect(two.sql).toContain('attempts = CASE WHEN v.uncount THEN GREATEST(m.attempts - 1, 0) ELSE m.attempts END');

@@ -24,10 +24,9 @@ export interface SqlStatement {
   sql: string;
   params: SqlValue[];
   /**
-   * postgres: a name under which each connection keeps the statement prepared, so the server
-   * parses and plans it once per connection instead of on every call. Only for texts that never
-   * embed values (one name, one text) and whose every plan is a good one: the claim has none,
-   * because a plan cached while the table was small joins by scanning the whole queue.
+   * postgres: a name (mailroom_…) under which connections keep the statement prepared, so the
+   * server need not parse and plan it on every call (see PgPreparedStatements). One name, one
+   * text: only for texts that embed no values.
    */
   name?: string;
 }
@@ -165,18 +164,24 @@ export class SqlText {
    * The claim. postgres and mssql: ONE statement that picks the batch, skipping rows locked by
    * others, and leases it. mysql/mariadb (no UPDATE ... RETURNING): this is the locking SELECT
    * run inside a transaction, followed by `leaseClaimed`.
+   *
+   * postgres updates the locked rows by their ctid (a TID scan per row, the one plan there is)
+   * rather than joining on the key, where a cached plan could scan the queue. A row another
+   * session changed after this statement's snapshot is locked in its new version, which the
+   * update then does not see: it is left PENDING for the next claim, never claimed twice.
    */
   claim(queue: string, now: number, leaseExpiresAt: number, max: number): SqlStatement {
     const n = Math.max(1, Math.floor(max));
     if (this.isPostgres) {
       return {
         sql:
-          `WITH c AS MATERIALIZED (SELECT id FROM ${MESSAGES_TABLE} WHERE queue = $1 AND status = 'PENDING' ` +
+          `WITH c AS MATERIALIZED (SELECT ctid AS t FROM ${MESSAGES_TABLE} WHERE queue = $1 AND status = 'PENDING' ` +
           `AND available_at <= $2 ORDER BY seq LIMIT ${n} FOR UPDATE SKIP LOCKED) ` +
           `UPDATE ${MESSAGES_TABLE} AS m SET status = 'INPROGRESS', attempts = m.attempts + 1, receipt = gen_random_uuid()::text, ` +
-          `lease_expires_at = $3, updated_at = $2 FROM c WHERE m.queue = $1 AND m.id = c.id` +
+          `lease_expires_at = $3, updated_at = $2 FROM c WHERE m.ctid = c.t` +
           ` RETURNING ${this.cols('m.')}`,
         params: [queue, now, leaseExpiresAt],
+        name: `mailroom_claim_${n}`,
       };
     }
     if (this.isMssql) {
