@@ -43,7 +43,7 @@ export class ConsumersController {
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED', schema: errorResponseSchema })
   @ApiConflictResponse({ description: 'QUEUE_HAS_HANDLER: the queue is processed by its handler', schema: errorResponseSchema })
   async receive(@Param('queue') queue: string, @Body() body: unknown, @Res({ passthrough: true }) response: Response): Promise<{ messages: LeasedMessageView[] }> {
-    const input = validateInput<ReceiveInput>(receiveBodySchema, structuredClone(body ?? {}), 'VALIDATION_FAILED', 'receive request');
+    const input = validateInput<ReceiveInput>(receiveBodySchema, body ?? {}, 'VALIDATION_FAILED', 'receive request');
     const aborted = new AbortController();
     const onClose = () => {
       if (!response.writableEnded) aborted.abort();
@@ -67,7 +67,7 @@ export class ConsumersController {
   @ApiConflictResponse({ description: 'RECEIPT_STALE: the lease expired or the message was settled; nothing changed', schema: errorResponseSchema })
   @ApiUnprocessableEntityResponse({ description: 'MESSAGE_SCHEMA_INVALID: send_to_another_queue and the target queue refuses the message', schema: schemaErrorResponseSchema })
   async ack(@Param('queue') queue: string, @Param('id') id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<MessageView> {
-    const input = validateInput<AckInput>(ackBodySchema, structuredClone(body ?? null), 'VALIDATION_FAILED', 'ack');
+    const input = validateInput<AckInput>(ackBodySchema, body ?? null, 'VALIDATION_FAILED', 'ack');
     return toMessageView(await this.consumers.ack(queue, id, input, principal));
   }
 
@@ -80,7 +80,7 @@ export class ConsumersController {
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED', schema: errorResponseSchema })
   @ApiConflictResponse({ description: 'RECEIPT_STALE', schema: errorResponseSchema })
   async lease(@Param('queue') queue: string, @Param('id') id: string, @Body() body: unknown): Promise<LeasedMessageView> {
-    const input = validateInput<LeaseInput>(leaseBodySchema, structuredClone(body ?? null), 'VALIDATION_FAILED', 'lease');
+    const input = validateInput<LeaseInput>(leaseBodySchema, body ?? null, 'VALIDATION_FAILED', 'lease');
     return leasedView(await this.consumers.lease(queue, id, input.receipt, input.visibilityTimeoutSeconds));
   }
 }
