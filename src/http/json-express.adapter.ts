@@ -1,4 +1,5 @@
 import * as http from 'node:http';
+import type { Socket } from 'node:net';
 import { StreamableFile, type NestApplicationOptions } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import type { Express, Response } from 'express';
@@ -11,7 +12,7 @@ import type { Express, Response } from 'express';
  * prototype already in place and changes nothing.
  */
 export function expressHttpClasses(app: Express): { IncomingMessage: typeof http.IncomingMessage; ServerResponse: typeof http.ServerResponse } {
-  function ExpressIncomingMessage(this: http.IncomingMessage, socket: import('node:net').Socket) {
+  function ExpressIncomingMessage(this: http.IncomingMessage, socket: Socket) {
     http.IncomingMessage.call(this, socket);
   }
   function ExpressServerResponse(this: http.ServerResponse, req: http.IncomingMessage, options?: unknown) {
