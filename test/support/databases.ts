@@ -10,13 +10,19 @@ import * as path from 'node:path';
  */
 export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
 export const TEST_MARIADB_URL = process.env.TEST_MARIADB_URL || 'mysql://root@127.0.0.1:3306/test';
+/** MySQL has no server on these machines: its suites run only when TEST_MYSQL_URL names one. */
+export const TEST_MYSQL_URL = process.env.TEST_MYSQL_URL || null;
 
-export type TestDatabaseKind = 'postgres' | 'mariadb';
+export type TestDatabaseKind = 'postgres' | 'mariadb' | 'mysql';
 
 const ROOT = path.resolve(__dirname, '../..');
 const reachable = new Map<TestDatabaseKind, string | null>();
 
 export function testDatabaseUrl(kind: TestDatabaseKind): string {
+  if (kind === 'mysql') {
+    if (!TEST_MYSQL_URL) throw new Error('TEST_MYSQL_URL is not set');
+    return TEST_MYSQL_URL;
+  }
   return kind === 'postgres' ? TEST_POSTGRES_URL : TEST_MARIADB_URL;
 }
 
@@ -60,6 +66,13 @@ export function databaseReachable(kind: TestDatabaseKind): string | null {
  * else a loud console notice and a `todo` entry in the report, so the gap is visible.
  */
 export function describeWithDatabase(kind: TestDatabaseKind, name: string, body: () => void): void {
+  if (kind === 'mysql' && !TEST_MYSQL_URL) {
+    console.warn(`\n${'!'.repeat(78)}\n!!! SKIPPED "${name}": TEST_MYSQL_URL is not set (no MySQL server on these machines).\n!!! Set it to a MySQL 8 database (root or a user that may create databases) to run this suite.\n${'!'.repeat(78)}\n`);
+    describe(name, () => {
+      it.todo('SKIPPED: TEST_MYSQL_URL is not set');
+    });
+    return;
+  }
   const problem = databaseReachable(kind);
   if (problem === null) {
     describe(name, body);
