@@ -74,6 +74,27 @@ describeWithDatabase('postgres', 'prepared statements on postgres', () => {
     }
   });
 
+  it('keeps one generic plan for single settlements on a large table instead of re-planning each one', async () => {
+    const { db, store } = open(withOption('poolSize=1'));
+    try {
+      await db.ready();
+      const now = clock.now();
+      // from about 10,000 rows on, a bare unnest's generic estimate (10 rows) lost to the custom plan of one
+      for (let i = 0; i < 10; i++) {
+        await store.insert(Array.from({ length: 1000 }, () => ({ id: randomUUID(), queue: 'big', request: {}, sentBy: null, createdAt: now, availableAt: now, idempotencyKey: null })));
+      }
+      for (let round = 0; round < 3; round++) {
+        for (const message of await store.claim('big', { max: 10, now, leaseExpiresAt: now + 30_000 })) {
+          await store.settle('big', message.id, message.receipt!, { status: 'COMPLETE', now });
+        }
+      }
+      const [plans] = (await db.query({ sql: "SELECT generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE name LIKE 'mailroom_settle_many_%'", params: [] })).records;
+      expect(plans).toEqual({ generic: 25, custom: 5 });
+    } finally {
+      await db.close();
+    }
+  });
+
   it('sends every statement unnamed with preparedStatements=false (poolers in transaction mode)', async () => {
     const { db, store } = open(withOption('preparedStatements=false'));
     try {

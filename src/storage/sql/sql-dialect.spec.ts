@@ -100,7 +100,8 @@ describe('SqlText (postgres, mysql)', () => {
       "WHERE m.queue = v.queue AND m.id = v.id AND m.receipt = v.receipt AND m.status = 'INPROGRESS' " +
         'AND (v.lease_active_at IS NULL OR m.lease_expires_at IS NULL OR m.lease_expires_at > v.lease_active_at) RETURNING m.queue, m.id',
     );
-    expect(two.params).toEqual([['q', 'q'], ['a', 'b'], ['ra', 'rb'], ['COMPLETE', 'PENDING'], [5, 6], [1, 0], ['1', null], [0, 0], [null, null], [null, 7], [null, 8], [0, 1], [null, 6]]);
+    expect(two.params).toEqual([['q', 'q'], ['a', 'b'], ['ra', 'rb'], ['COMPLETE', 'PENDING'], [5, 6], [1, 0], ['1', null], [0, 0], [null, null], [null, 7], [null, 8], [0, 1], [null, 6], 2]);
+    expect(two.sql).toMatch(/\) AS u\(queue, id, receipt, [a-z_, ]+\) LIMIT \$14\) AS v WHERE /);
     expect(() => new SqlText('mariadb').settleMany([])).toThrow(/postgres only/);
   });
 

@@ -241,6 +241,12 @@ export class SqlText {
    * receipt (a row whose receipt or status does not match is left alone and not returned).
    * A constant text with 13 array parameters whatever the count. The (queue, id) pairs must be
    * distinct: one UPDATE changes a row at most once.
+   *
+   * `LIMIT $14` (the item count, so it cuts nothing) is there for the plan cache: with the arrays
+   * as parameters the generic plan guesses 10 rows from unnest, more than the custom plan sees
+   * for a batch of one or two, so Postgres re-planned nearly every execution (planning took longer
+   * than running it). A parameter LIMIT makes the generic estimate one row: the generic plan, a
+   * primary-key probe per row, is then kept, as for the insert and the claim.
    */
   settleMany(items: SettleItem[]): SqlStatement {
     if (!this.isPostgres) throw new Error('combined settlements are postgres only');
@@ -252,9 +258,9 @@ export class SqlText {
         'result = CASE WHEN v.set_result THEN v.result ELSE m.result END, error = CASE WHEN v.set_error THEN v.error ELSE m.error END, ' +
         'available_at = COALESCE(v.available_at, m.available_at), seq = COALESCE(v.seq, m.seq), ' +
         'attempts = CASE WHEN v.uncount THEN GREATEST(m.attempts - 1, 0) ELSE m.attempts END ' +
-        'FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::int8[], $6::bool[], $7::text[], $8::bool[], $9::text[], ' +
+        'FROM (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::int8[], $6::bool[], $7::text[], $8::bool[], $9::text[], ' +
         '$10::int8[], $11::int8[], $12::bool[], $13::int8[]) ' +
-        'AS v(queue, id, receipt, status, updated_at, set_result, result, set_error, error, available_at, seq, uncount, lease_active_at) ' +
+        'AS u(queue, id, receipt, status, updated_at, set_result, result, set_error, error, available_at, seq, uncount, lease_active_at) LIMIT $14) AS v ' +
         `WHERE m.queue = v.queue AND m.id = v.id AND m.receipt = v.receipt AND m.status = 'INPROGRESS' ` +
         'AND (v.lease_active_at IS NULL OR m.lease_expires_at IS NULL OR m.lease_expires_at > v.lease_active_at) ' +
         `RETURNING ${this.cols('m.')}`,
@@ -273,6 +279,7 @@ export class SqlText {
         column((i) => i.change.seq ?? null),
         column((i) => flag(i.change.uncountAttempt === true)),
         column((i) => i.change.leaseActiveAt ?? null),
+        items.length,
       ],
     };
   }
