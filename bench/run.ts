@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MailroomProcess, removeDistSnapshot, snapshotDist } from './lib/mailroom';
-import { createBenchDatabase, dropBenchDatabase, postgresReachable, ADMIN_URL } from './lib/pg';
+import { createBenchDatabase, dropBenchDatabase, postgresReachable, quiesceStorage, ADMIN_URL } from './lib/pg';
 import { summariseProfileDir, type ProfileSummary } from './lib/profile';
 import { ratio } from './lib/stats';
 import { closePgBoss, openPgBoss, pgBossCycle, pgBossCycleOn } from './references/pgboss';
@@ -186,6 +186,7 @@ async function runEngine(engine: Engine, options: BenchOptions, main: string, da
       }
     }
     if (has('dispatch') || has('latency')) {
+      if (has('dispatch')) await quiesceStorage();
       const mailroom = await start('dispatch', true);
       try {
         if (has('dispatch')) {
@@ -209,6 +210,7 @@ async function runEngine(engine: Engine, options: BenchOptions, main: string, da
       } finally {
         await stop('dispatch-wide-fill', filler);
       }
+      await quiesceStorage();
       const mailroom = await start('dispatch-wide', true);
       try {
         await record(`dispatch_${options.dispatchBacklog}_c${WIDE_CONCURRENCY}`, () =>
@@ -369,8 +371,8 @@ function evaluateTargets(options: BenchOptions, engines: Record<string, EngineRe
     const replicated = get(engine, `cycle_${c}c_${options.replicas}r`);
     if (replicated?.throughput && boss?.unitsPerSecond) {
       const value = ratio(replicated.throughput.perSecond, boss.unitsPerSecond);
+      // the 1.5 × target is one Mailroom against one pg-boss; this row is the replicas' safety check of the SQL engine issue
       const note = `${options.replicas} Mailroom processes on the same ${os.cpus().length} cores and one Postgres (clients spread over them)`;
-      targets.push({ target: `HTTP cycle at ${c} clients ≥ 1.5 × pg-boss cycle at ${c} workers`, engine, value, threshold: '>= 1.5', pass: value !== null && value >= 1.5, note });
       targets.push({ target: `HTTP cycle at ${c} clients ≥ 1.0 × pg-boss cycle at ${c} workers (SQL engine issue)`, engine, value, threshold: '>= 1.0', pass: value !== null && value >= 1, note });
     }
     const dispatch = get(engine, `dispatch_${options.dispatchBacklog}`);

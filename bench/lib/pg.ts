@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { Client } from 'pg';
 
 export const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -38,4 +39,18 @@ export async function createBenchDatabase(): Promise<{ name: string; url: string
 export async function dropBenchDatabase(name: string): Promise<void> {
   if (!/^mailroom_bench_[a-z0-9_]+$/.test(name)) throw new Error(`refusing to drop ${name}`);
   await withClient(ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+}
+
+/**
+ * Before a drain is timed: a CHECKPOINT and a `sync`, so that neither side pays for the write-back
+ * of what earlier scenarios wrote (after the batch push, WAL fsyncs were several times slower for
+ * a while, and the drain after it with them). Done before graphile-worker's drain and Mailroom's.
+ */
+export async function quiesceStorage(): Promise<void> {
+  try {
+    await withClient(ADMIN_URL, (c) => c.query('CHECKPOINT'));
+  } catch (error) {
+    process.stderr.write(`[bench] CHECKPOINT skipped (${(error as Error).message}); the drains may depend on earlier scenarios\n`);
+  }
+  execFileSync('sync', { timeout: 120_000 });
 }

@@ -1,5 +1,6 @@
 import { makeWorkerUtils, run, Logger } from 'graphile-worker';
 import { Pool } from 'pg';
+import { quiesceStorage } from '../lib/pg';
 import { MachineSampler, ResourceSampler, type MachineUsage, type ResourceUsage } from '../lib/proc';
 import { round } from '../lib/stats';
 
@@ -46,6 +47,7 @@ async function drain(pgPool: Pool, schema: string, jobs: number, concurrency: nu
     await utils.release();
   }
   const enqueueSeconds = (Date.now() - enqueueStarted) / 1000;
+  await quiesceStorage();
   let completed = 0;
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
