@@ -357,9 +357,10 @@ function evaluateTargets(options: BenchOptions, engines: Record<string, EngineRe
     const cycle = get(engine, `cycle_${c}c`);
     const boss = references[`pgboss_cycle_${c}w`];
     if (cycle?.throughput && boss?.unitsPerSecond) {
+      // the 1.5 × target is taken from the interleaved row below: the stand-alone windows are
+      // minutes apart, and this 2-vCPU VM's speed drifts by more than the margin between them
       const value = ratio(cycle.throughput.perSecond, boss.unitsPerSecond);
-      targets.push({ target: `HTTP cycle at ${c} clients ≥ 1.5 × pg-boss cycle at ${c} workers`, engine, value, threshold: '>= 1.5', pass: value !== null && value >= 1.5, note: 'one Mailroom process' });
-      targets.push({ target: `HTTP cycle at ${c} clients ≥ 1.0 × pg-boss cycle at ${c} workers (SQL engine issue)`, engine, value, threshold: '>= 1.0', pass: value !== null && value >= 1, note: 'one Mailroom process' });
+      targets.push({ target: `HTTP cycle at ${c} clients ≥ 1.0 × pg-boss cycle at ${c} workers (SQL engine issue)`, engine, value, threshold: '>= 1.0', pass: value !== null && value >= 1, note: 'one Mailroom process, stand-alone (pg-boss measured minutes earlier)' });
     }
     const interleaved = get(engine, `cycle_${c}c_interleaved`);
     if (interleaved?.vsReference?.ratio != null) {
