@@ -67,10 +67,7 @@ export function databaseReachable(kind: TestDatabaseKind): string | null {
  */
 export function describeWithDatabase(kind: TestDatabaseKind, name: string, body: () => void): void {
   if (kind === 'mysql' && !TEST_MYSQL_URL) {
-    console.warn(`\n${'!'.repeat(78)}\n!!! SKIPPED "${name}": TEST_MYSQL_URL is not set (no MySQL server on these machines).\n!!! Set it to a MySQL 8 database (root or a user that may create databases) to run this suite.\n${'!'.repeat(78)}\n`);
-    describe(name, () => {
-      it.todo('SKIPPED: TEST_MYSQL_URL is not set');
-    });
+    skipLoudly(name, 'TEST_MYSQL_URL is not set (no MySQL server on these machines)', 'Set it to a MySQL 8 database (root or a user that may create databases) to run this suite.');
     return;
   }
   const problem = databaseReachable(kind);
@@ -88,9 +85,14 @@ export function describeWithDatabase(kind: TestDatabaseKind, name: string, body:
     });
     return;
   }
-  console.warn(`\n${'!'.repeat(78)}\n!!! SKIPPED "${name}": ${notice}.\n!!! Set TEST_${kind.toUpperCase()}_URL, or REQUIRE_DATABASES=1 to fail instead.\n${'!'.repeat(78)}\n`);
+  skipLoudly(name, notice, `Set TEST_${kind.toUpperCase()}_URL, or REQUIRE_DATABASES=1 to fail instead.`);
+}
+
+/** A console notice that cannot be missed, and a `todo` entry in the report. */
+function skipLoudly(name: string, reason: string, hint: string): void {
+  console.warn(`\n${'!'.repeat(78)}\n!!! SKIPPED "${name}": ${reason}.\n!!! ${hint}\n${'!'.repeat(78)}\n`);
   describe(name, () => {
-    it.todo(`SKIPPED: ${notice}`);
+    it.todo(`SKIPPED: ${reason}`);
   });
 }
 
