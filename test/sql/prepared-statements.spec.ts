@@ -24,9 +24,15 @@ describeWithDatabase('postgres', 'prepared statements on postgres', () => {
     await database.drop();
   });
 
-  function open(url: string) {
-    const db = new SqlDatabase(parseConnectionString(url), 'test', false, () => clock.now());
-    return { db, store: new SqlMessageStore(db, clock) };
+  /** Runs `work` on a database and store opened with `option` added to the connection string, closed afterwards. */
+  async function withStore(option: string, work: (opened: { db: SqlDatabase; store: SqlMessageStore }) => Promise<void>): Promise<void> {
+    const db = new SqlDatabase(parseConnectionString(withOption(option)), 'test', false, () => clock.now());
+    try {
+      await db.ready();
+      await work({ db, store: new SqlMessageStore(db, clock) });
+    } finally {
+      await db.close();
+    }
   }
 
   /** Pushes, claims and acks one message through `store`. */
@@ -58,9 +64,7 @@ describeWithDatabase('postgres', 'prepared statements on postgres', () => {
   }
 
   it('prepares the insert, the claim and the settlement on the connection, each under one name per generation', async () => {
-    const { db, store } = open(withOption('poolSize=1'));
-    try {
-      await db.ready();
+    await withStore('poolSize=1', async ({ db, store }) => {
       await cycle(store);
       await cycle(store);
       const prepared = async () => (await db.query({ sql: 'SELECT name FROM pg_prepared_statements ORDER BY name', params: [] })).records.map((r) => r.name);
@@ -69,15 +73,11 @@ describeWithDatabase('postgres', 'prepared statements on postgres', () => {
       clock.advance(PLAN_LIFETIME_MS);
       await cycle(store);
       expect(await prepared()).toEqual([`mailroom_claim_1_g${generation + 1}`, `mailroom_insert_g${generation + 1}`, `mailroom_settle_many_g${generation + 1}`]);
-    } finally {
-      await db.close();
-    }
+    });
   });
 
   it('keeps one generic plan for single settlements on a large table instead of re-planning each one', async () => {
-    const { db, store } = open(withOption('poolSize=1'));
-    try {
-      await db.ready();
+    await withStore('poolSize=1', async ({ db, store }) => {
       const now = clock.now();
       // from about 10,000 rows on, a bare unnest's generic estimate (10 rows) lost to the custom plan of one
       for (let i = 0; i < 10; i++) {
@@ -90,20 +90,14 @@ describeWithDatabase('postgres', 'prepared statements on postgres', () => {
       }
       const [plans] = (await db.query({ sql: "SELECT generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE name LIKE 'mailroom_settle_many_%'", params: [] })).records;
       expect(plans).toEqual({ generic: 25, custom: 5 });
-    } finally {
-      await db.close();
-    }
+    });
   });
 
   it('sends every statement unnamed with preparedStatements=false (poolers in transaction mode)', async () => {
-    const { db, store } = open(withOption('preparedStatements=false'));
-    try {
-      await db.ready();
+    await withStore('preparedStatements=false', async ({ db, store }) => {
       const sent = await sentDuring(() => cycle(store));
       expect(sent).toEqual(['INSERT -', 'WITH -', 'UPDATE -']);
       expect((await db.query({ sql: 'SELECT count(*)::int AS n FROM pg_prepared_statements', params: [] })).records[0].n).toBe(0);
-    } finally {
-      await db.close();
-    }
+    });
   });
 });
