@@ -8,6 +8,7 @@ import { StorageService } from '@app/storage/storage.service';
 import { QueueRegistry } from '@app/queues/queue-registry.service';
 import { assertMessageId, MessagesService } from '@app/messages/messages.service';
 import { MessageEvents } from '@app/messages/message-events';
+import { storedIdempotencyKey } from '@app/messages/idempotency-key';
 
 const MAX_BACKOFF_MS = 3_600_000;
 
@@ -111,7 +112,10 @@ export class DeliveryService {
     if (!current || current.receipt !== receipt || current.status !== 'INPROGRESS') {
       throw new DomainError('RECEIPT_STALE', 'The receipt is not the current lease of this message');
     }
-    const record = this.messages.prepare(entry, current.request, { sentBy, idempotencyKey: `moved:${definition.name}:${message.id}:${current.attempts}` });
+    const record = this.messages.prepare(entry, current.request, {
+      sentBy,
+      storedKey: storedIdempotencyKey({ kind: 'moved', queue: definition.name, id: message.id, attempt: current.attempts }),
+    });
     const [moved] = await this.messages.insertPrepared([record]);
     return this.complete(definition, message.id, receipt, { movedTo: { queue: target, id: moved.message.id } });
   }
@@ -176,7 +180,7 @@ export class DeliveryService {
         sentBy: failed.sentBy,
         createdAt: now,
         availableAt: now,
-        idempotencyKey: `dead-letter:${definition.name}:${failed.id}:${failed.updatedAt}`,
+        idempotencyKey: storedIdempotencyKey({ kind: 'dead-letter', queue: definition.name, id: failed.id, failedAt: failed.updatedAt }),
         deadLetter: { queue: definition.name, id: failed.id, error: failed.error },
       },
     ]);

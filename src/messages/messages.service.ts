@@ -9,10 +9,21 @@ import { SchemaService } from '@app/queues/schema.service';
 import type { MessageStatus, MessageStore, NewMessage, Page, StoredMessage } from '@app/storage/ports/message.store';
 import { StorageService } from '@app/storage/storage.service';
 import { MessageEvents } from '@app/messages/message-events';
+import { assertClientKey, storedIdempotencyKey } from '@app/messages/idempotency-key';
 
 export interface PushOptions {
   sentBy: string | null;
+  /** the client's Idempotency-Key, as sent */
   idempotencyKey?: string | null;
+  delaySeconds?: number;
+  /** pushed by the handler of this queue: its keys are the handler's, whoever sent the message it handles */
+  fromHandlerOf?: string;
+}
+
+/** What `prepare` needs: the key as stored (see storedIdempotencyKey), never a client's raw key. */
+export interface PrepareOptions {
+  sentBy: string | null;
+  storedKey: string | null;
   delaySeconds?: number;
 }
 
@@ -22,12 +33,28 @@ export interface PushResult {
 }
 
 export const MAX_DELAY_SECONDS = 86_400;
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Message ids are UUIDs; anything else cannot exist (and must not reach a uuid column). */
 export function assertMessageId(queue: string, id: string): void {
   if (!UUID.test(id)) throw new DomainError('MESSAGE_NOT_FOUND', `Message ${id} does not exist in queue ${queue}`);
+}
+
+function clientKey(options: { idempotencyKey?: string | null }): string | null {
+  const key = options.idempotencyKey ?? null;
+  if (key !== null) assertClientKey(key);
+  return key;
+}
+
+/**
+ * Keys are scoped to their sender, so a replay always answers with the caller's own message. Should
+ * a stored key still name another sender's message (a key stored before keys were scoped), the
+ * answer is a 409 that tells nothing about that message.
+ */
+export function assertOwnReplays(outcomes: PushResult[], sentBy: string | null): void {
+  if (outcomes.some((o) => o.replayed && o.message.sentBy !== sentBy)) {
+    throw new DomainError('IDEMPOTENCY_KEY_CONFLICT', 'The Idempotency-Key is taken; send the message with another key');
+  }
 }
 
 /** Push, read, list and delete messages of a queue. */
@@ -43,16 +70,12 @@ export class MessagesService {
   ) {}
 
   /** Validates a message for a queue and builds the record to store (nothing is stored). */
-  prepare(entry: QueueEntry, body: unknown, options: PushOptions, label?: string): NewMessage {
+  prepare(entry: QueueEntry, body: unknown, options: PrepareOptions, label?: string): NewMessage {
     const size = Buffer.byteLength(JSON.stringify(body ?? null));
     if (size > this.config.messageMaxBytes) {
       throw new DomainError('PAYLOAD_TOO_LARGE', `${label ? `${label}: ` : ''}message is ${size} bytes; the limit is ${this.config.messageMaxBytes}`);
     }
     this.schemas.validate(entry.definition, body, label);
-    const key = options.idempotencyKey ?? null;
-    if (key !== null && !IDEMPOTENCY_KEY.test(key)) {
-      throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1 to 200 visible ASCII characters');
-    }
     const delay = options.delaySeconds ?? 0;
     if (!Number.isInteger(delay) || delay < 0 || delay > MAX_DELAY_SECONDS) {
       throw new DomainError('VALIDATION_FAILED', `delaySeconds must be a whole number from 0 to ${MAX_DELAY_SECONDS}`);
@@ -65,23 +88,39 @@ export class MessagesService {
       sentBy: options.sentBy,
       createdAt: now,
       availableAt: now + delay * 1000,
-      idempotencyKey: key,
+      idempotencyKey: options.storedKey,
     };
   }
 
   async push(queue: string, body: unknown, options: PushOptions): Promise<PushResult> {
     const entry = this.registry.require(queue);
-    const [outcome] = await this.insertPrepared([this.prepare(entry, body, options)]);
-    return outcome;
+    const key = clientKey(options);
+    const storedKey =
+      key === null
+        ? null
+        : options.fromHandlerOf !== undefined
+          ? storedIdempotencyKey({ kind: 'handler', queue: options.fromHandlerOf, key })
+          : storedIdempotencyKey({ kind: 'push', sentBy: options.sentBy, key });
+    const outcomes = await this.insertPrepared([this.prepare(entry, body, { sentBy: options.sentBy, storedKey, delaySeconds: options.delaySeconds })]);
+    assertOwnReplays(outcomes, options.sentBy);
+    return outcomes[0];
   }
 
-  /** All valid or none stored. With an idempotency key, message i uses `<key>:<i>`. */
+  /** All valid or none stored. With an idempotency key, message i has the batch key (sender, key, i), apart from any single push's. */
   async pushBatch(queue: string, bodies: unknown[], options: PushOptions): Promise<PushResult[]> {
     const entry = this.registry.require(queue);
+    const key = clientKey(options);
     const records = bodies.map((body, index) =>
-      this.prepare(entry, body, { ...options, idempotencyKey: options.idempotencyKey ? `${options.idempotencyKey}:${index}` : null }, `messages[${index}]`),
+      this.prepare(
+        entry,
+        body,
+        { sentBy: options.sentBy, delaySeconds: options.delaySeconds, storedKey: key === null ? null : storedIdempotencyKey({ kind: 'batch', sentBy: options.sentBy, key, index }) },
+        `messages[${index}]`,
+      ),
     );
-    return this.insertPrepared(records);
+    const outcomes = await this.insertPrepared(records);
+    assertOwnReplays(outcomes, options.sentBy);
+    return outcomes;
   }
 
   /**

@@ -1,26 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
-import { DomainError } from '@app/common/domain-error';
 import { QueueRegistry, type QueueEntry } from '@app/queues/queue-registry.service';
-import { MessagesService } from '@app/messages/messages.service';
+import { assertOwnReplays, MessagesService } from '@app/messages/messages.service';
+import { assertClientKey, storedIdempotencyKey } from '@app/messages/idempotency-key';
 import { TopicPublisher, type PublishOptions, type PublishResult } from '@app/messages/topic-publisher';
 import { TopicsService } from '@app/topics/topics.service';
 
 export interface FanOutResult extends PublishResult {
   /** every copy existed already (the Idempotency-Key was used before) */
   replayed: boolean;
-}
-
-const MAX_KEY = 200;
-
-/**
- * The idempotency key of a topic message in each bound queue: `topic:<topic>:<key>`, so a
- * retried publish makes no second copy anywhere. Keys too long for that form are hashed.
- */
-export function fanOutKey(topic: string, key: string): string {
-  const plain = `topic:${topic}:${key}`;
-  if (plain.length <= MAX_KEY) return plain;
-  return `topic:${topic}:sha256:${createHash('sha256').update(key).digest('base64url')}`;
 }
 
 /**
@@ -47,12 +34,12 @@ export class FanOutService extends TopicPublisher {
 
   async fanOut(topic: string, body: unknown, options: PublishOptions): Promise<FanOutResult> {
     const key = options.idempotencyKey ?? null;
-    if (key !== null && (key.length === 0 || key.length > MAX_KEY)) {
-      throw new DomainError('VALIDATION_FAILED', `Idempotency-Key must be 1 to ${MAX_KEY} visible ASCII characters`);
-    }
+    if (key !== null) assertClientKey(key);
+    const storedKey = key === null ? null : storedIdempotencyKey({ kind: 'topic', sentBy: options.sentBy, topic, key });
     const entries = this.boundEntries(topic, await this.topics.queuesOf(topic));
-    const records = entries.map((entry) => this.messages.prepare(entry, body, { sentBy: options.sentBy, idempotencyKey: key === null ? null : fanOutKey(topic, key) }));
+    const records = entries.map((entry) => this.messages.prepare(entry, body, { sentBy: options.sentBy, storedKey }));
     const outcomes = await this.messages.insertPrepared(records);
+    assertOwnReplays(outcomes, options.sentBy);
     return {
       topic,
       messages: outcomes.map(({ message }) => ({ queue: message.queue, id: message.id })),

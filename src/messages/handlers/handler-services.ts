@@ -102,6 +102,7 @@ export class HandlerServices {
           sentBy,
           delaySeconds: options?.delaySeconds,
           idempotencyKey: options?.idempotencyKey ?? null,
+          fromHandlerOf: queue,
         });
         return toMessageView(message);
       }
