@@ -194,6 +194,18 @@ export function messageStoreContract(label: string, make: () => Promise<MessageS
         expect(await listAll(queue)).toHaveLength(2);
       });
 
+      it('compares keys exactly (case and trailing spaces count) and keeps keys of 255 characters', async () => {
+        const queue = newQueue();
+        const keys = ['order-1', 'order-1 ', 'Order-1', 'k'.repeat(255)];
+        const first = await store.insert(keys.map((idempotencyKey) => draft(queue, { idempotencyKey, request: { idempotencyKey } })));
+        expect(first.map((o) => o.replayed)).toEqual([false, false, false, false]);
+        const again = await store.insert(keys.map((idempotencyKey) => draft(queue, { idempotencyKey, request: { again: true } })));
+        expect(again.map((o) => o.replayed)).toEqual([true, true, true, true]);
+        expect(again.map((o) => o.message.id)).toEqual(first.map((o) => o.message.id));
+        expect(again.map((o) => o.message.request)).toEqual(keys.map((idempotencyKey) => ({ idempotencyKey })));
+        expect(await listAll(queue)).toHaveLength(4);
+      });
+
       it('replays concurrent inserts of one key as a single message', async () => {
         const queue = newQueue();
         const outcomes = await Promise.all(
@@ -642,6 +654,19 @@ export function messageStoreContract(label: string, make: () => Promise<MessageS
       });
     });
 
+    describe('key-value keys', () => {
+      it('compare exactly: case and trailing spaces count', async () => {
+        const queue = newQueue();
+        await store.kvSet(queue, 'user', 1);
+        await store.kvSet(queue, 'user ', 2);
+        await store.kvSet(queue, 'User', 3);
+        expect([await store.kvGet(queue, 'user'), await store.kvGet(queue, 'user '), await store.kvGet(queue, 'User')]).toEqual([1, 2, 3]);
+        expect(await store.kvGet(queue, 'USER')).toBeUndefined();
+        expect(await store.kvDelete(queue, 'user ')).toBe(true);
+        expect(await store.kvGet(queue, 'user')).toBe(1);
+      });
+    });
+
     describe('availability events', () => {
       it('tells listeners when a message may have become available', async () => {
         const queue = newQueue();
@@ -777,6 +802,19 @@ export function catalogStoreContract(label: string, make: () => Promise<SimpleHa
       }
     });
 
+    it('compares queue and topic names exactly (case counts)', async () => {
+      const q = queueDefinition(name('q'));
+      await store.putQueue(q);
+      expect(await store.getQueue(q.name.toUpperCase())).toBeNull();
+      const upper = queueDefinition(q.name.toUpperCase());
+      await store.putQueue(upper);
+      expect(await store.getQueue(q.name)).toEqual(q);
+      expect(await store.getQueue(upper.name)).toEqual(upper);
+      const t = { name: name('t'), createdAt: 1 };
+      await store.putTopic(t);
+      expect(await store.getTopic(t.name.toUpperCase())).toBeNull();
+    });
+
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });
@@ -828,6 +866,28 @@ export function grantStoreContract(label: string, make: () => Promise<SimpleHarn
       expect(await store.delete('queue', q, alice, 'receive')).toBe(false);
       expect(await store.has('queue', q, alice, 'receive')).toBe(false);
       expect(sorted(await store.list({ subject: alice }))).toEqual(sorted([g1, g3]));
+    });
+
+    it('serves exactly the granted subject: not with a trailing space, not in another case', async () => {
+      const q = name('q');
+      const alice = name('alice');
+      const g = grant('queue', q, alice, 'send_to_queue');
+      await store.put(g);
+      for (const other of [`${alice} `, alice.toUpperCase(), ` ${alice}`]) {
+        expect(await store.has('queue', q, other, 'send_to_queue')).toBe(false);
+        expect(await store.list({ subject: other })).toEqual([]);
+        expect(await store.delete('queue', q, other, 'send_to_queue')).toBe(false);
+      }
+      expect(await store.has('queue', q.toUpperCase(), alice, 'send_to_queue')).toBe(false);
+      expect(await store.list({ resource: { type: 'queue', name: q } })).toEqual([g]);
+
+      const padded = grant('queue', q, `${alice} `, 'send_to_queue');
+      await store.put(padded);
+      expect(await store.has('queue', q, `${alice} `, 'send_to_queue')).toBe(true);
+      expect(await store.list({ subject: `${alice} ` })).toEqual([padded]);
+      expect(await store.list({ subject: alice })).toEqual([g]);
+      expect(await store.delete('queue', q, `${alice} `, 'send_to_queue')).toBe(true);
+      expect(await store.has('queue', q, alice, 'send_to_queue')).toBe(true);
     });
 
     it('removes every grant of a deleted resource, and only those', async () => {

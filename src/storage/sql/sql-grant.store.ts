@@ -14,6 +14,17 @@ function toGrant(row: GrantRow): Grant {
   };
 }
 
+type GrantKey = Pick<GrantRow, 'resourceType' | 'resourceName' | 'subject' | 'action'>;
+
+/**
+ * Rows the database matched that are not exactly the asked one. The columns compare exactly
+ * (binary collations since ExactIdentifiers1764900000000), but mssql's `=` ignores trailing spaces
+ * under any collation: a grant to `alice` must not serve `alice `.
+ */
+function exactly(where: Partial<GrantKey>): (row: GrantRow) => boolean {
+  return (row) => Object.entries(where).every(([field, value]) => row[field as keyof GrantKey] === value);
+}
+
 /** Grants beside the SQL catalog. put keeps the first grant (idempotent). */
 export class SqlGrantStore extends GrantStore {
   constructor(private readonly db: SqlDatabase) {
@@ -21,39 +32,44 @@ export class SqlGrantStore extends GrantStore {
   }
 
   put(grant: Grant): Promise<void> {
-    const key = { resourceType: grant.resource.type, resourceName: grant.resource.name, subject: grant.subject, action: grant.action };
+    const key: GrantKey = { resourceType: grant.resource.type, resourceName: grant.resource.name, subject: grant.subject, action: grant.action };
     return this.db.use(async (ds) => {
       const repository = ds.getRepository(GrantRow);
-      if (await repository.existsBy(key)) return;
+      const exists = async () => (await repository.findBy(key)).some(exactly(key));
+      if (await exists()) return;
       try {
         await repository.insert({ ...key, grantedBy: grant.grantedBy, grantedAt: grant.grantedAt });
       } catch (error) {
-        if (!(await repository.existsBy(key))) throw error;
+        if (!(await exists())) throw error;
       }
     });
   }
 
   delete(type: ResourceType, name: string, subject: string, action: GrantAction): Promise<boolean> {
+    const key: GrantKey = { resourceType: type, resourceName: name, subject, action };
     return this.db.use(async (ds) => {
-      const { affected } = await ds.getRepository(GrantRow).delete({ resourceType: type, resourceName: name, subject, action });
+      const repository = ds.getRepository(GrantRow);
+      if (!(await repository.findBy(key)).some(exactly(key))) return false;
+      const { affected } = await repository.delete(key);
       return (affected ?? 0) > 0;
     });
   }
 
   list(query: GrantQuery): Promise<Grant[]> {
-    const where: FindOptionsWhere<GrantRow> = {};
+    const where: FindOptionsWhere<GrantRow> & Partial<GrantKey> = {};
     if (query.resource) {
       where.resourceType = query.resource.type;
       where.resourceName = query.resource.name;
     }
     if (query.subject !== undefined) where.subject = query.subject;
     return this.db.use(async (ds) =>
-      (await ds.getRepository(GrantRow).find({ where, order: { resourceType: 'ASC', resourceName: 'ASC', subject: 'ASC', action: 'ASC' } })).map(toGrant),
+      (await ds.getRepository(GrantRow).find({ where, order: { resourceType: 'ASC', resourceName: 'ASC', subject: 'ASC', action: 'ASC' } })).filter(exactly(where)).map(toGrant),
     );
   }
 
   has(type: ResourceType, name: string, subject: string, action: GrantAction): Promise<boolean> {
-    return this.db.use((ds) => ds.getRepository(GrantRow).existsBy({ resourceType: type, resourceName: name, subject, action }));
+    const key: GrantKey = { resourceType: type, resourceName: name, subject, action };
+    return this.db.use(async (ds) => (await ds.getRepository(GrantRow).findBy(key)).some(exactly(key)));
   }
 
   deleteForResource(type: ResourceType, name: string): Promise<void> {
