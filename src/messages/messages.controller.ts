@@ -21,7 +21,7 @@ const batchBodySchema = {
 };
 
 const delayQuery = { name: 'delaySeconds', required: false, schema: { type: 'integer', minimum: 0, maximum: MAX_DELAY_SECONDS } } as const;
-const idempotencyHeader = { name: 'Idempotency-Key', required: false, description: 'a retried push with the same key answers 200 with the first message instead of storing another' } as const;
+const idempotencyHeader = { name: 'Idempotency-Key', required: false, description: "a retried push by the same subject with the same key answers 200 with its first message instead of storing another; keys are per subject (another subject's equal key is a key of its own)" } as const;
 
 @ApiTags('messages')
 @Controller('queues/:queue/messages')
@@ -40,6 +40,7 @@ export class MessagesController {
   @ApiBody({ schema: { description: 'any JSON value accepted by the queue schema' } })
   @ApiCreatedResponse({ schema: messageViewSchema, description: 'stored durably; Location names the message' })
   @ApiOkResponse({ schema: messageViewSchema, description: 'the Idempotency-Key was used before: the first message' })
+  @ApiConflictResponse({ description: 'IDEMPOTENCY_KEY_CONFLICT: the key names a message of another subject stored before keys were per subject (nothing of it is shown)', schema: errorResponseSchema })
   @ApiBadRequestResponse({ description: 'MALFORMED_JSON or VALIDATION_FAILED', schema: errorResponseSchema })
   @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE (MESSAGE_MAX_BYTES)', schema: errorResponseSchema })
   @ApiUnprocessableEntityResponse({ description: 'MESSAGE_SCHEMA_INVALID', schema: schemaErrorResponseSchema })
@@ -63,10 +64,11 @@ export class MessagesController {
   @Post('batch')
   @Access('message.write', { queueParam: 'queue' })
   @ApiOperation({ summary: 'Push up to 100 messages: all are valid and stored, or none is' })
-  @ApiHeader({ ...idempotencyHeader, description: 'message i uses the key "<key>:<i>"' })
+  @ApiHeader({ ...idempotencyHeader, description: 'a retried batch by the same subject with the same key stores nothing new; batch keys never match a single push\'s key' })
   @ApiQuery(delayQuery)
   @ApiBody({ schema: batchBodySchema })
   @ApiCreatedResponse({ schema: { type: 'object', properties: { items: { type: 'array', items: messageViewSchema } } } })
+  @ApiConflictResponse({ description: 'IDEMPOTENCY_KEY_CONFLICT: the key names a message of another subject stored before keys were per subject (nothing of it is shown)', schema: errorResponseSchema })
   @ApiBadRequestResponse({ description: 'MALFORMED_JSON or VALIDATION_FAILED', schema: errorResponseSchema })
   @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE', schema: errorResponseSchema })
   @ApiUnprocessableEntityResponse({ description: 'MESSAGE_SCHEMA_INVALID (the message names the index)', schema: schemaErrorResponseSchema })
