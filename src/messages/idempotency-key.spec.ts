@@ -4,9 +4,9 @@ import { assertOwnReplays, type PushResult } from '@app/messages/messages.servic
 import type { StoredMessage } from '@app/storage/ports/message.store';
 
 describe('stored idempotency keys', () => {
-  it('are "<kind>:" and 64 lowercase hex digits, the same for the same scope', () => {
+  it('are "<kind> " and 64 lowercase hex digits, the same for the same scope', () => {
     const scope: KeyScope = { kind: 'push', sentBy: 'alice', key: 'order-1' };
-    expect(storedIdempotencyKey(scope)).toMatch(/^push:[0-9a-f]{64}$/);
+    expect(storedIdempotencyKey(scope)).toMatch(/^push [0-9a-f]{64}$/);
     expect(storedIdempotencyKey({ ...scope })).toBe(storedIdempotencyKey(scope));
   });
 

@@ -21,9 +21,12 @@ export function assertClientKey(key: string): void {
 }
 
 /**
- * The key as stored: `<kind>:<sha256 hex of the JSON array of kind and parts>`. JSON arrays are
+ * The key as stored: `<kind> <sha256 hex of the JSON array of kind and parts>`. JSON arrays are
  * unambiguous (no separator a part could contain), the digest has a fixed length (well within the
- * 255 characters of the SQL column) and only lowercase hex, so it compares the same under any collation.
+ * 255 characters of the SQL column) and only lowercase hex, so it compares the same under any
+ * collation. Keys stored before this form never have a space after their kind (client keys had
+ * no spaces; topic, move and dead-letter keys started `topic:`, `moved:`, `dead-letter:`), so
+ * old and new keys never meet.
  */
 export function storedIdempotencyKey(scope: KeyScope): string {
   const parts: unknown[] = (() => {
@@ -42,5 +45,5 @@ export function storedIdempotencyKey(scope: KeyScope): string {
         return [scope.kind, scope.queue, scope.id, scope.failedAt];
     }
   })();
-  return `${scope.kind}:${createHash('sha256').update(JSON.stringify(parts)).digest('hex')}`;
+  return `${scope.kind} ${createHash('sha256').update(JSON.stringify(parts)).digest('hex')}`;
 }

@@ -47,9 +47,8 @@ function clientKey(options: { idempotencyKey?: string | null }): string | null {
 }
 
 /**
- * Keys are scoped to their sender, so a replay always answers with the caller's own message. Should
- * a stored key still name another sender's message (a key stored before keys were scoped), the
- * answer is a 409 that tells nothing about that message.
+ * Keys are scoped to their sender, so a replay answers with the caller's own message. A guard
+ * against a stored key that names another sender's message anyway: 409, telling nothing of it.
  */
 export function assertOwnReplays(outcomes: PushResult[], sentBy: string | null): void {
   if (outcomes.some((o) => o.replayed && o.message.sentBy !== sentBy)) {
