@@ -1,4 +1,5 @@
 import type { FindOptionsWhere } from 'typeorm';
+import { DomainError } from '@app/common/domain-error';
 import { GrantStore, type GrantQuery } from '@app/storage/ports/grant.store';
 import type { Grant, GrantAction, ResourceType } from '@app/storage/ports/catalog.types';
 import type { SqlDatabase } from '@app/storage/sql/sql-database';
@@ -40,7 +41,11 @@ export class SqlGrantStore extends GrantStore {
       try {
         await repository.insert({ ...key, grantedBy: grant.grantedBy, grantedAt: grant.grantedAt });
       } catch (error) {
-        if (!(await exists())) throw error;
+        if (await exists()) return;
+        if ((await repository.findBy(key)).length) {
+          throw new DomainError('INVALID_PERMISSION', 'A grant of this right to a subject that differs only by trailing spaces exists; this database cannot hold both');
+        }
+        throw error;
       }
     });
   }
