@@ -42,10 +42,25 @@ describe('loadConfig', () => {
     [{ AUTH_JWKS_URL: 'ftp://127.0.0.1/jwks' }, 'AUTH_JWKS_URL'],
     [{ AUTH_JWT_SECRET: SECRET, AUTH_JWKS_URL: 'http://127.0.0.1/jwks' }, 'AUTH_JWKS_URL'],
     [{ MIGRATIONS_RUN: 'sometimes' }, 'MIGRATIONS_RUN'],
+    [{ STORAGE_ENGINES: 'sql,redis' }, 'STORAGE_ENGINES'],
+    [{ STORAGE_ENGINES: 'sql' }, 'STORAGE_ENGINES'],
   ])('refuses %j naming %s', (env, setting) => {
     const error = failure(env);
     expect(error.setting).toBe(setting);
     expect(error.message).toContain(setting);
+  });
+
+  it.each([
+    [{}, ['filesystem', 'sql'], 'filesystem'],
+    [{ DATABASE_URL: 'postgres://db/app' }, ['filesystem', 'sql'], 'sql'],
+    [{ DATABASE_URL: 'postgres://db/app', STORAGE_ENGINES: 'sql' }, ['sql'], 'sql'],
+    [{ DATABASE_URL: 'postgres://db/app', STORAGE_ENGINES: ' SQL , filesystem ' }, ['filesystem', 'sql'], 'sql'],
+    [{ DATABASE_URL: 'postgres://db/app', STORAGE_ENGINES: 'filesystem' }, ['filesystem'], 'filesystem'],
+    [{ STORAGE_ENGINES: 'filesystem' }, ['filesystem'], 'filesystem'],
+  ])('with %j allows %j and defaults to %s', (env, allowed, engine) => {
+    const config = loadConfig(env);
+    expect(config.storageEngines).toEqual(allowed);
+    expect(config.defaultStorageEngine).toBe(engine);
   });
 
   it('refuses production without an auth setting', () => {

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import type { StorageEngine } from '@app/storage/ports/catalog.types';
 
 export interface AuthConfig {
   jwtSecret: string | null;
@@ -24,6 +25,10 @@ export interface AppConfig {
   configDir: string;
   databaseUrl: string | null;
   migrationsRun: boolean;
+  /** STORAGE_ENGINES: the engines queues may use */
+  storageEngines: StorageEngine[];
+  /** the engine of a queue that names none: sql with DATABASE_URL (when allowed), else filesystem */
+  defaultStorageEngine: StorageEngine;
   sqlAllowedHosts: string[];
   messageMaxBytes: number;
   dispatcherEnabled: boolean;
@@ -102,6 +107,20 @@ function prefixed(env: NodeJS.ProcessEnv, prefix: string): Record<string, string
   return out;
 }
 
+const ENGINES: StorageEngine[] = ['filesystem', 'sql'];
+
+function storageEngines(env: NodeJS.ProcessEnv, databaseUrl: string | null): { storageEngines: StorageEngine[]; defaultStorageEngine: StorageEngine } {
+  const listed = list(env, 'STORAGE_ENGINES').map((e) => e.toLowerCase());
+  const unknown = listed.filter((e) => !ENGINES.includes(e as StorageEngine));
+  if (unknown.length) throw new ConfigError('STORAGE_ENGINES', `unknown engine "${unknown[0]}"; use filesystem, sql or both (comma-separated)`);
+  const allowed = listed.length ? ENGINES.filter((e) => listed.includes(e)) : ENGINES;
+  if (!allowed.includes('filesystem') && !databaseUrl) {
+    throw new ConfigError('STORAGE_ENGINES', 'allowing only sql needs DATABASE_URL (the catalog and queues without a connectionString live there)');
+  }
+  const defaultStorageEngine = (databaseUrl && allowed.includes('sql')) || !allowed.includes('filesystem') ? 'sql' : 'filesystem';
+  return { storageEngines: allowed, defaultStorageEngine };
+}
+
 /** Reads and validates the environment. Throws ConfigError naming the setting. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const production = env.NODE_ENV === 'production';
@@ -124,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     configDir: path.resolve(text(env, 'CONFIG_DIR') ?? './config'),
     databaseUrl,
     migrationsRun: bool(env, 'MIGRATIONS_RUN', true),
+    ...storageEngines(env, databaseUrl),
     sqlAllowedHosts: list(env, 'SQL_ALLOWED_HOSTS').map((h) => h.toLowerCase()),
     messageMaxBytes: integer(env, 'MESSAGE_MAX_BYTES', 262144, 1024, 64 * 1024 * 1024),
     dispatcherEnabled: bool(env, 'DISPATCHER_ENABLED', true),

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@ne
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InjectConfig } from '@app/config/config.tokens';
-import type { AppConfig } from '@app/config/app.config';
+import { ConfigError, type AppConfig } from '@app/config/app.config';
 import type { QueueDefinition } from '@app/storage/ports/catalog.types';
 import { normalizeQueueDefinition } from '@app/queues/queue-definition';
 import { NAME_PATTERN } from '@app/queues/queue.schemas';
@@ -47,8 +47,9 @@ export class ConfigFilesService implements OnModuleInit, OnModuleDestroy {
 
   constructor(@InjectConfig() private readonly config: AppConfig) {}
 
+  /** A queue file whose engine STORAGE_ENGINES refuses stops the start (ConfigError naming the file). */
   onModuleInit(): void {
-    this.reload();
+    this.reload(true);
     for (const dir of [this.queuesDir, this.topicsDir]) {
       if (!fs.existsSync(dir)) continue;
       try {
@@ -77,11 +78,11 @@ export class ConfigFilesService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Re-reads the files now; listeners are told only when something changed. */
-  reload(): void {
+  reload(atStart = false): void {
     const fingerprint = this.computeFingerprint();
     if (fingerprint === this.fingerprint) return;
     this.fingerprint = fingerprint;
-    this.snapshot = { queues: this.readQueues(), topics: this.readTopics() };
+    this.snapshot = { queues: this.readQueues(atStart), topics: this.readTopics() };
     for (const listener of this.listeners) listener(this.snapshot);
   }
 
@@ -124,7 +125,7 @@ export class ConfigFilesService implements OnModuleInit, OnModuleDestroy {
     return parts.join('|');
   }
 
-  private readQueues(): Map<string, FileQueue> {
+  private readQueues(atStart: boolean): Map<string, FileQueue> {
     const queues = new Map<string, FileQueue>();
     for (const file of this.filesIn(this.queuesDir, '.queue.json')) {
       const full = path.join(this.queuesDir, file);
@@ -135,7 +136,15 @@ export class ConfigFilesService implements OnModuleInit, OnModuleDestroy {
           throw new Error(`"name" is ${JSON.stringify(raw.name)} but the file is named ${file}`);
         }
         const stat = fs.statSync(full);
-        const definition = normalizeQueueDefinition({ ...raw, name }, Math.floor(stat.mtimeMs), Math.floor(stat.ctimeMs));
+        const definition = normalizeQueueDefinition({ ...raw, name }, Math.floor(stat.mtimeMs), Math.floor(stat.ctimeMs), this.config.defaultStorageEngine);
+        if (!this.config.storageEngines.includes(definition.storageEngine)) {
+          const refused = new ConfigError(
+            'STORAGE_ENGINES',
+            `${full} uses storageEngine "${definition.storageEngine}", which is not allowed (allowed: ${this.config.storageEngines.join(', ')})`,
+          );
+          if (atStart) throw refused;
+          throw new Error(refused.message);
+        }
         const handlerPath = path.join(this.queuesDir, `${name}.queue.js`);
         const handlerStat = fs.existsSync(handlerPath) ? fs.statSync(handlerPath) : null;
         queues.set(name, {
@@ -144,6 +153,7 @@ export class ConfigFilesService implements OnModuleInit, OnModuleDestroy {
           handlerVersion: handlerStat ? handlerStat.mtimeMs : 0,
         });
       } catch (error) {
+        if (error instanceof ConfigError) throw error;
         this.logger.error(`skipping ${full}: ${(error as Error).message}`);
       }
     }

@@ -26,6 +26,12 @@ describe('normalizeQueueDefinition', () => {
     });
   });
 
+  it('takes the engine given, else sql with a connectionString, else the default engine', () => {
+    expect(normalizeQueueDefinition({ name: 'q' }, 0, 0, 'sql').storageEngine).toBe('sql');
+    expect(normalizeQueueDefinition({ name: 'q', storageEngine: 'filesystem' }, 0, 0, 'sql').storageEngine).toBe('filesystem');
+    expect(normalizeQueueDefinition({ name: 'q', connectionString: 'postgres://db/app' }, 0, 0, 'filesystem').storageEngine).toBe('sql');
+  });
+
   it('keeps given values over defaults', () => {
     const definition = normalizeQueueDefinition({ name: 'o', roles: { replace: true }, delivery: { maxAttempts: 3, deadLetterQueue: 'o-dead' } }, 0);
     expect(definition.roles).toEqual({ needsRole: true, replace: true, roles: [] });
@@ -45,7 +51,7 @@ describe('normalizeQueueDefinition', () => {
     ['concurrency out of range', { name: 'q', delivery: { concurrency: 257 } }, /concurrency/],
     ['handler timeout of 0', { name: 'q', delivery: { handlerTimeoutSeconds: 0 } }, /handlerTimeoutSeconds/],
     ['a schema that is a string', { name: 'q', incoming: { schema: 'object' } }, /schema/],
-    ['a connection string on the filesystem engine', { name: 'q', connectionString: 'postgres://db/app' }, /connectionString/],
+    ['a connection string on the filesystem engine', { name: 'q', storageEngine: 'filesystem', connectionString: 'postgres://db/app' }, /connectionString/],
     ['a dead-letter queue that is the queue itself', { name: 'q', delivery: { deadLetterQueue: 'q' } }, /deadLetterQueue/],
     ['not an object', 'orders', /object/],
   ])('refuses %s', (_label, raw, reason) => {

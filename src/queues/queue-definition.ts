@@ -1,11 +1,11 @@
 import { validateInput } from '@app/common/json-validation';
 import { DomainError } from '@app/common/domain-error';
-import type { QueueDefinition } from '@app/storage/ports/catalog.types';
+import type { QueueDefinition, StorageEngine } from '@app/storage/ports/catalog.types';
 import { queueDefinitionInputSchema } from '@app/queues/queue.schemas';
 
 interface QueueDefinitionInput {
   name: string;
-  storageEngine: 'filesystem' | 'sql';
+  storageEngine?: StorageEngine;
   connectionString?: string | null;
   client_id?: string | null;
   roles?: Partial<QueueDefinition['roles']>;
@@ -14,15 +14,19 @@ interface QueueDefinitionInput {
   retention?: Partial<QueueDefinition['retention']>;
 }
 
-/** Validates a raw definition (file or API body) and applies every default. */
-export function normalizeQueueDefinition(raw: unknown, now: number, createdAt = now): QueueDefinition {
+/**
+ * Validates a raw definition (file or API body) and applies every default. Without
+ * `storageEngine`, a definition with a connectionString is `sql`, any other gets `defaultEngine`.
+ */
+export function normalizeQueueDefinition(raw: unknown, now: number, createdAt = now, defaultEngine: StorageEngine = 'filesystem'): QueueDefinition {
   const input = validateInput<QueueDefinitionInput>(
     queueDefinitionInputSchema,
     structuredClone(raw ?? null),
     'INVALID_QUEUE_DEFINITION',
     'queue definition',
   );
-  if (input.storageEngine === 'filesystem' && input.connectionString) {
+  const storageEngine = input.storageEngine ?? (input.connectionString ? 'sql' : defaultEngine);
+  if (storageEngine === 'filesystem' && input.connectionString) {
     throw new DomainError('INVALID_QUEUE_DEFINITION', 'connectionString is only allowed with storageEngine "sql"');
   }
   if (input.delivery?.deadLetterQueue === input.name) {
@@ -30,7 +34,7 @@ export function normalizeQueueDefinition(raw: unknown, now: number, createdAt = 
   }
   return {
     name: input.name,
-    storageEngine: input.storageEngine,
+    storageEngine,
     connectionString: input.connectionString ?? null,
     client_id: input.client_id ?? null,
     roles: { needsRole: true, replace: false, roles: [], ...input.roles },

@@ -113,7 +113,8 @@ describe.each(['single', 'postgres'])('kustomize overlay %s', (name) => {
   it('sets only valid settings (loadConfig accepts the literal values)', () => {
     const container = mailroomContainer(deploymentOf(render(name)).spec.template.spec);
     const literal = Object.fromEntries(container.env!.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
-    const config = loadConfig({ ...literal, AUTH_JWT_SECRET: 'x'.repeat(32) });
+    const fromSecrets = container.env!.some((e) => e.name === 'DATABASE_URL') ? { DATABASE_URL: 'postgres://db/mailroom' } : {};
+    const config = loadConfig({ ...literal, ...fromSecrets, AUTH_JWT_SECRET: 'x'.repeat(32) });
     expect(config.production).toBe(true);
     expect(config.dataDir).toBe(literal.DATA_DIR);
     expect(config.configDir).toBe(literal.CONFIG_DIR);
@@ -191,6 +192,18 @@ describe('overlay differences', () => {
     const engines = Object.entries(queues.data).filter(([k]) => k.endsWith('.queue.json')).map(([, v]) => JSON.parse(v).storageEngine);
     expect(engines.length).toBeGreaterThan(0);
     expect(engines.every((e) => e === 'sql')).toBe(true);
+    expect(envValue(mailroomContainer(deployment.spec.template.spec), 'STORAGE_ENGINES')?.value).toBe('sql');
+  });
+
+  it('postgres allows only sql queues; single allows the filesystem engine and defaults to it', () => {
+    const engines = (overlayName: string, secrets: Record<string, string>) => {
+      const container = mailroomContainer(deploymentOf(render(overlayName)).spec.template.spec);
+      const literal = Object.fromEntries(container.env!.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
+      const config = loadConfig({ ...literal, ...secrets, AUTH_JWT_SECRET: 'x'.repeat(32) });
+      return { allowed: config.storageEngines, default: config.defaultStorageEngine };
+    };
+    expect(engines('postgres', { DATABASE_URL: 'postgres://db/mailroom' })).toEqual({ allowed: ['sql'], default: 'sql' });
+    expect(engines('single', {})).toEqual({ allowed: ['filesystem', 'sql'], default: 'filesystem' });
   });
 
   it('the schema validation catches a wrongly typed or missing field', () => {
