@@ -22,6 +22,9 @@ const HTTP_STATUS_CODES: Record<number, ErrorCode> = {
   413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED', 503: 'SHUTTING_DOWN',
 };
 
+/** Retry-After for errors that do not set their own: a queue's storage is checked again every 5 s. */
+const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = { STORAGE_UNAVAILABLE: 5 };
+
 /** Errors thrown by body-parser carry a `type` and a status. */
 interface BodyParserError {
   type?: string;
@@ -72,9 +75,8 @@ export class DomainErrorFilter implements ExceptionFilter {
       this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
     }
     if (response.headersSent) return;
-    if (exception instanceof DomainError && exception.extra?.retryAfterSeconds !== undefined) {
-      response.setHeader('Retry-After', String(exception.extra.retryAfterSeconds));
-    }
+    const retryAfter = exception instanceof DomainError ? (exception.extra?.retryAfterSeconds ?? RETRY_AFTER_SECONDS[exception.code]) : undefined;
+    if (retryAfter !== undefined) response.setHeader('Retry-After', String(retryAfter));
     response.status(body.statusCode).json(body);
   }
 }

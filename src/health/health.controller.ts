@@ -1,31 +1,27 @@
-import { Controller, Get, HttpCode, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Logger, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { Public } from '@app/security/access.decorator';
 import { CatalogStore } from '@app/storage/ports/catalog.store';
-import { StorageService } from '@app/storage/storage.service';
+import { scrubUrlCredentials } from '@app/common/secrets';
 import { LifecycleService } from '@app/health/lifecycle.service';
 
-type CheckResult = { status: 'up' } | { status: 'down'; reason: string };
-
-async function check(probe: () => Promise<void>): Promise<CheckResult> {
-  try {
-    await probe();
-    return { status: 'up' };
-  } catch (error) {
-    return { status: 'down', reason: (error as Error).message };
-  }
-}
-
+/**
+ * Readiness covers only what every request needs: the catalog and this process not draining.
+ * A queue whose own database is down answers 503 on its own routes instead (see StorageService).
+ * Probes are unauthenticated, so they carry a status and a stable code; reasons go to the log.
+ */
 @ApiExcludeController()
 @Public()
 @SkipThrottle()
 @Controller()
 export class HealthController {
+  private readonly logger = new Logger('Health');
+  private catalogDown = false;
+
   constructor(
     private readonly catalog: CatalogStore,
-    private readonly storage: StorageService,
     private readonly lifecycle: LifecycleService,
   ) {}
 
@@ -39,12 +35,22 @@ export class HealthController {
   async readyz(@Res({ passthrough: true }) response: Response): Promise<Record<string, unknown>> {
     if (this.lifecycle.draining) {
       response.status(503);
-      return { status: 'draining' };
+      return { status: 'draining', code: 'SHUTTING_DOWN' };
     }
-    const stores = this.storage.stores();
-    const [catalog, ...engines] = await Promise.all([check(() => this.catalog.ping()), ...stores.map((s) => check(() => s.ping()))]);
-    const ready = catalog.status === 'up' && engines.every((e) => e.status === 'up');
-    response.status(ready ? 200 : 503);
-    return { status: ready ? 'ready' : 'not ready', checks: { catalog, storage: engines } };
+    try {
+      await this.catalog.ping();
+    } catch (error) {
+      if (!this.catalogDown) this.logger.warn(`not ready: the catalog does not answer: ${reason(error)}`);
+      this.catalogDown = true;
+      response.status(503);
+      return { status: 'not ready', checks: { catalog: { status: 'down', code: 'STORAGE_UNAVAILABLE' } } };
+    }
+    if (this.catalogDown) this.logger.log('ready: the catalog answers again');
+    this.catalogDown = false;
+    return { status: 'ready', checks: { catalog: { status: 'up' } } };
   }
+}
+
+function reason(error: unknown): string {
+  return scrubUrlCredentials(error instanceof Error ? error.message : String(error));
 }

@@ -18,17 +18,18 @@ function setup(stats: (name: string) => Promise<QueueStatsView>) {
   const events = new MessageEvents();
   const clock = new FixedClock();
   const registry = { list: () => [{ definition: { name: 'a' } }, { definition: { name: 'b' } }] } as unknown as QueueRegistry;
-  const queues = { stats: jest.fn(stats) } as unknown as QueuesService & { stats: jest.Mock };
+  const down = new Set<string>();
+  const queues = { stats: jest.fn(stats), storageAvailable: (name: string) => !down.has(name) } as unknown as QueuesService & { stats: jest.Mock };
   const metrics = new MetricsService(events, registry, queues, clock);
   metrics.onModuleInit();
   const value = async (name: string, labels: Record<string, string>) => {
     const metric = await metrics.registry.getSingleMetric(name)!.get();
     return metric.values.find((v) => Object.entries(labels).every(([k, l]) => String(v.labels[k]) === l))?.value;
   };
-  return { events, clock, queues, metrics, value };
+  return { events, clock, queues, metrics, value, down };
 }
 
-const view = (queue: string, pending: number): QueueStatsView => ({ queue, counts: { PENDING: pending, INPROGRESS: 0, COMPLETE: 0, ERROR: 0 }, oldestPendingAgeSeconds: pending ? 7 : null });
+const view = (queue: string, pending: number): QueueStatsView => ({ queue, counts: { PENDING: pending, INPROGRESS: 0, COMPLETE: 0, ERROR: 0 }, oldestPendingAgeSeconds: pending ? 7 : null, storage: { available: true, since: new Date(0).toISOString() } });
 
 describe('MetricsService', () => {
   it('maps every message event to its counter or histogram', async () => {
@@ -72,5 +73,14 @@ describe('MetricsService', () => {
     expect(await value('mailroom_queue_messages', { queue: 'b', status: 'PENDING' })).toBe(3);
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('stats of queue b unavailable'));
     warn.mockRestore();
+  });
+
+  it('exports 1 or 0 per queue for whether its storage is up', async () => {
+    const { value, down } = setup(async (name) => view(name, 0));
+    down.add('b');
+    expect(await value('mailroom_queue_storage_up', { queue: 'a' })).toBe(1);
+    expect(await value('mailroom_queue_storage_up', { queue: 'b' })).toBe(0);
+    down.delete('b');
+    expect(await value('mailroom_queue_storage_up', { queue: 'b' })).toBe(1);
   });
 });

@@ -78,6 +78,20 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
         for (const [queue, view] of self.stats) this.set({ queue }, view.oldestPendingAgeSeconds ?? 0);
       },
     });
+    new Gauge({
+      name: 'mailroom_queue_storage_up',
+      help: "1 when the queue's storage answered its last use on this replica, 0 while it does not",
+      labelNames: ['queue'],
+      registers: [this.registry],
+      async collect() {
+        await self.refreshStats();
+        this.reset();
+        for (const entry of self.queues.list()) {
+          const queue = entry.definition.name;
+          this.set({ queue }, self.queuesService.storageAvailable(queue) ? 1 : 0);
+        }
+      },
+    });
   }
 
   onModuleInit(): void {

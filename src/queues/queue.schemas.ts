@@ -7,7 +7,11 @@ export const queueDefinitionInputSchema = {
   required: ['name'],
   properties: {
     name: { type: 'string', pattern: NAME_PATTERN, example: 'orders' },
-    storageEngine: { type: 'string', enum: ['filesystem', 'sql'], default: 'filesystem' },
+    storageEngine: {
+      type: 'string',
+      enum: ['filesystem', 'sql'],
+      description: 'default: sql when DATABASE_URL is set (or a connectionString is given), else filesystem; STORAGE_ENGINES limits the choice',
+    },
     connectionString: { type: 'string', nullable: true, maxLength: 2048, example: 'postgres://app:${ORDERS_DB_PASSWORD}@db:5432/app' },
     client_id: { type: 'string', nullable: true, minLength: 1, maxLength: 200 },
     roles: {
@@ -73,5 +77,10 @@ export const queueStatsSchema = {
       properties: { PENDING: { type: 'integer' }, INPROGRESS: { type: 'integer' }, COMPLETE: { type: 'integer' }, ERROR: { type: 'integer' } },
     },
     oldestPendingAgeSeconds: { type: 'number', nullable: true },
+    storage: {
+      type: 'object',
+      description: 'whether the queue\'s storage answered its last use, and since when; while it does not, this route answers 503 STORAGE_UNAVAILABLE with this object in details.storage',
+      properties: { available: { type: 'boolean' }, since: { type: 'string', format: 'date-time' } },
+    },
   },
 };

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@app/common/clock';
+import { InjectConfig } from '@app/config/config.tokens';
+import type { AppConfig } from '@app/config/app.config';
 import { DomainError } from '@app/common/domain-error';
 import { pageByName } from '@app/common/cursor';
 import { CatalogStore } from '@app/storage/ports/catalog.store';
 import { GrantStore } from '@app/storage/ports/grant.store';
 import type { QueueDefinition } from '@app/storage/ports/catalog.types';
-import type { Page } from '@app/storage/ports/message.store';
+import type { Page, QueueStatsSnapshot } from '@app/storage/ports/message.store';
 import { StorageService } from '@app/storage/storage.service';
 import { maskConnectionString } from '@app/storage/sql/connection-string';
 import { normalizeQueueDefinition } from '@app/queues/queue-definition';
@@ -20,10 +22,17 @@ export interface QueueView extends Omit<QueueDefinition, 'createdAt' | 'updatedA
   updatedAt: string;
 }
 
+export interface QueueStorageView {
+  available: boolean;
+  /** when the storage last became available or unavailable (ISO 8601) */
+  since: string;
+}
+
 export interface QueueStatsView {
   queue: string;
   counts: { PENDING: number; INPROGRESS: number; COMPLETE: number; ERROR: number };
   oldestPendingAgeSeconds: number | null;
+  storage: QueueStorageView;
 }
 
 /** Queue administration: create, replace, delete, list, stats. */
@@ -37,6 +46,7 @@ export class QueuesService {
     private readonly schemas: SchemaService,
     private readonly namespace: NamespaceService,
     private readonly clock: Clock,
+    @InjectConfig() private readonly config: AppConfig,
   ) {}
 
   list(limit: number, cursor: string | null): Page<QueueView> {
@@ -49,7 +59,7 @@ export class QueuesService {
   }
 
   async create(body: unknown): Promise<QueueView> {
-    const definition = normalizeQueueDefinition(body, this.clock.now());
+    const definition = normalizeQueueDefinition(body, this.clock.now(), this.clock.now(), this.config.defaultStorageEngine);
     await this.namespace.assertFree(definition.name);
     await this.prepare(definition);
     await this.storage.forQueue(definition).purgeQueue(definition.name);
@@ -63,7 +73,12 @@ export class QueuesService {
     if (body && typeof body === 'object' && 'name' in body && (body as { name: unknown }).name !== name) {
       throw new DomainError('INVALID_QUEUE_DEFINITION', 'the name in the body must match the queue in the path');
     }
-    const definition = normalizeQueueDefinition({ ...(body as object), name }, Math.max(this.clock.now(), existing.definition.updatedAt + 1), existing.definition.createdAt);
+    const definition = normalizeQueueDefinition(
+      { ...(body as object), name },
+      Math.max(this.clock.now(), existing.definition.updatedAt + 1),
+      existing.definition.createdAt,
+      existing.definition.storageEngine,
+    );
     if (definition.storageEngine !== existing.definition.storageEngine || (definition.connectionString ?? null) !== existing.definition.connectionString) {
       const stats = await this.storage.forQueue(existing.definition).stats(name);
       if (Object.values(stats.counts).some((n) => n > 0)) {
@@ -87,15 +102,39 @@ export class QueuesService {
     await this.storage.forQueue(existing.definition).purgeQueue(name);
   }
 
+  /** 503 STORAGE_UNAVAILABLE, with `details.storage`, while the queue's own storage does not answer. */
   async stats(name: string): Promise<QueueStatsView> {
     const { definition } = this.registry.require(name);
-    const snapshot = await this.storage.forQueue(definition).stats(name);
+    let snapshot: QueueStatsSnapshot;
+    try {
+      snapshot = await this.storage.forQueue(definition).stats(name);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code !== 'STORAGE_UNAVAILABLE') throw error;
+      throw new DomainError('STORAGE_UNAVAILABLE', `The storage of queue ${name} is unavailable; retry later`, { queue: name, storage: this.storageView(definition) });
+    }
     const oldest = snapshot.oldestPendingCreatedAt;
     return {
       queue: name,
       counts: snapshot.counts,
       oldestPendingAgeSeconds: oldest === null ? null : Math.max(0, (this.clock.now() - oldest) / 1000),
+      storage: this.storageView(definition),
     };
+  }
+
+  /** In memory: whether the queue's storage answered its last use. */
+  storageAvailable(name: string): boolean {
+    const entry = this.registry.get(name);
+    if (!entry) return false;
+    try {
+      return this.storage.availability(entry.definition).available;
+    } catch {
+      return false;
+    }
+  }
+
+  private storageView(definition: QueueDefinition): QueueStorageView {
+    const { available, since } = this.storage.availability(definition);
+    return { available, since: new Date(since).toISOString() };
   }
 
   view(entry: QueueEntry): QueueView {

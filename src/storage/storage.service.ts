@@ -2,7 +2,7 @@ import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nest
 import { InjectConfig } from '@app/config/config.tokens';
 import type { AppConfig } from '@app/config/app.config';
 import type { QueueDefinition } from '@app/storage/ports/catalog.types';
-import type { MessageStore } from '@app/storage/ports/message.store';
+import type { MessageStore, StorageAvailability } from '@app/storage/ports/message.store';
 import { FilesystemMessageStore } from '@app/storage/filesystem/filesystem-message.store';
 import { SqlConnections } from '@app/storage/sql/sql-connections';
 import { DomainError } from '@app/common/domain-error';
@@ -26,17 +26,24 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Checks that a queue's storage can be used before the definition is stored:
-   * the connection string is allowed and the database answers (CONNECTION_FAILED otherwise).
+   * Checks that a queue's storage can be used before the definition is stored: the engine is
+   * allowed (STORAGE_ENGINES), the connection string is allowed and the database answers
+   * (CONNECTION_FAILED otherwise).
    */
   async verify(definition: Pick<QueueDefinition, 'storageEngine' | 'connectionString'>): Promise<void> {
+    if (!this.config.storageEngines.includes(definition.storageEngine)) {
+      throw new DomainError(
+        'STORAGE_ENGINE_NOT_ALLOWED',
+        `storageEngine "${definition.storageEngine}" is not allowed here; allowed: ${this.config.storageEngines.join(', ')} (STORAGE_ENGINES)`,
+      );
+    }
     if (definition.storageEngine === 'filesystem') return;
     await this.sql.verify(this.sqlConnectionString(definition));
   }
 
-  /** Every store in use, for readiness. */
-  stores(): MessageStore[] {
-    return [this.filesystem, ...this.sql.messageStores()];
+  /** Whether the queue's storage answered its last use (a store never used yet counts as available). */
+  availability(definition: Pick<QueueDefinition, 'storageEngine' | 'connectionString'>): StorageAvailability {
+    return this.forQueue(definition).availability();
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -17,6 +17,7 @@ import {
   type RetentionRule,
   type Settlement,
   type StoredMessage,
+  type StorageAvailability,
 } from '@app/storage/ports/message.store';
 import { HEADER_BYTES, frameRecord } from '@app/storage/filesystem/journal-format';
 import { Journal, fsyncDirectory, type WrittenCallback } from '@app/storage/filesystem/journal';
@@ -127,6 +128,7 @@ export class FilesystemMessageStore extends MessageStore {
   private readonly inlineBytes: number;
   private releaseLock: (() => void) | null = null;
   private state: 'new' | 'open' | 'closed' = 'new';
+  private stateSince: number;
 
   constructor(
     private readonly dataDir: string,
@@ -134,6 +136,7 @@ export class FilesystemMessageStore extends MessageStore {
     options: FilesystemStoreOptions = {},
   ) {
     super();
+    this.stateSince = clock.now();
     this.queuesDir = path.join(dataDir, 'queues');
     this.compactMinBytes = options.compactMinBytes ?? 4 * 1024 * 1024;
     this.compactGarbageRatio = options.compactGarbageRatio ?? 2;
@@ -164,6 +167,7 @@ export class FilesystemMessageStore extends MessageStore {
         this.queues.set(name, handle);
       }
       this.state = 'open';
+      this.stateSince = this.clock.now();
     } catch (error) {
       await this.closeJournals();
       this.releaseLock();
@@ -175,6 +179,7 @@ export class FilesystemMessageStore extends MessageStore {
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.stateSince = this.clock.now();
     await this.closeJournals();
     this.cache.clear();
     this.releaseLock?.();
@@ -186,6 +191,10 @@ export class FilesystemMessageStore extends MessageStore {
     for (const handle of this.queues.values()) {
       if (handle.unavailable) throw new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} cannot be written`);
     }
+  }
+
+  availability(): StorageAvailability {
+    return { available: this.state === 'open', since: this.stateSince };
   }
 
   // ---- messages -------------------------------------------------------------------------

@@ -116,6 +116,12 @@ export interface RetentionRule {
 
 export type AvailabilityListener = (queue: string) => void;
 
+/** Whether a store's backend answered its last use, and since when (epoch ms) that is so. */
+export interface StorageAvailability {
+  available: boolean;
+  since: number;
+}
+
 /**
  * The message storage port. One instance serves many queues of one engine location
  * (a data directory, or one SQL connection string). Every write that resolves is durable.
@@ -155,6 +161,7 @@ export abstract class MessageStore {
 
   /** Throws STORAGE_UNAVAILABLE when the backend does not answer. */
   abstract ping(): Promise<void>;
+  abstract availability(): StorageAvailability;
   abstract close(): Promise<void>;
 
   private readonly listeners = new Set<AvailabilityListener>();

@@ -8,6 +8,7 @@ import { SQL_MIGRATIONS } from '@app/storage/sql/migrations/sql-migrations';
 import { SqlText, type SqlStatement } from '@app/storage/sql/sql-dialect';
 import { PgPreparedStatements } from '@app/storage/sql/pg-prepared';
 import { isConnectionError, safeReason } from '@app/storage/sql/sql-errors';
+import type { StorageAvailability } from '@app/storage/ports/message.store';
 
 export interface SqlResult {
   records: Array<Record<string, unknown>>;
@@ -18,6 +19,8 @@ export type Run = (statement: SqlStatement) => Promise<SqlResult>;
 
 const CONNECT_TIMEOUT_MS = 5000;
 const PING_TIMEOUT_MS = 3000;
+/** While a database is unavailable it is pinged this often, so its state recovers without traffic. */
+const RECHECK_MS = 5000;
 const MIGRATION_LOCK = 'mailroom_migrations';
 const MYSQL_LOCK = { acquire: 'SELECT GET_LOCK(?, 60)', release: 'SELECT RELEASE_LOCK(?)' };
 export const MIGRATION_LOCK_SQL: Record<SqlConnectionOptions['dialect'], { acquire: string; release: string }> = {
@@ -117,13 +120,16 @@ export class SqlDatabase {
   private dataSource: DataSource | null = null;
   private starting: Promise<DataSource> | null = null;
   private closed = false;
+  private health: StorageAvailability;
+  private recheck: NodeJS.Timeout | null = null;
 
   constructor(
     readonly target: SqlConnectionOptions,
     readonly label: string,
     private readonly runMigrations: boolean,
-    now: () => number = Date.now,
+    private readonly now: () => number = Date.now,
   ) {
+    this.health = { available: true, since: now() };
     this.text = new SqlText(target.dialect);
     this.prepared = target.dialect === 'postgres' && target.options.preparedstatements !== 'false' ? new PgPreparedStatements(now) : null;
   }
@@ -227,11 +233,34 @@ export class SqlDatabase {
     if (pending) this.logger.warn(`${this.label} has pending migrations and MIGRATIONS_RUN=false: run npm run migrate`);
   }
 
+  /** Whether the database answered its last use (a failed connection makes it unavailable until one succeeds). */
+  availability(): StorageAvailability {
+    return this.health;
+  }
+
+  private up(): void {
+    if (this.health.available) return;
+    this.health = { available: true, since: this.now() };
+    if (this.recheck) clearInterval(this.recheck);
+    this.recheck = null;
+    this.logger.log(`${this.label} is available again`);
+  }
+
+  /** The reason goes to the log only (free of credentials); callers get STORAGE_UNAVAILABLE. */
+  private down(error: DomainError): DomainError {
+    if (error.code !== 'STORAGE_UNAVAILABLE' || this.closed || !this.health.available) return error;
+    this.health = { available: false, since: this.now() };
+    this.logger.warn(`${this.label}: ${error.message}; checking again every ${RECHECK_MS / 1000} s`);
+    this.recheck = setInterval(() => this.ping().catch(() => undefined), RECHECK_MS);
+    this.recheck.unref();
+    return error;
+  }
+
   /** Connection errors become STORAGE_UNAVAILABLE (503) with a reason free of credentials. */
   mapError(error: unknown): unknown {
-    if (error instanceof DomainError) return error;
+    if (error instanceof DomainError) return this.down(error);
     if (isConnectionError(error)) {
-      return new DomainError('STORAGE_UNAVAILABLE', `The database ${this.where} is unavailable: ${safeReason(error, this.secrets)}`);
+      return this.down(new DomainError('STORAGE_UNAVAILABLE', `The database ${this.where} is unavailable: ${safeReason(error, this.secrets)}`));
     }
     return error;
   }
@@ -240,8 +269,8 @@ export class SqlDatabase {
     try {
       return await this.ready();
     } catch (error) {
-      if (error instanceof DomainError) throw error;
-      throw new DomainError('STORAGE_UNAVAILABLE', `The database ${this.where} is unavailable: ${safeReason(error, this.secrets)}`);
+      if (error instanceof DomainError) throw this.down(error);
+      throw this.down(new DomainError('STORAGE_UNAVAILABLE', `The database ${this.where} is unavailable: ${safeReason(error, this.secrets)}`));
     }
   }
 
@@ -259,6 +288,7 @@ export class SqlDatabase {
           statement.name && this.prepared
             ? await this.prepared.query(pool, statement.name, statement.sql, statement.params)
             : await pool.query(statement.sql, statement.params);
+        this.up();
         return { records: result.rows ?? [], affected: result.rowCount ?? 0 };
       } catch (error) {
         throw this.mapError(error);
@@ -266,7 +296,9 @@ export class SqlDatabase {
     }
     const runner = ds.createQueryRunner();
     try {
-      return await exec(runner, statement);
+      const result = await exec(runner, statement);
+      this.up();
+      return result;
     } catch (error) {
       throw this.mapError(error);
     } finally {
@@ -300,6 +332,7 @@ export class SqlDatabase {
       try {
         const out = await work((statement) => exec(runner, statement));
         await runner.commitTransaction();
+        this.up();
         return out;
       } catch (error) {
         if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
@@ -325,6 +358,7 @@ export class SqlDatabase {
           return { records: result.rows ?? [], affected: result.rowCount ?? 0 };
         });
         await c.query('COMMIT');
+        this.up();
         return out;
       } catch (error) {
         await c.query('ROLLBACK').catch(() => {
@@ -344,7 +378,9 @@ export class SqlDatabase {
   async use<T>(work: (ds: DataSource) => Promise<T>): Promise<T> {
     const ds = await this.connected();
     try {
-      return await work(ds);
+      const out = await work(ds);
+      this.up();
+      return out;
     } catch (error) {
       throw this.mapError(error);
     }
@@ -359,6 +395,8 @@ export class SqlDatabase {
     });
     try {
       await Promise.race([this.query({ sql: this.text.ping(), params: [] }), timeout]);
+    } catch (error) {
+      throw this.mapError(error);
     } finally {
       clearTimeout(timer);
     }
@@ -366,6 +404,8 @@ export class SqlDatabase {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.recheck) clearInterval(this.recheck);
+    this.recheck = null;
     const starting = this.starting;
     if (starting) await starting.catch(() => undefined);
     const ds = this.dataSource;

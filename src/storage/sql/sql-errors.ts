@@ -9,6 +9,8 @@ const CONNECTION_CODES = new Set([
   'ESOCKET', 'ETIMEOUT', 'ECONNCLOSED', 'ENOTOPEN', 'ELOGIN',
   // postgres: admin shutdown, crash shutdown, cannot connect now, too many connections
   '57P01', '57P02', '57P03', '53300',
+  // the database is gone or its login refused: postgres, mysql/mariadb
+  '3D000', '28P01', '28000', 'ER_BAD_DB_ERROR', 'ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR',
 ]);
 
 const CONNECTION_MESSAGES = /connection terminated|timeout exceeded when trying to connect|connection (was )?closed|not connected|client has encountered a connection error|cannot use a pool after calling end|connection is closed|server closed the connection|read ECONNRESET|Connection lost/i;

@@ -14,6 +14,7 @@ import {
   type QueueStatsSnapshot,
   type RetentionRule,
   type Settlement,
+  type StorageAvailability,
   type StoredMessage,
 } from '@app/storage/ports/message.store';
 import type { SqlDatabase, Run } from '@app/storage/sql/sql-database';
@@ -540,6 +541,10 @@ export class SqlMessageStore extends MessageStore {
 
   async ping(): Promise<void> {
     await this.db.ping();
+  }
+
+  availability(): StorageAvailability {
+    return this.db.availability();
   }
 
   /** Stops listening; the connection pool belongs to SqlConnections, which closes it. */
