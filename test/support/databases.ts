@@ -139,3 +139,19 @@ export async function isolatedDatabase(kind: TestDatabaseKind): Promise<Isolated
     drop: () => admin(kind, (exec) => exec(kind === 'postgres' ? `DROP SCHEMA IF EXISTS ${name} CASCADE` : `DROP DATABASE IF EXISTS ${name}`)).then(() => undefined),
   };
 }
+
+/**
+ * A Postgres database of its own (not a schema), for a queue's `connectionString`: `drop()` removes
+ * it with its connections (`WITH (FORCE)`), as an operator dropping a tenant's database would.
+ */
+export async function separatePostgresDatabase(): Promise<IsolatedDatabase> {
+  const name = `mr_${randomBytes(5).toString('hex')}`;
+  await admin('postgres', (exec) => exec(`CREATE DATABASE ${name}`));
+  const url = new URL(testDatabaseUrl('postgres'));
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    host: url.hostname,
+    drop: () => admin('postgres', (exec) => exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}

@@ -1,0 +1,97 @@
+import { startTestApp, type TestApp } from '../support/app';
+import { waitFor } from '../support/time';
+import { describeWithDatabase, isolatedDatabase, separatePostgresDatabase, type IsolatedDatabase } from '../support/databases';
+import { TcpProxy } from './tcp-proxy';
+
+/**
+ * One queue's own database goes away (a proxy in front of it is cut, or the database is dropped)
+ * while the catalog (DATABASE_URL) stays up: only that queue answers 503, readiness stays 200.
+ */
+describeWithDatabase('postgres', 'sql engine: a queue whose own database is down', () => {
+  let catalog: IsolatedDatabase;
+  let tenant: IsolatedDatabase;
+  let dropped: IsolatedDatabase;
+  let proxy: TcpProxy;
+  let t: TestApp;
+  let admin: string;
+
+  const auth = () => ({ Authorization: `Bearer ${admin}` });
+  const push = (queue: string, body: unknown = { n: 1 }) => t.http.post(`/api/v1/queues/${queue}/messages`).set(auth()).send(body);
+  const storageUp = async (queue: string) => {
+    const text = (await t.http.get('/metrics')).text;
+    const line = text.split('\n').find((l) => l.startsWith(`mailroom_queue_storage_up{queue="${queue}"}`));
+    return line ? Number(line.split(' ').pop()) : undefined;
+  };
+
+  beforeAll(async () => {
+    [catalog, tenant, dropped] = await Promise.all([isolatedDatabase('postgres'), isolatedDatabase('postgres'), separatePostgresDatabase()]);
+    const real = new URL(tenant.url);
+    proxy = new TcpProxy(real.hostname, Number(real.port || 5432));
+    const viaProxy = new URL(tenant.url);
+    viaProxy.port = String(await proxy.start());
+    t = await startTestApp({ env: { DATABASE_URL: catalog.url, SQL_ALLOWED_HOSTS: '127.0.0.1' } });
+    admin = await t.token('admin', ['system_admin']);
+    for (const body of [{ name: 'healthy' }, { name: 'tenant', connectionString: viaProxy.toString() }, { name: 'gone', connectionString: dropped.url }]) {
+      const created = await t.http.post('/api/v1/queues').set(auth()).send(body);
+      expect(created.status).toBe(201);
+      expect(created.body.storageEngine).toBe('sql');
+    }
+  });
+
+  afterAll(async () => {
+    await proxy?.restore();
+    await t?.close();
+    await proxy?.close();
+    await Promise.all([catalog, tenant, dropped].map((d) => d?.drop()));
+  });
+
+  it('answers 503 STORAGE_UNAVAILABLE on that queue only, keeps readiness, shows it in stats and metrics, and recovers by itself', async () => {
+    const before = await push('tenant', { n: 0 });
+    expect(before.status).toBe(201);
+    expect(await storageUp('tenant')).toBe(1);
+
+    await proxy.cut();
+    const refused = await push('tenant');
+    expect(refused.status).toBe(503);
+    expect(refused.body.code).toBe('STORAGE_UNAVAILABLE');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    for (const res of [
+      await t.http.post('/api/v1/queues/tenant/messages/receive').set(auth()).send({}),
+      await t.http.post(`/api/v1/queues/tenant/messages/${before.body.id}/ack`).set(auth()).send({ receipt: 'r', outcome: 'complete' }),
+      await t.http.get(`/api/v1/queues/tenant/messages/${before.body.id}`).set(auth()),
+    ]) {
+      expect([res.status, res.body.code]).toEqual([503, 'STORAGE_UNAVAILABLE']);
+    }
+    const stats = await t.http.get('/api/v1/queues/tenant/stats').set(auth());
+    expect(stats.status).toBe(503);
+    expect(stats.body.details).toEqual({ queue: 'tenant', storage: { available: false, since: expect.any(String) } });
+    expect(Date.parse(stats.body.details.storage.since)).toBeGreaterThan(Date.now() - 60_000);
+    await waitFor(async () => (await storageUp('tenant')) === 0, 10_000, 200);
+
+    const ready = await t.http.get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: 'ready', checks: { catalog: { status: 'up' } } });
+    expect((await push('healthy')).status).toBe(201);
+    expect((await t.http.get('/api/v1/queues/healthy/stats').set(auth())).body.storage).toEqual({ available: true, since: expect.any(String) });
+    expect(await storageUp('healthy')).toBe(1);
+
+    await proxy.restore();
+    await waitFor(async () => (await t.http.get('/api/v1/queues/tenant/stats').set(auth())).body.storage?.available === true, 15_000, 200);
+    await waitFor(async () => (await storageUp('tenant')) === 1, 10_000, 200);
+    expect((await push('tenant')).status).toBe(201);
+    const got = await t.http.get(`/api/v1/queues/tenant/messages/${before.body.id}`).set(auth());
+    expect(got.body).toMatchObject({ status: 'PENDING', request: { n: 0 } });
+  }, 45_000);
+
+  it('answers 503, not 500, on a push to a queue whose database was dropped; readiness stays 200', async () => {
+    expect((await push('gone')).status).toBe(201);
+    await dropped.drop();
+    for (let i = 0; i < 3; i++) {
+      const res = await push('gone');
+      expect([res.status, res.body.code]).toEqual([503, 'STORAGE_UNAVAILABLE']);
+      expect(JSON.stringify(res.body)).not.toMatch(/password/i);
+    }
+    expect((await t.http.get('/readyz')).status).toBe(200);
+    expect((await push('healthy')).status).toBe(201);
+  });
+});
