@@ -16,7 +16,7 @@ describeWithDatabase('postgres', 'sql engine: a queue whose own database is down
   let admin: string;
 
   const auth = () => ({ Authorization: `Bearer ${admin}` });
-  const push = (queue: string, body: unknown = { n: 1 }) => t.http.post(`/api/v1/queues/${queue}/messages`).set(auth()).send(body);
+  const push = (queue: string, body: object = { n: 1 }) => t.http.post(`/api/v1/queues/${queue}/messages`).set(auth()).send(body);
   const storageUp = async (queue: string) => {
     const text = (await t.http.get('/metrics')).text;
     const line = text.split('\n').find((l) => l.startsWith(`mailroom_queue_storage_up{queue="${queue}"}`));

@@ -1,64 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { signToken, TEST_SECRET } from '../support/app';
 import { waitFor } from '../support/time';
 import { describeWithDatabase, isolatedDatabase, type IsolatedDatabase } from '../support/databases';
-
-const ROOT = path.resolve(__dirname, '../..');
-
-interface Replica {
-  child: ChildProcess;
-  base: string;
-  dir: string;
-}
-
-/** Starts one Mailroom process (test/sql/fixtures/replica.ts) on the shared DATABASE_URL. */
-function startReplica(databaseUrl: string): Promise<Replica> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-replica-'));
-  fs.mkdirSync(path.join(dir, 'config', 'queues'), { recursive: true });
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'test/sql/fixtures/replica.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      DATABASE_URL: databaseUrl,
-      AUTH_JWT_SECRET: TEST_SECRET,
-      DATA_DIR: path.join(dir, 'data'),
-      CONFIG_DIR: path.join(dir, 'config'),
-      LOG_LEVEL: 'silent',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`replica did not start: ${err}`)), 25_000);
-    child.stderr!.on('data', (d) => (err += String(d)));
-    child.stdout!.on('data', (d) => {
-      out += String(d);
-      const match = /READY (\d+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, base: `http://127.0.0.1:${match[1]}`, dir });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`replica exited with ${code}: ${err}`));
-    });
-  });
-}
-
-async function stopReplica(replica: Replica): Promise<void> {
-  if (replica.child.exitCode === null) {
-    const exited = new Promise((resolve) => replica.child.once('exit', resolve));
-    replica.child.kill('SIGTERM');
-    await exited;
-  }
-  fs.rmSync(replica.dir, { recursive: true, force: true });
-}
+import { call as callReplica, startReplica, stopReplica, type Replica } from './fixtures/replica-process';
 
 describeWithDatabase('postgres', 'sql engine: two Mailroom processes on one database', () => {
   let database: IsolatedDatabase;
@@ -68,7 +11,7 @@ describeWithDatabase('postgres', 'sql engine: two Mailroom processes on one data
 
   beforeAll(async () => {
     database = await isolatedDatabase('postgres');
-    [a, b] = await Promise.all([startReplica(database.url), startReplica(database.url)]);
+    [a, b] = await Promise.all([startReplica({ DATABASE_URL: database.url }), startReplica({ DATABASE_URL: database.url })]);
     token = await signToken(TEST_SECRET, 'admin', ['system_admin']);
   }, 60_000);
 
@@ -77,15 +20,7 @@ describeWithDatabase('postgres', 'sql engine: two Mailroom processes on one data
     await database?.drop();
   });
 
-  async function call(replica: Replica, method: string, url: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const res = await fetch(`${replica.base}${url}`, {
-      method,
-      headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  }
+  const call = (replica: Replica, method: string, url: string, body?: unknown) => callReplica(replica, token, method, url, body);
 
   it('a queue created on one process is usable on the other within seconds', async () => {
     const created = await call(a, 'POST', '/api/v1/queues', { name: 'shared', storageEngine: 'sql', delivery: { visibilityTimeoutSeconds: 120 } });
