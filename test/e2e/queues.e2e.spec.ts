@@ -115,6 +115,7 @@ describe('queues admin API (e2e)', () => {
       queue: 'page-a',
       counts: { PENDING: 1, INPROGRESS: 0, COMPLETE: 0, ERROR: 0 },
       oldestPendingAgeSeconds: expect.any(Number),
+      storage: { available: true, since: expect.any(String) },
     });
     const empty = await t.http.get('/api/v1/queues/page-b/stats').set(auth(reader));
     expect(empty.body).toMatchObject({ counts: { PENDING: 0 }, oldestPendingAgeSeconds: null });
