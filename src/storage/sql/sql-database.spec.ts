@@ -54,3 +54,41 @@ describe('dataSourceOptions', () => {
     expect(ms).toMatchObject({ type: 'mssql', options: { encrypt: true, trustServerCertificate: true } });
   });
 });
+
+describe('SqlDatabase availability', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('turns unavailable on a connection failure, is pinged every 5 s while down, and turns available on the first success', async () => {
+    jest.useFakeTimers();
+    let now = 1_000;
+    const db = new SqlDatabase(parseConnectionString('mysql://app@127.0.0.1:3306/db'), 'mysql://app@127.0.0.1:3306/db', false, () => now);
+    const runner = { query: jest.fn(async () => ({ records: [{ ok: 1 }], affected: 0 })), release: async () => undefined };
+    const ready = jest.spyOn(db, 'ready').mockRejectedValue(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' }));
+    expect(db.availability()).toEqual({ available: true, since: 1_000 });
+
+    now = 2_000;
+    await expect(db.query({ sql: 'SELECT 1', params: [] })).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    expect(db.availability()).toEqual({ available: false, since: 2_000 });
+    now = 3_000;
+    await expect(db.query({ sql: 'SELECT 1', params: [] })).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    expect(db.availability().since).toBe(2_000);
+
+    ready.mockResolvedValue({ options: { type: 'mysql' }, createQueryRunner: () => runner } as unknown as DataSource);
+    now = 7_000;
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(runner.query).toHaveBeenCalled();
+    expect(db.availability()).toEqual({ available: true, since: 7_000 });
+    runner.query.mockClear();
+    await jest.advanceTimersByTimeAsync(15_000);
+    expect(runner.query).not.toHaveBeenCalled();
+    await db.close();
+  });
+
+  it('a statement that fails for another reason leaves it available', async () => {
+    const db = new SqlDatabase(parseConnectionString('mysql://app@127.0.0.1:3306/db'), 'mysql://app@127.0.0.1:3306/db', false);
+    const runner = { query: async () => Promise.reject(Object.assign(new Error('Duplicate entry'), { code: 'ER_DUP_ENTRY' })), release: async () => undefined };
+    jest.spyOn(db, 'ready').mockResolvedValue({ options: { type: 'mysql' }, createQueryRunner: () => runner } as unknown as DataSource);
+    await expect(db.query({ sql: 'INSERT', params: [] })).rejects.toMatchObject({ code: 'ER_DUP_ENTRY' });
+    expect(db.availability().available).toBe(true);
+  });
+});
