@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { Clock } from '@app/common/clock';
 import { InjectConfig } from '@app/config/config.tokens';
 import type { AppConfig } from '@app/config/app.config';
@@ -37,7 +37,9 @@ export interface QueueStatsView {
 
 /** Queue administration: create, replace, delete, list, stats. */
 @Injectable()
-export class QueuesService {
+export class QueuesService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Queues');
+
   constructor(
     private readonly registry: QueueRegistry,
     private readonly catalog: CatalogStore,
@@ -48,6 +50,17 @@ export class QueuesService {
     private readonly clock: Clock,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
+
+  /** API queues stored before STORAGE_ENGINES left out their engine keep being served, so their messages can be drained. */
+  onApplicationBootstrap(): void {
+    for (const { definition, source } of this.registry.list()) {
+      if (source === 'api' && !this.config.storageEngines.includes(definition.storageEngine)) {
+        this.logger.warn(
+          `queue ${definition.name} uses storageEngine "${definition.storageEngine}", which STORAGE_ENGINES no longer allows: it is still served; drain it and move it to ${this.config.defaultStorageEngine}`,
+        );
+      }
+    }
+  }
 
   list(limit: number, cursor: string | null): Page<QueueView> {
     const page = pageByName(this.registry.list(), (entry) => entry.definition.name, limit, cursor);

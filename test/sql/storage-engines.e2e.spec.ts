@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Logger } from '@nestjs/common';
 import { startTestApp, type TestApp } from '../support/app';
 import { describeWithDatabase, isolatedDatabase, type IsolatedDatabase } from '../support/databases';
 
@@ -71,6 +72,20 @@ describeWithDatabase('postgres', 'storage engines with DATABASE_URL', () => {
     expect([moved.status, moved.body.code]).toEqual([400, 'STORAGE_ENGINE_NOT_ALLOWED']);
     expect((await t.http.get('/api/v1/queues/orders2').set(auth)).body.storageEngine).toBe('sql');
     expect((await t.http.delete('/api/v1/queues/orders2').set(auth)).status).toBe(204);
+  });
+
+  it('keeps serving an API queue stored before STORAGE_ENGINES left out its engine, with a warning at start', async () => {
+    t = await startTestApp({ env: { DATABASE_URL: database.url } });
+    let auth = { Authorization: `Bearer ${await t.token('admin', ['system_admin'])}` };
+    expect((await t.http.post('/api/v1/queues').set(auth).send({ name: 'legacy', storageEngine: 'filesystem' })).status).toBe(201);
+    await t.close();
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    t = await startTestApp({ env: { DATABASE_URL: database.url, STORAGE_ENGINES: 'sql' } });
+    auth = { Authorization: `Bearer ${await t.token('admin', ['system_admin'])}` };
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('queue legacy uses storageEngine "filesystem", which STORAGE_ENGINES no longer allows'));
+    warn.mockRestore();
+    expect((await t.http.post('/api/v1/queues/legacy/messages').set(auth).send({ n: 1 })).status).toBe(201);
+    expect((await t.http.delete('/api/v1/queues/legacy').set(auth)).status).toBe(204);
   });
 
   it('STORAGE_ENGINES=sql stops the start on a file-defined filesystem queue, naming the file', async () => {
