@@ -125,7 +125,8 @@ export class MessagesService {
   /**
    * Stores already prepared records (batches, topic fan-out, moves), possibly of several queues:
    * one insert per storage engine location, so the copies that share a store are stored all or
-   * none in one write. Outcomes come back in the order of `records`.
+   * none in one write. Outcomes come back in the order of `records`. Several stores cannot share
+   * a transaction: when one of them is known to be down, nothing is stored (503) rather than a part.
    */
   async insertPrepared(records: NewMessage[]): Promise<PushResult[]> {
     const groups = new Map<MessageStore, number[]>();
@@ -135,6 +136,13 @@ export class MessagesService {
       if (indexes) indexes.push(index);
       else groups.set(store, [index]);
     });
+    if (groups.size > 1) {
+      const down = [...groups].find(([store]) => !store.availability().available);
+      if (down) {
+        const queue = records[down[1][0]].queue;
+        throw new DomainError('STORAGE_UNAVAILABLE', `The storage of queue ${queue} is unavailable; nothing was stored, retry later`);
+      }
+    }
     const outcomes = new Array<PushResult>(records.length);
     await Promise.all(
       [...groups].map(async ([store, indexes]) => {

@@ -36,6 +36,8 @@ describeWithDatabase('postgres', 'sql engine: a queue whose own database is down
       expect(created.status).toBe(201);
       expect(created.body.storageEngine).toBe('sql');
     }
+    expect((await t.http.post('/api/v1/topics').set(auth()).send({ name: 'both' })).status).toBe(201);
+    for (const queue of ['healthy', 'tenant']) expect((await t.http.put(`/api/v1/topics/both/queues/${queue}`).set(auth())).status).toBe(204);
   });
 
   afterAll(async () => {
@@ -55,13 +57,21 @@ describeWithDatabase('postgres', 'sql engine: a queue whose own database is down
     expect(refused.status).toBe(503);
     expect(refused.body.code).toBe('STORAGE_UNAVAILABLE');
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-    for (const res of [
-      await t.http.post('/api/v1/queues/tenant/messages/receive').set(auth()).send({}),
-      await t.http.post(`/api/v1/queues/tenant/messages/${before.body.id}/ack`).set(auth()).send({ receipt: 'r', outcome: 'complete' }),
-      await t.http.get(`/api/v1/queues/tenant/messages/${before.body.id}`).set(auth()),
-    ]) {
-      expect([res.status, res.body.code]).toEqual([503, 'STORAGE_UNAVAILABLE']);
-    }
+    const id = before.body.id as string;
+    const routes = {
+      batch: await t.http.post('/api/v1/queues/tenant/messages/batch').set(auth()).send({ messages: [{ n: 2 }] }),
+      receive: await t.http.post('/api/v1/queues/tenant/messages/receive').set(auth()).send({ waitSeconds: 1 }),
+      ack: await t.http.post(`/api/v1/queues/tenant/messages/${id}/ack`).set(auth()).send({ receipt: 'r', outcome: 'complete' }),
+      lease: await t.http.post(`/api/v1/queues/tenant/messages/${id}/lease`).set(auth()).send({ receipt: 'r', visibilityTimeoutSeconds: 60 }),
+      requeue: await t.http.post(`/api/v1/queues/tenant/messages/${id}/requeue`).set(auth()).send({}),
+      get: await t.http.get(`/api/v1/queues/tenant/messages/${id}`).set(auth()),
+      list: await t.http.get('/api/v1/queues/tenant/messages').set(auth()),
+      delete: await t.http.delete(`/api/v1/queues/tenant/messages/${id}`).set(auth()),
+    };
+    for (const [route, res] of Object.entries(routes)) expect([route, res.status, res.body.code]).toEqual([route, 503, 'STORAGE_UNAVAILABLE']);
+    const published = await t.http.post('/api/v1/topics/both/messages').set(auth()).send({ n: 3 });
+    expect([published.status, published.body.code]).toEqual([503, 'STORAGE_UNAVAILABLE']);
+    expect((await t.http.get('/api/v1/queues/healthy/stats').set(auth())).body.counts.PENDING).toBe(0);
     const stats = await t.http.get('/api/v1/queues/tenant/stats').set(auth());
     expect(stats.status).toBe(503);
     expect(stats.body.details).toEqual({ queue: 'tenant', storage: { available: false, since: expect.any(String) } });
