@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiOkResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiOkResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOperation, ApiQuery, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { errorResponseSchema } from '@app/common/api-schemas';
 import { queryInt } from '@app/common/json-validation';
 import { Access } from '@app/security/access.decorator';
@@ -28,7 +28,7 @@ export class QueuesController {
   @ApiOperation({ summary: 'Create a queue' })
   @ApiBody({ schema: queueDefinitionInputSchema })
   @ApiCreatedResponse({ schema: queueViewSchema })
-  @ApiBadRequestResponse({ description: 'INVALID_QUEUE_DEFINITION, INVALID_CONNECTION_STRING, SQL_HOST_NOT_ALLOWED, CONNECTION_FAILED', schema: errorResponseSchema })
+  @ApiBadRequestResponse({ description: 'INVALID_QUEUE_DEFINITION, STORAGE_ENGINE_NOT_ALLOWED, INVALID_CONNECTION_STRING, SQL_HOST_NOT_ALLOWED, CONNECTION_FAILED', schema: errorResponseSchema })
   @ApiConflictResponse({ description: 'NAME_TAKEN', schema: errorResponseSchema })
   create(@Body() body: unknown): Promise<QueueView> {
     return this.queues.create(body);
@@ -47,7 +47,7 @@ export class QueuesController {
   @ApiOperation({ summary: 'Replace a queue definition' })
   @ApiBody({ schema: queueDefinitionInputSchema })
   @ApiOkResponse({ schema: queueViewSchema })
-  @ApiBadRequestResponse({ description: 'INVALID_QUEUE_DEFINITION, INVALID_CONNECTION_STRING, SQL_HOST_NOT_ALLOWED, CONNECTION_FAILED', schema: errorResponseSchema })
+  @ApiBadRequestResponse({ description: 'INVALID_QUEUE_DEFINITION, STORAGE_ENGINE_NOT_ALLOWED, INVALID_CONNECTION_STRING, SQL_HOST_NOT_ALLOWED, CONNECTION_FAILED', schema: errorResponseSchema })
   @ApiConflictResponse({ description: 'MANAGED_BY_CONFIG', schema: errorResponseSchema })
   replace(@Param('queue') queue: string, @Body() body: unknown): Promise<QueueView> {
     return this.queues.replace(queue, body);
@@ -67,6 +67,7 @@ export class QueuesController {
   @Access('catalog.read', { queueParam: 'queue' })
   @ApiOperation({ summary: 'Message counts by status and the age of the oldest pending message' })
   @ApiOkResponse({ schema: queueStatsSchema })
+  @ApiServiceUnavailableResponse({ description: "STORAGE_UNAVAILABLE: the queue's storage does not answer (details.storage: {available, since}; Retry-After)", schema: errorResponseSchema })
   stats(@Param('queue') queue: string): Promise<QueueStatsView> {
     return this.queues.stats(queue);
   }
