@@ -1,7 +1,7 @@
 /**
  * Applies the pending SQL migrations (src/storage/sql/migrations, linked as migrations/) and exits:
  *   npm run migrate                      # the database of DATABASE_URL
- *   npm run migrate -- '<connection string>'   # another database, e.g. one a sql queue uses (${NAME} placeholders allowed)
+ *   npm run migrate -- '<connection string>'   # another database, e.g. one a sql queue uses (${MAILROOM_SQL__NAME} placeholders allowed)
  *   npm run migrate -- --show            # list applied and pending migrations, change nothing
  * Replicas starting together are safe too: migrations run under a database lock.
  */
@@ -14,9 +14,11 @@ import { safeReason } from '@app/storage/sql/sql-errors';
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const show = args.includes('--show');
-  const url = args.find((a) => !a.startsWith('--')) ?? loadConfig(process.env).databaseUrl;
-  if (!url) throw new Error('Set DATABASE_URL or pass a connection string: npm run migrate -- postgres://user:${PASSWORD}@host/db');
-  const target = parseConnectionString(resolvePlaceholders(url));
+  const config = loadConfig(process.env);
+  const given = args.find((a) => !a.startsWith('--'));
+  const url = given ?? config.databaseUrl;
+  if (!url) throw new Error('Set DATABASE_URL or pass a connection string: npm run migrate -- postgres://user:${MAILROOM_SQL__PASSWORD}@host/db');
+  const target = parseConnectionString(given === undefined ? url : resolvePlaceholders(url, config.sqlPlaceholders).text);
   const label = maskConnectionString(url);
   if (show) {
     const ds = await new DataSource(dataSourceOptions(target)).initialize();

@@ -1,3 +1,5 @@
+import { domainToASCII } from 'node:url';
+
 /** user:password@ in any URL-like connection string (stops at quotes, so JSON log lines stay intact) */
 const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^\s"'/:@]*):[^\s"'@/]*@/gi;
 
@@ -11,4 +13,20 @@ export function maskValues(text: string, secrets: Iterable<string | null | undef
   let out = text;
   for (const secret of secrets) if (secret && out.includes(secret)) out = out.split(secret).join(mask);
   return out;
+}
+
+/** Like `maskValues`, but whatever the letter case (drivers lower-case host names), longest value first. */
+export function maskValuesAnyCase(text: string, secrets: Iterable<string | null | undefined>, mask = '***'): string {
+  const values = [...new Set([...secrets].filter((s): s is string => !!s))].sort((a, b) => b.length - a.length);
+  if (values.length === 0) return text;
+  const pattern = new RegExp(values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'gi');
+  return text.replace(pattern, () => mask);
+}
+
+/** A value as a URL parser or a driver may echo it: as is, URL-encoded, lower-cased, as an ASCII host name. */
+export function valueForms(value: string): string[] {
+  const forms = [value, encodeURIComponent(value), encodeURI(value)];
+  const host = domainToASCII(value);
+  if (host) forms.push(host);
+  return forms;
 }

@@ -24,6 +24,9 @@ describe('loadConfig', () => {
       migrationsRun: true,
       logLevel: 'info',
       production: false,
+      sqlMaxPoolSize: 20,
+      sqlMaxPools: 10,
+      sqlPlaceholders: {},
     });
     expect(config.dataDir).toMatch(/data$/);
     expect(config.configDir).toMatch(/config$/);
@@ -44,6 +47,10 @@ describe('loadConfig', () => {
     [{ MIGRATIONS_RUN: 'sometimes' }, 'MIGRATIONS_RUN'],
     [{ STORAGE_ENGINES: 'sql,redis' }, 'STORAGE_ENGINES'],
     [{ STORAGE_ENGINES: 'sql' }, 'STORAGE_ENGINES'],
+    [{ SQL_MAX_POOL_SIZE: '0' }, 'SQL_MAX_POOL_SIZE'],
+    [{ SQL_MAX_POOL_SIZE: '101' }, 'SQL_MAX_POOL_SIZE'],
+    [{ SQL_MAX_POOLS: 'ten' }, 'SQL_MAX_POOLS'],
+    [{ SQL_MAX_POOLS: '0' }, 'SQL_MAX_POOLS'],
   ])('refuses %j naming %s', (env, setting) => {
     const error = failure(env);
     expect(error.setting).toBe(setting);
@@ -72,5 +79,10 @@ describe('loadConfig', () => {
     const config = loadConfig({ MAILROOM_ENV__REGION: 'eu', MAILROOM_SECRET__API_KEY: 's3cret', OTHER: 'x' });
     expect(config.handlerEnv).toEqual({ REGION: 'eu' });
     expect(config.handlerSecrets).toEqual({ API_KEY: 's3cret' });
+  });
+
+  it('collects connection string placeholder values by prefix, and nothing else', () => {
+    const config = loadConfig({ MAILROOM_SQL__PG_PASSWORD: 'pw', MAILROOM_SECRET__API_KEY: 's3cret', AUTH_JWT_SECRET: SECRET });
+    expect(config.sqlPlaceholders).toEqual({ PG_PASSWORD: 'pw' });
   });
 });

@@ -30,6 +30,12 @@ export interface AppConfig {
   /** the engine of a queue that names none: sql with DATABASE_URL (when allowed), else filesystem */
   defaultStorageEngine: StorageEngine;
   sqlAllowedHosts: string[];
+  /** MAILROOM_SQL__X → value: the only variables `${MAILROOM_SQL__X}` placeholders in connection strings may name */
+  sqlPlaceholders: Record<string, string>;
+  /** the largest `poolSize` a queue's connection string may ask for */
+  sqlMaxPoolSize: number;
+  /** distinct SQL connection pools (DATABASE_URL's included) open at once */
+  sqlMaxPools: number;
   messageMaxBytes: number;
   dispatcherEnabled: boolean;
   rateLimitPerMinute: number;
@@ -145,6 +151,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     migrationsRun: bool(env, 'MIGRATIONS_RUN', true),
     ...storageEngines(env, databaseUrl),
     sqlAllowedHosts: list(env, 'SQL_ALLOWED_HOSTS').map((h) => h.toLowerCase()),
+    sqlPlaceholders: prefixed(env, 'MAILROOM_SQL__'),
+    sqlMaxPoolSize: integer(env, 'SQL_MAX_POOL_SIZE', 20, 1, 100),
+    sqlMaxPools: integer(env, 'SQL_MAX_POOLS', 10, 1, 1000),
     messageMaxBytes: integer(env, 'MESSAGE_MAX_BYTES', 262144, 1024, 64 * 1024 * 1024),
     dispatcherEnabled: bool(env, 'DISPATCHER_ENABLED', true),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 0, 0, 1_000_000),

@@ -101,6 +101,7 @@ export class QueuesService implements OnApplicationBootstrap {
     await this.prepare(definition);
     await this.catalog.putQueue(definition);
     await this.registry.refreshCatalog(true);
+    await this.releaseStorage(existing.definition);
     return this.get(name);
   }
 
@@ -113,6 +114,7 @@ export class QueuesService implements OnApplicationBootstrap {
     await this.grants.deleteForResource('queue', name);
     await this.registry.refreshCatalog(true);
     await this.storage.forQueue(existing.definition).purgeQueue(name);
+    await this.releaseStorage(existing.definition);
   }
 
   /** 503 STORAGE_UNAVAILABLE, with `details.storage`, while the queue's own storage does not answer. */
@@ -168,6 +170,11 @@ export class QueuesService implements OnApplicationBootstrap {
       throw new DomainError('MANAGED_BY_CONFIG', `Queue ${name} is defined in a config file and cannot be changed through the API`);
     }
     return entry;
+  }
+
+  /** Frees what the storage held for a definition no queue has any more (a SQL pool no other queue uses). */
+  private async releaseStorage(definition: QueueDefinition): Promise<void> {
+    await this.storage.release(definition, this.registry.list().map((entry) => entry.definition));
   }
 
   private async prepare(definition: QueueDefinition): Promise<void> {

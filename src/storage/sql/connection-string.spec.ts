@@ -6,6 +6,7 @@ import {
   parseConnectionString,
   redact,
   resolvePlaceholders,
+  unfill,
 } from '@app/storage/sql/connection-string';
 
 function code(fn: () => unknown): string {
@@ -34,14 +35,41 @@ describe('maskConnectionString', () => {
 });
 
 describe('resolvePlaceholders', () => {
-  it('fills ${NAME} from the environment, URL-encoded', () => {
-    expect(resolvePlaceholders('postgres://app:${PW}@db/app', { PW: 'a@b/c' })).toBe('postgres://app:a%40b%2Fc@db/app');
-    expect(parseConnectionString(resolvePlaceholders('postgres://app:${PW}@db/app', { PW: 'a@b/c' })).password).toBe('a@b/c');
+  it('fills ${MAILROOM_SQL__NAME} from the MAILROOM_SQL__ variables, URL-encoded, and says what it filled', () => {
+    const resolved = resolvePlaceholders('postgres://app:${MAILROOM_SQL__PW}@db/app', { PW: 'a@b/c' });
+    expect(resolved).toEqual({ text: 'postgres://app:a%40b%2Fc@db/app', filled: [{ placeholder: '${MAILROOM_SQL__PW}', value: 'a@b/c' }] });
+    expect(parseConnectionString(resolved.text).password).toBe('a@b/c');
+  });
+
+  it('refuses a placeholder without the MAILROOM_SQL__ prefix, naming it and reading nothing', () => {
+    const env = { AUTH_JWT_SECRET: 'canary-jwt', PW: 'x' } as Record<string, string>;
+    for (const name of ['AUTH_JWT_SECRET', 'MAILROOM_SECRET__API', 'PATH', 'mailroom_sql__PW']) {
+      let thrown: unknown;
+      try {
+        resolvePlaceholders(`postgres://app:pw@db/app?application_name=\${${name}}`, env);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toMatchObject({ code: 'PLACEHOLDER_NOT_ALLOWED', message: expect.stringContaining(`\${${name}}`) });
+      expect((thrown as Error).message).not.toContain('canary');
+    }
+    expect(code(() => resolvePlaceholders('postgres://${MAILROOM_SQL__PW}:${HOME}@db/app', { PW: 'x' }))).toBe('PLACEHOLDER_NOT_ALLOWED');
   });
 
   it('refuses a missing variable, naming it', () => {
-    expect(() => resolvePlaceholders('postgres://app:${NOPE_X}@db/app', {})).toThrow(/NOPE_X/);
-    expect(code(() => resolvePlaceholders('postgres://app:${NOPE_X}@db/app', {}))).toBe('INVALID_CONNECTION_STRING');
+    expect(() => resolvePlaceholders('postgres://app:${MAILROOM_SQL__NOPE_X}@db/app', {})).toThrow(/MAILROOM_SQL__NOPE_X/);
+    expect(code(() => resolvePlaceholders('postgres://app:${MAILROOM_SQL__NOPE_X}@db/app', {}))).toBe('INVALID_CONNECTION_STRING');
+    expect(code(() => resolvePlaceholders('postgres://app:${MAILROOM_SQL__}@db/app', { '': 'x' }))).toBe('INVALID_CONNECTION_STRING');
+  });
+});
+
+describe('unfill', () => {
+  it('puts the placeholder back for a value in any form a parser or driver echoes', () => {
+    const filled = [{ placeholder: '${MAILROOM_SQL__H}', value: 'Canary-Host.Example' }, { placeholder: '${MAILROOM_SQL__PW}', value: 'p@ss word' }];
+    expect(unfill('getaddrinfo ENOTFOUND canary-host.example; user p%40ss%20word, p@ss word, p@ss%20word', filled)).toBe(
+      'getaddrinfo ENOTFOUND ${MAILROOM_SQL__H}; user ${MAILROOM_SQL__PW}, ${MAILROOM_SQL__PW}, ${MAILROOM_SQL__PW}',
+    );
+    expect(unfill('host xn--bcher-kva.example', [{ placeholder: '${MAILROOM_SQL__H}', value: 'Bücher.example' }])).toBe('host ${MAILROOM_SQL__H}');
   });
 });
 

@@ -1,5 +1,5 @@
 import { DomainError } from '@app/common/domain-error';
-import { maskValues, scrubUrlCredentials } from '@app/common/secrets';
+import { maskValuesAnyCase, scrubUrlCredentials, valueForms } from '@app/common/secrets';
 
 export type SqlDialect = 'postgres' | 'mysql' | 'mariadb' | 'mssql';
 
@@ -46,15 +46,53 @@ export interface SqlConnectionOptions {
 
 const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
-/** Fills `${NAME}` placeholders from the environment; a missing variable is an error naming it (never its value). */
-export function resolvePlaceholders(raw: string, env: NodeJS.ProcessEnv = process.env): string {
-  return raw.replace(PLACEHOLDER, (_, name: string) => {
-    const value = env[name];
-    if (value === undefined) {
+/** Placeholders may only name environment variables with this prefix, e.g. `${MAILROOM_SQL__ORDERS_PASSWORD}`. */
+export const SQL_PLACEHOLDER_PREFIX = 'MAILROOM_SQL__';
+
+export interface FilledPlaceholder {
+  /** `${MAILROOM_SQL__X}`, as written in the template */
+  placeholder: string;
+  value: string;
+}
+
+export interface ResolvedConnectionString {
+  text: string;
+  filled: FilledPlaceholder[];
+}
+
+/**
+ * Fills `${MAILROOM_SQL__NAME}` placeholders (URL-encoded) from `values` (NAME → value, the
+ * `MAILROOM_SQL__` variables of the config). Every placeholder is checked before any is filled:
+ * another name is PLACEHOLDER_NOT_ALLOWED, a missing one INVALID_CONNECTION_STRING; both name
+ * the placeholder, never a value.
+ */
+export function resolvePlaceholders(template: string, values: Readonly<Record<string, string>>): ResolvedConnectionString {
+  const names = [...template.matchAll(PLACEHOLDER)].map((match) => match[1]);
+  for (const name of names) {
+    if (!name.startsWith(SQL_PLACEHOLDER_PREFIX)) {
+      throw new DomainError('PLACEHOLDER_NOT_ALLOWED', `The connection string refers to \${${name}}: placeholders may only name variables starting with ${SQL_PLACEHOLDER_PREFIX}`);
+    }
+    const key = name.slice(SQL_PLACEHOLDER_PREFIX.length);
+    if (!key || !Object.prototype.hasOwnProperty.call(values, key)) {
       throw new DomainError('INVALID_CONNECTION_STRING', `The connection string refers to \${${name}}, which is not set in the environment`);
     }
+  }
+  const filled: FilledPlaceholder[] = [];
+  const text = template.replace(PLACEHOLDER, (placeholder, name: string) => {
+    const value = values[name.slice(SQL_PLACEHOLDER_PREFIX.length)];
+    filled.push({ placeholder, value });
     return encodeURIComponent(value);
   });
+  return { text, filled };
+}
+
+/** A text with every filled value (in any of the forms a parser or driver may echo) put back as its placeholder. */
+export function unfill(text: string, filled: readonly FilledPlaceholder[]): string {
+  let out = text;
+  for (const { placeholder, value } of [...filled].sort((a, b) => b.value.length - a.value.length)) {
+    out = maskValuesAnyCase(out, valueForms(value), placeholder);
+  }
+  return out;
 }
 
 interface RawParts {
@@ -177,14 +215,19 @@ export function isHostAllowed(target: Pick<SqlConnectionOptions, 'host' | 'port'
   });
 }
 
-export function assertHostAllowed(target: SqlConnectionOptions, allowedHosts: readonly string[], databaseUrl: SqlConnectionOptions | null): void {
+/** `shown` names the host in the error (the template's, when the host comes from a placeholder). */
+export function assertHostAllowed(target: SqlConnectionOptions, allowedHosts: readonly string[], databaseUrl: SqlConnectionOptions | null, shown = `${target.host}:${target.port}`): void {
   if (!isHostAllowed(target, allowedHosts, databaseUrl)) {
-    throw new DomainError('SQL_HOST_NOT_ALLOWED', `The database host ${target.host}:${target.port} is not in SQL_ALLOWED_HOSTS`);
+    throw new DomainError('SQL_HOST_NOT_ALLOWED', `The database host ${shown} is not in SQL_ALLOWED_HOSTS`);
   }
+}
+
+/** The `host:port` part of a connection string as written (placeholders kept), for messages. */
+export function hostOf(raw: string): string {
+  return split(raw)?.authority ?? '?';
 }
 
 /** Replaces every occurrence of the given secrets (also URL-encoded) and any URL password in a text (driver error messages). */
 export function redact(text: string, secrets: Array<string | null | undefined>): string {
-  const values = secrets.flatMap((secret) => (secret ? [secret, encodeURIComponent(secret)] : []));
-  return scrubUrlCredentials(maskValues(text, values));
+  return scrubUrlCredentials(maskValuesAnyCase(text, secrets.flatMap((secret) => (secret ? valueForms(secret) : []))));
 }

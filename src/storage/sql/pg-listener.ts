@@ -22,6 +22,7 @@ export class PgListener {
     private readonly target: SqlConnectionOptions,
     private readonly onQueue: (queue: string) => void,
     private readonly onReconnect: () => void,
+    private readonly reason: (error: unknown) => string = (error) => safeReason(error, [target.password]),
   ) {}
 
   start(): void {
@@ -68,7 +69,7 @@ export class PgListener {
       this.delayMs = 500;
       this.onReconnect();
     } catch (error) {
-      this.logger.warn(`LISTEN failed (${safeReason(error, [this.target.password])}); polling continues`);
+      this.logger.warn(`LISTEN failed (${this.reason(error)}); polling continues`);
       this.lost(client);
     }
   }

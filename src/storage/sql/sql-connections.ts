@@ -7,28 +7,39 @@ import type { GrantStore } from '@app/storage/ports/grant.store';
 import type { MessageStore } from '@app/storage/ports/message.store';
 import {
   assertHostAllowed,
+  hostOf,
   maskConnectionString,
   parseConnectionString,
   resolvePlaceholders,
+  unfill,
+  type FilledPlaceholder,
   type SqlConnectionOptions,
 } from '@app/storage/sql/connection-string';
-import { SqlDatabase } from '@app/storage/sql/sql-database';
+import { DEFAULT_POOL_SIZE, SqlDatabase } from '@app/storage/sql/sql-database';
 import { SqlMessageStore } from '@app/storage/sql/sql-message.store';
 import { SqlCatalogStore } from '@app/storage/sql/sql-catalog.store';
 import { SqlGrantStore } from '@app/storage/sql/sql-grant.store';
-import { safeReason } from '@app/storage/sql/sql-errors';
 
 interface Target {
+  /** the resolved connection string: one pool per key */
   key: string;
   options: SqlConnectionOptions;
+  /** the template, password masked */
   label: string;
+  /** DATABASE_URL: set by the operator, not a template, not subject to the allowlist and the pool limits */
+  trusted: boolean;
+  where: string;
+  filled: FilledPlaceholder[];
 }
 
 /**
  * The SQL connections of the process: one pooled DataSource per distinct resolved connection
  * string, shared by every queue (and the catalog) that uses it, created on first use and
- * closed on shutdown. Connection strings of queues pass the SSRF allowlist before any
- * connection is attempted; DATABASE_URL (set by the operator) is trusted.
+ * closed when the last queue using it is deleted, or on shutdown. Connection strings of queues
+ * are templates: their `${MAILROOM_SQL__X}` placeholders are filled from the config, they pass
+ * the SSRF allowlist and the pool limits before any connection is attempted, and every message
+ * about them shows the template, never a filled-in value. DATABASE_URL (set by the operator) is
+ * trusted and taken as written.
  */
 export class SqlConnections {
   private readonly logger = new Logger('SqlConnections');
@@ -46,23 +57,42 @@ export class SqlConnections {
 
   private databaseUrl(): SqlConnectionOptions | null {
     if (this.databaseUrlTarget === undefined) {
-      this.databaseUrlTarget = this.config.databaseUrl ? parseConnectionString(resolvePlaceholders(this.config.databaseUrl)) : null;
+      this.databaseUrlTarget = this.config.databaseUrl ? parseConnectionString(this.config.databaseUrl) : null;
     }
     return this.databaseUrlTarget;
   }
 
-  /** Resolves placeholders, parses and (unless it is DATABASE_URL) applies the host allowlist. No I/O. */
+  /** Fills the placeholders, parses and (unless it is DATABASE_URL) applies the allowlist and the pool size cap. No I/O. */
   private target(raw: string): Target {
-    const resolved = resolvePlaceholders(raw);
-    const options = parseConnectionString(resolved);
-    if (raw !== this.config.databaseUrl) assertHostAllowed(options, this.config.sqlAllowedHosts, this.databaseUrl());
-    return { key: resolved, options, label: maskConnectionString(raw) };
+    const label = maskConnectionString(raw);
+    if (this.config.databaseUrl !== null && raw === this.config.databaseUrl) {
+      const options = parseConnectionString(raw);
+      return { key: raw, options, label, trusted: true, where: `${options.host}:${options.port}`, filled: [] };
+    }
+    const resolved = resolvePlaceholders(raw, this.config.sqlPlaceholders);
+    const hostFromPlaceholder = hostOf(raw).includes('${');
+    try {
+      const options = parseConnectionString(resolved.text);
+      assertHostAllowed(options, this.config.sqlAllowedHosts, this.databaseUrl(), hostFromPlaceholder ? `of ${label}` : undefined);
+      const max = this.config.sqlMaxPoolSize;
+      if (options.options.poolsize !== undefined && Number(options.options.poolsize) > max) {
+        throw new DomainError('SQL_POOL_SIZE_TOO_LARGE', `poolSize may be at most ${max} (SQL_MAX_POOL_SIZE)`);
+      }
+      options.options.poolsize ??= String(Math.min(DEFAULT_POOL_SIZE, max));
+      return { key: resolved.text, options, label, trusted: false, where: hostFromPlaceholder ? hostOf(raw) : `${options.host}:${options.port}`, filled: resolved.filled };
+    } catch (error) {
+      if (error instanceof DomainError && resolved.filled.length) throw new DomainError(error.code, unfill(error.message, resolved.filled));
+      throw error;
+    }
   }
 
   private database(target: Target): SqlDatabase {
     let db = this.databases.get(target.key);
     if (!db) {
-      db = new SqlDatabase(target.options, target.label, this.config.migrationsRun);
+      if (!target.trusted && this.databases.size >= this.config.sqlMaxPools) {
+        throw new DomainError('SQL_POOL_LIMIT_REACHED', `${this.databases.size} SQL connection pools are open, the most SQL_MAX_POOLS allows: use a connection string that is already in use, or delete the queues of another one`);
+      }
+      db = new SqlDatabase(target.options, target.label, this.config.migrationsRun, undefined, { where: target.where, filled: target.filled });
       this.databases.set(target.key, db);
     }
     return db;
@@ -74,7 +104,7 @@ export class SqlConnections {
     try {
       await db.ready();
     } catch (error) {
-      throw new Error(`Cannot use DATABASE_URL ${maskConnectionString(raw)}: ${safeReason(error, db.secrets)}`);
+      throw new Error(`Cannot use DATABASE_URL ${maskConnectionString(raw)}: ${db.reason(error)}`);
     }
     return db;
   }
@@ -116,13 +146,45 @@ export class SqlConnections {
         this.databases.delete(target.key);
         await db.close();
       }
-      const reason = error instanceof DomainError ? error.message : safeReason(error, db.secrets);
+      const reason = error instanceof DomainError ? error.message : db.reason(error);
       throw new DomainError('CONNECTION_FAILED', `Cannot connect to ${target.label}: ${reason}`);
     }
   }
 
   messageStores(): MessageStore[] {
     return [...this.stores.values()];
+  }
+
+  /** Open connection pools (DATABASE_URL's included). */
+  get poolCount(): number {
+    return this.databases.size;
+  }
+
+  /**
+   * Closes the pool of a deleted queue's connection string unless DATABASE_URL or one of
+   * `stillUsed` (the connection strings of the remaining queues) resolves to the same database.
+   */
+  async release(raw: string, stillUsed: readonly string[]): Promise<void> {
+    const key = this.keyOf(raw);
+    if (key === null || !this.databases.has(key)) return;
+    if (this.config.databaseUrl !== null && key === this.keyOf(this.config.databaseUrl)) return;
+    if (stillUsed.some((other) => this.keyOf(other) === key)) return;
+    const db = this.databases.get(key)!;
+    const store = this.stores.get(key);
+    this.databases.delete(key);
+    this.stores.delete(key);
+    for (const [other, cached] of this.storesByRaw) if (cached === store) this.storesByRaw.delete(other);
+    await store?.close().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    this.logger.log(`closed the connection pool of ${db.label}: no queue uses it any more`);
+  }
+
+  private keyOf(raw: string): string | null {
+    try {
+      return this.target(raw).key;
+    } catch {
+      return null;
+    }
   }
 
   async closeAll(): Promise<void> {

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
 import { DataSource, type DataSourceOptions, type QueryRunner } from 'typeorm';
 import { DomainError } from '@app/common/domain-error';
-import type { SqlConnectionOptions } from '@app/storage/sql/connection-string';
+import { unfill, type FilledPlaceholder, type SqlConnectionOptions } from '@app/storage/sql/connection-string';
 import { CATALOG_ENTITIES } from '@app/storage/sql/catalog.entities';
 import { SQL_MIGRATIONS } from '@app/storage/sql/migrations/sql-migrations';
 import { SqlText, type SqlStatement } from '@app/storage/sql/sql-dialect';
@@ -38,10 +38,12 @@ function ssl(options: Record<string, string>): boolean | { rejectUnauthorized: b
   return undefined;
 }
 
+export const DEFAULT_POOL_SIZE = 10;
+
 /** TypeORM options built from the parsed parts only, so nothing else in the string can reach the driver. */
 export function dataSourceOptions(target: SqlConnectionOptions): DataSourceOptions {
   const o = target.options;
-  const poolSize = o.poolsize ? Number(o.poolsize) : 10;
+  const poolSize = o.poolsize ? Number(o.poolsize) : DEFAULT_POOL_SIZE;
   const connectTimeout = Number(o.connect_timeout ?? o.connecttimeout ?? 0) * (o.connect_timeout ? 1000 : 1) || CONNECT_TIMEOUT_MS;
   const common = {
     host: target.host,
@@ -128,6 +130,8 @@ export class SqlDatabase {
     readonly label: string,
     private readonly runMigrations: boolean,
     private readonly now: () => number = Date.now,
+    /** how messages show the database: its `host:port` and the values its placeholders were filled with (shown as the placeholders) */
+    private readonly shown: { where?: string; filled?: readonly FilledPlaceholder[] } = {},
   ) {
     this.health = { available: true, since: now() };
     this.text = new SqlText(target.dialect);
@@ -163,7 +167,12 @@ export class SqlDatabase {
   }
 
   get where(): string {
-    return `${this.target.host}:${this.target.port}`;
+    return this.shown.where ?? `${this.target.host}:${this.target.port}`;
+  }
+
+  /** A driver error as it may be shown: no password, no value filled in from a placeholder. */
+  reason(error: unknown): string {
+    return unfill(safeReason(error, this.secrets), this.shown.filled ?? []);
   }
 
   private async start(): Promise<DataSource> {
@@ -260,7 +269,7 @@ export class SqlDatabase {
   mapError(error: unknown): unknown {
     if (error instanceof DomainError) return this.down(error);
     if (isConnectionError(error)) {
-      return this.down(new DomainError('STORAGE_UNAVAILABLE', `The database ${this.where} is unavailable: ${safeReason(error, this.secrets)}`));
+      return this.down(new DomainError('STORAGE_UNAVAILABLE', `The database ${this.where} is unavailable: ${this.reason(error)}`));
     }
     return error;
   }
@@ -270,7 +279,7 @@ export class SqlDatabase {
       return await this.ready();
     } catch (error) {
       if (error instanceof DomainError) throw this.down(error);
-      throw this.down(new DomainError('STORAGE_UNAVAILABLE', `The database ${this.where} is unavailable: ${safeReason(error, this.secrets)}`));
+      throw this.down(new DomainError('STORAGE_UNAVAILABLE', `The database ${this.where} is unavailable: ${this.reason(error)}`));
     }
   }
 

@@ -156,6 +156,7 @@ export class SqlMessageStore extends MessageStore {
         this.db.target,
         (queue) => this.emitAvailable(queue),
         () => this.knownQueues.forEach((queue) => this.emitAvailable(queue)),
+        (error) => this.db.reason(error),
       );
       this.listener.start();
     }
