@@ -2,6 +2,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AppConfig } from '@app/config/app.config';
+import { PRIVATE_DIR, PRIVATE_FILE } from '@app/storage/filesystem/file-modes';
 
 export const DEV_SECRET_FILE = 'dev-jwt-secret';
 
@@ -12,13 +13,13 @@ export const DEV_SECRET_FILE = 'dev-jwt-secret';
 export function withDevelopmentSecret(config: AppConfig): AppConfig {
   if (config.auth.jwtSecret || config.auth.jwksUrl || config.production) return config;
   const file = path.join(config.dataDir, DEV_SECRET_FILE);
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: PRIVATE_DIR });
   let secret: string;
   try {
     secret = fs.readFileSync(file, 'utf8').trim();
   } catch {
     secret = crypto.randomBytes(48).toString('base64url');
-    fs.writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    fs.writeFileSync(file, `${secret}\n`, { mode: PRIVATE_FILE, flag: 'wx' });
   }
   return { ...config, auth: { ...config.auth, jwtSecret: secret, development: true } };
 }

@@ -1,13 +1,14 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { fsyncDirectory } from '@app/storage/filesystem/journal';
+import { PRIVATE_DIR, PRIVATE_FILE } from '@app/storage/filesystem/file-modes';
 
 /** Replaces `file` atomically and durably: write a temp file, fsync, rename over, fsync the directory. */
 export async function writeFileAtomic(file: string, data: string): Promise<void> {
   const dir = path.dirname(file);
-  await fsp.mkdir(dir, { recursive: true });
+  await fsp.mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
   const tmp = `${file}.tmp-${process.pid}`;
-  const handle = await fsp.open(tmp, 'w', 0o600);
+  const handle = await fsp.open(tmp, 'w', PRIVATE_FILE);
   try {
     await handle.writeFile(data, 'utf8');
     await handle.sync();

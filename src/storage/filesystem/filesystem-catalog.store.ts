@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { CatalogStore } from '@app/storage/ports/catalog.store';
 import type { Binding, QueueDefinition, TopicDefinition } from '@app/storage/ports/catalog.types';
 import { JsonStateFile } from '@app/storage/filesystem/json-state-file';
+import { PRIVATE_DIR } from '@app/storage/filesystem/file-modes';
 
 interface CatalogDocument {
   revision: number;
@@ -21,7 +22,7 @@ export class FilesystemCatalogStore extends CatalogStore {
   }
 
   static async open(dataDir: string): Promise<FilesystemCatalogStore> {
-    await fsp.mkdir(dataDir, { recursive: true });
+    await fsp.mkdir(dataDir, { recursive: true, mode: PRIVATE_DIR });
     const file = await JsonStateFile.open<CatalogDocument>(path.join(dataDir, 'catalog.json'), () => ({
       revision: 0,
       epoch: randomUUID(),

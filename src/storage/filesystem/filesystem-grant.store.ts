@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { Grant, GrantAction, ResourceType } from '@app/storage/ports/catalog.types';
 import { GrantStore, type GrantQuery } from '@app/storage/ports/grant.store';
 import { JsonStateFile } from '@app/storage/filesystem/json-state-file';
+import { PRIVATE_DIR } from '@app/storage/filesystem/file-modes';
 
 interface GrantDocument {
   revision: number;
@@ -20,7 +21,7 @@ export class FilesystemGrantStore extends GrantStore {
   }
 
   static async open(dataDir: string): Promise<FilesystemGrantStore> {
-    await fsp.mkdir(dataDir, { recursive: true });
+    await fsp.mkdir(dataDir, { recursive: true, mode: PRIVATE_DIR });
     return new FilesystemGrantStore(await JsonStateFile.open<GrantDocument>(path.join(dataDir, 'grants.json'), () => ({ revision: 0, grants: [] })));
   }
 

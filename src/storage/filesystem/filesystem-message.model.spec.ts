@@ -207,6 +207,7 @@ describe('FilesystemMessageStore against a reference model (random operations, r
         await store.purgeQueue(q);
         model.messages.clear();
         model.kv.clear();
+        model.nextSeq = 1;
       } else {
         clock.current += Math.floor(rnd() * 3000);
       }

@@ -131,12 +131,36 @@ describe('FilesystemMessageStore (durability)', () => {
     expect(compactions).toBeLessThanOrEqual(6);
   });
 
-  it('purging a queue also shrinks its journal', async () => {
-    const store = await openStore();
+  it('purging a queue closes and removes its journal, also across a restart', async () => {
+    const openFds = () => fs.readdirSync('/proc/self/fd').length;
+    let store = await openStore();
+    const fdsBefore = openFds();
     await busyQueue(store, 'orders', 100);
+    expect(openFds()).toBeGreaterThan(fdsBefore);
     await store.purgeQueue('orders');
-    expect(fs.statSync(journal('orders')).size).toBeLessThan(200);
+    expect(fs.existsSync(journal('orders'))).toBe(false);
+    expect(fs.readdirSync(path.dirname(journal('orders')))).toEqual([]);
+    expect(openFds()).toBe(fdsBefore);
     expect((await store.stats('orders')).counts.PENDING).toBe(0);
+    expect(await store.kvGet('orders', 'counter')).toBeUndefined();
+    const [again] = await store.insert([draft('orders', 'new', { idempotencyKey: 'k1' })]);
+    expect(again.replayed).toBe(false);
+    store = await reopen(store);
+    expect((await store.list('orders', { limit: 10 })).items.map((m) => m.id)).toEqual([again.message.id]);
+  });
+
+  it('creates journals 0600 and their directory 0700, and tightens an older 0644 journal at open', async () => {
+    let store = await openStore();
+    await busyQueue(store, 'orders');
+    await store.compact('orders');
+    expect(fs.statSync(journal('orders')).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.dirname(journal('orders'))).mode & 0o777).toBe(0o700);
+    await store.insert([draft('other', 'x')]);
+    await store.close();
+    fs.chmodSync(journal('other'), 0o644);
+    store = await reopen(store);
+    expect(fs.statSync(journal('other')).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(journal('orders')).mode & 0o777).toBe(0o600);
   });
 
   it('truncates a torn tail at open and keeps everything before it', async () => {

@@ -21,6 +21,7 @@ import {
 } from '@app/storage/ports/message.store';
 import { HEADER_BYTES, frameRecord } from '@app/storage/filesystem/journal-format';
 import { Journal, fsyncDirectory, type WrittenCallback } from '@app/storage/filesystem/journal';
+import { PRIVATE_DIR } from '@app/storage/filesystem/file-modes';
 import { acquireDataDirLock } from '@app/storage/filesystem/lock-file';
 import { MISS, PayloadCache, PayloadRef } from '@app/storage/filesystem/payload-ref';
 import { QueueState, type JournalRecord, type Slot } from '@app/storage/filesystem/queue-state';
@@ -150,7 +151,7 @@ export class FilesystemMessageStore extends MessageStore {
     this.releaseLock = acquireDataDirLock(this.dataDir);
     try {
       if (!(await fsp.stat(this.queuesDir).catch(() => null))) {
-        await fsp.mkdir(this.queuesDir, { recursive: true });
+        await fsp.mkdir(this.queuesDir, { recursive: true, mode: PRIVATE_DIR });
         await fsyncDirectory(this.dataDir);
       }
       for (const entry of await fsp.readdir(this.queuesDir)) {
@@ -404,11 +405,26 @@ export class FilesystemMessageStore extends MessageStore {
     return ids.length;
   }
 
+  /**
+   * Forgets a queue and releases what it held: its journal is closed and removed with
+   * everything in it (messages, idempotency keys, key-value entries, payloads). Writes still
+   * in flight on the old journal settle first; later calls start from an empty queue.
+   */
   async purgeQueue(queue: string): Promise<void> {
     const handle = this.readable(queue);
-    if (!handle?.journal) return;
-    await this.commit(handle, { t: 'p' });
-    await this.compact(queue);
+    if (!handle) return;
+    this.queues.delete(queue);
+    handle.unavailable ??= new Error(`queue ${queue} was deleted`);
+    await handle.opening?.catch(() => undefined);
+    await handle.compacting?.catch(() => undefined);
+    if (handle.journal) {
+      await handle.journal.close().catch(() => undefined);
+    }
+    this.forgetPayloads(handle);
+    const file = this.fileOf(queue);
+    await fsp.rm(`${file}.compact`, { force: true });
+    await fsp.rm(file, { force: true });
+    await fsyncDirectory(this.queuesDir);
   }
 
   // ---- key-value ------------------------------------------------------------------------
@@ -633,7 +649,7 @@ export class FilesystemMessageStore extends MessageStore {
   private async writable(handle: QueueHandle): Promise<void> {
     if (handle.journal || handle.unavailable) return;
     handle.opening ??= (async () => {
-      await fsp.mkdir(this.queuesDir, { recursive: true });
+      await fsp.mkdir(this.queuesDir, { recursive: true, mode: PRIVATE_DIR });
       const { journal } = await Journal.open(this.fileOf(handle.name));
       await fsyncDirectory(this.queuesDir);
       handle.journal = journal;
@@ -772,6 +788,15 @@ export class FilesystemMessageStore extends MessageStore {
       }
     }
     return footprint;
+  }
+
+  private forgetPayloads(handle: QueueHandle): void {
+    for (const slot of handle.state.slots.values()) {
+      for (const field of PAYLOAD_FIELDS) {
+        const value = slot.msg[field];
+        if (value instanceof PayloadRef) this.cache.delete(value);
+      }
+    }
   }
 
   /** Bytes of payloads held by the read cache. */

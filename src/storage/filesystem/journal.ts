@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
+import { PRIVATE_FILE } from '@app/storage/filesystem/file-modes';
 import { HEADER_BYTES, RECORD_MAGIC, frameRecord, recordAt, scanRecords, type RecordVisitor, type ScanResult } from '@app/storage/filesystem/journal-format';
 
 /** Journals are read at start in windows of this size (plus the record that does not fit). */
@@ -159,9 +160,10 @@ export class Journal {
     let handle: FileHandle;
     try {
       handle = await fsp.open(file, 'r+');
+      await handle.chmod(PRIVATE_FILE).catch(() => undefined);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      handle = await fsp.open(file, 'w+');
+      handle = await fsp.open(file, 'w+', PRIVATE_FILE);
       created = true;
     }
     try {
@@ -317,7 +319,7 @@ export class Journal {
     let pending: Batch | null = null;
     try {
       // read and write: it becomes the journal, from which payloads are read back
-      tmp = await fsp.open(tmpFile, 'w+');
+      tmp = await fsp.open(tmpFile, 'w+', PRIVATE_FILE);
       const target = tmp;
       await writeSnapshot(async (records) => {
         const bytes = records.reduce((n, r) => n + r.length, 0);

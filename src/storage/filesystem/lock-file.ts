@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PRIVATE_DIR, PRIVATE_FILE } from '@app/storage/filesystem/file-modes';
 
 export const LOCK_FILE = 'mailroom.lock';
 
@@ -40,11 +41,11 @@ function readPid(file: string): number | null {
  * process that is gone is taken over; a live holder makes this throw. Returns the release function.
  */
 export function acquireDataDirLock(dataDir: string): () => void {
-  fs.mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR });
   const file = path.join(dataDir, LOCK_FILE);
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
-      const fd = fs.openSync(file, 'wx', 0o644);
+      const fd = fs.openSync(file, 'wx', PRIVATE_FILE);
       try {
         fs.writeSync(fd, `${process.pid}\n`);
         fs.fsyncSync(fd);

@@ -89,6 +89,10 @@ export class PayloadCache {
     }
   }
 
+  delete(ref: PayloadRef): void {
+    if (this.entries.delete(ref)) this.bytes_ -= ref.size;
+  }
+
   clear(): void {
     this.entries.clear();
     this.bytes_ = 0;
