@@ -9,15 +9,13 @@ describeWithDatabase('postgres', 'sql queues over the API (DATABASE_URL on postg
 
   beforeAll(async () => {
     database = await isolatedDatabase('postgres');
-    process.env.MAILROOM_TEST_SQL_PASSWORD = 'not-a-real-secret-4711';
-    t = await startTestApp({ env: { DATABASE_URL: database.url, SQL_ALLOWED_HOSTS: '127.0.0.1' } });
+    t = await startTestApp({ env: { DATABASE_URL: database.url, SQL_ALLOWED_HOSTS: '127.0.0.1', MAILROOM_SQL__TEST_PASSWORD: 'not-a-real-secret-4711' } });
     admin = await t.token('admin', ['system_admin']);
   });
 
   afterAll(async () => {
     await t?.close();
     await database?.drop();
-    delete process.env.MAILROOM_TEST_SQL_PASSWORD;
   });
 
   const auth = () => ({ Authorization: `Bearer ${admin}` });
@@ -71,20 +69,20 @@ describeWithDatabase('postgres', 'sql queues over the API (DATABASE_URL on postg
 
   it('shows the password of a connection string as *** and keeps the placeholder out of every response', async () => {
     const url = new URL(database.url);
-    const connectionString = `postgres://postgres:\${MAILROOM_TEST_SQL_PASSWORD}@127.0.0.1:${url.port || 5432}${url.pathname}${url.search}`;
+    const connectionString = `postgres://postgres:\${MAILROOM_SQL__TEST_PASSWORD}@127.0.0.1:${url.port || 5432}${url.pathname}${url.search}`;
     const created = await t.http.post('/api/v1/queues').set(auth()).send({ name: 'sql-masked', storageEngine: 'sql', connectionString });
     expect(created.status).toBe(201);
     const read = await t.http.get('/api/v1/queues/sql-masked').set(auth());
     expect(read.body.connectionString).toBe(`postgres://postgres:***@127.0.0.1:${url.port || 5432}${url.pathname}${url.search}`);
     const listed = await t.http.get('/api/v1/queues').set(auth());
     expect(JSON.stringify(listed.body)).not.toContain('not-a-real-secret-4711');
-    expect(JSON.stringify(listed.body)).not.toContain('MAILROOM_TEST_SQL_PASSWORD');
+    expect(JSON.stringify(listed.body)).not.toContain('MAILROOM_SQL__TEST_PASSWORD');
     expect((await t.http.post('/api/v1/queues/sql-masked/messages').set(auth()).send({ a: 1 })).status).toBe(201);
   });
 
   it('answers CONNECTION_FAILED, without the password, for an unreachable database, and stores nothing', async () => {
     const port = await closedPort();
-    const res = await t.http.post('/api/v1/queues').set(auth()).send({ name: 'sql-down', storageEngine: 'sql', connectionString: `postgres://postgres:\${MAILROOM_TEST_SQL_PASSWORD}@127.0.0.1:${port}/test` });
+    const res = await t.http.post('/api/v1/queues').set(auth()).send({ name: 'sql-down', storageEngine: 'sql', connectionString: `postgres://postgres:\${MAILROOM_SQL__TEST_PASSWORD}@127.0.0.1:${port}/test` });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('CONNECTION_FAILED');
     expect(res.body.message).toContain(`127.0.0.1:${port}`);
