@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { parseConnectionString } from '@app/storage/sql/connection-string';
+import { parseConnectionString, resolvePlaceholders } from '@app/storage/sql/connection-string';
 import { dataSourceOptions, MIGRATION_LOCK_SQL, SqlDatabase } from '@app/storage/sql/sql-database';
 
 Logger.overrideLogger(false);
@@ -90,5 +90,20 @@ describe('SqlDatabase availability', () => {
     jest.spyOn(db, 'ready').mockResolvedValue({ options: { type: 'mysql' }, createQueryRunner: () => runner } as unknown as DataSource);
     await expect(db.query({ sql: 'INSERT', params: [] })).rejects.toMatchObject({ code: 'ER_DUP_ENTRY' });
     expect(db.availability().available).toBe(true);
+  });
+});
+
+describe('SqlDatabase errors', () => {
+  const resolved = resolvePlaceholders('postgres://u:${MAILROOM_SQL__PW}@${MAILROOM_SQL__HOST}:5432/db?schema=${MAILROOM_SQL__SCHEMA}', { PW: 'pw-canary', HOST: 'Host-Canary.example', SCHEMA: 'schema_canary' });
+  const db = new SqlDatabase(parseConnectionString(resolved.text), 'label', false, undefined, { where: '${MAILROOM_SQL__HOST}:5432', filled: resolved.filled });
+  afterAll(() => db.close());
+
+  it('show the placeholders instead of the values they were filled with, for connection and statement errors alike', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED host-canary.example:5432 (password pw-canary)'), { code: 'ECONNREFUSED' });
+    const unavailable = db.mapError(refused) as Error;
+    expect(unavailable).toMatchObject({ code: 'STORAGE_UNAVAILABLE', message: 'The database ${MAILROOM_SQL__HOST}:5432 is unavailable: connect ECONNREFUSED ${MAILROOM_SQL__HOST}:5432 (password ***)' });
+    const failed = db.mapError(new Error('relation "schema_canary.mailroom_messages" does not exist')) as Error;
+    expect(failed.message).toBe('relation "${MAILROOM_SQL__SCHEMA}.mailroom_messages" does not exist');
+    expect(failed.stack).not.toContain('canary');
   });
 });

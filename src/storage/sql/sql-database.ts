@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
 import { DataSource, type DataSourceOptions, type QueryRunner } from 'typeorm';
 import { DomainError } from '@app/common/domain-error';
-import { unfill, type FilledPlaceholder, type SqlConnectionOptions } from '@app/storage/sql/connection-string';
+import { redact, unfill, type FilledPlaceholder, type SqlConnectionOptions } from '@app/storage/sql/connection-string';
 import { CATALOG_ENTITIES } from '@app/storage/sql/catalog.entities';
 import { SQL_MIGRATIONS } from '@app/storage/sql/migrations/sql-migrations';
 import { SqlText, type SqlStatement } from '@app/storage/sql/sql-dialect';
@@ -270,6 +270,11 @@ export class SqlDatabase {
     if (error instanceof DomainError) return this.down(error);
     if (isConnectionError(error)) {
       return this.down(new DomainError('STORAGE_UNAVAILABLE', `The database ${this.where} is unavailable: ${this.reason(error)}`));
+    }
+    if (error instanceof Error) {
+      const clean = (text: string) => unfill(redact(text, this.secrets), this.shown.filled ?? []);
+      error.message = clean(error.message);
+      if (error.stack) error.stack = clean(error.stack);
     }
     return error;
   }
