@@ -149,6 +149,17 @@ describe('FilesystemMessageStore (durability)', () => {
     expect((await store.list('orders', { limit: 10 })).items.map((m) => m.id)).toEqual([again.message.id]);
   });
 
+  it('a message written while a purge of its queue is still removing the old journal survives a restart', async () => {
+    let store = await openStore();
+    await busyQueue(store, 'orders');
+    const purging = store.purgeQueue('orders');
+    const [fresh] = await store.insert([draft('orders', 'after the purge')]);
+    await purging;
+    expect(fs.existsSync(journal('orders'))).toBe(true);
+    store = await reopen(store);
+    expect((await store.list('orders', { limit: 10 })).items.map((m) => m.id)).toEqual([fresh.message.id]);
+  });
+
   it('creates journals 0600 and their directory 0700, and tightens an older 0644 journal at open', async () => {
     let store = await openStore();
     await busyQueue(store, 'orders');

@@ -127,6 +127,8 @@ export class FilesystemMessageStore extends MessageStore {
   /** payload reads in flight, so concurrent calls (and read-ahead) do not read the same bytes twice */
   private readonly reading = new Map<PayloadRef, Promise<unknown>>();
   private readonly inlineBytes: number;
+  /** journals of purged queues still being closed and removed: a new journal under the same name waits for them */
+  private readonly removing = new Map<string, Promise<void>>();
   private releaseLock: (() => void) | null = null;
   private state: 'new' | 'open' | 'closed' = 'new';
   private stateSince: number;
@@ -415,13 +417,20 @@ export class FilesystemMessageStore extends MessageStore {
     if (!handle) return;
     this.queues.delete(queue);
     handle.unavailable ??= new Error(`queue ${queue} was deleted`);
+    const removing = this.removeJournal(handle).finally(() => {
+      if (this.removing.get(queue) === removing) this.removing.delete(queue);
+    });
+    this.removing.set(queue, removing);
+    await removing;
+  }
+
+  private async removeJournal(handle: QueueHandle): Promise<void> {
+    await this.removing.get(handle.name);
     await handle.opening?.catch(() => undefined);
     await handle.compacting?.catch(() => undefined);
-    if (handle.journal) {
-      await handle.journal.close().catch(() => undefined);
-    }
+    await handle.journal?.close().catch(() => undefined);
     this.forgetPayloads(handle);
-    const file = this.fileOf(queue);
+    const file = this.fileOf(handle.name);
     await fsp.rm(`${file}.compact`, { force: true });
     await fsp.rm(file, { force: true });
     await fsyncDirectory(this.queuesDir);
@@ -649,6 +658,7 @@ export class FilesystemMessageStore extends MessageStore {
   private async writable(handle: QueueHandle): Promise<void> {
     if (handle.journal || handle.unavailable) return;
     handle.opening ??= (async () => {
+      await this.removing.get(handle.name)?.catch(() => undefined);
       await fsp.mkdir(this.queuesDir, { recursive: true, mode: PRIVATE_DIR });
       const { journal } = await Journal.open(this.fileOf(handle.name));
       await fsyncDirectory(this.queuesDir);
