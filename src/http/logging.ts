@@ -5,15 +5,28 @@ import type { NextFunction, Request, Response } from 'express';
 import pino, { type DestinationStream, type Level, type Logger } from 'pino';
 import type { AppConfig } from '@app/config/app.config';
 import type { Principal } from '@app/security/principal';
-import { scrubUrlCredentials } from '@app/common/secrets';
+import { maskValues, scrubUrlCredentials } from '@app/common/secrets';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 const INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const QUIET_PATHS = /^\/(healthz|readyz|metrics)(\?|$)/;
 
-/** A destination that scrubs credentials from every finished log line, whatever field they hide in. */
-export function scrubbingDestination(inner: DestinationStream): DestinationStream {
-  return { write: (line: string) => inner.write(scrubUrlCredentials(line)) };
+/** Shorter values are too likely to be ordinary words; where they could appear, the source scrubs them. */
+const MIN_MASKED_LENGTH = 8;
+
+/**
+ * A destination that scrubs credentials from every finished log line, whatever field they hide
+ * in: URL passwords, and the given secret values (as written, URL- and JSON-encoded).
+ */
+export function scrubbingDestination(inner: DestinationStream, secrets: readonly string[] = []): DestinationStream {
+  const forms = secrets.filter((s) => s.length >= MIN_MASKED_LENGTH).flatMap((s) => [s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1)]);
+  if (forms.length === 0) return { write: (line: string) => inner.write(scrubUrlCredentials(line)) };
+  return { write: (line: string) => inner.write(maskValues(scrubUrlCredentials(line), forms)) };
+}
+
+/** Values of the settings that are secrets: the JWT secret, the client secret, handler secrets, connection string variables. */
+export function secretSettings(config: AppConfig): string[] {
+  return [config.auth.jwtSecret, config.authClient.clientSecret, ...Object.values(config.handlerSecrets), ...Object.values(config.sqlPlaceholders)].filter((s): s is string => !!s);
 }
 
 type RequestWithUser = IncomingMessage & { user?: Principal; params?: Record<string, string>; id?: unknown };
@@ -41,7 +54,7 @@ export function createLogger(config: AppConfig, destination?: DestinationStream)
       },
       serializers: { req: pino.stdSerializers.req, err: pino.stdSerializers.err },
     },
-    scrubbingDestination(destination ?? pino.destination({ dest: 1, sync: true })),
+    scrubbingDestination(destination ?? pino.destination({ dest: 1, sync: true }), secretSettings(config)),
   );
 }
 
