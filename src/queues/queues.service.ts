@@ -51,7 +51,12 @@ export class QueuesService implements OnApplicationBootstrap {
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
-  /** API queues stored before STORAGE_ENGINES left out their engine keep being served, so their messages can be drained. */
+  /**
+   * Says at start which queues cannot be served as they are: API queues stored before
+   * STORAGE_ENGINES left out their engine (still served, so their messages can be drained), and
+   * `sql` queues whose connection string is refused (e.g. a placeholder from before only
+   * `MAILROOM_SQL__` variables were allowed).
+   */
   onApplicationBootstrap(): void {
     for (const { definition, source } of this.registry.list()) {
       if (source === 'api' && !this.config.storageEngines.includes(definition.storageEngine)) {
@@ -59,6 +64,8 @@ export class QueuesService implements OnApplicationBootstrap {
           `queue ${definition.name} uses storageEngine "${definition.storageEngine}", which STORAGE_ENGINES no longer allows: it is still served; drain it and move it to ${this.config.defaultStorageEngine}`,
         );
       }
+      const problem = this.storage.connectionProblem(definition);
+      if (problem) this.logger.warn(`queue ${definition.name} cannot reach its storage until its connectionString is fixed: ${problem}`);
     }
   }
 

@@ -41,6 +41,13 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
     await this.sql.verify(this.sqlConnectionString(definition));
   }
 
+  /** Why a queue's SQL connection string cannot be used (it names no value), or null. No I/O. */
+  connectionProblem(definition: Pick<QueueDefinition, 'storageEngine' | 'connectionString'>): string | null {
+    if (definition.storageEngine !== 'sql') return null;
+    const connectionString = definition.connectionString ?? this.config.databaseUrl;
+    return connectionString === null ? 'storageEngine "sql" needs a connectionString or DATABASE_URL' : this.sql.problem(connectionString);
+  }
+
   /** Whether the queue's storage answered its last use (a store never used yet counts as available). */
   availability(definition: Pick<QueueDefinition, 'storageEngine' | 'connectionString'>): StorageAvailability {
     return this.forQueue(definition).availability();

@@ -133,6 +133,17 @@ export class SqlConnections {
     return store;
   }
 
+  /** Why a connection string cannot be used (placeholders, options, allowlist, pool size; template only), or null. No I/O. */
+  problem(url: string): string | null {
+    try {
+      this.target(url);
+      return null;
+    } catch (error) {
+      if (error instanceof DomainError) return `${error.code}: ${error.message}`;
+      throw error;
+    }
+  }
+
   /** Allowlist and options first (no connection attempted), then a real connection: CONNECTION_FAILED with the reason. */
   async verify(url: string): Promise<void> {
     const target = this.target(url);
