@@ -10,7 +10,7 @@ import { TcpProxy } from './tcp-proxy';
 describeWithDatabase('postgres', 'sql engine: a queue whose own database is down', () => {
   let catalog: IsolatedDatabase;
   let tenant: IsolatedDatabase;
-  let dropped: IsolatedDatabase;
+  let dropped: Awaited<ReturnType<typeof separatePostgresDatabase>>;
   let proxy: TcpProxy;
   let t: TestApp;
   let admin: string;
@@ -93,7 +93,7 @@ describeWithDatabase('postgres', 'sql engine: a queue whose own database is down
     expect(got.body).toMatchObject({ status: 'PENDING', request: { n: 0 } });
   }, 45_000);
 
-  it('answers 503, not 500, on a push to a queue whose database was dropped; readiness stays 200', async () => {
+  it('answers 503, not 500, on a push to a queue whose database was dropped; readiness stays 200; recreated empty, it is migrated again', async () => {
     expect((await push('gone')).status).toBe(201);
     await dropped.drop();
     for (let i = 0; i < 3; i++) {
@@ -103,5 +103,15 @@ describeWithDatabase('postgres', 'sql engine: a queue whose own database is down
     }
     expect((await t.http.get('/readyz')).status).toBe(200);
     expect((await push('healthy')).status).toBe(201);
-  });
+
+    await dropped.recreate();
+    const statuses = new Set<number>();
+    await waitFor(async () => {
+      const res = await push('gone', { n: 'again' });
+      statuses.add(res.status);
+      return res.status === 201;
+    }, 15_000, 100);
+    expect([...statuses].filter((s) => s !== 201 && s !== 503)).toEqual([]);
+    expect((await t.http.get('/api/v1/queues/gone/stats').set(auth())).body).toMatchObject({ counts: { PENDING: 1 }, storage: { available: true } });
+  }, 30_000);
 });

@@ -144,7 +144,7 @@ export async function isolatedDatabase(kind: TestDatabaseKind): Promise<Isolated
  * A Postgres database of its own (not a schema), for a queue's `connectionString`: `drop()` removes
  * it with its connections (`WITH (FORCE)`), as an operator dropping a tenant's database would.
  */
-export async function separatePostgresDatabase(): Promise<IsolatedDatabase> {
+export async function separatePostgresDatabase(): Promise<IsolatedDatabase & { recreate(): Promise<void> }> {
   const name = `mr_${randomBytes(5).toString('hex')}`;
   await admin('postgres', (exec) => exec(`CREATE DATABASE ${name}`));
   const url = new URL(testDatabaseUrl('postgres'));
@@ -153,5 +153,6 @@ export async function separatePostgresDatabase(): Promise<IsolatedDatabase> {
     url: url.toString(),
     host: url.hostname,
     drop: () => admin('postgres', (exec) => exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    recreate: () => admin('postgres', (exec) => exec(`CREATE DATABASE ${name}`)).then(() => undefined),
   };
 }

@@ -7,7 +7,7 @@ import { CATALOG_ENTITIES } from '@app/storage/sql/catalog.entities';
 import { SQL_MIGRATIONS } from '@app/storage/sql/migrations/sql-migrations';
 import { SqlText, type SqlStatement } from '@app/storage/sql/sql-dialect';
 import { PgPreparedStatements } from '@app/storage/sql/pg-prepared';
-import { isConnectionError, safeReason } from '@app/storage/sql/sql-errors';
+import { isConnectionError, isMissingSchemaError, safeReason } from '@app/storage/sql/sql-errors';
 import type { StorageAvailability } from '@app/storage/ports/message.store';
 
 export interface SqlResult {
@@ -265,7 +265,11 @@ export class SqlDatabase {
     return error;
   }
 
-  /** Connection errors become STORAGE_UNAVAILABLE (503) with a reason free of credentials. */
+  /**
+   * Connection errors become STORAGE_UNAVAILABLE (503) with a reason free of credentials. So do
+   * missing tables (the database was dropped and created again): with MIGRATIONS_RUN the
+   * connection is then set up again, which runs the migrations.
+   */
   mapError(error: unknown): unknown {
     if (error instanceof DomainError) return this.down(error);
     if (isConnectionError(error)) {
@@ -276,7 +280,19 @@ export class SqlDatabase {
       error.message = clean(error.message);
       if (error.stack) error.stack = clean(error.stack);
     }
+    if (isMissingSchemaError(error)) {
+      if (this.runMigrations) this.reconnect();
+      return this.down(new DomainError('STORAGE_UNAVAILABLE', `The database ${this.where} has lost Mailroom's tables: ${safeReason(error, this.secrets)}`));
+    }
     return error;
+  }
+
+  /** Drops the current DataSource; the next use connects (and migrates) again. */
+  private reconnect(): void {
+    const ds = this.dataSource;
+    if (!ds) return;
+    this.dataSource = null;
+    ds.destroy().catch(() => undefined);
   }
 
   private async connected(): Promise<DataSource> {

@@ -1,5 +1,5 @@
 import { DomainError } from '@app/common/domain-error';
-import { isConnectionError, safeReason } from '@app/storage/sql/sql-errors';
+import { isConnectionError, isMissingSchemaError, safeReason } from '@app/storage/sql/sql-errors';
 
 const driverError = (code: string, message = 'failed') => Object.assign(new Error(message), { code });
 
@@ -22,6 +22,16 @@ describe('isConnectionError', () => {
 
   it('never counts a domain error', () => {
     expect(isConnectionError(new DomainError('RECEIPT_STALE', 'stale'))).toBe(false);
+  });
+});
+
+describe('isMissingSchemaError', () => {
+  it('recognises lost tables on postgres, mysql/mariadb and mssql, and nothing else', () => {
+    expect(isMissingSchemaError(driverError('42P01'))).toBe(true);
+    expect(isMissingSchemaError({ message: 'wrapped', driverError: driverError('ER_NO_SUCH_TABLE') })).toBe(true);
+    expect(isMissingSchemaError(Object.assign(new Error("Invalid object name 'mailroom_messages'"), { number: 208 }))).toBe(true);
+    expect(isMissingSchemaError(driverError('23505'))).toBe(false);
+    expect(isMissingSchemaError(driverError('ECONNREFUSED'))).toBe(false);
   });
 });
 

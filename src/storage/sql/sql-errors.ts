@@ -33,6 +33,16 @@ export function isConnectionError(error: unknown): boolean {
   return CONNECTION_MESSAGES.test(message) || (error instanceof AggregateError && error.errors.some(isConnectionError));
 }
 
+const MISSING_SCHEMA_CODES = new Set(['42P01', '3F000', 'ER_NO_SUCH_TABLE']);
+
+/** True when Mailroom's tables are gone (the database was dropped and created again, empty). */
+export function isMissingSchemaError(error: unknown): boolean {
+  if (error instanceof DomainError) return false;
+  if (codes(error).some((code) => MISSING_SCHEMA_CODES.has(code))) return true;
+  const e = error as { number?: unknown; driverError?: { number?: unknown } };
+  return e?.number === 208 || e?.driverError?.number === 208;
+}
+
 /** A reason that can be shown: the driver's message with every credential removed. */
 export function safeReason(error: unknown, secrets: Array<string | null | undefined>): string {
   const code = codes(error)[0];
