@@ -26,10 +26,15 @@ export function errorInfo(error: unknown): MessageErrorInfo {
   return { name: 'Error', message: typeof error === 'string' ? error : JSON.stringify(error ?? null) };
 }
 
-/** backoffSeconds × 2^(attempts−1), capped at one hour. */
-export function retryDelayMs(definition: QueueDefinition, attempts: number): number {
+/**
+ * backoffSeconds × 2^(attempts−1), capped at one hour, with equal jitter: half of it fixed, the
+ * other half scaled by `jitter` (0 to 1), so failed messages of one burst do not retry together.
+ */
+export function retryDelayMs(definition: QueueDefinition, attempts: number, jitter: number): number {
   const base = definition.delivery.backoffSeconds * 1000;
-  return Math.min(MAX_BACKOFF_MS, base * 2 ** Math.max(0, attempts - 1));
+  const nominal = Math.min(MAX_BACKOFF_MS, base * 2 ** Math.max(0, attempts - 1));
+  const fraction = Math.min(1, Math.max(0, jitter));
+  return Math.round(nominal / 2 + (nominal / 2) * fraction);
 }
 
 /**
@@ -75,7 +80,7 @@ export class DeliveryService {
       const retried = await this.settle(definition, message.id, receipt, {
         status: 'PENDING',
         error: info,
-        availableAt: now + retryDelayMs(definition, message.attempts),
+        availableAt: now + retryDelayMs(definition, message.attempts, this.clock.jitter()),
       });
       this.events.emit({ type: 'failed', queue: definition.name, retry: true });
       return retried;
@@ -134,21 +139,47 @@ export class DeliveryService {
   }
 
   /**
-   * Leases that expired unacknowledged are failed attempts. Returns how many were handled;
-   * a lease settled meanwhile by its holder is skipped (RECEIPT_STALE).
+   * Leases that expired unacknowledged. A handler's is a failed attempt (maxAttempts); a received
+   * message's goes back to PENDING at its place for redelivery, until maxReceives receives (see
+   * `redeliver`). Returns how many were handled; a lease settled meanwhile by its holder is skipped.
    */
   async expireLeases(definition: QueueDefinition, limit = 100): Promise<number> {
     const expired = await this.store(definition).findExpiredLeases(definition.name, this.clock.now(), limit);
+    const pulled = this.registry.get(definition.name)?.handlerPath === null;
     let handled = 0;
     for (const message of expired) {
       try {
-        await this.fail(definition, message, message.receipt!, { name: 'LeaseExpired', message: `lease expired after attempt ${message.attempts}` });
+        if (pulled) await this.redeliver(definition, message);
+        else await this.fail(definition, message, message.receipt!, { name: 'LeaseExpired', message: `lease expired after attempt ${message.attempts}` });
         handled++;
       } catch (error) {
         if (!(error instanceof DomainError && (error.code === 'RECEIPT_STALE' || error.code === 'MESSAGE_NOT_FOUND'))) throw error;
       }
     }
     return handled;
+  }
+
+  /**
+   * A received message whose lease expired (SQS: visibility timeout): PENDING again at once, its
+   * receive counted; once it has been received maxReceives times (0 = unlimited) it is ERROR instead,
+   * with the dead-letter copy.
+   */
+  private async redeliver(definition: QueueDefinition, message: StoredMessage): Promise<StoredMessage> {
+    const maxReceives = definition.delivery.maxReceives ?? 0;
+    if (maxReceives > 0 && message.attempts >= maxReceives) {
+      return this.giveUp(definition, message.id, message.receipt!, {
+        name: 'MaxReceivesExceeded',
+        message: `lease expired after receive ${message.attempts} of ${maxReceives} (maxReceives)`,
+      });
+    }
+    const now = this.clock.now();
+    const returned = await this.settle(definition, message.id, message.receipt!, {
+      status: 'PENDING',
+      error: { name: 'LeaseExpired', message: `lease expired after receive ${message.attempts}` },
+      availableAt: now,
+    });
+    this.events.emit({ type: 'returned', queue: definition.name });
+    return returned;
   }
 
   private async settle(

@@ -25,7 +25,7 @@ describe('HandlerDispatcher', () => {
       client_id: null,
       roles: { needsRole: false, replace: false, roles: [] },
       incoming: { schema: {} },
-      delivery: { visibilityTimeoutSeconds: 30, maxAttempts: 1, backoffSeconds: 0, deadLetterQueue: null, handlerTimeoutSeconds: 5, concurrency },
+      delivery: { visibilityTimeoutSeconds: 30, maxAttempts: 1, maxReceives: 0, backoffSeconds: 0, deadLetterQueue: null, handlerTimeoutSeconds: 5, concurrency },
       retention: { processedMinutes: 180, allHours: 72 },
       createdAt: 0,
       updatedAt: 0,

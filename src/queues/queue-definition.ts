@@ -42,6 +42,7 @@ export function normalizeQueueDefinition(raw: unknown, now: number, createdAt = 
     delivery: {
       visibilityTimeoutSeconds: 30,
       maxAttempts: 1,
+      maxReceives: 0,
       backoffSeconds: 5,
       handlerTimeoutSeconds: 30,
       concurrency: 4,

@@ -77,7 +77,7 @@ export class QueueRegistry implements OnModuleInit, OnModuleDestroy {
     if (!force && version === this.catalogVersion) return;
     const queues = await this.catalog.listQueues();
     this.catalogVersion = version;
-    this.apiQueues = new Map(queues.map((q) => [q.name, q]));
+    this.apiQueues = new Map(queues.map((q) => [q.name, withLaterDefaults(q)]));
     this.rebuild(this.files.current());
   }
 
@@ -110,4 +110,10 @@ export class QueueRegistry implements OnModuleInit, OnModuleDestroy {
       }
     }
   }
+}
+
+/** A definition stored before a delivery field existed gets that field's default. */
+function withLaterDefaults(definition: QueueDefinition): QueueDefinition {
+  const stored: Partial<QueueDefinition['delivery']> = definition.delivery;
+  return { ...definition, delivery: { ...definition.delivery, maxReceives: stored.maxReceives ?? 0 } };
 }

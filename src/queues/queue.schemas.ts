@@ -33,7 +33,8 @@ export const queueDefinitionInputSchema = {
       additionalProperties: false,
       properties: {
         visibilityTimeoutSeconds: { type: 'integer', minimum: 1, maximum: 43200, default: 30 },
-        maxAttempts: { type: 'integer', minimum: 1, maximum: 1000, default: 1 },
+        maxAttempts: { type: 'integer', minimum: 1, maximum: 1000, default: 1, description: 'handler attempts (a rejection, timeout or crash is a failed attempt); 1 = no retry' },
+        maxReceives: { type: 'integer', minimum: 0, maximum: 1000, default: 0, description: 'receives of a pulled message before an expired lease makes it ERROR (and dead-letters it); 0 = unlimited (SQS maxReceiveCount)' },
         backoffSeconds: { type: 'integer', minimum: 0, maximum: 3600, default: 5 },
         deadLetterQueue: { type: 'string', nullable: true, pattern: NAME_PATTERN },
         handlerTimeoutSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 30 },

@@ -146,9 +146,9 @@ describe('pull consumers: receive, ack, lease (e2e)', () => {
     expect((await get(q, id)).body).toMatchObject({ status: 'PENDING', attempts: 1 });
   });
 
-  it('past maxAttempts an expired lease makes the message ERROR with a dead-letter copy', async () => {
+  it('past maxReceives an expired lease makes the message ERROR with a dead-letter copy', async () => {
     const dlq = await createQueue();
-    const q = await createQueue({ delivery: { maxAttempts: 2, backoffSeconds: 0, deadLetterQueue: dlq } });
+    const q = await createQueue({ delivery: { maxReceives: 2, deadLetterQueue: dlq } });
     const id = await push(q, { n: 42 });
     const maintenance = t.app.get(MaintenanceService);
     for (let attempt = 1; attempt <= 2; attempt++) {
@@ -157,7 +157,7 @@ describe('pull consumers: receive, ack, lease (e2e)', () => {
       clock.advance(1_001);
       await maintenance.expireLeases();
     }
-    expect((await get(q, id)).body).toMatchObject({ status: 'ERROR', attempts: 2, error: { name: 'LeaseExpired' } });
+    expect((await get(q, id)).body).toMatchObject({ status: 'ERROR', attempts: 2, error: { name: 'MaxReceivesExceeded' } });
     expect(await receive(q)).toEqual([]);
     const [copy] = await receive(dlq);
     expect(copy.request).toEqual({ n: 42 });
@@ -171,9 +171,37 @@ describe('pull consumers: receive, ack, lease (e2e)', () => {
     clock.advance(1_001);
     const settled = await waitFor(async () => {
       const message = (await get(q, id)).body;
-      return message.status === 'ERROR' ? message : null;
+      return message.status === 'PENDING' ? message : null;
     });
     expect(settled).toMatchObject({ attempts: 1, error: { name: 'LeaseExpired' } });
+  });
+
+  it('with the defaults (maxAttempts 1, maxReceives 0) an expired lease redelivers, however often, at its place', async () => {
+    const q = await createQueue();
+    const id = await push(q, { n: 1 });
+    const later = await push(q, { n: 2 });
+    const maintenance = t.app.get(MaintenanceService);
+    for (let receiveNo = 1; receiveNo <= 5; receiveNo++) {
+      const [m] = await receive(q, { maxMessages: 1, visibilityTimeoutSeconds: 1 });
+      expect(m).toMatchObject({ id, attempts: receiveNo });
+      clock.advance(1_001);
+      await maintenance.expireLeases();
+      expect((await get(q, id)).body).toMatchObject({ status: 'PENDING', attempts: receiveNo, error: { name: 'LeaseExpired' } });
+    }
+    expect((await get(q, later)).body).toMatchObject({ status: 'PENDING', attempts: 0 });
+  });
+
+  it('maxAttempts does not limit receives: it is for handler failures only', async () => {
+    const q = await createQueue({ delivery: { maxAttempts: 1, maxReceives: 3 } });
+    const id = await push(q, { n: 1 });
+    const maintenance = t.app.get(MaintenanceService);
+    for (let receiveNo = 1; receiveNo <= 3; receiveNo++) {
+      const [m] = await receive(q, { visibilityTimeoutSeconds: 1 });
+      expect(m).toMatchObject({ id, attempts: receiveNo });
+      clock.advance(1_001);
+      await maintenance.expireLeases();
+    }
+    expect((await get(q, id)).body).toMatchObject({ status: 'ERROR', attempts: 3 });
   });
 
   it('error ends the message as ERROR at once, with the dead-letter copy', async () => {

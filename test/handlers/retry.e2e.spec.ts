@@ -84,6 +84,17 @@ describe('handlers: retries and dead letters', () => {
     expect(done).toMatchObject({ attempts: 2, result: { paidOn: 2 } });
   });
 
+  it('spreads retries with equal jitter: half the backoff fixed, the other half scaled by the clock\'s jitter', async () => {
+    clock.jitterFraction = 0.2;
+    try {
+      const pushed = await t.http.post('/api/v1/queues/payments/messages').set('Authorization', `Bearer ${admin}`).send({ amount: 1 });
+      const first = await pendingAfter('payments', pushed.body.id, 1);
+      expect(Date.parse(first.availableAt) - clock.now()).toBe(2_500 + 500);
+    } finally {
+      clock.jitterFraction = 1;
+    }
+  });
+
   function app(): HandlerDispatcher {
     return t.app.get(HandlerDispatcher);
   }

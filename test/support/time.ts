@@ -1,12 +1,20 @@
 import { Clock } from '@app/common/clock';
 
-/** A clock tests move by hand: leases, delays and retention follow it. */
+/**
+ * A clock tests move by hand: leases, delays and retention follow it. Its jitter is fixed
+ * (1 by default: retry delays are the full backoff), so retry times are exact.
+ */
 export class ManualClock extends Clock {
+  jitterFraction = 1;
+
   constructor(private current = Date.UTC(2026, 0, 1)) {
     super();
   }
   now(): number {
     return this.current;
+  }
+  jitter(): number {
+    return this.jitterFraction;
   }
   advance(ms: number): void {
     this.current += ms;

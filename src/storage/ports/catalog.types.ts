@@ -9,6 +9,8 @@ export interface QueueRoles {
 export interface DeliverySettings {
   visibilityTimeoutSeconds: number;
   maxAttempts: number;
+  /** receives of a pulled message before an expired lease ends it as ERROR; 0 = unlimited */
+  maxReceives: number;
   backoffSeconds: number;
   deadLetterQueue: string | null;
   handlerTimeoutSeconds: number;
