@@ -545,6 +545,24 @@ export function messageStoreContract(label: string, make: () => Promise<MessageS
         expect((await store.findExpiredLeases(queue, base + 5000, 10)).map((m) => m.id)).toEqual([l1.id]);
       });
 
+      it('redelivers an expired receive lease at its place, counting receives (lease expiry without a receive limit)', async () => {
+        const queue = newQueue();
+        const [a, b] = await seed(queue, 2);
+        const first = await claimOne(queue, 1000);
+        clock.advance(1001);
+        const [expired] = await store.findExpiredLeases(queue, clock.now(), 10);
+        expect(expired).toMatchObject({ id: a.id, receipt: first.receipt, attempts: 1 });
+        const error = { name: 'LeaseExpired', message: 'lease expired after receive 1' };
+        const back = await store.settle(queue, a.id, first.receipt!, { status: 'PENDING', now: clock.now(), error, availableAt: clock.now() });
+        expect(back).toMatchObject({ status: 'PENDING', attempts: 1, seq: a.seq, error, receipt: null, leaseExpiresAt: null });
+        expect(await store.findExpiredLeases(queue, clock.now(), 10)).toEqual([]);
+        const second = await claimOne(queue, 1000);
+        expect(second).toMatchObject({ id: a.id, attempts: 2 });
+        expect(second.receipt).not.toBe(first.receipt);
+        expect(await domainCode(store.settle(queue, a.id, first.receipt!, { status: 'COMPLETE', now: clock.now() }))).toBe('RECEIPT_STALE');
+        expect((await store.get(queue, b.id))!.attempts).toBe(0);
+      });
+
       it('requeues an ERROR message as PENDING with attempts reset', async () => {
         const queue = newQueue();
         const [m] = await seed(queue, 1);
@@ -606,6 +624,48 @@ export function messageStoreContract(label: string, make: () => Promise<MessageS
         expect(await store.get(queue, old.id)).toBeNull();
         expect((await listAll(queue)).map((m) => m.id)).toEqual([kept[0].id]);
         expect((await store.stats(queue)).counts.COMPLETE).toBe(1);
+      });
+    });
+
+    describe('purge and dead-letter lookups', () => {
+      it('deletes at most `limit` messages, lowest seq first, of one status or of any', async () => {
+        const queue = newQueue();
+        const seeded = await seed(queue, 5);
+        const leased = await claimOne(queue);
+        await store.settle(queue, leased.id, leased.receipt!, { status: 'ERROR', now: clock.now(), error: { name: 'E', message: 'x' } });
+        const inFlight = await claimOne(queue);
+        expect(await store.deleteMessages(queue, { status: 'ERROR', limit: 10 })).toBe(1);
+        expect(await store.get(queue, leased.id)).toBeNull();
+        expect(await store.deleteMessages(queue, { status: 'ERROR', limit: 10 })).toBe(0);
+        expect(await store.deleteMessages(queue, { status: 'PENDING', limit: 2 })).toBe(2);
+        expect((await listAll(queue)).map((m) => m.id)).toEqual([inFlight.id, seeded[4].id]);
+        expect(await store.deleteMessages(queue, { limit: 10 })).toBe(2);
+        expect((await store.stats(queue)).counts).toEqual({ PENDING: 0, INPROGRESS: 0, COMPLETE: 0, ERROR: 0 });
+        expect(await store.deleteMessages(queue, { limit: 10 })).toBe(0);
+        expect(await store.deleteMessages(newQueue(), { limit: 10 })).toBe(0);
+      });
+
+      it('leaves other queues and frees the idempotency keys of what it deleted', async () => {
+        const a = newQueue();
+        const b = newQueue();
+        await store.insert([draft(a, { idempotencyKey: 'k' })]);
+        const [kept] = await store.insert([draft(b, { idempotencyKey: 'k' })]);
+        expect(await store.deleteMessages(a, { limit: 10 })).toBe(1);
+        expect((await listAll(b)).map((m) => m.id)).toEqual([kept.message.id]);
+        const [again] = await store.insert([draft(a, { idempotencyKey: 'k' })]);
+        expect(again.replayed).toBe(false);
+      });
+
+      it('finds a message by its idempotency key, in its queue only', async () => {
+        const a = newQueue();
+        const b = newQueue();
+        const deadLetter = { queue: 'orders', id: randomUUID(), error: { name: 'E', message: 'x' } };
+        const [stored] = await store.insert([draft(a, { idempotencyKey: 'dead-letter:orders:1:2', deadLetter })]);
+        expect(await store.findByIdempotencyKey(a, 'dead-letter:orders:1:2')).toMatchObject({ id: stored.message.id, deadLetter });
+        expect(await store.findByIdempotencyKey(b, 'dead-letter:orders:1:2')).toBeNull();
+        expect(await store.findByIdempotencyKey(a, 'other')).toBeNull();
+        await store.delete(a, stored.message.id);
+        expect(await store.findByIdempotencyKey(a, 'dead-letter:orders:1:2')).toBeNull();
       });
     });
 

@@ -18,6 +18,7 @@ import {
   type Settlement,
   type StoredMessage,
   type StorageAvailability,
+  type PurgeFilter,
 } from '@app/storage/ports/message.store';
 import { HEADER_BYTES, frameRecord } from '@app/storage/filesystem/journal-format';
 import { Journal, fsyncDirectory, type WrittenCallback } from '@app/storage/filesystem/journal';
@@ -314,6 +315,12 @@ export class FilesystemMessageStore extends MessageStore {
     return slot ? this.view(handle!, slot.msg) : null;
   }
 
+  async findByIdempotencyKey(queue: string, key: string): Promise<StoredMessage | null> {
+    const handle = this.readable(queue);
+    const slot = handle?.state.keys.get(key);
+    return slot ? this.view(handle!, slot.msg) : null;
+  }
+
   async delete(queue: string, id: string): Promise<boolean> {
     const handle = this.readable(queue);
     if (!handle?.state.slots.has(id)) return false;
@@ -402,6 +409,15 @@ export class FilesystemMessageStore extends MessageStore {
     const handle = this.readable(queue);
     if (!handle || handle.state.size === 0) return 0;
     const ids = handle.state.retentionCandidates(rule.processedBefore, rule.allBefore, rule.limit);
+    if (ids.length === 0) return 0;
+    await this.commit(handle, { t: 'd', ids });
+    return ids.length;
+  }
+
+  async deleteMessages(queue: string, filter: PurgeFilter): Promise<number> {
+    const handle = this.readable(queue);
+    if (!handle || handle.state.size === 0 || filter.limit < 1) return 0;
+    const ids = handle.state.page(0, filter.status, Math.floor(filter.limit)).map((slot) => slot.msg.id);
     if (ids.length === 0) return 0;
     await this.commit(handle, { t: 'd', ids });
     return ids.length;

@@ -114,6 +114,11 @@ export interface RetentionRule {
   limit: number;
 }
 
+export interface PurgeFilter {
+  status?: MessageStatus;
+  limit: number;
+}
+
 export type AvailabilityListener = (queue: string) => void;
 
 /** Whether a store's backend answered its last use, and since when (epoch ms) that is so. */
@@ -132,6 +137,8 @@ export abstract class MessageStore {
   /** Stores all or none. A message whose idempotencyKey already exists in its queue is not stored again. */
   abstract insert(messages: NewMessage[]): Promise<InsertOutcome[]>;
   abstract get(queue: string, id: string): Promise<StoredMessage | null>;
+  /** The message of the queue stored with this idempotency key, or null. */
+  abstract findByIdempotencyKey(queue: string, key: string): Promise<StoredMessage | null>;
   /** true if it existed */
   abstract delete(queue: string, id: string): Promise<boolean>;
   /** Ordered by seq ascending (delivery order). */
@@ -150,6 +157,8 @@ export abstract class MessageStore {
   abstract stats(queue: string): Promise<QueueStatsSnapshot>;
   /** Deletes in bounded batches; returns how many were deleted. */
   abstract applyRetention(queue: string, rule: RetentionRule): Promise<number>;
+  /** Deletes at most `limit` messages of the queue (only those in `status` if given), lowest seq first; returns how many. */
+  abstract deleteMessages(queue: string, filter: PurgeFilter): Promise<number>;
   /** Deletes every message and key-value entry of the queue. */
   abstract purgeQueue(queue: string): Promise<void>;
 

@@ -41,6 +41,14 @@ describe('SqlText (mssql)', () => {
     for (const s of [list.sql, text.findExpiredLeases('q', 5, 3).sql]) expect(s).not.toContain('LIMIT');
   });
 
+  it('purges at most n rows in delivery order through a deletable CTE, optionally of one status', () => {
+    expect(text.deleteSome('q', 'ERROR', 500)).toEqual({
+      sql: 'WITH d AS (SELECT TOP (500) * FROM mailroom_messages WHERE queue = @0 AND status = @1 ORDER BY seq) DELETE FROM d',
+      params: ['q', 'ERROR'],
+    });
+    expect(text.deleteSome('q', null, 2).sql).toBe('WITH d AS (SELECT TOP (2) * FROM mailroom_messages WHERE queue = @0 ORDER BY seq) DELETE FROM d');
+  });
+
   it('inserts many rows in one statement with numbered parameters', () => {
     const row = (id: string) => ['q', id, 1, 'PENDING', '{}', null, null, null, 0, null, 1, 1, 1, null, null, null];
     const { sql, params } = text.insert([row('a'), row('b')], true);

@@ -338,6 +338,22 @@ export class SqlText {
     return { sql: `DELETE FROM ${MESSAGES_TABLE} WHERE ${cond} LIMIT ${n}`, params };
   }
 
+  /** Deletes at most `limit` rows of the queue, of one status if given, lowest seq first. */
+  deleteSome(queue: string, status: string | null, limit: number): SqlStatement {
+    const n = Math.max(1, Math.floor(limit));
+    const params: SqlValue[] = [queue];
+    let cond = `queue = ${this.p(0)}`;
+    if (status) {
+      params.push(status);
+      cond += ` AND status = ${this.p(1)}`;
+    }
+    if (this.isPostgres) {
+      return { sql: `DELETE FROM ${MESSAGES_TABLE} WHERE queue = $1 AND id IN (SELECT id FROM ${MESSAGES_TABLE} WHERE ${cond} ORDER BY seq LIMIT ${n})`, params };
+    }
+    if (this.isMssql) return { sql: `WITH d AS (SELECT TOP (${n}) * FROM ${MESSAGES_TABLE} WHERE ${cond} ORDER BY seq) DELETE FROM d`, params };
+    return { sql: `DELETE FROM ${MESSAGES_TABLE} WHERE ${cond} ORDER BY seq LIMIT ${n}`, params };
+  }
+
   purgeMessages(queue: string): SqlStatement {
     return { sql: `DELETE FROM ${MESSAGES_TABLE} WHERE queue = ${this.p(0)}`, params: [queue] };
   }

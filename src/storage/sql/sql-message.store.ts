@@ -16,6 +16,7 @@ import {
   type Settlement,
   type StorageAvailability,
   type StoredMessage,
+  type PurgeFilter,
 } from '@app/storage/ports/message.store';
 import type { SqlDatabase, Run } from '@app/storage/sql/sql-database';
 import { MESSAGE_COLUMNS, type SettleChanges, type SettleItem, type SqlScalar } from '@app/storage/sql/sql-dialect';
@@ -325,6 +326,11 @@ export class SqlMessageStore extends MessageStore {
     return records.length ? rowToMessage(records[0]) : null;
   }
 
+  async findByIdempotencyKey(queue: string, key: string): Promise<StoredMessage | null> {
+    const { records } = await this.db.query(this.db.text.selectByKeys(queue, [key]));
+    return records.length ? rowToMessage(records[0]) : null;
+  }
+
   async delete(queue: string, id: string): Promise<boolean> {
     const { affected } = await this.db.query(this.db.text.deleteOne(queue, id));
     return affected > 0;
@@ -511,6 +517,12 @@ export class SqlMessageStore extends MessageStore {
   async applyRetention(queue: string, rule: RetentionRule): Promise<number> {
     if (rule.limit < 1) return 0;
     const { affected } = await this.db.query(this.db.text.retention(queue, rule.processedBefore, rule.allBefore, rule.limit));
+    return affected;
+  }
+
+  async deleteMessages(queue: string, filter: PurgeFilter): Promise<number> {
+    if (filter.limit < 1) return 0;
+    const { affected } = await this.db.query(this.db.text.deleteSome(queue, filter.status ?? null, filter.limit));
     return affected;
   }
 
