@@ -31,6 +31,8 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   private readonly retries = this.counter('mailroom_messages_retries_total', 'Failed attempts scheduled for a retry', ['queue']);
   private readonly deadLettered = this.counter('mailroom_messages_dead_lettered_total', 'Copies stored in a dead-letter queue', ['queue', 'target']);
   private readonly returned = this.counter('mailroom_messages_returned_total', 'Messages returned to their queue without a failure', ['queue']);
+  private readonly purged = this.counter('mailroom_messages_purged_total', 'Messages deleted by a purge', ['queue']);
+  private readonly redriven = this.counter('mailroom_messages_redriven_total', 'Dead letters sent back to their source queue by a redrive', ['queue', 'source']);
   private readonly handlerDuration = new Histogram({
     name: 'mailroom_handler_duration_seconds',
     help: 'Handler run time, by outcome',
@@ -132,6 +134,10 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
         return this.deadLettered.inc({ queue: event.queue, target: event.target });
       case 'returned':
         return this.returned.inc({ queue: event.queue });
+      case 'purged':
+        return this.purged.inc({ queue: event.queue }, event.count);
+      case 'redriven':
+        return this.redriven.inc({ queue: event.queue, source: event.source }, event.count);
       case 'handler_finished':
         return this.handlerDuration.observe({ queue: event.queue, outcome: event.outcome }, event.seconds);
     }

@@ -26,6 +26,16 @@ export function errorInfo(error: unknown): MessageErrorInfo {
   return { name: 'Error', message: typeof error === 'string' ? error : JSON.stringify(error ?? null) };
 }
 
+/** The idempotency key of the dead-letter copy of a message that ended ERROR (one copy per failure). */
+export function deadLetterKey(sourceQueue: string, failed: Pick<StoredMessage, 'id' | 'updatedAt'>): string {
+  return storedIdempotencyKey({ kind: 'dead-letter', queue: sourceQueue, id: failed.id, failedAt: failed.updatedAt });
+}
+
+/** The keys a dead-letter copy of this failure may carry: the current form, and the form copies stored before it had. */
+export function deadLetterKeys(sourceQueue: string, failed: Pick<StoredMessage, 'id' | 'updatedAt'>): string[] {
+  return [deadLetterKey(sourceQueue, failed), `dead-letter:${sourceQueue}:${failed.id}:${failed.updatedAt}`];
+}
+
 /**
  * backoffSeconds × 2^(attempts−1), capped at one hour, with equal jitter: half of it fixed, the
  * other half scaled by `jitter` (0 to 1), so failed messages of one burst do not retry together.
@@ -131,11 +141,35 @@ export class DeliveryService {
     return this.store(definition).extendLease(definition.name, id, receipt, now + visibilitySeconds * 1000, now);
   }
 
+  /**
+   * ERROR → PENDING. The dead-letter copy of this failure, if one is still waiting in the
+   * dead-letter queue, is deleted after the requeue, so the work is not done twice; a copy
+   * somebody is processing right now refuses the requeue (DEAD_LETTER_IN_PROGRESS).
+   */
   async requeue(definition: QueueDefinition, id: string): Promise<StoredMessage> {
     assertMessageId(definition.name, id);
-    const requeued = await this.store(definition).requeue(definition.name, id, this.clock.now());
+    const store = this.store(definition);
+    const message = await store.get(definition.name, id);
+    const copy = message?.status === 'ERROR' ? await this.deadLetterCopy(definition, message) : null;
+    if (copy?.message.status === 'INPROGRESS') {
+      throw new DomainError('DEAD_LETTER_IN_PROGRESS', `The dead-letter copy ${copy.message.id} of message ${id} is being processed in queue ${copy.queue}; settle it first`);
+    }
+    const requeued = await store.requeue(definition.name, id, this.clock.now());
     this.events.emit({ type: 'returned', queue: definition.name });
+    if (copy && copy.message.status !== 'COMPLETE') await copy.store.delete(copy.queue, copy.message.id);
     return requeued;
+  }
+
+  private async deadLetterCopy(definition: QueueDefinition, failed: StoredMessage): Promise<{ queue: string; store: MessageStore; message: StoredMessage } | null> {
+    const target = definition.delivery.deadLetterQueue;
+    const entry = target ? this.registry.get(target) : undefined;
+    if (!entry) return null;
+    const store = this.storage.forQueue(entry.definition);
+    for (const key of deadLetterKeys(definition.name, failed)) {
+      const message = await store.findByIdempotencyKey(entry.definition.name, key);
+      if (message) return { queue: entry.definition.name, store, message };
+    }
+    return null;
   }
 
   /**
@@ -211,7 +245,7 @@ export class DeliveryService {
         sentBy: failed.sentBy,
         createdAt: now,
         availableAt: now,
-        idempotencyKey: storedIdempotencyKey({ kind: 'dead-letter', queue: definition.name, id: failed.id, failedAt: failed.updatedAt }),
+        idempotencyKey: deadLetterKey(definition.name, failed),
         deadLetter: { queue: definition.name, id: failed.id, error: failed.error },
       },
     ]);

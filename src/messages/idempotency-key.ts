@@ -14,7 +14,9 @@ export type KeyScope =
   | { kind: 'topic'; sentBy: string | null; topic: string; key: string }
   | { kind: 'handler'; queue: string; key: string }
   | { kind: 'moved'; queue: string; id: string; attempt: number }
-  | { kind: 'dead-letter'; queue: string; id: string; failedAt: number };
+  | { kind: 'dead-letter'; queue: string; id: string; failedAt: number }
+  /** a dead letter (`id` in dead-letter queue `queue`) stored anew in its source queue by a redrive */
+  | { kind: 'redrive'; queue: string; id: string };
 
 export function assertClientKey(key: string): void {
   if (!CLIENT_KEY.test(key)) throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1 to 200 visible ASCII characters');
@@ -43,6 +45,8 @@ export function storedIdempotencyKey(scope: KeyScope): string {
         return [scope.kind, scope.queue, scope.id, scope.attempt];
       case 'dead-letter':
         return [scope.kind, scope.queue, scope.id, scope.failedAt];
+      case 'redrive':
+        return [scope.kind, scope.queue, scope.id];
     }
   })();
   return `${scope.kind} ${createHash('sha256').update(JSON.stringify(parts)).digest('hex')}`;

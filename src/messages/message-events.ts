@@ -7,6 +7,8 @@ export type MessageEvent =
   | { type: 'failed'; queue: string; retry: boolean }
   | { type: 'dead_lettered'; queue: string; target: string }
   | { type: 'returned'; queue: string }
+  | { type: 'purged'; queue: string; count: number }
+  | { type: 'redriven'; queue: string; source: string; count: number }
   | { type: 'handler_finished'; queue: string; seconds: number; outcome: 'complete' | 'error' | 'timeout' };
 
 type Listener = (event: MessageEvent) => void;

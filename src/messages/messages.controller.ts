@@ -12,6 +12,15 @@ import { MAX_DELAY_SECONDS, MessagesService } from '@app/messages/messages.servi
 import { DeliveryService } from '@app/messages/delivery.service';
 import { QueueRegistry } from '@app/queues/queue-registry.service';
 import { messagePageSchema, messageViewSchema, toMessageView, type MessageView } from '@app/messages/message.view';
+import { QueueOperationsService, type PurgeResult, type RedriveResult } from '@app/messages/queue-operations.service';
+import {
+  purgeBodySchema,
+  purgeResponseSchema,
+  redriveBodySchema,
+  redriveResponseSchema,
+  type PurgeInput,
+  type RedriveInput,
+} from '@app/messages/queue-operations.schemas';
 
 const batchBodySchema = {
   type: 'object',
@@ -30,6 +39,7 @@ export class MessagesController {
     private readonly messages: MessagesService,
     private readonly delivery: DeliveryService,
     private readonly registry: QueueRegistry,
+    private readonly operations: QueueOperationsService,
   ) {}
 
   @Post()
@@ -88,6 +98,37 @@ export class MessagesController {
     return { items: outcomes.map((o) => toMessageView(o.message)) };
   }
 
+  @Post('purge')
+  @HttpCode(200)
+  @Access('queue.admin', { queueParam: 'queue' })
+  @ApiOperation({
+    summary: 'Purge: delete messages of the queue, all (leased ones included) or of one status',
+    description: 'Deletes at most maxMessages per request, in chunks; repeat while `done` is false. Writes an audit log line.',
+  })
+  @ApiBody({ schema: purgeBodySchema, required: false })
+  @ApiOkResponse({ schema: purgeResponseSchema })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED', schema: errorResponseSchema })
+  purge(@Param('queue') queue: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<PurgeResult> {
+    const input = validateInput<PurgeInput>(purgeBodySchema, body ?? {}, 'VALIDATION_FAILED', 'purge request');
+    return this.operations.purge(queue, input, principal);
+  }
+
+  @Post('redrive')
+  @HttpCode(200)
+  @Access('queue.admin', { queueParam: 'queue' })
+  @ApiOperation({
+    summary: 'Redrive this dead-letter queue: send its dead letters back to their source queues, each exactly once',
+    description:
+      'The caller also needs queue.admin on each source queue (dead letters of other sources are skipped as FORBIDDEN). At most maxMessages per request; repeat with nextCursor while `done` is false. Writes an audit log line.',
+  })
+  @ApiBody({ schema: redriveBodySchema, required: false })
+  @ApiOkResponse({ schema: redriveResponseSchema })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED or INVALID_CURSOR', schema: errorResponseSchema })
+  redrive(@Param('queue') queue: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<RedriveResult> {
+    const input = validateInput<RedriveInput>(redriveBodySchema, body ?? {}, 'VALIDATION_FAILED', 'redrive request');
+    return this.operations.redrive(queue, input, principal);
+  }
+
   @Get()
   @Access('message.consume', { queueParam: 'queue' })
   @ApiOperation({ summary: 'List messages in delivery order, optionally by status' })
@@ -129,9 +170,9 @@ export class MessagesController {
   @Post(':id/requeue')
   @HttpCode(200)
   @Access('message.consume', { queueParam: 'queue' })
-  @ApiOperation({ summary: 'Put an ERROR message back to PENDING (attempts start again)' })
+  @ApiOperation({ summary: 'Put an ERROR message back to PENDING (attempts start again); its waiting dead-letter copy is deleted' })
   @ApiOkResponse({ schema: messageViewSchema })
-  @ApiConflictResponse({ description: 'MESSAGE_NOT_IN_ERROR', schema: errorResponseSchema })
+  @ApiConflictResponse({ description: 'MESSAGE_NOT_IN_ERROR, or DEAD_LETTER_IN_PROGRESS (its dead-letter copy is leased right now)', schema: errorResponseSchema })
   async requeue(@Param('queue') queue: string, @Param('id') id: string): Promise<MessageView> {
     return toMessageView(await this.delivery.requeue(this.registry.require(queue).definition, id));
   }

@@ -13,11 +13,12 @@ import { HandlerDispatcher } from '@app/messages/dispatcher.service';
 import { HandlerPool } from '@app/messages/handlers/handler-pool';
 import { HandlerServices } from '@app/messages/handlers/handler-services';
 import { AuthClientTokens } from '@app/messages/handlers/auth-client-tokens';
+import { QueueOperationsService } from '@app/messages/queue-operations.service';
 
 @Module({
   imports: [StorageModule, QueuesModule, SecurityModule],
   controllers: [MessagesController, ConsumersController],
-  providers: [MessagesService, DeliveryService, MessageEvents, ConsumersService, MaintenanceService, HandlerDispatcher, HandlerPool, HandlerServices, AuthClientTokens],
+  providers: [MessagesService, DeliveryService, MessageEvents, ConsumersService, MaintenanceService, HandlerDispatcher, HandlerPool, HandlerServices, AuthClientTokens, QueueOperationsService],
   exports: [MessagesService, DeliveryService, MessageEvents, MaintenanceService],
 })
 export class MessagesModule {}

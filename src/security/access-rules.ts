@@ -1,6 +1,6 @@
 import type { GrantAction, QueueDefinition } from '@app/storage/ports/catalog.types';
 
-export type AccessAction = 'message.write' | 'message.consume' | 'topic.publish' | 'catalog.read' | 'catalog.write';
+export type AccessAction = 'message.write' | 'message.consume' | 'queue.admin' | 'topic.publish' | 'catalog.read' | 'catalog.write';
 
 export const CATALOG_READ_ROLES = ['system_admin', 'system_reader', 'queue_admin', 'queue_reader'];
 export const CATALOG_WRITE_ROLES = ['system_admin', 'queue_admin'];
@@ -24,6 +24,10 @@ export function requirementFor(action: AccessAction, queue: QueueDefinition | nu
       const q = queue!;
       const roles = q.roles.replace ? ['system_admin'] : ['system_admin', 'queue_reader', `${q.name}_reader`];
       return { anyRole: roles, grant: { type: 'queue', name: q.name, action: 'receive' }, open: false };
+    }
+    case 'queue.admin': {
+      const q = queue!;
+      return { anyRole: [...CATALOG_WRITE_ROLES, `${q.name}_admin`], grant: { type: 'queue', name: q.name, action: 'administer_queue' }, open: false };
     }
     case 'topic.publish':
       return {

@@ -17,6 +17,7 @@ export interface AccessMetadata {
 const DESCRIPTIONS: Record<AccessAction, string> = {
   'message.write': 'a writer role of the queue (system_admin, system_writer, queue_writer, <queue>_writer or the queue\'s own roles; only system_admin when roles.replace), no role when roles.needsRole is false, or a send_to_queue grant',
   'message.consume': 'system_admin, queue_reader or <queue>_reader (only system_admin when roles.replace), or a receive grant',
+  'queue.admin': 'system_admin, queue_admin or <queue>_admin, or an administer_queue grant',
   'topic.publish': 'system_admin, system_writer, topic_writer or <topic>_writer, or a send_to_topic grant',
   'catalog.read': 'system_admin, system_reader, queue_admin or queue_reader',
   'catalog.write': 'system_admin or queue_admin',

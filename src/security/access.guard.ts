@@ -36,7 +36,7 @@ export class AccessGuard extends AuthGuard('jwt') {
     if (!rule) throw new DomainError('FORBIDDEN', 'This route declares no access rule');
     const queueName = rule.queueParam ? request.params[rule.queueParam] : undefined;
     const topic = rule.topicParam ? request.params[rule.topicParam] : undefined;
-    const needsQueue = rule.action === 'message.write' || rule.action === 'message.consume';
+    const needsQueue = rule.action === 'message.write' || rule.action === 'message.consume' || rule.action === 'queue.admin';
     const queue = needsQueue && typeof queueName === 'string' ? this.queues.require(queueName).definition : undefined;
     await this.access.assert(request.user, rule.action, { queue, topic: typeof topic === 'string' ? topic : undefined });
     return true;

@@ -11,7 +11,7 @@ const grantSchema = {
   properties: {
     resource: { type: 'object', properties: { type: { type: 'string', enum: ['queue', 'topic'] }, name: { type: 'string' } } },
     subject: { type: 'string', description: "the token's sub" },
-    action: { type: 'string', enum: ['send_to_queue', 'receive', 'send_to_topic'] },
+    action: { type: 'string', enum: ['send_to_queue', 'receive', 'administer_queue', 'send_to_topic'] },
     grantedBy: { type: 'string' },
     grantedAt: { type: 'string', format: 'date-time' },
   },
@@ -37,7 +37,7 @@ export class PermissionsController {
   @Put('queues/:queue/permissions/:subject/:action')
   @HttpCode(204)
   @Access('catalog.write', { queueParam: 'queue' })
-  @ApiOperation({ summary: 'Grant send_to_queue or receive on a queue (idempotent)' })
+  @ApiOperation({ summary: 'Grant send_to_queue, receive or administer_queue (purge, redrive) on a queue (idempotent)' })
   @ApiParam(subjectParam)
   @ApiParam({ name: 'action', enum: GRANT_ACTIONS.queue })
   @ApiNoContentResponse()

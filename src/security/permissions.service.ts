@@ -15,7 +15,7 @@ export const SUBJECT_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.@|:+=~-]{0,254}$';
 const SUBJECT = new RegExp(SUBJECT_PATTERN);
 
 export const GRANT_ACTIONS: Record<ResourceType, readonly GrantAction[]> = {
-  queue: ['send_to_queue', 'receive'],
+  queue: ['send_to_queue', 'receive', 'administer_queue'],
   topic: ['send_to_topic'],
 };
 
