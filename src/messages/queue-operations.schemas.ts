@@ -24,7 +24,7 @@ export const purgeBodySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    status: { type: 'string', enum: MESSAGE_STATUSES, description: 'delete only messages in this status; default: every message, leased ones included' },
+    status: { type: 'string', enum: [...MESSAGE_STATUSES], description: 'delete only messages in this status; default: every message, leased ones included' },
     maxMessages: {
       type: 'integer',
       minimum: 1,
@@ -84,7 +84,7 @@ export const redriveResponseSchema = {
           source: { type: 'object', properties: { queue: { type: 'string' }, id: { type: 'string', description: 'the message that will be processed again' } } },
           outcome: {
             type: 'string',
-            enum: REDRIVE_OUTCOMES,
+            enum: [...REDRIVE_OUTCOMES],
             description:
               'requeued: the failed original went back to PENDING; resent: the original was gone, a new PENDING message was stored; discarded: the original had already been requeued or redriven, nothing new is enqueued',
           },
@@ -94,7 +94,7 @@ export const redriveResponseSchema = {
     skipped: {
       type: 'array',
       description: 'dead letters left in place, with the reason',
-      items: { type: 'object', properties: { id: { type: 'string' }, reason: { type: 'string', enum: REDRIVE_SKIPS } } },
+      items: { type: 'object', properties: { id: { type: 'string' }, reason: { type: 'string', enum: [...REDRIVE_SKIPS] } } },
     },
     nextCursor: { type: 'string', nullable: true, description: 'more dead letters may match: send the request again with this cursor' },
     done: { type: 'boolean' },
