@@ -70,7 +70,7 @@ export class ConsumersService implements OnModuleDestroy {
   private async claimNow(definition: QueueDefinition, input: ReceiveInput, signal: AbortSignal): Promise<StoredMessage[]> {
     await this.sweepLeases(definition);
     const visibility = input.visibilityTimeoutSeconds ?? definition.delivery.visibilityTimeoutSeconds;
-    const claimed = await this.delivery.claim(definition, input.maxMessages, visibility, 'receive');
+    const claimed = await this.delivery.overReceived(definition, await this.delivery.claim(definition, input.maxMessages, visibility, 'receive'));
     if (claimed.length && signal.aborted) {
       await this.giveBack(definition, claimed);
       return [];

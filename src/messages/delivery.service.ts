@@ -26,6 +26,10 @@ export function errorInfo(error: unknown): MessageErrorInfo {
   return { name: 'Error', message: typeof error === 'string' ? error : JSON.stringify(error ?? null) };
 }
 
+function maxReceivesExceeded(receives: number, maxReceives: number): MessageErrorInfo {
+  return { name: 'MaxReceivesExceeded', message: `received ${receives} times, the limit is ${maxReceives} (maxReceives); the last lease expired` };
+}
+
 /** The idempotency key of the dead-letter copy of a message that ended ERROR (one copy per failure). */
 export function deadLetterKey(sourceQueue: string, failed: Pick<StoredMessage, 'id' | 'updatedAt'>): string {
   return storedIdempotencyKey({ kind: 'dead-letter', queue: sourceQueue, id: failed.id, failedAt: failed.updatedAt });
@@ -201,10 +205,7 @@ export class DeliveryService {
   private async redeliver(definition: QueueDefinition, message: StoredMessage): Promise<StoredMessage> {
     const maxReceives = definition.delivery.maxReceives ?? 0;
     if (maxReceives > 0 && message.attempts >= maxReceives) {
-      return this.giveUp(definition, message.id, message.receipt!, {
-        name: 'MaxReceivesExceeded',
-        message: `lease expired after receive ${message.attempts} of ${maxReceives} (maxReceives)`,
-      });
+      return this.giveUp(definition, message.id, message.receipt!, maxReceivesExceeded(message.attempts, maxReceives));
     }
     const now = this.clock.now();
     const returned = await this.settle(definition, message.id, message.receipt!, {
@@ -214,6 +215,21 @@ export class DeliveryService {
     });
     this.events.emit({ type: 'returned', queue: definition.name });
     return returned;
+  }
+
+  /**
+   * Received messages past maxReceives (possible after the limit was lowered) are not handed out:
+   * they end as ERROR with the dead-letter copy. Returns the others.
+   */
+  async overReceived(definition: QueueDefinition, claimed: StoredMessage[]): Promise<StoredMessage[]> {
+    const maxReceives = definition.delivery.maxReceives ?? 0;
+    if (maxReceives === 0 || claimed.every((m) => m.attempts <= maxReceives)) return claimed;
+    const kept: StoredMessage[] = [];
+    for (const message of claimed) {
+      if (message.attempts <= maxReceives) kept.push(message);
+      else await this.giveUp(definition, message.id, message.receipt!, maxReceivesExceeded(message.attempts - 1, maxReceives));
+    }
+    return kept;
   }
 
   private async settle(

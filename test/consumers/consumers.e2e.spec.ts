@@ -191,6 +191,24 @@ describe('pull consumers: receive, ack, lease (e2e)', () => {
     expect((await get(q, later)).body).toMatchObject({ status: 'PENDING', attempts: 0 });
   });
 
+  it('a message received more often than a lowered maxReceives is not handed out again: ERROR with the dead-letter copy', async () => {
+    const dlq = await createQueue();
+    const q = await createQueue({ delivery: { deadLetterQueue: dlq } });
+    const id = await push(q, { n: 7 });
+    const maintenance = t.app.get(MaintenanceService);
+    for (let receiveNo = 1; receiveNo <= 2; receiveNo++) {
+      expect(await receive(q, { visibilityTimeoutSeconds: 1 })).toMatchObject([{ id, attempts: receiveNo }]);
+      clock.advance(1_001);
+      await maintenance.expireLeases();
+    }
+    const changed = await t.http.put(`/api/v1/queues/${q}`).set(auth(admin)).send({ delivery: { deadLetterQueue: dlq, maxReceives: 1 } });
+    expect(changed.status).toBe(200);
+    const other = await push(q, { n: 8 });
+    expect((await receive(q)).map((m) => m.id)).toEqual([other]);
+    expect((await get(q, id)).body).toMatchObject({ status: 'ERROR', error: { name: 'MaxReceivesExceeded' } });
+    expect(await receive(dlq)).toMatchObject([{ request: { n: 7 }, deadLetter: { queue: q, id } }]);
+  });
+
   it('maxAttempts does not limit receives: it is for handler failures only', async () => {
     const q = await createQueue({ delivery: { maxAttempts: 1, maxReceives: 3 } });
     const id = await push(q, { n: 1 });
