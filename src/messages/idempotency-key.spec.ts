@@ -27,6 +27,8 @@ describe('stored idempotency keys', () => {
       { kind: 'push', sentBy: 'handler:alice', key: 'order-1' },
       { kind: 'moved', queue: 'q', id: 'm', attempt: 1 },
       { kind: 'dead-letter', queue: 'q', id: 'm', failedAt: 1 },
+      { kind: 'redrive', queue: 'q', id: 'm' },
+      { kind: 'moved', queue: 'q', id: 'm', attempt: 0 },
     ];
     expect(new Set(scopes.map(storedIdempotencyKey)).size).toBe(scopes.length);
   });

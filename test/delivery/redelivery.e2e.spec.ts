@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { MaintenanceService } from '@app/messages/maintenance.service';
+import { storedIdempotencyKey } from '@app/messages/idempotency-key';
+import type { MessageStore } from '@app/storage/ports/message.store';
 import { StorageService } from '@app/storage/storage.service';
 import { QueueRegistry } from '@app/queues/queue-registry.service';
 import { startTestApp, type TestApp } from '../support/app';
@@ -35,8 +38,12 @@ describe('redelivery, dead-letter redrive and purge on the filesystem engine (e2
     return { q, dlq };
   }
 
-  async function push(queue: string, body: object, headers: Record<string, string> = {}): Promise<string> {
-    const res = await t.http.post(`/api/v1/queues/${queue}/messages`).set(admin).set(headers).send(body);
+  function storeOf(queue: string): MessageStore {
+    return t.app.get(StorageService).forQueue(t.app.get(QueueRegistry).require(queue).definition);
+  }
+
+  async function push(queue: string, body: object): Promise<string> {
+    const res = await t.http.post(`/api/v1/queues/${queue}/messages`).set(admin).send(body);
     expect(res.status).toBeLessThan(300);
     return res.body.id;
   }
@@ -108,7 +115,11 @@ describe('redelivery, dead-letter redrive and purge on the filesystem engine (e2
       expect((await t.http.delete(`/api/v1/queues/${q}/messages/${gone}`).set(admin)).status).toBe(204);
       expect((await t.http.delete(`/api/v1/queues/${q}/messages/${crashed}`).set(admin)).status).toBe(204);
       // a redrive that died after storing the new message and before deleting the dead letter
-      const stored = await push(q, { k: 'crashed' }, { 'Idempotency-Key': `redrive:${dlq}:${copyOf(crashed)}` });
+      const stored = randomUUID();
+      const now = clock.now();
+      await storeOf(q).insert([
+        { id: stored, queue: q, request: { k: 'crashed' }, sentBy: 'root', createdAt: now, availableAt: now, idempotencyKey: storedIdempotencyKey({ kind: 'redrive', queue: dlq, id: copyOf(crashed) }) },
+      ]);
 
       const res = await t.http.post(`/api/v1/queues/${dlq}/messages/redrive`).set(admin).send({});
       expect(res.status).toBe(200);
@@ -124,12 +135,29 @@ describe('redelivery, dead-letter redrive and purge on the filesystem engine (e2
     it('after a crash between the requeue and the delete, only deletes the dead letter (discarded)', async () => {
       const { q, dlq } = await queuePair();
       const [id] = await deadLetter(q, [{ a: 1 }]);
-      const definition = t.app.get(QueueRegistry).require(q).definition;
-      await t.app.get(StorageService).forQueue(definition).requeue(q, id, clock.now());
+      await storeOf(q).requeue(q, id, clock.now());
       const res = await t.http.post(`/api/v1/queues/${dlq}/messages/redrive`).set(admin).send({});
       expect(res.body).toMatchObject({ redriven: 1, items: [{ source: { queue: q, id }, outcome: 'discarded' }] });
       expect(await counts(q)).toMatchObject({ PENDING: 1, ERROR: 0 });
       expect(await deadLetters(dlq)).toEqual([]);
+    });
+
+    it('recognises dead letters stored with the key form of earlier versions (requeue and redrive)', async () => {
+      const { q, dlq } = await queuePair();
+      const [first, second] = await deadLetter(q, [{ v: 1 }, { v: 2 }]);
+      expect(await t.http.post(`/api/v1/queues/${dlq}/messages/purge`).set(admin).send({})).toMatchObject({ status: 200 });
+      for (const id of [first, second]) {
+        const failedAt = Date.parse((await get(q, id)).updatedAt);
+        const now = clock.now();
+        await storeOf(dlq).insert([
+          { id: randomUUID(), queue: dlq, request: {}, sentBy: 'root', createdAt: now, availableAt: now, idempotencyKey: `dead-letter:${q}:${id}:${failedAt}`, deadLetter: { queue: q, id, error: null } },
+        ]);
+      }
+      expect((await t.http.post(`/api/v1/queues/${q}/messages/${first}/requeue`).set(admin)).status).toBe(200);
+      expect((await deadLetters(dlq)).map((m) => m.deadLetter.id)).toEqual([second]);
+      const res = await t.http.post(`/api/v1/queues/${dlq}/messages/redrive`).set(admin).send({});
+      expect(res.body.items).toMatchObject([{ source: { queue: q, id: second }, outcome: 'requeued' }]);
+      expect(await counts(q)).toMatchObject({ PENDING: 2, ERROR: 0 });
     });
 
     it('filters by source queue, ids, status and age, and bounds the work with maxMessages', async () => {
