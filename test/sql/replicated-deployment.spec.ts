@@ -5,7 +5,7 @@ import { call as callReplica, startReplica, stopReplica, type Replica } from './
 import { TcpProxy } from './tcp-proxy';
 
 /**
- * Issue 15's acceptance, items 1 and 2: two real Mailroom processes on one Postgres database, set
+ * Issue 15's acceptance, items 1, 2 and 3: two real Mailroom processes on one Postgres database, set
  * up as the postgres overlay runs them (DATABASE_URL, no STORAGE_ENGINES given: the defaults).
  */
 describeWithDatabase('postgres', 'replicated deployment: two processes on one DATABASE_URL', () => {
@@ -96,5 +96,41 @@ describeWithDatabase('postgres', 'replicated deployment: two processes on one DA
     }
     const stats = await call(b, 'GET', '/api/v1/queues/tenant/stats');
     expect(stats.body).toMatchObject({ counts: { PENDING: 4 }, storage: { available: true } });
+  }, 60_000);
+  it('(3) a pulled message is redelivered after each lease expiry until maxReceives, then dead-lettered; a redrive on both at once returns each dead letter once; a purge empties the queue', async () => {
+    for (const body of [{ name: 'jobs-dead' }, { name: 'jobs', delivery: { maxReceives: 2, deadLetterQueue: 'jobs-dead' } }]) {
+      expect((await call(a, 'POST', '/api/v1/queues', body)).status).toBe(201);
+    }
+    await waitFor(async () => (await call(b, 'GET', '/api/v1/queues/jobs')).status === 200, 8000, 50);
+    const ids: string[] = [];
+    for (const n of [1, 2]) ids.push((await call(a, 'POST', '/api/v1/queues/jobs/messages', { n })).body.id);
+    type Leased = { id: string; attempts: number };
+    const receiveAll = async (replica: Replica, attempts: number) => {
+      const got: Leased[] = [];
+      await waitFor(async () => {
+        const res = await call(replica, 'POST', '/api/v1/queues/jobs/messages/receive', { maxMessages: 10, visibilityTimeoutSeconds: 1 });
+        got.push(...(res.body.messages as Leased[]));
+        return got.length >= ids.length;
+      }, 10_000, 100);
+      expect(got.map((m) => m.id).sort()).toEqual([...ids].sort());
+      expect(got.every((m) => m.attempts === attempts)).toBe(true);
+    };
+    await receiveAll(a, 1);
+    await receiveAll(b, 2);
+    await waitFor(async () => (await call(a, 'GET', '/api/v1/queues/jobs/stats')).body.counts.ERROR === 2, 10_000, 100);
+    for (const id of ids) expect((await call(b, 'GET', `/api/v1/queues/jobs/messages/${id}`)).body).toMatchObject({ status: 'ERROR', attempts: 2, error: { name: 'MaxReceivesExceeded' } });
+    const dead = (await call(b, 'GET', '/api/v1/queues/jobs-dead/messages')).body.items as Array<{ id: string; deadLetter: { id: string } }>;
+    expect(dead.map((m) => m.deadLetter.id).sort()).toEqual([...ids].sort());
+
+    const redrives = await Promise.all([a, b].map((replica) => call(replica, 'POST', '/api/v1/queues/jobs-dead/messages/redrive', {})));
+    expect(redrives.map((r) => [r.status, r.body.done])).toEqual([[200, true], [200, true]]);
+    const requeued = redrives.flatMap((r) => r.body.items as Array<{ source: { id: string }; outcome: string }>).filter((i) => i.outcome === 'requeued');
+    expect(requeued.map((i) => i.source.id).sort()).toEqual([...ids].sort());
+    expect((await call(a, 'GET', '/api/v1/queues/jobs-dead/stats')).body.counts).toEqual({ PENDING: 0, INPROGRESS: 0, COMPLETE: 0, ERROR: 0 });
+    expect((await call(b, 'GET', '/api/v1/queues/jobs/stats')).body.counts).toEqual({ PENDING: 2, INPROGRESS: 0, COMPLETE: 0, ERROR: 0 });
+
+    const purged = await call(a, 'POST', '/api/v1/queues/jobs/messages/purge', {});
+    expect(purged.body).toEqual({ queue: 'jobs', status: null, deleted: 2, done: true });
+    expect((await call(b, 'GET', '/api/v1/queues/jobs/stats')).body.counts).toEqual({ PENDING: 0, INPROGRESS: 0, COMPLETE: 0, ERROR: 0 });
   }, 60_000);
 });
