@@ -159,7 +159,7 @@ export abstract class MessageStore {
   abstract applyRetention(queue: string, rule: RetentionRule): Promise<number>;
   /** Deletes at most `limit` messages of the queue (only those in `status` if given), lowest seq first; returns how many. */
   abstract deleteMessages(queue: string, filter: PurgeFilter): Promise<number>;
-  /** Deletes every message and key-value entry of the queue. */
+  /** Deletes every message and key-value entry of the queue and releases what the store held for it (a deleted queue). */
   abstract purgeQueue(queue: string): Promise<void>;
 
   /** Per-queue key-value store for handlers (storageService). Values are JSON. */
