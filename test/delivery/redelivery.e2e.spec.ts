@@ -226,6 +226,8 @@ describe('redelivery, dead-letter redrive and purge on the filesystem engine (e2
       expect(await counts(q)).toEqual({ PENDING: 0, INPROGRESS: 0, COMPLETE: 0, ERROR: 2 });
       const errors = await t.http.post(`/api/v1/queues/${q}/messages/purge`).set(admin).send({ status: 'ERROR' });
       expect(errors.body).toMatchObject({ deleted: 2, done: true });
+      const bodiless = await t.http.post(`/api/v1/queues/${q}/messages/purge`).set(admin);
+      expect([bodiless.status, bodiless.body]).toEqual([200, { queue: q, status: null, deleted: 0, done: true }]);
       for (const body of [{ status: 'DONE' }, { maxMessages: 10_001 }, { maxMessages: '5' }, 'all']) {
         const res = await t.http.post(`/api/v1/queues/${q}/messages/purge`).set(admin).set('Content-Type', 'application/json').send(JSON.stringify(body));
         expect([res.status, res.body.code]).toEqual([400, 'VALIDATION_FAILED']);

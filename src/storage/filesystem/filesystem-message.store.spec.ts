@@ -50,6 +50,18 @@ describe('FilesystemMessageStore (durability)', () => {
     await store.kvDelete(queue, 'gone');
   }
 
+  it('keeps a purge by status after a restart, and the rest of the queue as it was', async () => {
+    let store = await openStore();
+    await busyQueue(store, 'orders');
+    const errors = (await everything(store, 'orders')).messages.filter((m) => m.status === 'ERROR');
+    expect(errors.length).toBeGreaterThan(0);
+    expect(await store.deleteMessages('orders', { status: 'ERROR', limit: 1000 })).toBe(errors.length);
+    const before = await everything(store, 'orders');
+    store = await reopen(store);
+    expect(await everything(store, 'orders')).toEqual(before);
+    expect(before.messages.some((m) => m.status === 'ERROR')).toBe(false);
+  });
+
   it('brings back every message, key-value entry, sequence and idempotency key after a restart', async () => {
     let store = await openStore();
     await busyQueue(store, 'orders');
