@@ -21,5 +21,6 @@ module.exports = {
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`],
   moduleNameMapper: { '^@app/(.*)$': '<rootDir>/src/$1', '^@test/(.*)$': '<rootDir>/test/$1' },
   testEnvironment: 'node',
+  setupFiles: ['<rootDir>/test/support/env.ts'],
   testTimeout: 30000,
 };

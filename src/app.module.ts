@@ -11,6 +11,7 @@ import { QueuesModule } from '@app/queues/queues.module';
 import { SecurityModule } from '@app/security/security.module';
 import { StorageModule } from '@app/storage/storage.module';
 import { TopicsModule } from '@app/topics/topics.module';
+import { SqsModule } from '@app/sqs/sqs.module';
 
 @Module({})
 export class AppModule {
@@ -27,6 +28,7 @@ export class AppModule {
         SecurityModule,
         TopicsModule,
         HealthModule,
+        SqsModule,
         // after SecurityModule: the rate limit counts verified subjects
         HttpEdgeModule.forRoot(logger),
       ],

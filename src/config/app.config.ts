@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { StorageEngine } from '@app/storage/ports/catalog.types';
 
@@ -16,6 +17,22 @@ export interface AuthClientConfig {
   clientSecret: string | null;
   scope: string | null;
   audience: string | null;
+}
+
+/** One access key of the SQS endpoint (SQS_CREDENTIALS_FILE). */
+export interface SqsCredential {
+  accessKeyId: string;
+  secretAccessKey: string;
+  subject: string;
+  roles: string[];
+}
+
+export interface SqsConfig {
+  /** null: the SQS listener is off; 'ephemeral': any free port (tests) */
+  port: number | 'ephemeral' | null;
+  accountId: string;
+  region: string;
+  credentials: SqsCredential[];
 }
 
 export interface AppConfig {
@@ -48,6 +65,7 @@ export interface AppConfig {
   globalConcurrency: number;
   auth: AuthConfig;
   authClient: AuthClientConfig;
+  sqs: SqsConfig;
   /** MAILROOM_ENV__X → X */
   handlerEnv: Record<string, string>;
   /** MAILROOM_SECRET__X → X */
@@ -127,6 +145,69 @@ function storageEngines(env: NodeJS.ProcessEnv, databaseUrl: string | null): { s
   return { storageEngines: allowed, defaultStorageEngine };
 }
 
+function sqsPort(env: NodeJS.ProcessEnv): SqsConfig['port'] {
+  if (text(env, 'SQS_PORT')?.toLowerCase() === 'ephemeral') return 'ephemeral';
+  const port = integer(env, 'SQS_PORT', 9324, 0, 65535);
+  return port === 0 ? null : port;
+}
+
+const ACCESS_KEY_ID = /^[A-Za-z0-9_+=.@-]{1,128}$/;
+
+/** The access keys of the SQS endpoint: a JSON list of {accessKeyId, secretAccessKey, subject, roles}. Never echoes a secret. */
+export function parseSqsCredentials(raw: string, setting = 'SQS_CREDENTIALS_FILE'): SqsCredential[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(setting, 'is not valid JSON');
+  }
+  if (!Array.isArray(parsed)) throw new ConfigError(setting, 'must hold a JSON list of {accessKeyId, secretAccessKey, subject, roles}');
+  const seen = new Set<string>();
+  return parsed.map((item: unknown, index) => {
+    const entry = (item ?? {}) as Record<string, unknown>;
+    const where = `entry ${index}`;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new ConfigError(setting, `${where} must be an object`);
+    const unknownKeys = Object.keys(entry).filter((key) => !['accessKeyId', 'secretAccessKey', 'subject', 'roles'].includes(key));
+    if (unknownKeys.length) throw new ConfigError(setting, `${where} has unknown field(s) ${unknownKeys.join(', ')}`);
+    if (typeof entry.accessKeyId !== 'string' || !ACCESS_KEY_ID.test(entry.accessKeyId)) {
+      throw new ConfigError(setting, `${where}: accessKeyId must be 1-128 characters of A-Z a-z 0-9 _+=.@-`);
+    }
+    if (seen.has(entry.accessKeyId)) throw new ConfigError(setting, `${where}: accessKeyId ${entry.accessKeyId} appears twice`);
+    seen.add(entry.accessKeyId);
+    if (typeof entry.secretAccessKey !== 'string' || entry.secretAccessKey.length < 16 || entry.secretAccessKey.length > 512) {
+      throw new ConfigError(setting, `${where} (${entry.accessKeyId}): secretAccessKey must be a string of 16 to 512 characters`);
+    }
+    if (typeof entry.subject !== 'string' || entry.subject.trim() === '' || entry.subject.length > 200) {
+      throw new ConfigError(setting, `${where} (${entry.accessKeyId}): subject must be a non-empty string of at most 200 characters`);
+    }
+    const roles = entry.roles ?? [];
+    if (!Array.isArray(roles) || roles.some((role) => typeof role !== 'string' || role === '' || role.length > 200)) {
+      throw new ConfigError(setting, `${where} (${entry.accessKeyId}): roles must be a list of non-empty strings`);
+    }
+    return { accessKeyId: entry.accessKeyId, secretAccessKey: entry.secretAccessKey, subject: entry.subject, roles: roles as string[] };
+  });
+}
+
+function sqsCredentials(env: NodeJS.ProcessEnv): SqsCredential[] {
+  const file = text(env, 'SQS_CREDENTIALS_FILE');
+  if (file === null) return [];
+  let raw: string;
+  try {
+    raw = fs.readFileSync(path.resolve(file), 'utf8');
+  } catch (error) {
+    throw new ConfigError('SQS_CREDENTIALS_FILE', `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return parseSqsCredentials(raw);
+}
+
+function sqsConfig(env: NodeJS.ProcessEnv): SqsConfig {
+  const accountId = text(env, 'SQS_ACCOUNT_ID') ?? '000000000000';
+  if (!/^\d{12}$/.test(accountId)) throw new ConfigError('SQS_ACCOUNT_ID', 'must be 12 digits');
+  const region = text(env, 'SQS_REGION') ?? 'us-east-1';
+  if (!/^[a-z0-9-]{1,40}$/.test(region)) throw new ConfigError('SQS_REGION', 'must be a region name such as us-east-1');
+  return { port: sqsPort(env), accountId, region, credentials: sqsCredentials(env) };
+}
+
 /** Reads and validates the environment. Throws ConfigError naming the setting. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const production = env.NODE_ENV === 'production';
@@ -177,6 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       scope: text(env, 'AUTH_CLIENT_SCOPE'),
       audience: text(env, 'AUTH_CLIENT_AUDIENCE'),
     },
+    sqs: sqsConfig(env),
     handlerEnv: prefixed(env, 'MAILROOM_ENV__'),
     handlerSecrets: prefixed(env, 'MAILROOM_SECRET__'),
   };

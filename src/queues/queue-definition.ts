@@ -12,6 +12,7 @@ interface QueueDefinitionInput {
   incoming?: { schema?: Record<string, unknown> | boolean };
   delivery?: Partial<QueueDefinition['delivery']>;
   retention?: Partial<QueueDefinition['retention']>;
+  sqs?: Partial<NonNullable<QueueDefinition['sqs']>>;
 }
 
 /**
@@ -50,6 +51,7 @@ export function normalizeQueueDefinition(raw: unknown, now: number, createdAt = 
       deadLetterQueue: input.delivery?.deadLetterQueue ?? null,
     },
     retention: { processedMinutes: 180, allHours: 72, ...input.retention },
+    ...(input.sqs ? { sqs: { delaySeconds: 0, receiveMessageWaitTimeSeconds: 0, tags: {}, ...input.sqs } } : {}),
     createdAt,
     updatedAt: now,
   };

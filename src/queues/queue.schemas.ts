@@ -49,6 +49,16 @@ export const queueDefinitionInputSchema = {
         allHours: { type: 'integer', minimum: 1, maximum: 87600, default: 72 },
       },
     },
+    sqs: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'SQS attributes without a Mailroom equivalent, and tags (see docs/sqs.md)',
+      properties: {
+        delaySeconds: { type: 'integer', minimum: 0, maximum: 900, default: 0 },
+        receiveMessageWaitTimeSeconds: { type: 'integer', minimum: 0, maximum: 20, default: 0 },
+        tags: { type: 'object', maxProperties: 50, propertyNames: { minLength: 1, maxLength: 128 }, additionalProperties: { type: 'string', maxLength: 256 }, default: {} },
+      },
+    },
   },
 };
 

@@ -127,7 +127,7 @@ describe('filesystem engine crash safety', () => {
     expect(fs.existsSync(path.join(env.DATA_DIR, 'mailroom.lock'))).toBe(true);
 
     // restart in this process on the same directories, as production would
-    const app = await createApp(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env }));
+    const app = await createApp(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SQS_PORT: '0', ...env }));
     await app.init();
     const http = () => request(app.getHttpServer());
     const stored = new Map<string, { request: unknown; status: string }>();

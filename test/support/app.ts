@@ -61,6 +61,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     CONFIG_DIR: configDir,
     AUTH_JWT_SECRET: TEST_SECRET,
     LOG_LEVEL: 'silent',
+    SQS_PORT: '0',
     ...options.env,
   });
   const app = await createApp(config, options.clock, { logDestination: options.logDestination });

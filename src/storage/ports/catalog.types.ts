@@ -22,6 +22,13 @@ export interface RetentionSettings {
   allHours: number;
 }
 
+/** What only the SQS endpoint uses: SQS attributes without a Mailroom equivalent, and tags. */
+export interface SqsQueueSettings {
+  delaySeconds: number;
+  receiveMessageWaitTimeSeconds: number;
+  tags: Record<string, string>;
+}
+
 /** A queue definition with every default applied. `connectionString` keeps its ${NAME} placeholders. */
 export interface QueueDefinition {
   name: string;
@@ -32,6 +39,8 @@ export interface QueueDefinition {
   incoming: { schema: Record<string, unknown> | boolean };
   delivery: DeliverySettings;
   retention: RetentionSettings;
+  /** present on queues created or changed over SQS */
+  sqs?: SqsQueueSettings;
   createdAt: number;
   updatedAt: number;
 }

@@ -1,0 +1,645 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '@app/common/domain-error';
+import { InjectConfig } from '@app/config/config.tokens';
+import type { AppConfig } from '@app/config/app.config';
+import type { QueueDefinition } from '@app/storage/ports/catalog.types';
+import type { NewMessage, StoredMessage } from '@app/storage/ports/message.store';
+import { StorageService } from '@app/storage/storage.service';
+import { QueueRegistry } from '@app/queues/queue-registry.service';
+import { QueuesService } from '@app/queues/queues.service';
+import { NAME_PATTERN } from '@app/queues/queue.schemas';
+import { MessagesService } from '@app/messages/messages.service';
+import { ConsumersService } from '@app/messages/consumers.service';
+import { DeliveryService } from '@app/messages/delivery.service';
+import { AccessService } from '@app/security/access.service';
+import type { AccessAction } from '@app/security/access-rules';
+import type { Principal } from '@app/security/principal';
+import { SqsError, sqsErrorFor } from '@app/sqs/sqs-error';
+import {
+  assertValidBody,
+  fromStoredRequest,
+  md5Hex,
+  md5OfAttributes,
+  selectAttributes,
+  toStoredRequest,
+  validateAttributes,
+  type SqsMessageAttributes,
+} from '@app/sqs/sqs-message-codec';
+import { decodeReceiptHandle, encodeReceiptHandle } from '@app/sqs/receipt-handle';
+
+export interface SqsCall {
+  principal: Principal;
+  /** scheme-less origin for queue URLs, e.g. localhost:9324 */
+  host: string;
+  /** the request path, for Query-protocol calls sent to the queue URL */
+  path: string;
+  signal: AbortSignal;
+}
+
+type Input = Record<string, unknown>;
+type Output = Record<string, unknown> | null;
+
+const MAX_BATCH = 10;
+const BATCH_ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
+const NAME = new RegExp(NAME_PATTERN);
+/** Without a RedrivePolicy an SQS message is received again and again: Mailroom's largest attempt count. */
+const NO_REDRIVE_ATTEMPTS = 1000;
+const MAX_VISIBILITY = 43_200;
+const FIFO_ATTRIBUTES = ['FifoQueue', 'ContentBasedDeduplication', 'DeduplicationScope', 'FifoThroughputLimit'];
+/** accepted so existing tooling works, not stored: Mailroom has no per-queue encryption or IAM policy */
+const IGNORED_ATTRIBUTES = ['KmsMasterKeyId', 'KmsDataKeyReusePeriodSeconds', 'SqsManagedSseEnabled', 'Policy', 'RedriveAllowPolicy', 'MaximumMessageSize'];
+const SETTABLE_ATTRIBUTES = ['VisibilityTimeout', 'DelaySeconds', 'MessageRetentionPeriod', 'ReceiveMessageWaitTimeSeconds', 'RedrivePolicy'];
+const READABLE_ATTRIBUTES = [
+  ...SETTABLE_ATTRIBUTES,
+  'MaximumMessageSize',
+  'ApproximateNumberOfMessages',
+  'ApproximateNumberOfMessagesNotVisible',
+  'ApproximateNumberOfMessagesDelayed',
+  'QueueArn',
+  'CreatedTimestamp',
+  'LastModifiedTimestamp',
+  'SqsManagedSseEnabled',
+];
+const SYSTEM_ATTRIBUTES = ['SenderId', 'SentTimestamp', 'ApproximateReceiveCount', 'ApproximateFirstReceiveTimestamp'];
+
+function text(input: Input, name: string, required: true): string;
+function text(input: Input, name: string, required?: false): string | undefined;
+function text(input: Input, name: string, required = false): string | undefined {
+  const value = input[name];
+  if (value === undefined || value === null) {
+    if (required) throw new SqsError('MissingParameter', `The request must contain the parameter ${name}.`);
+    return undefined;
+  }
+  if (typeof value !== 'string') throw new SqsError('InvalidParameterValue', `Value for parameter ${name} must be a string.`);
+  return value;
+}
+
+function int(input: Input, name: string, min: number, max: number, fallback?: number): number {
+  const value = input[name];
+  if (value === undefined || value === null || value === '') {
+    if (fallback === undefined) throw new SqsError('MissingParameter', `The request must contain the parameter ${name}.`);
+    return fallback;
+  }
+  const number = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d{1,10}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(number) || number < min || number > max) {
+    throw new SqsError('InvalidParameterValue', `Value ${String(value).slice(0, 40)} for parameter ${name} is invalid. Reason: must be between ${min} and ${max}.`);
+  }
+  return number;
+}
+
+function strings(input: Input, name: string): string[] {
+  const value = input[name];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new SqsError('InvalidParameterValue', `${name} must be a list of strings.`);
+  return value as string[];
+}
+
+function stringMap(input: Input, name: string): Record<string, string> {
+  const value = input[name];
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new SqsError('InvalidParameterValue', `${name} must be a map of names to values.`);
+  const out: Record<string, string> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw new SqsError('InvalidAttributeValue', `Value of ${name}.${key} must be a string.`);
+    out[key] = String(v);
+  }
+  return out;
+}
+
+function entries(input: Input): Input[] {
+  const value = input.Entries;
+  if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) {
+    throw new SqsError('EmptyBatchRequest', 'There should be at least one entry in the request.');
+  }
+  if (!Array.isArray(value) || value.some((e) => !e || typeof e !== 'object' || Array.isArray(e))) throw new SqsError('InvalidParameterValue', 'Entries must be a list of objects.');
+  if (value.length > MAX_BATCH) throw new SqsError('TooManyEntriesInBatchRequest', `Maximum number of entries per request are ${MAX_BATCH}. You have sent ${value.length}.`);
+  const ids = new Set<string>();
+  for (const entry of value as Input[]) {
+    const id = entry.Id;
+    if (typeof id !== 'string' || !BATCH_ENTRY_ID.test(id)) {
+      throw new SqsError('InvalidBatchEntryId', 'A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.');
+    }
+    if (ids.has(id)) throw new SqsError('BatchEntryIdsNotDistinct', `Id ${id} repeated.`);
+    ids.add(id);
+  }
+  return value as Input[];
+}
+
+function failure(id: string, error: unknown): Record<string, unknown> {
+  const sqs = error instanceof SqsError ? error : error instanceof DomainError ? sqsErrorFor(error) : null;
+  if (!sqs) throw error;
+  return { Id: id, SenderFault: sqs.fault === 'Sender', Code: sqs.type, Message: sqs.message };
+}
+
+function assertNotFifo(input: Input): void {
+  for (const name of ['MessageGroupId', 'MessageDeduplicationId']) {
+    if (input[name] !== undefined && input[name] !== null) {
+      throw new SqsError('UnsupportedOperation', `${name} is not supported yet: Mailroom's SQS endpoint has no FIFO queues yet (see docs/sqs.md).`);
+    }
+  }
+}
+
+/** The SQS actions, each mapped onto Mailroom's queues, messages, consumers and permissions. */
+@Injectable()
+export class SqsService {
+  private readonly actions: Record<string, (input: Input, call: SqsCall) => Promise<Output>> = {
+    CreateQueue: (i, c) => this.createQueue(i, c),
+    GetQueueUrl: (i, c) => this.getQueueUrl(i, c),
+    ListQueues: (i, c) => this.listQueues(i, c),
+    DeleteQueue: (i, c) => this.deleteQueue(i, c),
+    PurgeQueue: (i, c) => this.purgeQueue(i, c),
+    GetQueueAttributes: (i, c) => this.getQueueAttributes(i, c),
+    SetQueueAttributes: (i, c) => this.setQueueAttributes(i, c),
+    SendMessage: (i, c) => this.sendMessage(i, c),
+    SendMessageBatch: (i, c) => this.sendMessageBatch(i, c),
+    ReceiveMessage: (i, c) => this.receiveMessage(i, c),
+    DeleteMessage: (i, c) => this.deleteMessage(i, c),
+    DeleteMessageBatch: (i, c) => this.deleteMessageBatch(i, c),
+    ChangeMessageVisibility: (i, c) => this.changeVisibility(i, c),
+    ChangeMessageVisibilityBatch: (i, c) => this.changeVisibilityBatch(i, c),
+    ListDeadLetterSourceQueues: (i, c) => this.listDeadLetterSourceQueues(i, c),
+    TagQueue: (i, c) => this.tagQueue(i, c),
+    UntagQueue: (i, c) => this.untagQueue(i, c),
+    ListQueueTags: (i, c) => this.listQueueTags(i, c),
+  };
+
+  constructor(
+    private readonly registry: QueueRegistry,
+    private readonly queues: QueuesService,
+    private readonly messages: MessagesService,
+    private readonly consumers: ConsumersService,
+    private readonly delivery: DeliveryService,
+    private readonly storage: StorageService,
+    private readonly access: AccessService,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  /** Runs an action; domain errors come back as SQS errors. */
+  async handle(action: string, input: Input, call: SqsCall): Promise<Output> {
+    const run = Object.hasOwn(this.actions, action) ? this.actions[action] : undefined;
+    if (!run) {
+      if (/^(StartMessageMoveTask|CancelMessageMoveTask|ListMessageMoveTasks|AddPermission|RemovePermission)$/.test(action)) {
+        throw new SqsError('UnsupportedOperation', `${action} is not supported by Mailroom's SQS endpoint (see docs/sqs.md).`);
+      }
+      throw new SqsError('InvalidAction', `The action ${action.slice(0, 100) || '(none)'} is not valid for this endpoint.`);
+    }
+    try {
+      return await run(input, call);
+    } catch (error) {
+      if (error instanceof DomainError) throw sqsErrorFor(error);
+      throw error;
+    }
+  }
+
+  queueUrl(host: string, name: string): string {
+    return `http://${host}/${this.config.sqs.accountId}/${encodeURIComponent(name)}`;
+  }
+
+  private arn(name: string): string {
+    return `arn:aws:sqs:${this.config.sqs.region}:${this.config.sqs.accountId}:${name}`;
+  }
+
+  /** The queue a call names by QueueUrl (or, in the Query protocol, by the path it was sent to). */
+  private queueName(input: Input, call: SqsCall): string {
+    const url = text(input, 'QueueUrl');
+    let path: string;
+    if (url !== undefined) {
+      try {
+        path = new URL(url, 'http://localhost').pathname;
+      } catch {
+        throw new SqsError('QueueDoesNotExist', 'The specified queue does not exist.');
+      }
+    } else if (/^\/\d{12}\/[^/]+$/.test(call.path)) {
+      path = call.path;
+    } else {
+      throw new SqsError('MissingParameter', 'The request must contain the parameter QueueUrl.');
+    }
+    const match = /^\/(\d{12})\/([^/]+)\/?$/.exec(path);
+    let name: string | null = null;
+    try {
+      name = match && match[1] === this.config.sqs.accountId ? decodeURIComponent(match[2]) : null;
+    } catch {
+      name = null;
+    }
+    if (name === null || !this.registry.get(name)) throw new SqsError('QueueDoesNotExist', 'The specified queue does not exist.');
+    return name;
+  }
+
+  private definition(name: string): QueueDefinition {
+    return this.registry.require(name).definition;
+  }
+
+  private async assertAny(principal: Principal, actions: AccessAction[], queue?: QueueDefinition): Promise<void> {
+    for (const action of actions) if (await this.access.can(principal, action, queue ? { queue } : {})) return;
+    throw new SqsError('AccessDenied', `Access to the resource ${queue ? this.arn(queue.name) : 'catalog'} is denied (needs ${actions.join(' or ')}).`);
+  }
+
+  private async createQueue(input: Input, call: SqsCall): Promise<Output> {
+    const name = text(input, 'QueueName', true);
+    const attributes = stringMap(input, 'Attributes');
+    const tags = { ...stringMap(input, 'tags'), ...stringMap(input, 'Tags') };
+    if (name.endsWith('.fifo') || FIFO_ATTRIBUTES.some((a) => a in attributes)) {
+      throw new SqsError('UnsupportedOperation', 'FIFO queues (.fifo names, FifoQueue, ContentBasedDeduplication) are not supported yet by Mailroom\'s SQS endpoint (see docs/sqs.md).');
+    }
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name) || !NAME.test(name)) {
+      throw new SqsError('InvalidParameterValue', 'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length');
+    }
+    await this.assertAny(call.principal, ['catalog.write']);
+    const existing = this.registry.get(name);
+    if (existing) {
+      const wanted = this.applyAttributes(existing.definition, attributes);
+      const current = this.attributeValues(existing.definition);
+      const differs = Object.keys(attributes)
+        .filter((key) => SETTABLE_ATTRIBUTES.includes(key))
+        .some((key) => (this.attributeValues(wanted)[key] ?? '') !== (current[key] ?? ''));
+      if (differs) throw new SqsError('QueueNameExists', `A queue already exists with the same name and a different value for attribute(s) ${Object.keys(attributes).join(', ')}`);
+      return { QueueUrl: this.queueUrl(call.host, name) };
+    }
+    const base = {
+      name,
+      storageEngine: this.config.databaseUrl ? 'sql' : 'filesystem',
+      delivery: { visibilityTimeoutSeconds: 30, maxAttempts: NO_REDRIVE_ATTEMPTS, backoffSeconds: 0, deadLetterQueue: null },
+      retention: { processedMinutes: 1, allHours: 96 },
+      sqs: { delaySeconds: 0, receiveMessageWaitTimeSeconds: 0, tags },
+    };
+    const body = this.applyAttributes(base as unknown as QueueDefinition, attributes);
+    await this.queues.create(body);
+    return { QueueUrl: this.queueUrl(call.host, name) };
+  }
+
+  /** A definition with SQS attributes applied (not stored); throws InvalidAttributeName/Value. */
+  private applyAttributes(definition: QueueDefinition, attributes: Record<string, string>): QueueDefinition {
+    const next = structuredClone(definition);
+    next.sqs = { delaySeconds: 0, receiveMessageWaitTimeSeconds: 0, tags: {}, ...next.sqs };
+    for (const [name, value] of Object.entries(attributes)) {
+      const attr = { [name]: value };
+      switch (name) {
+        case 'VisibilityTimeout':
+          next.delivery.visibilityTimeoutSeconds = this.attributeInt(attr, name, 1, MAX_VISIBILITY);
+          break;
+        case 'DelaySeconds':
+          next.sqs.delaySeconds = this.attributeInt(attr, name, 0, 900);
+          break;
+        case 'ReceiveMessageWaitTimeSeconds':
+          next.sqs.receiveMessageWaitTimeSeconds = this.attributeInt(attr, name, 0, 20);
+          break;
+        case 'MessageRetentionPeriod':
+          next.retention.allHours = Math.ceil(this.attributeInt(attr, name, 60, 1_209_600) / 3600);
+          break;
+        case 'RedrivePolicy':
+          this.applyRedrive(next, value);
+          break;
+        default:
+          if (FIFO_ATTRIBUTES.includes(name)) throw new SqsError('UnsupportedOperation', `${name}: FIFO queues are not supported yet (see docs/sqs.md).`);
+          if (!IGNORED_ATTRIBUTES.includes(name)) throw new SqsError('InvalidAttributeName', `Unknown Attribute ${name.slice(0, 100)}.`);
+      }
+    }
+    return next;
+  }
+
+  private attributeInt(attributes: Record<string, string>, name: string, min: number, max: number): number {
+    try {
+      return int(attributes, name, min, max);
+    } catch {
+      throw new SqsError('InvalidAttributeValue', `Invalid value for the parameter ${name}: must be a whole number from ${min} to ${max}.`);
+    }
+  }
+
+  private applyRedrive(definition: QueueDefinition, value: string): void {
+    if (value === '' || value === '{}') {
+      definition.delivery.deadLetterQueue = null;
+      definition.delivery.maxAttempts = NO_REDRIVE_ATTEMPTS;
+      return;
+    }
+    const invalid = (reason: string) => new SqsError('InvalidParameterValue', `Value ${value.slice(0, 300)} for parameter RedrivePolicy is invalid. Reason: ${reason}`);
+    let policy: { deadLetterTargetArn?: unknown; maxReceiveCount?: unknown };
+    try {
+      policy = JSON.parse(value) as typeof policy;
+    } catch {
+      throw invalid('Redrive policy is not a valid JSON map.');
+    }
+    if (!policy || typeof policy !== 'object') throw invalid('Redrive policy is not a valid JSON map.');
+    const arn = policy.deadLetterTargetArn;
+    const match = typeof arn === 'string' ? /^arn:aws:sqs:[^:]*:(\d{12}):([^:]+)$/.exec(arn) : null;
+    if (!match || match[1] !== this.config.sqs.accountId) throw invalid('Invalid deadLetterTargetArn.');
+    if (!this.registry.get(match[2])) throw invalid('Dead letter target does not exist.');
+    if (match[2] === definition.name) throw invalid('A queue cannot be its own dead-letter queue.');
+    const count = Number(policy.maxReceiveCount);
+    if (!Number.isInteger(count) || count < 1 || count > NO_REDRIVE_ATTEMPTS) throw invalid(`maxReceiveCount must be a whole number from 1 to ${NO_REDRIVE_ATTEMPTS}.`);
+    definition.delivery.deadLetterQueue = match[2];
+    definition.delivery.maxAttempts = count;
+  }
+
+  /** The settable attributes of a definition, as SQS spells them. */
+  private attributeValues(definition: QueueDefinition): Record<string, string> {
+    const values: Record<string, string> = {
+      VisibilityTimeout: String(definition.delivery.visibilityTimeoutSeconds),
+      DelaySeconds: String(definition.sqs?.delaySeconds ?? 0),
+      MessageRetentionPeriod: String(definition.retention.allHours * 3600),
+      ReceiveMessageWaitTimeSeconds: String(definition.sqs?.receiveMessageWaitTimeSeconds ?? 0),
+    };
+    if (definition.delivery.deadLetterQueue) {
+      values.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: this.arn(definition.delivery.deadLetterQueue), maxReceiveCount: definition.delivery.maxAttempts });
+    }
+    return values;
+  }
+
+  private async getQueueUrl(input: Input, call: SqsCall): Promise<Output> {
+    const name = text(input, 'QueueName', true);
+    const owner = text(input, 'QueueOwnerAWSAccountId');
+    const entry = this.registry.get(name);
+    if (!entry || (owner !== undefined && owner !== this.config.sqs.accountId)) throw new SqsError('QueueDoesNotExist', 'The specified queue does not exist.');
+    await this.assertAny(call.principal, ['catalog.read', 'message.write', 'message.consume'], entry.definition);
+    return { QueueUrl: this.queueUrl(call.host, name) };
+  }
+
+  private async listQueues(input: Input, call: SqsCall): Promise<Output> {
+    const prefix = text(input, 'QueueNamePrefix') ?? '';
+    const max = int(input, 'MaxResults', 1, 1000, 1000);
+    const token = text(input, 'NextToken');
+    let after = '';
+    if (token !== undefined) {
+      after = Buffer.from(token, 'base64url').toString('utf8');
+      if (!NAME.test(after)) throw new SqsError('InvalidParameterValue', 'Invalid NextToken.');
+    }
+    const all = await this.access.can(call.principal, 'catalog.read');
+    const names: string[] = [];
+    let more = false;
+    for (const entry of this.registry.list()) {
+      const name = entry.definition.name;
+      if (!name.startsWith(prefix) || name <= after) continue;
+      if (!all && !(await this.access.can(call.principal, 'message.write', { queue: entry.definition })) && !(await this.access.can(call.principal, 'message.consume', { queue: entry.definition }))) continue;
+      if (names.length === max) {
+        more = true;
+        break;
+      }
+      names.push(name);
+    }
+    const output: Record<string, unknown> = { QueueUrls: names.map((name) => this.queueUrl(call.host, name)) };
+    if (more && input.MaxResults !== undefined) output.NextToken = Buffer.from(names[names.length - 1]).toString('base64url');
+    return output;
+  }
+
+  private async deleteQueue(input: Input, call: SqsCall): Promise<Output> {
+    const name = this.queueName(input, call);
+    await this.assertAny(call.principal, ['catalog.write']);
+    await this.queues.delete(name);
+    return null;
+  }
+
+  private async purgeQueue(input: Input, call: SqsCall): Promise<Output> {
+    const name = this.queueName(input, call);
+    const definition = this.definition(name);
+    await this.assertAny(call.principal, ['catalog.write'], definition);
+    await this.storage.forQueue(definition).purgeQueue(name);
+    return null;
+  }
+
+  private async getQueueAttributes(input: Input, call: SqsCall): Promise<Output> {
+    const name = this.queueName(input, call);
+    const definition = this.definition(name);
+    await this.assertAny(call.principal, ['catalog.read', 'message.write', 'message.consume'], definition);
+    const requested = strings(input, 'AttributeNames');
+    for (const attribute of requested) {
+      if (attribute !== 'All' && !READABLE_ATTRIBUTES.includes(attribute) && !FIFO_ATTRIBUTES.includes(attribute)) throw new SqsError('InvalidAttributeName', `Unknown Attribute ${attribute.slice(0, 100)}.`);
+    }
+    if (!requested.length) return {};
+    const wanted = requested.includes('All') ? READABLE_ATTRIBUTES : requested.filter((a) => READABLE_ATTRIBUTES.includes(a));
+    const values: Record<string, string> = {
+      ...this.attributeValues(definition),
+      MaximumMessageSize: String(this.config.messageMaxBytes),
+      QueueArn: this.arn(name),
+      CreatedTimestamp: String(Math.floor(definition.createdAt / 1000)),
+      LastModifiedTimestamp: String(Math.floor(definition.updatedAt / 1000)),
+      SqsManagedSseEnabled: 'false',
+    };
+    if (wanted.some((a) => a.startsWith('Approximate'))) {
+      const stats = await this.queues.stats(name);
+      values.ApproximateNumberOfMessages = String(stats.counts.PENDING);
+      values.ApproximateNumberOfMessagesNotVisible = String(stats.counts.INPROGRESS);
+      values.ApproximateNumberOfMessagesDelayed = '0';
+    }
+    const attributes: Record<string, string> = {};
+    for (const attribute of wanted) if (values[attribute] !== undefined) attributes[attribute] = values[attribute];
+    return Object.keys(attributes).length ? { Attributes: attributes } : {};
+  }
+
+  private async setQueueAttributes(input: Input, call: SqsCall): Promise<Output> {
+    const name = this.queueName(input, call);
+    const attributes = stringMap(input, 'Attributes');
+    await this.assertAny(call.principal, ['catalog.write']);
+    await this.replace(name, (definition) => this.applyAttributes(definition, attributes));
+    return null;
+  }
+
+  private async replace(name: string, change: (definition: QueueDefinition) => QueueDefinition): Promise<void> {
+    const { createdAt: _createdAt, updatedAt: _updatedAt, ...definition } = change(this.definition(name));
+    await this.queues.replace(name, definition);
+  }
+
+  private async tagQueue(input: Input, call: SqsCall): Promise<Output> {
+    const name = this.queueName(input, call);
+    const tags = { ...stringMap(input, 'Tags'), ...stringMap(input, 'tags') };
+    await this.assertAny(call.principal, ['catalog.write']);
+    await this.replace(name, (definition) => {
+      const sqs = { delaySeconds: 0, receiveMessageWaitTimeSeconds: 0, tags: {}, ...definition.sqs };
+      const merged = { ...sqs.tags, ...tags };
+      if (Object.keys(merged).length > 50) throw new SqsError('InvalidParameterValue', 'A queue can have at most 50 tags.');
+      return { ...definition, sqs: { ...sqs, tags: merged } };
+    });
+    return null;
+  }
+
+  private async untagQueue(input: Input, call: SqsCall): Promise<Output> {
+    const name = this.queueName(input, call);
+    const keys = strings(input, 'TagKeys');
+    await this.assertAny(call.principal, ['catalog.write']);
+    await this.replace(name, (definition) => {
+      const sqs = { delaySeconds: 0, receiveMessageWaitTimeSeconds: 0, tags: {}, ...definition.sqs };
+      const tags = Object.fromEntries(Object.entries(sqs.tags).filter(([key]) => !keys.includes(key)));
+      return { ...definition, sqs: { ...sqs, tags } };
+    });
+    return null;
+  }
+
+  private async listQueueTags(input: Input, call: SqsCall): Promise<Output> {
+    const name = this.queueName(input, call);
+    const definition = this.definition(name);
+    await this.assertAny(call.principal, ['catalog.read', 'message.write', 'message.consume'], definition);
+    const tags = definition.sqs?.tags ?? {};
+    return Object.keys(tags).length ? { Tags: tags } : {};
+  }
+
+  private async listDeadLetterSourceQueues(input: Input, call: SqsCall): Promise<Output> {
+    const name = this.queueName(input, call);
+    await this.assertAny(call.principal, ['catalog.read']);
+    const sources = this.registry
+      .list()
+      .filter((entry) => entry.definition.delivery.deadLetterQueue === name)
+      .map((entry) => this.queueUrl(call.host, entry.definition.name));
+    return { queueUrls: sources };
+  }
+
+  /** Checks one message to send and builds its record; throws SQS errors. */
+  private prepareSend(definition: QueueDefinition, entry: Input, subject: string, label: string): { record: NewMessage; body: string; attributes: SqsMessageAttributes } {
+    assertNotFifo(entry);
+    const body = assertValidBody(entry.MessageBody, label);
+    const { attributes, bytes } = validateAttributes(entry.MessageAttributes);
+    const size = Buffer.byteLength(body) + bytes;
+    if (size > this.config.messageMaxBytes) {
+      throw new SqsError('InvalidParameterValue', `One or more parameters are invalid. Reason: Message must be shorter than ${this.config.messageMaxBytes} bytes.`);
+    }
+    const delaySeconds = int(entry, 'DelaySeconds', 0, 900, definition.sqs?.delaySeconds ?? 0);
+    const request = toStoredRequest(definition, body, attributes, label);
+    const record = this.messages.prepare(this.registry.require(definition.name), request, { sentBy: subject, storedKey: null, delaySeconds });
+    return { record, body, attributes };
+  }
+
+  private sendResult(body: string, attributes: SqsMessageAttributes, id: string): Record<string, unknown> {
+    const result: Record<string, unknown> = { MD5OfMessageBody: md5Hex(body), MessageId: id };
+    const attributesMd5 = md5OfAttributes(attributes);
+    if (attributesMd5) result.MD5OfMessageAttributes = attributesMd5;
+    return result;
+  }
+
+  private async sendMessage(input: Input, call: SqsCall): Promise<Output> {
+    const name = this.queueName(input, call);
+    const definition = this.definition(name);
+    await this.assertAny(call.principal, ['message.write'], definition);
+    const { record, body, attributes } = this.prepareSend(definition, input, call.principal.subject, 'MessageBody');
+    const [stored] = await this.messages.insertPrepared([record]);
+    return this.sendResult(body, attributes, stored.message.id);
+  }
+
+  private async sendMessageBatch(input: Input, call: SqsCall): Promise<Output> {
+    const name = this.queueName(input, call);
+    const definition = this.definition(name);
+    const list = entries(input);
+    await this.assertAny(call.principal, ['message.write'], definition);
+    const total = list.reduce((sum, entry) => sum + (typeof entry.MessageBody === 'string' ? Buffer.byteLength(entry.MessageBody) : 0), 0);
+    if (total > this.config.messageMaxBytes) {
+      throw new SqsError('BatchRequestTooLong', `Batch requests cannot be longer than ${this.config.messageMaxBytes} bytes. You have sent ${total} bytes.`);
+    }
+    const failed: Record<string, unknown>[] = [];
+    const prepared: Array<{ id: string; record: NewMessage; body: string; attributes: SqsMessageAttributes }> = [];
+    for (const entry of list) {
+      try {
+        prepared.push({ id: entry.Id as string, ...this.prepareSend(definition, entry, call.principal.subject, `Entry ${String(entry.Id)} MessageBody`) });
+      } catch (error) {
+        failed.push(failure(entry.Id as string, error));
+      }
+    }
+    const stored = prepared.length ? await this.messages.insertPrepared(prepared.map((p) => p.record)) : [];
+    const successful = prepared.map((p, index) => ({ Id: p.id, ...this.sendResult(p.body, p.attributes, stored[index].message.id) }));
+    return { Successful: successful, Failed: failed };
+  }
+
+  private async receiveMessage(input: Input, call: SqsCall): Promise<Output> {
+    const name = this.queueName(input, call);
+    const definition = this.definition(name);
+    await this.assertAny(call.principal, ['message.consume'], definition);
+    const maxMessages = int(input, 'MaxNumberOfMessages', 1, 10, 1);
+    const visibility = input.VisibilityTimeout === undefined ? undefined : int(input, 'VisibilityTimeout', 0, MAX_VISIBILITY);
+    const waitSeconds = int(input, 'WaitTimeSeconds', 0, 20, definition.sqs?.receiveMessageWaitTimeSeconds ?? 0);
+    const systemNames = [...strings(input, 'AttributeNames'), ...strings(input, 'MessageSystemAttributeNames')];
+    const attributeNames = strings(input, 'MessageAttributeNames');
+    const claimed = await this.consumers.receive(name, { maxMessages, waitSeconds, visibilityTimeoutSeconds: visibility }, call.signal);
+    return claimed.length ? { Messages: claimed.map((message) => this.received(message, systemNames, attributeNames)) } : {};
+  }
+
+  private received(message: StoredMessage, systemNames: string[], attributeNames: string[]): Record<string, unknown> {
+    const { body, attributes } = fromStoredRequest(message.request);
+    const out: Record<string, unknown> = {
+      MessageId: message.id,
+      ReceiptHandle: encodeReceiptHandle(message.id, message.receipt!),
+      MD5OfBody: md5Hex(body),
+      Body: body,
+    };
+    const all = systemNames.includes('All');
+    const system: Record<string, string> = {};
+    const values: Record<string, string | undefined> = {
+      SenderId: message.sentBy ?? this.config.sqs.accountId,
+      SentTimestamp: String(message.createdAt),
+      ApproximateReceiveCount: String(message.attempts),
+      ApproximateFirstReceiveTimestamp: message.attempts === 1 ? String(message.updatedAt) : undefined,
+    };
+    for (const attribute of SYSTEM_ATTRIBUTES) if ((all || systemNames.includes(attribute)) && values[attribute] !== undefined) system[attribute] = values[attribute]!;
+    if (Object.keys(system).length) out.Attributes = system;
+    const selected = selectAttributes(attributes, attributeNames);
+    if (Object.keys(selected).length) {
+      out.MessageAttributes = selected;
+      out.MD5OfMessageAttributes = md5OfAttributes(selected);
+    }
+    return out;
+  }
+
+  private async deleteOne(name: string, handle: unknown, principal: Principal): Promise<void> {
+    const { id, receipt } = decodeReceiptHandle(handle);
+    try {
+      await this.consumers.ack(name, id, { receipt, outcome: 'complete' }, principal);
+    } catch (error) {
+      // deleting a message that is already deleted succeeds, as on SQS
+      if (error instanceof DomainError && error.code === 'RECEIPT_STALE' && (await this.messages.get(name, id)).status === 'COMPLETE') return;
+      throw error;
+    }
+  }
+
+  private async deleteMessage(input: Input, call: SqsCall): Promise<Output> {
+    const name = this.queueName(input, call);
+    await this.assertAny(call.principal, ['message.consume'], this.definition(name));
+    if (input.ReceiptHandle === undefined) throw new SqsError('MissingParameter', 'The request must contain the parameter ReceiptHandle.');
+    await this.deleteOne(name, input.ReceiptHandle, call.principal);
+    return null;
+  }
+
+  private async deleteMessageBatch(input: Input, call: SqsCall): Promise<Output> {
+    const name = this.queueName(input, call);
+    const list = entries(input);
+    await this.assertAny(call.principal, ['message.consume'], this.definition(name));
+    const successful: Record<string, unknown>[] = [];
+    const failed: Record<string, unknown>[] = [];
+    await Promise.all(
+      list.map(async (entry) => {
+        try {
+          await this.deleteOne(name, entry.ReceiptHandle, call.principal);
+          successful.push({ Id: entry.Id });
+        } catch (error) {
+          failed.push(failure(entry.Id as string, error));
+        }
+      }),
+    );
+    return { Successful: successful, Failed: failed };
+  }
+
+  private async changeOne(name: string, handle: unknown, seconds: number): Promise<void> {
+    const { id, receipt } = decodeReceiptHandle(handle);
+    await this.consumers.lease(name, id, receipt, seconds);
+    // 0: visible now, the receive counted (as SQS does, so maxReceiveCount still applies)
+    if (seconds === 0) await this.delivery.expireLeases(this.definition(name));
+  }
+
+  private async changeVisibility(input: Input, call: SqsCall): Promise<Output> {
+    const name = this.queueName(input, call);
+    await this.assertAny(call.principal, ['message.consume'], this.definition(name));
+    if (input.ReceiptHandle === undefined) throw new SqsError('MissingParameter', 'The request must contain the parameter ReceiptHandle.');
+    await this.changeOne(name, input.ReceiptHandle, int(input, 'VisibilityTimeout', 0, MAX_VISIBILITY));
+    return null;
+  }
+
+  private async changeVisibilityBatch(input: Input, call: SqsCall): Promise<Output> {
+    const name = this.queueName(input, call);
+    const list = entries(input);
+    await this.assertAny(call.principal, ['message.consume'], this.definition(name));
+    const successful: Record<string, unknown>[] = [];
+    const failed: Record<string, unknown>[] = [];
+    for (const entry of list) {
+      try {
+        await this.changeOne(name, entry.ReceiptHandle, int(entry, 'VisibilityTimeout', 0, MAX_VISIBILITY));
+        successful.push({ Id: entry.Id });
+      } catch (error) {
+        failed.push(failure(entry.Id as string, error));
+      }
+    }
+    return { Successful: successful, Failed: failed };
+  }
+}
