@@ -89,7 +89,7 @@ export function describeWithDatabase(kind: TestDatabaseKind, name: string, body:
 }
 
 /** A console notice that cannot be missed, and a `todo` entry in the report. */
-function skipLoudly(name: string, reason: string, hint: string): void {
+export function skipLoudly(name: string, reason: string, hint: string): void {
   console.warn(`\n${'!'.repeat(78)}\n!!! SKIPPED "${name}": ${reason}.\n!!! ${hint}\n${'!'.repeat(78)}\n`);
   describe(name, () => {
     it.todo(`SKIPPED: ${reason}`);
