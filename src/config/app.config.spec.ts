@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { ConfigError, loadConfig } from '@app/config/app.config';
 
 const SECRET = 'x'.repeat(32);
@@ -84,5 +87,47 @@ describe('loadConfig', () => {
   it('collects connection string placeholder values by prefix, and nothing else', () => {
     const config = loadConfig({ MAILROOM_SQL__PG_PASSWORD: 'pw', MAILROOM_SECRET__API_KEY: 's3cret', AUTH_JWT_SECRET: SECRET });
     expect(config.sqlPlaceholders).toEqual({ PG_PASSWORD: 'pw' });
+  });
+
+  describe('SQS endpoint', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-config-'));
+    const file = (content: unknown) => {
+      const name = path.join(dir, `credentials-${Math.random().toString(36).slice(2)}.json`);
+      fs.writeFileSync(name, typeof content === 'string' ? content : JSON.stringify(content));
+      return name;
+    };
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it('listens on 9324 by default; 0 turns it off; ephemeral picks a free port', () => {
+      expect(loadConfig({ SQS_PORT: '' }).sqs).toEqual({ port: 9324, accountId: '000000000000', region: 'us-east-1', credentials: [] });
+      expect(loadConfig({ SQS_PORT: '0' }).sqs.port).toBeNull();
+      expect(loadConfig({ SQS_PORT: 'ephemeral' }).sqs.port).toBe('ephemeral');
+      expect(failure({ SQS_PORT: '70000' }).setting).toBe('SQS_PORT');
+      expect(failure({ SQS_ACCOUNT_ID: '123' }).setting).toBe('SQS_ACCOUNT_ID');
+      expect(failure({ SQS_REGION: 'Not A Region' }).setting).toBe('SQS_REGION');
+    });
+
+    it('reads the credentials file', () => {
+      const credentials = [{ accessKeyId: 'AKID1', secretAccessKey: 'a-secret-of-enough-length', subject: 'svc', roles: ['queue_reader'] }];
+      expect(loadConfig({ SQS_CREDENTIALS_FILE: file(credentials) }).sqs.credentials).toEqual(credentials);
+    });
+
+    it.each([
+      ['not json', '{'],
+      ['not a list', { accessKeyId: 'A' }],
+      ['a short secret', [{ accessKeyId: 'AKID1', secretAccessKey: 'short-but-secret', subject: 's' }].map((c) => ({ ...c, secretAccessKey: 'tiny-s3cret' }))],
+      ['no subject', [{ accessKeyId: 'AKID1', secretAccessKey: 'a-secret-of-enough-length' }]],
+      ['a duplicate key', [1, 2].map(() => ({ accessKeyId: 'AKID1', secretAccessKey: 'a-secret-of-enough-length', subject: 's' }))],
+      ['bad roles', [{ accessKeyId: 'AKID1', secretAccessKey: 'a-secret-of-enough-length', subject: 's', roles: 'admin' }]],
+      ['an unknown field', [{ accessKeyId: 'AKID1', secretAccessKey: 'a-secret-of-enough-length', subject: 's', password: 'hunter2-secret' }]],
+    ])('refuses a file with %s, naming the setting and never a secret', (_what, content) => {
+      const error = failure({ SQS_CREDENTIALS_FILE: file(content) });
+      expect(error.setting).toBe('SQS_CREDENTIALS_FILE');
+      expect(error.message).not.toMatch(/a-secret-of-enough-length|tiny-s3cret|hunter2/);
+    });
+
+    it('refuses a file it cannot read', () => {
+      expect(failure({ SQS_CREDENTIALS_FILE: path.join(dir, 'missing.json') }).message).toContain('cannot read');
+    });
   });
 });

@@ -123,7 +123,7 @@ describe('SQS endpoint with @aws-sdk/client-sqs (JSON protocol)', () => {
     expect((await sqs.send(new CreateQueueCommand({ QueueName: 'strict', Attributes: { VisibilityTimeout: '10' } }))).QueueUrl).toBe(QueueUrl);
     await expect(sqs.send(new CreateQueueCommand({ QueueName: 'jobs.fifo', Attributes: { FifoQueue: 'true' } }))).rejects.toMatchObject({ name: 'UnsupportedOperation' });
     await expect(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x', MessageGroupId: 'g' }))).rejects.toMatchObject({ name: 'UnsupportedOperation', message: expect.stringContaining('MessageGroupId') });
-    await expect(sqs.send(new CreateQueueCommand({ QueueName: 'odd', Attributes: { Colour: 'blue' } }))).rejects.toMatchObject({ name: 'InvalidAttributeName' });
+    await expect(sqs.send(new CreateQueueCommand({ QueueName: 'odd', Attributes: { Colour: 'blue' } as Record<string, string> }))).rejects.toMatchObject({ name: 'InvalidAttributeName' });
     await expect(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'bad \u0001 char' }))).rejects.toMatchObject({ name: 'InvalidMessageContents' });
   });
 
@@ -184,7 +184,7 @@ describe('SQS endpoint with @aws-sdk/client-sqs (JSON protocol)', () => {
     expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl }))).Messages).toBeUndefined();
     expect((await sqs.send(new ListDeadLetterSourceQueuesCommand({ QueueUrl: dlq }))).queueUrls).toEqual([QueueUrl]);
     const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['RedrivePolicy'] }));
-    expect(JSON.parse(attributes.Attributes!.RedrivePolicy)).toEqual({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:work-dlq', maxReceiveCount: 2 });
+    expect(JSON.parse(attributes.Attributes!.RedrivePolicy!)).toEqual({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:work-dlq', maxReceiveCount: 2 });
   });
 
   it('long-polls: a receive waiting on an empty queue answers when a message arrives', async () => {

@@ -73,7 +73,7 @@ describe('SQS endpoint with sqs-producer and sqs-consumer', () => {
       sqs,
       waitTimeSeconds: 1,
       terminateVisibilityTimeout: true,
-      attributeNames: ['ApproximateReceiveCount'],
+      messageSystemAttributeNames: ['ApproximateReceiveCount'],
       handleMessage: async (message) => {
         attempts.add(message.Attributes!.ApproximateReceiveCount!);
         throw new Error('cannot handle');
