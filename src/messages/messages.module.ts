@@ -19,6 +19,6 @@ import { QueueOperationsService } from '@app/messages/queue-operations.service';
   imports: [StorageModule, QueuesModule, SecurityModule],
   controllers: [MessagesController, ConsumersController],
   providers: [MessagesService, DeliveryService, MessageEvents, ConsumersService, MaintenanceService, HandlerDispatcher, HandlerPool, HandlerServices, AuthClientTokens, QueueOperationsService],
-  exports: [MessagesService, DeliveryService, MessageEvents, MaintenanceService, ConsumersService],
+  exports: [MessagesService, DeliveryService, MessageEvents, MaintenanceService, ConsumersService, QueueOperationsService],
 })
 export class MessagesModule {}

@@ -4,13 +4,14 @@ import { InjectConfig } from '@app/config/config.tokens';
 import type { AppConfig } from '@app/config/app.config';
 import type { QueueDefinition } from '@app/storage/ports/catalog.types';
 import type { NewMessage, StoredMessage } from '@app/storage/ports/message.store';
-import { StorageService } from '@app/storage/storage.service';
 import { QueueRegistry } from '@app/queues/queue-registry.service';
 import { QueuesService } from '@app/queues/queues.service';
 import { NAME_PATTERN } from '@app/queues/queue.schemas';
 import { MessagesService } from '@app/messages/messages.service';
 import { ConsumersService } from '@app/messages/consumers.service';
 import { DeliveryService } from '@app/messages/delivery.service';
+import { QueueOperationsService } from '@app/messages/queue-operations.service';
+import { MAX_PURGE_PER_REQUEST } from '@app/messages/queue-operations.schemas';
 import { AccessService } from '@app/security/access.service';
 import type { AccessAction } from '@app/security/access-rules';
 import type { Principal } from '@app/security/principal';
@@ -42,8 +43,8 @@ type Output = Record<string, unknown> | null;
 const MAX_BATCH = 10;
 const BATCH_ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
 const NAME = new RegExp(NAME_PATTERN);
-/** Without a RedrivePolicy an SQS message is received again and again: Mailroom's largest attempt count. */
-const NO_REDRIVE_ATTEMPTS = 1000;
+/** SQS's largest maxReceiveCount, and Mailroom's largest maxReceives */
+const MAX_RECEIVE_COUNT = 1000;
 const MAX_VISIBILITY = 43_200;
 const FIFO_ATTRIBUTES = ['FifoQueue', 'ContentBasedDeduplication', 'DeduplicationScope', 'FifoThroughputLimit'];
 /** accepted so existing tooling works, not stored: Mailroom has no per-queue encryption or IAM policy */
@@ -169,7 +170,7 @@ export class SqsService {
     private readonly messages: MessagesService,
     private readonly consumers: ConsumersService,
     private readonly delivery: DeliveryService,
-    private readonly storage: StorageService,
+    private readonly operations: QueueOperationsService,
     private readonly access: AccessService,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
@@ -255,10 +256,10 @@ export class SqsService {
       if (differs) throw new SqsError('QueueNameExists', `A queue already exists with the same name and a different value for attribute(s) ${Object.keys(attributes).join(', ')}`);
       return { QueueUrl: this.queueUrl(call.host, name) };
     }
+    // the storage engine is Mailroom's default for new queues (STORAGE_ENGINES, DATABASE_URL)
     const base = {
       name,
-      storageEngine: this.config.databaseUrl ? 'sql' : 'filesystem',
-      delivery: { visibilityTimeoutSeconds: 30, maxAttempts: NO_REDRIVE_ATTEMPTS, backoffSeconds: 0, deadLetterQueue: null },
+      delivery: { visibilityTimeoutSeconds: 30, maxReceives: 0, deadLetterQueue: null },
       retention: { processedMinutes: 1, allHours: 96 },
       sqs: { delaySeconds: 0, receiveMessageWaitTimeSeconds: 0, tags },
     };
@@ -308,7 +309,7 @@ export class SqsService {
   private applyRedrive(definition: QueueDefinition, value: string): void {
     if (value === '' || value === '{}') {
       definition.delivery.deadLetterQueue = null;
-      definition.delivery.maxAttempts = NO_REDRIVE_ATTEMPTS;
+      definition.delivery.maxReceives = 0;
       return;
     }
     const invalid = (reason: string) => new SqsError('InvalidParameterValue', `Value ${value.slice(0, 300)} for parameter RedrivePolicy is invalid. Reason: ${reason}`);
@@ -325,9 +326,9 @@ export class SqsService {
     if (!this.registry.get(match[2])) throw invalid('Dead letter target does not exist.');
     if (match[2] === definition.name) throw invalid('A queue cannot be its own dead-letter queue.');
     const count = Number(policy.maxReceiveCount);
-    if (!Number.isInteger(count) || count < 1 || count > NO_REDRIVE_ATTEMPTS) throw invalid(`maxReceiveCount must be a whole number from 1 to ${NO_REDRIVE_ATTEMPTS}.`);
+    if (!Number.isInteger(count) || count < 1 || count > MAX_RECEIVE_COUNT) throw invalid(`maxReceiveCount must be a whole number from 1 to ${MAX_RECEIVE_COUNT}.`);
     definition.delivery.deadLetterQueue = match[2];
-    definition.delivery.maxAttempts = count;
+    definition.delivery.maxReceives = count;
   }
 
   /** The settable attributes of a definition, as SQS spells them. */
@@ -338,8 +339,9 @@ export class SqsService {
       MessageRetentionPeriod: String(definition.retention.allHours * 3600),
       ReceiveMessageWaitTimeSeconds: String(definition.sqs?.receiveMessageWaitTimeSeconds ?? 0),
     };
-    if (definition.delivery.deadLetterQueue) {
-      values.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: this.arn(definition.delivery.deadLetterQueue), maxReceiveCount: definition.delivery.maxAttempts });
+    const maxReceives = definition.delivery.maxReceives ?? 0;
+    if (definition.delivery.deadLetterQueue && maxReceives > 0) {
+      values.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: this.arn(definition.delivery.deadLetterQueue), maxReceiveCount: maxReceives });
     }
     return values;
   }
@@ -390,9 +392,12 @@ export class SqsService {
   private async purgeQueue(input: Input, call: SqsCall): Promise<Output> {
     const name = this.queueName(input, call);
     const definition = this.definition(name);
-    await this.assertAny(call.principal, ['catalog.write'], definition);
-    await this.storage.forQueue(definition).purgeQueue(name);
-    return null;
+    await this.assertAny(call.principal, ['queue.admin'], definition);
+    // every message goes, leased ones included, as on SQS; each round deletes a bounded chunk and yields
+    for (;;) {
+      const { done } = await this.operations.purge(name, { maxMessages: MAX_PURGE_PER_REQUEST }, call.principal);
+      if (done) return null;
+    }
   }
 
   private async getQueueAttributes(input: Input, call: SqsCall): Promise<Output> {
