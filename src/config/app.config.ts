@@ -54,6 +54,14 @@ export interface AppConfig {
   /** distinct SQL connection pools (DATABASE_URL's included) open at once */
   sqlMaxPools: number;
   messageMaxBytes: number;
+  /** nesting levels of a message, an ack's result or error, and any request body (a bit more, for its envelope) */
+  messageMaxDepth: number;
+  /** a queue's incoming schema, as JSON */
+  schemaMaxBytes: number;
+  /** nesting levels of a queue's incoming schema (as a JSON document) */
+  schemaMaxDepth: number;
+  /** `pattern`s and `patternProperties` keys in one schema */
+  schemaMaxPatterns: number;
   dispatcherEnabled: boolean;
   rateLimitPerMinute: number;
   logLevel: string;
@@ -236,6 +244,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sqlMaxPoolSize: integer(env, 'SQL_MAX_POOL_SIZE', 20, 1, 100),
     sqlMaxPools: integer(env, 'SQL_MAX_POOLS', 10, 1, 1000),
     messageMaxBytes: integer(env, 'MESSAGE_MAX_BYTES', 262144, 1024, 64 * 1024 * 1024),
+    messageMaxDepth: integer(env, 'MESSAGE_MAX_DEPTH', 100, 1, 1000),
+    schemaMaxBytes: integer(env, 'SCHEMA_MAX_BYTES', 65536, 1024, 1024 * 1024),
+    schemaMaxDepth: integer(env, 'SCHEMA_MAX_DEPTH', 32, 2, 256),
+    schemaMaxPatterns: integer(env, 'SCHEMA_MAX_PATTERNS', 32, 0, 10_000),
     dispatcherEnabled: bool(env, 'DISPATCHER_ENABLED', true),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 0, 0, 1_000_000),
     logLevel,

@@ -1,5 +1,6 @@
 import { validateInput } from '@app/common/json-validation';
 import { DomainError } from '@app/common/domain-error';
+import { assertJsonDepth } from '@app/common/json-depth';
 import type { QueueDefinition, StorageEngine } from '@app/storage/ports/catalog.types';
 import { queueDefinitionInputSchema } from '@app/queues/queue.schemas';
 
@@ -15,11 +16,15 @@ interface QueueDefinitionInput {
   sqs?: Partial<NonNullable<QueueDefinition['sqs']>>;
 }
 
+/** Deeper than any schema SCHEMA_MAX_DEPTH can allow, plus `incoming.schema`: refused before anything recurses into it. */
+const DEFINITION_MAX_DEPTH = 260;
+
 /**
  * Validates a raw definition (file or API body) and applies every default. Without
  * `storageEngine`, a definition with a connectionString is `sql`, any other gets `defaultEngine`.
  */
 export function normalizeQueueDefinition(raw: unknown, now: number, createdAt = now, defaultEngine: StorageEngine = 'filesystem'): QueueDefinition {
+  assertJsonDepth(raw, DEFINITION_MAX_DEPTH, 'the queue definition');
   const input = validateInput<QueueDefinitionInput>(
     queueDefinitionInputSchema,
     structuredClone(raw ?? null),

@@ -2,6 +2,8 @@ import { normalizeQueueDefinition } from '@app/queues/queue-definition';
 import { SchemaService } from '@app/queues/schema.service';
 import type { QueueDefinition } from '@app/storage/ports/catalog.types';
 
+const LIMITS = { schemaMaxBytes: 65536, schemaMaxDepth: 32, schemaMaxPatterns: 32 };
+
 function withSchema(schema: unknown, updatedAt = 1): QueueDefinition {
   return normalizeQueueDefinition({ name: 'orders', incoming: { schema } }, updatedAt);
 }
@@ -18,7 +20,7 @@ function schemaError(fn: () => void): { code: string; extra?: { errors: unknown[
 describe('SchemaService', () => {
   let schemas: SchemaService;
   beforeEach(() => {
-    schemas = new SchemaService();
+    schemas = new SchemaService(LIMITS);
   });
 
   it('accepts a valid message and refuses an invalid one with 422 MESSAGE_SCHEMA_INVALID and ajv errors', () => {
@@ -86,5 +88,98 @@ describe('SchemaService', () => {
   it('labels batch errors with the index', () => {
     const definition = withSchema({ type: 'object', required: ['sku'] });
     expect(schemaError(() => schemas.validate(definition, {}, 'messages[3]')).message).toMatch(/^messages\[3\]: /);
+  });
+
+  it('recompiles nothing when the catalog is re-read and only the changed queue when one changes', () => {
+    const compile = jest.spyOn(require('ajv/dist/2020').default.prototype, 'compile');
+    const schemaOf = (n: number) => ({ type: 'object', required: [`f${n}`], properties: { s: { type: 'string', pattern: '^[a-z]+$' } } });
+    const read = (changed: string | null) =>
+      ['a', 'b', 'c'].map((name) => normalizeQueueDefinition({ name, incoming: { schema: name === changed ? schemaOf(99) : schemaOf(1) } }, 1));
+    for (const definition of read(null)) schemas.validate(definition, { f1: 1 });
+    expect(compile).toHaveBeenCalledTimes(3);
+    // every catalog read yields new, equal objects
+    for (const definition of read(null)) schemas.validate(definition, { f1: 1 });
+    expect(compile).toHaveBeenCalledTimes(3);
+    const changed = read('b');
+    for (const definition of changed) expect(() => schemas.validate(definition, definition.name === 'b' ? { f99: 1 } : { f1: 1 })).not.toThrow();
+    expect(compile).toHaveBeenCalledTimes(4);
+    compile.mockRestore();
+  });
+
+  it('runs patterns in linear time: a catastrophic-backtracking pattern answers at once, right', () => {
+    const definition = withSchema({
+      type: 'object',
+      properties: { s: { type: 'string', pattern: '^(a+)+$' } },
+      patternProperties: { '^(x+x+)+y$': { type: 'number' } },
+    });
+    const started = performance.now();
+    expect(schemaError(() => schemas.validate(definition, { s: `${'a'.repeat(5000)}b` })).code).toBe('MESSAGE_SCHEMA_INVALID');
+    expect(() => schemas.validate(definition, { s: 'a'.repeat(5000) })).not.toThrow();
+    expect(() => schemas.validate(definition, { [`${'x'.repeat(5000)}`]: 'not checked: no y' })).not.toThrow();
+    expect(schemaError(() => schemas.validate(definition, { [`${'x'.repeat(5000)}y`]: 'a string' })).code).toBe('MESSAGE_SCHEMA_INVALID');
+    // the backtracking engine needs longer than the age of the universe for these; RE2 milliseconds
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
+  it('keeps the semantics of ordinary patterns (unicode escapes, classes, anchors, unanchored search)', () => {
+    const definition = withSchema({
+      type: 'object',
+      properties: { a: { pattern: '^\\u00e9\\d{2}$' }, b: { pattern: 'needle' }, c: { pattern: '^[\\w.-]+@[a-z]+\\.[a-z]{2,}$' } },
+    });
+    expect(() => schemas.validate(definition, { a: 'é12', b: 'hay needle hay', c: 'a.b-c@example.org' })).not.toThrow();
+    expect(schemaError(() => schemas.validate(definition, { a: 'e12' })).code).toBe('MESSAGE_SCHEMA_INVALID');
+    expect(schemaError(() => schemas.validate(definition, { b: 'hay' })).code).toBe('MESSAGE_SCHEMA_INVALID');
+    expect(schemaError(() => schemas.validate(definition, { c: 'a b@example.org' })).code).toBe('MESSAGE_SCHEMA_INVALID');
+  });
+
+  it.each([
+    ['a numbered backreference', '^(a)\\1$'],
+    ['a named backreference', '^(?<x>a)\\k<x>$'],
+    ['a lookahead', '^(?=a)a$'],
+    ['a negative lookbehind', '(?<!a)b'],
+  ])('refuses %s as SCHEMA_PATTERN_UNSUPPORTED, in pattern and patternProperties', (_, pattern) => {
+    expect(schemaError(() => schemas.check(withSchema({ properties: { s: { pattern } } }))).code).toBe('SCHEMA_PATTERN_UNSUPPORTED');
+    expect(schemaError(() => schemas.check(withSchema({ patternProperties: { [pattern]: {} } }))).code).toBe('SCHEMA_PATTERN_UNSUPPORTED');
+  });
+
+  it('refuses a pattern that is not an ECMA-262 regex', () => {
+    expect(schemaError(() => schemas.check(withSchema({ pattern: '(?i)abc' }))).code).toBe('SCHEMA_PATTERN_UNSUPPORTED');
+  });
+
+  it('refuses schemas over SCHEMA_MAX_BYTES, SCHEMA_MAX_DEPTH or SCHEMA_MAX_PATTERNS with SCHEMA_TOO_COMPLEX', () => {
+    const big = withSchema({ type: 'object', properties: Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`p${i}`, { type: 'string' }])) });
+    expect(schemaError(() => schemas.check(big)).message).toMatch(/SCHEMA_MAX_BYTES/);
+    const nested = (levels: number) => {
+      let schema: object = { type: 'string' };
+      for (let i = 1; i < levels; i++) schema = { items: schema };
+      return schema;
+    };
+    expect(() => schemas.check(withSchema(nested(32)))).not.toThrow();
+    const tooDeep = schemaError(() => schemas.check(withSchema(nested(33))));
+    expect(tooDeep.code).toBe('SCHEMA_TOO_COMPLEX');
+    expect(tooDeep.message).toMatch(/SCHEMA_MAX_DEPTH/);
+    // deep enough to overflow the stack of anything recursive: refused before anything recurses into it
+    expect(schemaError(() => schemas.check(withSchema(nested(2500)))).code).toBe('JSON_TOO_DEEP');
+    const patterns = withSchema({ properties: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`p${i}`, { pattern: `^${i}$` }])) });
+    const tooMany = schemaError(() => schemas.check(patterns));
+    expect(tooMany.code).toBe('SCHEMA_TOO_COMPLEX');
+    expect(tooMany.message).toMatch(/SCHEMA_MAX_PATTERNS/);
+    expect(() => schemas.check(withSchema({ properties: Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`p${i}`, { pattern: `^${i}$` }])) }))).not.toThrow();
+  });
+
+  it('keeps $data off: a message cannot choose its own limits', () => {
+    const error = schemaError(() => schemas.check(withSchema({ type: 'object', properties: { n: { type: 'number', maximum: { $data: '1/max' } } } })));
+    expect(error.code).toBe('INVALID_QUEUE_DEFINITION');
+  });
+
+  it('checks the url format in linear time, with its private-address exclusions', () => {
+    const definition = withSchema({ type: 'string', format: 'url' });
+    expect(() => schemas.validate(definition, 'https://user@example.com:8080/path?q=1')).not.toThrow();
+    expect(schemaError(() => schemas.validate(definition, 'http://10.0.0.1/')).code).toBe('MESSAGE_SCHEMA_INVALID');
+    expect(schemaError(() => schemas.validate(definition, 'example.com')).code).toBe('MESSAGE_SCHEMA_INVALID');
+    const started = performance.now();
+    // ajv-formats' own regex took 4.6 s for 50,000 characters of this (quadratic)
+    expect(schemaError(() => schemas.validate(definition, `http://${':@'.repeat(100_000)}!`)).code).toBe('MESSAGE_SCHEMA_INVALID');
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 });

@@ -1,18 +1,29 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import Ajv, { type AnySchema, type ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { createHash } from 'node:crypto';
 import { DomainError } from '@app/common/domain-error';
+import { jsonDepthExceeds } from '@app/common/json-depth';
 import { describeErrors } from '@app/common/json-validation';
+import { InjectConfig } from '@app/config/config.tokens';
+import type { AppConfig } from '@app/config/app.config';
 import type { QueueDefinition } from '@app/storage/ports/catalog.types';
+import { isUrl } from '@app/queues/linear-formats';
+import { linearRegExp, TooManyPatternsError, UnsupportedPatternError } from '@app/queues/linear-regexp';
+import { QueueRegistry } from '@app/queues/queue-registry.service';
 
 const MAX_ERRORS = 50;
 const DRAFT_07 = /^https?:\/\/json-schema\.org\/draft-07\/schema#?$/;
 const DRAFT_2020 = /^https?:\/\/json-schema\.org\/draft\/2020-12\/schema#?$/;
 
-function newValidator(schema: AnySchema): ValidateFunction {
+export type SchemaLimits = Pick<AppConfig, 'schemaMaxBytes' | 'schemaMaxDepth' | 'schemaMaxPatterns'>;
+
+function newValidator(schema: AnySchema, maxPatterns = 0): ValidateFunction {
   const declared = typeof schema === 'object' ? (schema as { $schema?: unknown }).$schema : undefined;
-  const options = { allErrors: true, strict: false, validateFormats: true, loadSchema: undefined } as const;
+  // `$data` stays off: a message must never choose the constraints it is checked against
+  const regExp = linearRegExp(maxPatterns);
+  const options = { allErrors: true, strict: false, validateFormats: true, loadSchema: undefined, $data: false, code: { regExp } } as const;
   let ajv: Ajv;
   if (declared === undefined || (typeof declared === 'string' && DRAFT_2020.test(declared))) {
     ajv = new Ajv2020(options);
@@ -22,9 +33,16 @@ function newValidator(schema: AnySchema): ValidateFunction {
     throw new DomainError('INVALID_QUEUE_DEFINITION', `incoming.schema: unsupported $schema ${JSON.stringify(declared)} (use draft 2020-12 or draft-07)`);
   }
   addFormats(ajv);
+  ajv.addFormat('url', isUrl);
   try {
+    ajv.validateSchema({});
+    regExp.startCounting();
     return ajv.compile(schema);
   } catch (error) {
+    if (error instanceof UnsupportedPatternError) throw new DomainError('SCHEMA_PATTERN_UNSUPPORTED', `incoming.schema: ${error.message}`);
+    if (error instanceof TooManyPatternsError) {
+      throw new DomainError('SCHEMA_TOO_COMPLEX', `incoming.schema has more than ${error.limit} patterns (pattern and patternProperties; SCHEMA_MAX_PATTERNS)`);
+    }
     const reason = (error as Error).message;
     const remote = /can't resolve reference|missing ?ref/i.test(reason);
     throw new DomainError(
@@ -36,15 +54,31 @@ function newValidator(schema: AnySchema): ValidateFunction {
 
 const BOOLEAN_SCHEMAS = { true: newValidator(true), false: newValidator(false) };
 
+interface Compiled {
+  /** the schema object last seen for the queue: the same object needs no hashing */
+  schema: object;
+  fingerprint: string;
+  validate: ValidateFunction;
+}
+
 /**
- * Compiles each queue's incoming schema once per definition (keyed by the schema object, so a
- * changed definition compiles its new schema and a dropped one is garbage-collected) and validates messages.
+ * Compiles each queue's incoming schema once per version of its content (keyed by queue name
+ * and a hash of the schema, so re-reading the catalog or a config file, which yields new but
+ * equal objects, recompiles nothing) and validates messages. Schemas are bounded in size and
+ * depth before ajv sees them, and their patterns run on RE2 (linear time).
  */
 @Injectable()
 export class SchemaService {
-  private readonly compiled = new WeakMap<object, ValidateFunction>();
+  private readonly compiled = new Map<string, Compiled>();
 
-  /** Throws INVALID_QUEUE_DEFINITION when the schema cannot be compiled. */
+  constructor(
+    @InjectConfig() private readonly limits: SchemaLimits,
+    @Optional() registry?: QueueRegistry,
+  ) {
+    registry?.onChange(() => this.forgetRemoved(registry));
+  }
+
+  /** Throws SCHEMA_TOO_COMPLEX, SCHEMA_PATTERN_UNSUPPORTED or INVALID_QUEUE_DEFINITION when the schema cannot be used. */
   check(definition: QueueDefinition): void {
     this.validatorFor(definition);
   }
@@ -66,11 +100,28 @@ export class SchemaService {
   private validatorFor(definition: QueueDefinition): ValidateFunction {
     const schema = definition.incoming.schema;
     if (typeof schema === 'boolean') return BOOLEAN_SCHEMAS[`${schema}`];
-    let validate = this.compiled.get(schema);
-    if (!validate) {
-      validate = newValidator(schema as AnySchema);
-      this.compiled.set(schema, validate);
+    const cached = this.compiled.get(definition.name);
+    if (cached?.schema === schema) return cached.validate;
+    if (jsonDepthExceeds(schema, this.limits.schemaMaxDepth)) {
+      throw new DomainError('SCHEMA_TOO_COMPLEX', `incoming.schema is nested more than ${this.limits.schemaMaxDepth} levels deep (SCHEMA_MAX_DEPTH)`);
     }
+    const text = JSON.stringify(schema);
+    const fingerprint = createHash('sha256').update(text).digest('base64url');
+    if (cached?.fingerprint === fingerprint) {
+      cached.schema = schema;
+      return cached.validate;
+    }
+    const bytes = Buffer.byteLength(text);
+    if (bytes > this.limits.schemaMaxBytes) {
+      throw new DomainError('SCHEMA_TOO_COMPLEX', `incoming.schema is ${bytes} bytes as JSON; the limit is ${this.limits.schemaMaxBytes} (SCHEMA_MAX_BYTES)`);
+    }
+    const validate = newValidator(schema as AnySchema, this.limits.schemaMaxPatterns);
+    this.compiled.set(definition.name, { schema, fingerprint, validate });
     return validate;
+  }
+
+  /** Validators of queues that no longer exist (or were only checked, never created) are dropped. */
+  private forgetRemoved(registry: QueueRegistry): void {
+    for (const name of this.compiled.keys()) if (!registry.get(name)) this.compiled.delete(name);
   }
 }
