@@ -8,6 +8,7 @@ import type { DestinationStream } from 'pino';
 import type { Clock } from '@app/common/clock';
 import { DomainError } from '@app/common/domain-error';
 import { DomainErrorFilter } from '@app/common/domain-error.filter';
+import { jsonDepthExceeds } from '@app/common/json-depth';
 import type { AppConfig } from '@app/config/app.config';
 import { AppModule } from '@app/app.module';
 import { LifecycleService } from '@app/health/lifecycle.service';
@@ -19,8 +20,16 @@ export const API_PREFIX = 'api/v1';
 const JSON_TYPES = ['application/json', 'application/*+json'];
 const BATCH_PATH = /^\/api\/v1\/queues\/[^/]+\/messages\/batch$/;
 
-/** JSON bodies only; a single message body is capped at MESSAGE_MAX_BYTES, a batch at 100 of them. */
+/** What a body may add around a message or a schema (a batch's `{messages: [...]}`, a definition's `incoming.schema`). */
+const BODY_ENVELOPE_DEPTH = 4;
+
+/**
+ * JSON bodies only; a single message body is capped at MESSAGE_MAX_BYTES, a batch at 100 of them.
+ * A body nested deeper than any message or schema may be is refused as soon as it is parsed, so
+ * nothing that recurses (validation, cloning, serialization) ever meets it.
+ */
 function bodyParsing(app: NestExpressApplication, config: AppConfig): void {
+  const maxDepth = Math.max(config.messageMaxDepth, config.schemaMaxDepth) + BODY_ENVELOPE_DEPTH;
   const single = express.json({ limit: config.messageMaxBytes, strict: false, type: JSON_TYPES });
   const batch = express.json({ limit: config.messageMaxBytes * 100 + 4096, strict: false, type: JSON_TYPES });
   app.use((request: Request, response: Response, next: NextFunction) => {
@@ -29,7 +38,11 @@ function bodyParsing(app: NestExpressApplication, config: AppConfig): void {
       next(new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Request bodies must be JSON (Content-Type: application/json)'));
       return;
     }
-    (BATCH_PATH.test(request.path) ? batch : single)(request, response, next);
+    (BATCH_PATH.test(request.path) ? batch : single)(request, response, (error?: unknown) => {
+      if (error) next(error);
+      else if (jsonDepthExceeds(request.body, maxDepth)) next(new DomainError('JSON_TOO_DEEP', `The request body is nested more than ${maxDepth} levels deep`, { maxDepth }));
+      else next();
+    });
   });
 }
 

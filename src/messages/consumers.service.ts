@@ -1,6 +1,9 @@
 import { Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
 import { Clock } from '@app/common/clock';
 import { DomainError } from '@app/common/domain-error';
+import { assertJsonDepth } from '@app/common/json-depth';
+import { InjectConfig } from '@app/config/config.tokens';
+import type { AppConfig } from '@app/config/app.config';
 import type { QueueDefinition } from '@app/storage/ports/catalog.types';
 import type { MessageErrorInfo, StoredMessage } from '@app/storage/ports/message.store';
 import { QueueRegistry } from '@app/queues/queue-registry.service';
@@ -20,6 +23,8 @@ const BACKSTOP_MS = 1_000;
  * every queue each second anyway): one query less per receive under load (see README "Benchmarks").
  */
 const RECEIVE_SWEEP_MS = 1_000;
+/** An ack's `error`, as JSON: what a consumer reports is a diagnosis, not a payload. */
+export const ACK_ERROR_MAX_BYTES = 16_384;
 
 /**
  * Pull consumers: receive (lease) messages, acknowledge them with an outcome, extend leases.
@@ -38,6 +43,7 @@ export class ConsumersService implements OnModuleDestroy {
     private readonly events: MessageEvents,
     private readonly access: AccessService,
     private readonly clock: Clock,
+    @InjectConfig() private readonly config: AppConfig,
     @Optional() private readonly lifecycle?: LifecycleService,
   ) {}
 
@@ -79,6 +85,7 @@ export class ConsumersService implements OnModuleDestroy {
   }
 
   async ack(queue: string, id: string, input: AckInput, principal: Principal): Promise<StoredMessage> {
+    this.assertBounded(input);
     if (input.outcome === 'send_to_another_queue' && input.queue === undefined) {
       throw new DomainError('VALIDATION_FAILED', 'outcome send_to_another_queue needs the target queue in "queue"');
     }
@@ -98,6 +105,17 @@ export class ConsumersService implements OnModuleDestroy {
     } catch (error) {
       if (error instanceof DomainError && error.code === 'RECEIPT_STALE') await this.expireIfLapsed(definition, id, input.receipt);
       throw error;
+    }
+  }
+
+  /** Nothing is read or stored before `result` and `error` are known to be within the limits. */
+  private assertBounded(input: AckInput): void {
+    assertJsonDepth(input.result, this.config.messageMaxDepth, 'result');
+    if (input.error === undefined) return;
+    assertJsonDepth(input.error, this.config.messageMaxDepth, 'error');
+    const bytes = Buffer.byteLength(JSON.stringify(input.error));
+    if (bytes > ACK_ERROR_MAX_BYTES) {
+      throw new DomainError('PAYLOAD_TOO_LARGE', `error is ${bytes} bytes as JSON; the limit is ${ACK_ERROR_MAX_BYTES}`);
     }
   }
 

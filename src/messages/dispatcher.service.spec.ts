@@ -7,7 +7,7 @@ import type { QueueEntry } from '@app/queues/queue-registry.service';
 import type { QueueDefinition } from '@app/storage/ports/catalog.types';
 import type { StoredMessage } from '@app/storage/ports/message.store';
 import { MessageEvents } from '@app/messages/message-events';
-import { HandlerDispatcher, handlerLeaseSeconds, LEASE_MARGIN_SECONDS, PREFETCH_MAX_AGE_MS } from '@app/messages/dispatcher.service';
+import { HANDLER_ERROR_MAX_BYTES, HandlerDispatcher, handlerLeaseSeconds, LEASE_MARGIN_SECONDS, PREFETCH_MAX_AGE_MS } from '@app/messages/dispatcher.service';
 import type { HandlerOutcome, HandlerTask } from '@app/messages/handlers/handler-pool';
 
 /** The dispatcher against fakes: capacity, wake-ups, outcome → transition, shutdown. */
@@ -38,6 +38,7 @@ describe('HandlerDispatcher', () => {
     );
     const pending = new Map<string, StoredMessage[]>([...entries.keys()].map((name) => [name, []]));
     const calls: string[] = [];
+    const errors: { name: string; message: string }[] = [];
     const claims: { queue: string; max: number; lease: number }[] = [];
     const store = { onAvailable: () => () => undefined };
     const delivery = {
@@ -47,8 +48,9 @@ describe('HandlerDispatcher', () => {
         return pending.get(def.name)!.splice(0, max).map((m) => ({ ...m, status: 'INPROGRESS', attempts: m.attempts + 1, receipt: `r-${m.id}` }));
       },
       complete: async (def: QueueDefinition, id: string, receipt: string, result: unknown) => void calls.push(`complete ${id} ${receipt} ${JSON.stringify(result)}`),
-      fail: async (def: QueueDefinition, m: StoredMessage, receipt: string, error: { name: string }) => {
+      fail: async (def: QueueDefinition, m: StoredMessage, receipt: string, error: { name: string; message: string }) => {
         calls.push(`fail ${m.id} ${receipt} ${error.name}`);
+        errors.push(error);
         return { ...m, status: 'ERROR' };
       },
       release: async (def: QueueDefinition, id: string, receipt: string, options: { toEnd: boolean }) => void calls.push(`release ${id} ${receipt} toEnd=${options.toEnd}`),
@@ -70,7 +72,7 @@ describe('HandlerDispatcher', () => {
         pool.destroyed = true;
       },
     };
-    const services = { begin: () => 1, end: () => undefined, detachAll: () => undefined, redact: (text: string) => text };
+    const services = { begin: () => 1, end: () => undefined, detachAll: () => undefined, redact: (text: string) => text.replaceAll('s3cret-value', '[REDACTED]') };
     const registry = { list: () => [...entries.values()], get: (name: string) => entries.get(name), onChange: () => () => undefined };
     const events = new MessageEvents();
     const config = { dispatcherEnabled: true, globalConcurrency: 100, shutdownGraceSeconds: 0, messageMaxBytes: 1000, ...overrides } as AppConfig;
@@ -83,7 +85,7 @@ describe('HandlerDispatcher', () => {
       }
       events.emit({ type: 'pushed', queue, count });
     };
-    return { dispatcher, pending, running, calls, claims, add, pool, events, delivery };
+    return { dispatcher, pending, running, calls, errors, claims, add, pool, events, delivery };
   }
 
   const settle = async (until: () => boolean) => {
@@ -186,6 +188,24 @@ describe('HandlerDispatcher', () => {
         `release ${interrupted.task.id} r-${interrupted.task.id} toEnd=false`,
       ].sort(),
     );
+    await t.dispatcher.beforeApplicationShutdown();
+  });
+
+  it('stores a huge handler error cut to HANDLER_ERROR_MAX_BYTES with a marker, secrets redacted', async () => {
+    const t = setup({ a: 2 });
+    t.dispatcher.onApplicationBootstrap();
+    t.add('a', 1);
+    await settle(() => t.running.size === 1);
+    const [run] = [...t.running.values()];
+    const message = `${'x'.repeat(HANDLER_ERROR_MAX_BYTES - 60)}s3cret-value${'y'.repeat(5_000_000)}`;
+    run.finish({ kind: 'error', error: { name: 'N'.repeat(10_000), message } });
+    await settle(() => t.errors.length === 1);
+    const [stored] = t.errors;
+    expect(Buffer.byteLength(stored.message)).toBeLessThanOrEqual(HANDLER_ERROR_MAX_BYTES);
+    expect(stored.message).toMatch(/… \[truncated: \d+ bytes in all\]$/);
+    expect(stored.message).not.toContain('s3cret');
+    expect(stored.message).toContain('[REDACTED]');
+    expect(Buffer.byteLength(stored.name)).toBeLessThanOrEqual(200);
     await t.dispatcher.beforeApplicationShutdown();
   });
 

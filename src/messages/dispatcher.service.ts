@@ -5,6 +5,7 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Clock } from '@app/common/clock';
 import { DomainError } from '@app/common/domain-error';
+import { truncateText } from '@app/common/truncate';
 import { InjectConfig } from '@app/config/config.tokens';
 import type { AppConfig } from '@app/config/app.config';
 import { QueueRegistry, type QueueEntry } from '@app/queues/queue-registry.service';
@@ -27,6 +28,9 @@ export const LEASE_MARGIN_SECONDS = 10;
  */
 export const PREFETCH_MAX_AGE_MS = (LEASE_MARGIN_SECONDS * 1000) / 2;
 const INTERVAL_NAME = 'mailroom-handler-dispatcher';
+/** A handler's error message is stored (and logged) cut to this many bytes, with a marker. */
+export const HANDLER_ERROR_MAX_BYTES = 8_192;
+const HANDLER_ERROR_NAME_MAX_BYTES = 200;
 
 interface QueueState {
   name: string;
@@ -366,10 +370,14 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
         await this.delivery.complete(definition, message.id, receipt, outcome.result);
         return;
       }
+      // redacted before it is cut, so no part of a secret survives at the cut
+      const error = {
+        name: truncateText(outcome.error.name, HANDLER_ERROR_NAME_MAX_BYTES),
+        message: truncateText(this.services.redact(outcome.error.message), HANDLER_ERROR_MAX_BYTES),
+      };
       if (outcome.kind === 'timeout' || outcome.kind === 'crashed') {
-        this.logger.warn({ msg: `handler ${outcome.kind === 'timeout' ? 'timed out' : 'crashed its worker'}`, queue: definition.name, messageId: message.id, error: this.services.redact(outcome.error.message) });
+        this.logger.warn({ msg: `handler ${outcome.kind === 'timeout' ? 'timed out' : 'crashed its worker'}`, queue: definition.name, messageId: message.id, error: error.message });
       }
-      const error = { name: outcome.error.name, message: this.services.redact(outcome.error.message) };
       const settled = await this.delivery.fail(definition, message, receipt, error);
       if (settled.status === 'PENDING') this.wakeAt(definition.name, settled.availableAt);
     } catch (error) {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '@app/common/clock';
 import { DomainError } from '@app/common/domain-error';
+import { assertJsonDepth } from '@app/common/json-depth';
 import { InjectConfig } from '@app/config/config.tokens';
 import type { AppConfig } from '@app/config/app.config';
 import { QueueRegistry, type QueueEntry } from '@app/queues/queue-registry.service';
@@ -70,6 +71,7 @@ export class MessagesService {
 
   /** Validates a message for a queue and builds the record to store (nothing is stored). */
   prepare(entry: QueueEntry, body: unknown, options: PrepareOptions, label?: string): NewMessage {
+    assertJsonDepth(body, this.config.messageMaxDepth, label ?? 'the message');
     const size = Buffer.byteLength(JSON.stringify(body ?? null));
     if (size > this.config.messageMaxBytes) {
       throw new DomainError('PAYLOAD_TOO_LARGE', `${label ? `${label}: ` : ''}message is ${size} bytes; the limit is ${this.config.messageMaxBytes}`);

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Logger } from '@nestjs/common';
 import type { AppConfig } from '@app/config/app.config';
 import { DomainError } from '@app/common/domain-error';
-import { HandlerPool, NOT_STARTED_RETRY_SECONDS, type HandlerTask } from '@app/messages/handlers/handler-pool';
+import { HandlerPool, type HandlerTask } from '@app/messages/handlers/handler-pool';
 import { HandlerServices } from '@app/messages/handlers/handler-services';
 
 /** The pool and its worker entry on their own: real worker threads, fake main-thread services. */
@@ -143,7 +143,7 @@ describe('HandlerPool', () => {
     }
   });
 
-  it('returns a message whose worker cannot even start, with a delay, instead of failing it', async () => {
+  it('fails the attempt of a message whose worker cannot even start (no endless returns)', async () => {
     class BrokenPool extends HandlerPool {
       protected workerEntry() {
         return path.join(dir, 'no-such-worker.js');
@@ -152,10 +152,19 @@ describe('HandlerPool', () => {
     const broken = new BrokenPool(config, services);
     try {
       const ok = handler('module.exports = async () => "never"');
-      await expect(broken.run(task(ok), shutdown.signal)).resolves.toMatchObject({ kind: 'interrupted', delaySeconds: NOT_STARTED_RETRY_SECONDS });
+      await expect(broken.run(task(ok), shutdown.signal)).resolves.toMatchObject({ kind: 'error', error: { name: 'HandlerNotStarted' } });
     } finally {
       await broken.destroy();
     }
+  });
+
+  it('fails the attempt of a message that cannot be handed to a worker (too deep to clone)', async () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    const ok = handler('module.exports = async () => "never"');
+    const outcome = await pool.run(task(ok, { request: deep }), shutdown.signal);
+    expect(outcome).toMatchObject({ kind: 'error', error: { name: 'HandlerNotStarted', message: expect.stringMatching(/call stack/) } });
+    await expect(pool.run(task(ok), shutdown.signal)).resolves.toEqual({ kind: 'complete', result: 'never' });
   });
 
   it('gives handlers their services on `this`', async () => {

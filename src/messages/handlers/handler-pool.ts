@@ -13,6 +13,8 @@ export const WORKER_ENTRY = path.join(__dirname, 'handler-worker.js');
 /** After the worker's own timeout, how long a handler that blocks its event loop gets before its worker is terminated. */
 export const HARD_KILL_GRACE_MS = 300;
 const WORKER_MAX_OLD_GENERATION_MB = 512;
+/** how piscina fails the tasks of a worker that exited */
+const WORKER_EXITED = /^worker exited with code/;
 
 export interface HandlerTask {
   handlerPath: string;
@@ -33,7 +35,7 @@ export type HandlerOutcome =
   /** the worker was stopped for another task's sake, or for shutdown: not the handler's failure */
   | { kind: 'interrupted'; reason: string; delaySeconds?: number };
 
-/** A task whose worker failed before the handler even started is retried after this long (no hot loop on a broken pool). */
+/** A task whose worker stopped for another task's sake before it started is retried after this long. */
 export const NOT_STARTED_RETRY_SECONDS = 1;
 
 type WorkerReply = { ok: true; json: string | null } | { ok: false; error: MessageErrorInfo };
@@ -161,8 +163,11 @@ export class HandlerPool {
       const message = (error as Error)?.message ?? String(error);
       const started = this.slots.read(slot);
       if (!started) {
-        this.logger.error({ msg: 'a handler worker failed before the handler started', queue: task.queue, messageId: task.id, error: message });
-        return { kind: 'interrupted', reason: `its worker failed before the handler started: ${message}`, delaySeconds: NOT_STARTED_RETRY_SECONDS };
+        // its worker stopped for another task's sake (a runaway or crashing handler, counted there)
+        if (WORKER_EXITED.test(message)) return { kind: 'interrupted', reason: `its worker stopped before the handler started: ${message}`, delaySeconds: NOT_STARTED_RETRY_SECONDS };
+        // the message could not be handed over (e.g. it cannot be cloned) or the worker died on start: a failed attempt, not a hot loop
+        this.logger.error({ msg: 'the handler could not be started', queue: task.queue, messageId: task.id, attempt: task.attempt, error: message });
+        return { kind: 'error', error: { name: 'HandlerNotStarted', message: `the handler could not be started: ${message}` } };
       }
       if (this.terminated.has(started.threadId)) {
         return { kind: 'interrupted', reason: 'its worker was terminated because another handler timed out' };

@@ -118,17 +118,30 @@ function loadHandler(path, version) {
   return fn;
 }
 
+/** The main thread cuts an error to HANDLER_ERROR_MAX_BYTES (after redacting secrets); this only keeps megabytes off the wire. */
+const MAX_ERROR_CHARS = 65536;
+const MAX_ERROR_NAME_CHARS = 200;
+
+function bounded(text, max) {
+  return text.length > max ? text.slice(0, max) : text;
+}
+
 function errorInfo(error) {
-  if (error instanceof Error || (error && typeof error === 'object' && 'message' in error)) {
-    return { name: typeof error.name === 'string' && error.name ? error.name : 'Error', message: String(error.message) };
-  }
-  let message;
   try {
-    message = typeof error === 'string' ? error : JSON.stringify(error === undefined ? null : error);
+    if (error instanceof Error || (error && typeof error === 'object' && 'message' in error)) {
+      const name = typeof error.name === 'string' && error.name ? error.name : 'Error';
+      return { name: bounded(name, MAX_ERROR_NAME_CHARS), message: bounded(String(error.message), MAX_ERROR_CHARS) };
+    }
+    let message;
+    try {
+      message = typeof error === 'string' ? error : JSON.stringify(error === undefined ? null : error);
+    } catch {
+      message = String(error);
+    }
+    return { name: 'Error', message: bounded(String(message), MAX_ERROR_CHARS) };
   } catch {
-    message = String(error);
+    return { name: 'Error', message: 'the handler threw a value that cannot be described' };
   }
-  return { name: 'Error', message };
 }
 
 /**
