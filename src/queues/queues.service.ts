@@ -35,6 +35,11 @@ export interface QueueStatsView {
   storage: QueueStorageView;
 }
 
+function schemaIn(body: unknown): unknown {
+  const incoming = body && typeof body === 'object' ? (body as { incoming?: unknown }).incoming : undefined;
+  return incoming && typeof incoming === 'object' ? (incoming as { schema?: unknown }).schema : undefined;
+}
+
 /** Queue administration: create, replace, delete, list, stats. */
 @Injectable()
 export class QueuesService implements OnApplicationBootstrap {
@@ -79,6 +84,7 @@ export class QueuesService implements OnApplicationBootstrap {
   }
 
   async create(body: unknown): Promise<QueueView> {
+    this.schemas.assertWithinLimits(schemaIn(body));
     const definition = normalizeQueueDefinition(body, this.clock.now(), this.clock.now(), this.config.defaultStorageEngine);
     await this.namespace.assertFree(definition.name);
     await this.prepare(definition);
@@ -93,6 +99,7 @@ export class QueuesService implements OnApplicationBootstrap {
     if (body && typeof body === 'object' && 'name' in body && (body as { name: unknown }).name !== name) {
       throw new DomainError('INVALID_QUEUE_DEFINITION', 'the name in the body must match the queue in the path');
     }
+    this.schemas.assertWithinLimits(schemaIn(body));
     const definition = normalizeQueueDefinition(
       { ...(body as object), name },
       Math.max(this.clock.now(), existing.definition.updatedAt + 1),

@@ -102,22 +102,32 @@ export class SchemaService {
     if (typeof schema === 'boolean') return BOOLEAN_SCHEMAS[`${schema}`];
     const cached = this.compiled.get(definition.name);
     if (cached?.schema === schema) return cached.validate;
-    if (jsonDepthExceeds(schema, this.limits.schemaMaxDepth)) {
-      throw new DomainError('SCHEMA_TOO_COMPLEX', `incoming.schema is nested more than ${this.limits.schemaMaxDepth} levels deep (SCHEMA_MAX_DEPTH)`);
-    }
-    const text = JSON.stringify(schema);
+    const text = this.assertWithinLimits(schema);
     const fingerprint = createHash('sha256').update(text).digest('base64url');
     if (cached?.fingerprint === fingerprint) {
       cached.schema = schema;
       return cached.validate;
     }
+    const validate = newValidator(schema as AnySchema, this.limits.schemaMaxPatterns);
+    this.compiled.set(definition.name, { schema, fingerprint, validate });
+    return validate;
+  }
+
+  /**
+   * Throws SCHEMA_TOO_COMPLEX when a schema is deeper than SCHEMA_MAX_DEPTH or larger than
+   * SCHEMA_MAX_BYTES; cheap (no compile), so a definition is checked before anything else is done
+   * with it. Returns the schema as JSON.
+   */
+  assertWithinLimits(schema: unknown): string {
+    if (jsonDepthExceeds(schema, this.limits.schemaMaxDepth)) {
+      throw new DomainError('SCHEMA_TOO_COMPLEX', `incoming.schema is nested more than ${this.limits.schemaMaxDepth} levels deep (SCHEMA_MAX_DEPTH)`);
+    }
+    const text = JSON.stringify(schema) ?? '';
     const bytes = Buffer.byteLength(text);
     if (bytes > this.limits.schemaMaxBytes) {
       throw new DomainError('SCHEMA_TOO_COMPLEX', `incoming.schema is ${bytes} bytes as JSON; the limit is ${this.limits.schemaMaxBytes} (SCHEMA_MAX_BYTES)`);
     }
-    const validate = newValidator(schema as AnySchema, this.limits.schemaMaxPatterns);
-    this.compiled.set(definition.name, { schema, fingerprint, validate });
-    return validate;
+    return text;
   }
 
   /** Validators of queues that no longer exist (or were only checked, never created) are dropped. */
