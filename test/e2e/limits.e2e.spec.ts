@@ -58,6 +58,21 @@ describe('limits: schemas, nesting depth, error sizes (e2e)', () => {
     return performance.now() - started;
   }
 
+  /**
+   * /healthz latency while `attack` runs, best of a few rounds (the first warms the code paths
+   * up): on a machine shared with other work one round can be slow by chance, but an attack that
+   * blocks the event loop makes every round slow.
+   */
+  async function fastestHealthzDuring(attack: () => Promise<void>): Promise<number> {
+    await attack();
+    let fastest = Infinity;
+    for (let round = 0; round < 5 && fastest >= 100; round++) {
+      const [latency] = await Promise.all([timedHealthz(), attack()]);
+      fastest = Math.min(fastest, latency);
+    }
+    return fastest;
+  }
+
   async function createQueue(name: string, schema: unknown) {
     return t.http.post('/api/v1/queues').set('Authorization', `Bearer ${admin}`).send({ name, roles: { needsRole: false }, incoming: { schema } });
   }
@@ -70,30 +85,25 @@ describe('limits: schemas, nesting depth, error sizes (e2e)', () => {
         patternProperties: { '^(x+x+)+y$': { type: 'number' } },
       });
       expect(created.status).toBe(201);
-      await timedHealthz();
       // a backtracking engine needs ~2.5 s for 29 a's and twice that per added one: 40 is hours
       const evil = JSON.stringify({ s: `${'a'.repeat(40)}b` });
-      const evilKey = JSON.stringify({ [`${'x'.repeat(40)}`]: 'not a number, but the key has no y' });
-      const attack = Promise.all([
-        ...Array.from({ length: 5 }, () => post('/api/v1/queues/redos/messages', evil)),
-        post('/api/v1/queues/redos/messages', evilKey),
-      ]);
-      const [latency, outcomes] = await Promise.all([timedHealthz(), attack]);
-      expect(latency).toBeLessThan(100);
-      for (const outcome of outcomes.slice(0, 5)) expect(outcome).toMatchObject({ status: 422, body: { code: 'MESSAGE_SCHEMA_INVALID' } });
-      expect(outcomes[5].status).toBe(201);
+      const evilKey = JSON.stringify({ [`${'x'.repeat(40)}xy`]: 'matches the key pattern, and is not a number' });
+      const attack = () => Promise.all([post('/api/v1/queues/redos/messages', evil), post('/api/v1/queues/redos/messages', evilKey)]);
+      expect(await fastestHealthzDuring(async () => {
+        for (const outcome of await attack()) expect(outcome).toMatchObject({ status: 422, body: { code: 'MESSAGE_SCHEMA_INVALID' } });
+      })).toBeLessThan(100);
+      expect((await post('/api/v1/queues/redos/messages', JSON.stringify({ [`${'x'.repeat(40)}`]: 'no y: the pattern does not apply' }))).status).toBe(201);
       expect((await post('/api/v1/queues/redos/messages', JSON.stringify({ s: 'a'.repeat(10_000) }))).status).toBe(201);
-      expect((await post('/api/v1/queues/redos/messages', JSON.stringify({ [`${'x'.repeat(40)}y`]: 'a string' }))).body.code).toBe('MESSAGE_SCHEMA_INVALID');
+      expect((await post('/api/v1/queues/redos/messages', JSON.stringify({ [`${'x'.repeat(40)}y`]: 42 }))).status).toBe(201);
     });
 
     it('refuses a 190 KB schema of 5,500 patterned properties with SCHEMA_TOO_COMPLEX, quickly', async () => {
       const properties = Object.fromEntries(Array.from({ length: 5500 }, (_, i) => [`p${i}`, { pattern: `^[a-z]+${i}$` }]));
       const body = JSON.stringify({ name: 'big', incoming: { schema: { type: 'object', properties } } });
       expect(body.length).toBeGreaterThan(190_000);
-      expect((await post('/api/v1/queues', body)).status).toBe(400);
-      const [latency, res] = await Promise.all([timedHealthz(), post('/api/v1/queues', body)]);
-      expect(res).toMatchObject({ status: 400, body: { code: 'SCHEMA_TOO_COMPLEX' } });
-      expect(latency).toBeLessThan(100);
+      expect(await fastestHealthzDuring(async () => {
+        expect(await post('/api/v1/queues', body)).toMatchObject({ status: 400, body: { code: 'SCHEMA_TOO_COMPLEX' } });
+      })).toBeLessThan(100);
     });
 
     it('refuses more patterns than SCHEMA_MAX_PATTERNS, accepts as many', async () => {
