@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { errorResponseSchema, schemaErrorResponseSchema } from '@app/common/api-schemas';
 import { validateInput } from '@app/common/json-validation';
@@ -63,7 +63,8 @@ export class ConsumersController {
   @ApiOperation({ summary: 'Acknowledge a received message: complete, error, return_to_queue, return_to_end_of_queue or send_to_another_queue' })
   @ApiBody({ schema: ackBodySchema })
   @ApiOkResponse({ schema: messageViewSchema, description: 'the message after the outcome' })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED', schema: errorResponseSchema })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED or JSON_TOO_DEEP (result or error deeper than MESSAGE_MAX_DEPTH)', schema: errorResponseSchema })
+  @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE: error over 16 KiB as JSON, or the body over MESSAGE_MAX_BYTES', schema: errorResponseSchema })
   @ApiConflictResponse({ description: 'RECEIPT_STALE: the lease expired or the message was settled; nothing changed', schema: errorResponseSchema })
   @ApiUnprocessableEntityResponse({ description: 'MESSAGE_SCHEMA_INVALID: send_to_another_queue and the target queue refuses the message', schema: schemaErrorResponseSchema })
   async ack(@Param('queue') queue: string, @Param('id') id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<MessageView> {

@@ -51,7 +51,7 @@ export class MessagesController {
   @ApiCreatedResponse({ schema: messageViewSchema, description: 'stored durably; Location names the message' })
   @ApiOkResponse({ schema: messageViewSchema, description: 'the Idempotency-Key was used before: the first message' })
   @ApiConflictResponse({ description: "IDEMPOTENCY_KEY_CONFLICT: a guard, should a stored key name another subject's message (nothing of it is shown)", schema: errorResponseSchema })
-  @ApiBadRequestResponse({ description: 'MALFORMED_JSON or VALIDATION_FAILED', schema: errorResponseSchema })
+  @ApiBadRequestResponse({ description: 'MALFORMED_JSON, VALIDATION_FAILED or JSON_TOO_DEEP (MESSAGE_MAX_DEPTH)', schema: errorResponseSchema })
   @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE (MESSAGE_MAX_BYTES)', schema: errorResponseSchema })
   @ApiUnprocessableEntityResponse({ description: 'MESSAGE_SCHEMA_INVALID', schema: schemaErrorResponseSchema })
   async push(
@@ -79,7 +79,7 @@ export class MessagesController {
   @ApiBody({ schema: batchBodySchema })
   @ApiCreatedResponse({ schema: { type: 'object', properties: { items: { type: 'array', items: messageViewSchema } } } })
   @ApiConflictResponse({ description: "IDEMPOTENCY_KEY_CONFLICT: a guard, should a stored key name another subject's message (nothing of it is shown)", schema: errorResponseSchema })
-  @ApiBadRequestResponse({ description: 'MALFORMED_JSON or VALIDATION_FAILED', schema: errorResponseSchema })
+  @ApiBadRequestResponse({ description: 'MALFORMED_JSON, VALIDATION_FAILED or JSON_TOO_DEEP (MESSAGE_MAX_DEPTH; the message names the index)', schema: errorResponseSchema })
   @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE', schema: errorResponseSchema })
   @ApiUnprocessableEntityResponse({ description: 'MESSAGE_SCHEMA_INVALID (the message names the index)', schema: schemaErrorResponseSchema })
   async pushBatch(

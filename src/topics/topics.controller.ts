@@ -95,7 +95,7 @@ export class TopicsController {
   @ApiCreatedResponse({ schema: publishResultSchema })
   @ApiOkResponse({ schema: publishResultSchema, description: 'the Idempotency-Key was used before: the first copies' })
   @ApiConflictResponse({ description: "IDEMPOTENCY_KEY_CONFLICT: a guard, should a stored key name another subject's message (nothing of it is shown)", schema: errorResponseSchema })
-  @ApiBadRequestResponse({ description: 'MALFORMED_JSON or VALIDATION_FAILED', schema: errorResponseSchema })
+  @ApiBadRequestResponse({ description: 'MALFORMED_JSON, VALIDATION_FAILED or JSON_TOO_DEEP (MESSAGE_MAX_DEPTH)', schema: errorResponseSchema })
   @ApiNotFoundResponse(topicNotFound)
   @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE', schema: errorResponseSchema })
   @ApiUnprocessableEntityResponse({ description: 'MESSAGE_SCHEMA_INVALID: `queue` names the bound queue that refused it; nothing was stored', schema: schemaErrorResponseSchema })
