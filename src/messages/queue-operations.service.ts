@@ -18,6 +18,8 @@ import type { PurgeInput, RedriveInput, RedriveOutcome, RedriveSkip } from '@app
 export const PURGE_CHUNK = 500;
 /** Dead letters read per page while redriving. */
 const REDRIVE_PAGE = 100;
+/** Dead letters redriven at the same time (each is a few store round trips; the stores group their writes). */
+const REDRIVE_PARALLEL = 8;
 /** A redrive request looks at no more dead letters than this (skipped ones included). */
 const REDRIVE_SCAN_LIMIT = 5_000;
 
@@ -101,8 +103,7 @@ export class QueueOperationsService {
       (notBefore === null || m.createdAt <= notBefore) &&
       (input.sourceQueue === undefined || m.deadLetter?.queue === input.sourceQueue);
 
-    const handleOne = async (copy: StoredMessage) => {
-      const handled = await this.redriveOne(dlq, store, copy, principal, allowed);
+    const record = (copy: StoredMessage, handled: Handled) => {
       if ('skip' in handled) {
         result.skipped.push({ id: copy.id, reason: handled.skip });
         return;
@@ -110,15 +111,29 @@ export class QueueOperationsService {
       result.redriven++;
       result.items.push({ id: copy.id, source: { queue: copy.deadLetter!.queue, id: handled.sourceId }, outcome: handled.outcome });
     };
+    /** Results are recorded in page order, also those finished before a failure, so the answer and the audit line miss none. */
+    const redriveAll = async (copies: StoredMessage[]) => {
+      const handled = new Array<Handled | undefined>(copies.length);
+      try {
+        await mapLimited(copies, REDRIVE_PARALLEL, async (copy, i) => void (handled[i] = await this.redriveOne(dlq, store, copy, principal, allowed)));
+      } finally {
+        handled.forEach((outcome, i) => outcome && record(copies[i], outcome));
+      }
+    };
 
     try {
       if (input.ids) {
-        for (const id of input.ids) {
-          if (result.redriven >= input.maxMessages) break;
-          const copy = await store.get(queue, id);
-          if (!copy) result.skipped.push({ id, reason: 'MESSAGE_NOT_FOUND' });
-          else if (!wanted(copy)) result.skipped.push({ id, reason: 'NOT_REDRIVABLE' });
-          else await handleOne(copy);
+        for (let next = 0; next < input.ids.length && result.redriven < input.maxMessages; ) {
+          const slice = input.ids.slice(next, next + Math.min(REDRIVE_PARALLEL, input.maxMessages - result.redriven));
+          next += slice.length;
+          const found = await mapLimited(slice, REDRIVE_PARALLEL, (id) => store.get(queue, id));
+          const copies: StoredMessage[] = [];
+          found.forEach((copy, i) => {
+            if (!copy) result.skipped.push({ id: slice[i], reason: 'MESSAGE_NOT_FOUND' });
+            else if (!wanted(copy)) result.skipped.push({ id: slice[i], reason: 'NOT_REDRIVABLE' });
+            else copies.push(copy);
+          });
+          await redriveAll(copies);
         }
         return result;
       }
@@ -127,7 +142,7 @@ export class QueueOperationsService {
       do {
         const page = await store.list(queue, { status: input.status, limit: Math.min(REDRIVE_PAGE, input.maxMessages - result.redriven), cursor });
         scanned += page.items.length;
-        for (const copy of page.items) if (wanted(copy)) await handleOne(copy);
+        await redriveAll(page.items.filter(wanted));
         cursor = page.nextCursor;
         await yieldToLoop();
       } while (cursor && result.redriven < input.maxMessages && scanned < REDRIVE_SCAN_LIMIT);
@@ -197,4 +212,24 @@ export class QueueOperationsService {
     const { counts } = await store.stats(queue);
     return status ? counts[status] === 0 : Object.values(counts).every((n) => n === 0);
   }
+}
+
+/** `work` on every item, at most `limit` at a time; results in the order of `items`. After a failure no new item is started. */
+async function mapLimited<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const index = next++;
+      try {
+        results[index] = await work(items[index], index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
