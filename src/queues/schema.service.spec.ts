@@ -1,4 +1,6 @@
+import { Logger } from '@nestjs/common';
 import { normalizeQueueDefinition } from '@app/queues/queue-definition';
+import type { QueueChange, QueueEntry } from '@app/queues/queue-registry.service';
 import { SchemaService } from '@app/queues/schema.service';
 import type { QueueDefinition } from '@app/storage/ports/catalog.types';
 
@@ -181,5 +183,28 @@ describe('SchemaService', () => {
     // ajv-formats' own regex took 4.6 s for 50,000 characters of this (quadratic)
     expect(schemaError(() => schemas.validate(definition, `http://${':@'.repeat(100_000)}!`)).code).toBe('MESSAGE_SCHEMA_INVALID');
     expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it("compiles a config file's schema when the file is read, and logs one that cannot be used", () => {
+    const listeners: Array<(change: QueueChange) => void> = [];
+    const entries = new Map<string, QueueEntry>();
+    const registry = { onChange: (listener: (change: QueueChange) => void) => listeners.push(listener), get: (name: string) => entries.get(name) };
+    const withRegistry = new SchemaService(LIMITS, registry as never);
+    const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const compile = jest.spyOn(require('ajv/dist/2020').default.prototype, 'compile');
+    const upsert = (name: string, schema: unknown) => {
+      const entry: QueueEntry = { definition: normalizeQueueDefinition({ name, incoming: { schema } }, 1), source: 'file', handlerPath: null, handlerVersion: 0 };
+      entries.set(name, entry);
+      for (const listener of listeners) listener({ kind: 'upsert', entry });
+      return entry.definition;
+    };
+    const good = upsert('good', { type: 'object', required: ['a'] });
+    expect(compile).toHaveBeenCalledTimes(1);
+    expect(() => withRegistry.validate(good, { a: 1 })).not.toThrow();
+    expect(compile).toHaveBeenCalledTimes(1);
+    upsert('bad', { properties: { s: { pattern: '^(a)\\1$' } } });
+    expect(error).toHaveBeenCalledWith(expect.stringMatching(/^queue bad \(config file\): .*backreferences.*\(SCHEMA_PATTERN_UNSUPPORTED\)/));
+    compile.mockRestore();
+    error.mockRestore();
   });
 });

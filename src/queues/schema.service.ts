@@ -1,4 +1,4 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import Ajv, { type AnySchema, type ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
@@ -69,13 +69,17 @@ interface Compiled {
  */
 @Injectable()
 export class SchemaService {
+  private readonly logger = new Logger('Schemas');
   private readonly compiled = new Map<string, Compiled>();
 
   constructor(
     @InjectConfig() private readonly limits: SchemaLimits,
     @Optional() registry?: QueueRegistry,
   ) {
-    registry?.onChange(() => this.forgetRemoved(registry));
+    registry?.onChange((change) => {
+      if (change.kind === 'upsert' && change.entry.source === 'file') this.checkFileQueue(change.entry.definition);
+      this.forgetRemoved(registry);
+    });
   }
 
   /** Throws SCHEMA_TOO_COMPLEX, SCHEMA_PATTERN_UNSUPPORTED or INVALID_QUEUE_DEFINITION when the schema cannot be used. */
@@ -131,6 +135,16 @@ export class SchemaService {
   }
 
   /** Validators of queues that no longer exist (or were only checked, never created) are dropped. */
+  /** A config file's schema is compiled when the file is read, so a schema that cannot be used is reported then, not at its first push. */
+  private checkFileQueue(definition: QueueDefinition): void {
+    try {
+      this.validatorFor(definition);
+    } catch (error) {
+      const code = error instanceof DomainError ? ` (${error.code})` : '';
+      this.logger.error(`queue ${definition.name} (config file): ${(error as Error).message}${code}; every push to it is refused until the file is fixed`);
+    }
+  }
+
   private forgetRemoved(registry: QueueRegistry): void {
     for (const name of this.compiled.keys()) if (!registry.get(name)) this.compiled.delete(name);
   }
