@@ -4,13 +4,13 @@
  * writes it to bench/results/latest.json (or --out). Progress goes to stderr.
  *
  *   npm run bench -- [--duration 10] [--concurrency 10] [--size 1024] [--engine filesystem|postgres|all]
- *                    [--scenarios push,cycle,batch,fanout,dispatch,latency,references,backlog] [--quick]
+ *                    [--scenarios push,cycle,batch,fanout,dispatch,latency,references,backlog,sqs] [--quick]
  *                    [--profile] [--backlog-size 1000000] [--dispatch-backlog 20000] [--replicas 2] [--out file]
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { MailroomProcess, removeDistSnapshot, snapshotDist } from './lib/mailroom';
+import { freePort, MailroomProcess, removeDistSnapshot, snapshotDist } from './lib/mailroom';
 import { createBenchDatabase, dropBenchDatabase, postgresReachable, quiesceStorage, ADMIN_URL } from './lib/pg';
 import { summariseProfileDir, type ProfileSummary } from './lib/profile';
 import { ratio } from './lib/stats';
@@ -19,8 +19,9 @@ import { graphileDrain } from './references/graphile';
 import { writeBenchConfig, bodyOfSize, QUEUES, WIDE_CONCURRENCY, type Engine } from './scenarios/setup';
 import * as scenarios from './scenarios/mailroom';
 import { runBacklog } from './scenarios/backlog';
+import { sqsCycle, sqsEnv } from './scenarios/sqs';
 
-const ALL_SCENARIOS = ['push', 'cycle', 'batch', 'fanout', 'dispatch', 'latency', 'references', 'backlog'] as const;
+const ALL_SCENARIOS = ['push', 'cycle', 'batch', 'fanout', 'dispatch', 'latency', 'references', 'backlog', 'sqs'] as const;
 type ScenarioName = (typeof ALL_SCENARIOS)[number];
 
 export interface BenchOptions {
@@ -99,9 +100,10 @@ async function runEngine(engine: Engine, options: BenchOptions, main: string, da
   const durationMs = options.durationSeconds * 1000;
   const c = options.concurrency;
   const has = (s: ScenarioName) => options.scenarios.has(s);
-  const start = async (name: string, dispatcher: boolean, replica = 1) => {
+  const start = async (name: string, dispatcher: boolean, replica = 1, env: Record<string, string> = {}) => {
     const t0 = Date.now();
     const mailroom = await MailroomProcess.start({
+      env,
       main,
       // every process holds its DATA_DIR; replicas share only the database
       dataDir: replica === 1 ? dataDir : `${dataDir}-${replica}`,
@@ -218,6 +220,15 @@ async function runEngine(engine: Engine, options: BenchOptions, main: string, da
         );
       } finally {
         await stop('dispatch-wide', mailroom);
+      }
+    }
+    if (has('sqs') && engine === 'postgres' && databaseUrl) {
+      const sqsPort = await freePort();
+      const mailroom = await start('sqs', false, 1, sqsEnv(root, sqsPort));
+      try {
+        await record(`sqs_cycle_${c}c`, () => sqsCycle(mailroom.pid, sqsPort, databaseUrl, c, options.size, durationMs));
+      } finally {
+        await stop('sqs', mailroom);
       }
     }
     if (has('backlog') && engine === 'postgres' && databaseUrl) {
@@ -375,6 +386,17 @@ function evaluateTargets(options: BenchOptions, engines: Record<string, EngineRe
       // the 1.5 × target is one Mailroom against one pg-boss; this row is the replicas' safety check of the SQL engine issue
       const note = `${options.replicas} Mailroom processes on the same ${os.cpus().length} cores and one Postgres (clients spread over them)`;
       targets.push({ target: `HTTP cycle at ${c} clients ≥ 1.0 × pg-boss cycle at ${c} workers (SQL engine issue)`, engine, value, threshold: '>= 1.0', pass: value !== null && value >= 1, note });
+    }
+    const sqs = get(engine, `sqs_cycle_${c}c`);
+    if (sqs?.throughput) {
+      targets.push({
+        target: `SQS cycle (SDK SendMessageBatch → ReceiveMessage(10) → DeleteMessageBatch) at ${c} clients ≥ 10,000 messages/s`,
+        engine,
+        value: sqs.throughput.perSecond,
+        threshold: '>= 10000',
+        pass: sqs.throughput.perSecond >= 10_000,
+        note: `${sqs.vsReference?.ratio ?? '?'} × pg-boss's batch cycle at ${c} workers, measured right after in the same run`,
+      });
     }
     const dispatch = get(engine, `dispatch_${options.dispatchBacklog}`);
     const graphile = references[`graphile_drain_${c}`];

@@ -97,6 +97,8 @@ export class MailroomProcess {
       DISPATCHER_ENABLED: String(options.dispatcher),
       SQL_ALLOWED_HOSTS: '127.0.0.1,127.0.0.1:5432,localhost,localhost:5432',
       RATE_LIMIT_PER_MINUTE: '0',
+      // off unless a scenario turns it on (options.env): the default port 9324 may be taken
+      SQS_PORT: '0',
       ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
       ...options.env,
     };

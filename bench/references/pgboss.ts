@@ -65,3 +65,38 @@ export async function pgBossCycle(databaseUrl: string, workers: number, duration
     await closePgBoss(boss);
   }
 }
+
+/**
+ * pg-boss's batch cycle, the SQS scenario's counterpart: each worker loops insert(batch) →
+ * fetch(batchSize) → complete(the fetched ids in one call).
+ */
+export async function pgBossBatchCycleOn(boss: PgBoss, queue: string, workers: number, durationMs: number, body: object, batchSize: number): Promise<PgBossCycleResult> {
+  await boss.createQueue(queue);
+  const ops = { send: new Latencies(), fetch: new Latencies(), complete: new Latencies() };
+  const timed = async <T>(into: Latencies, work: () => Promise<T>): Promise<T> => {
+    const t0 = process.hrtime.bigint();
+    const value = await work();
+    into.add(Number(process.hrtime.bigint() - t0) / 1e6);
+    return value;
+  };
+  const sampler = new ResourceSampler(process.pid);
+  const machine = new MachineSampler();
+  try {
+    const jobs = Array.from({ length: batchSize }, () => ({ name: queue, data: body }));
+    const result = await closedLoop({ clients: workers, durationMs, maxIterations: 5_000_000 }, async () => {
+      await timed(ops.send, () => boss.insert(jobs));
+      const fetched = await timed(ops.fetch, () => boss.fetch(queue, { batchSize }));
+      if (fetched.length) await timed(ops.complete, () => boss.complete(queue, fetched.map((job) => job.id)));
+      return fetched.length;
+    });
+    return {
+      ...result,
+      workers,
+      fetchBatchSize: batchSize,
+      opsLatencyMs: { send: ops.send.summary(), fetch: ops.fetch.summary(), complete: ops.complete.summary() },
+      resources: { ...sampler.stop(), ...machine.stop() },
+    };
+  } finally {
+    sampler.stop();
+  }
+}
