@@ -24,9 +24,15 @@ export function scrubbingDestination(inner: DestinationStream, secrets: readonly
   return { write: (line: string) => inner.write(maskValues(scrubUrlCredentials(line), forms)) };
 }
 
-/** Values of the settings that are secrets: the JWT secret, the client secret, handler secrets, connection string variables. */
+/** Values of the settings that are secrets: the JWT secret, the client secret, handler secrets, connection string variables, SQS secret keys. */
 export function secretSettings(config: AppConfig): string[] {
-  return [config.auth.jwtSecret, config.authClient.clientSecret, ...Object.values(config.handlerSecrets), ...Object.values(config.sqlPlaceholders)].filter((s): s is string => !!s);
+  return [
+    config.auth.jwtSecret,
+    config.authClient.clientSecret,
+    ...Object.values(config.handlerSecrets),
+    ...Object.values(config.sqlPlaceholders),
+    ...config.sqs.credentials.map((c) => c.secretAccessKey),
+  ].filter((s): s is string => !!s);
 }
 
 type RequestWithUser = IncomingMessage & { user?: Principal; params?: Record<string, string>; id?: unknown };

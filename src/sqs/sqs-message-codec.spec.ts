@@ -36,6 +36,7 @@ describe('message attributes', () => {
 
   it.each([
     [{ 'AWS.x': { DataType: 'String', StringValue: 'v' } }],
+    [JSON.parse('{"__proto__": {"DataType": "String", "StringValue": "v"}}')],
     [{ 'a..b': { DataType: 'String', StringValue: 'v' } }],
     [{ x: { DataType: 'Text', StringValue: 'v' } }],
     [{ x: { DataType: 'Number', StringValue: 'twelve' } }],

@@ -47,10 +47,10 @@ export function validateAttributes(raw: unknown): { attributes: SqsMessageAttrib
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new SqsError('InvalidParameterValue', 'MessageAttributes must be a map of name to value.');
   const entries = Object.entries(raw as Record<string, unknown>);
   if (entries.length > MAX_ATTRIBUTES) throw new SqsError('InvalidParameterValue', `Number of message attributes [${entries.length}] exceeds the allowed maximum [${MAX_ATTRIBUTES}].`);
-  const attributes: SqsMessageAttributes = {};
+  const attributes: Array<[string, SqsMessageAttribute]> = [];
   let bytes = 0;
   for (const [name, value] of entries) {
-    if (!ATTRIBUTE_NAME.test(name) || name.includes('..') || /^(aws\.|amazon\.)/i.test(name)) {
+    if (!ATTRIBUTE_NAME.test(name) || name.includes('..') || /^(aws\.|amazon\.)/i.test(name) || name === '__proto__') {
       throw new SqsError('InvalidParameterValue', `Message attribute name '${name.slice(0, 256)}' is invalid: up to 256 of A-Z a-z 0-9 _ - ., no leading or trailing '.', no '..', not starting with AWS. or Amazon.`);
     }
     const v = (value ?? {}) as Record<string, unknown>;
@@ -63,7 +63,7 @@ export function validateAttributes(raw: unknown): { attributes: SqsMessageAttrib
       if (typeof binary !== 'string' || !BASE64.test(binary) || binary.length % 4 !== 0 || binary.length === 0 || v.StringValue !== undefined) {
         throw new SqsError('InvalidParameterValue', `The message attribute '${name}' with type 'Binary' must use field 'BinaryValue' (base64, not empty).`);
       }
-      attributes[name] = { DataType: dataType, BinaryValue: binary };
+      attributes.push([name, { DataType: dataType, BinaryValue: binary }]);
       bytes += Buffer.byteLength(name) + Buffer.byteLength(dataType) + Buffer.from(binary, 'base64').length;
     } else {
       const text = v.StringValue;
@@ -74,11 +74,11 @@ export function validateAttributes(raw: unknown): { attributes: SqsMessageAttrib
       if (dataType.startsWith('Number') && (!NUMBER.test(text) || text.replace(/^[+-]/, '').replace(/[eE].*$/, '').replace('.', '').length > 38)) {
         throw new SqsError('InvalidParameterValue', `The message attribute '${name}' with type 'Number' must hold a number of up to 38 digits.`);
       }
-      attributes[name] = { DataType: dataType, StringValue: text };
+      attributes.push([name, { DataType: dataType, StringValue: text }]);
       bytes += Buffer.byteLength(name) + Buffer.byteLength(dataType) + Buffer.byteLength(text);
     }
   }
-  return { attributes, bytes };
+  return { attributes: Object.fromEntries(attributes), bytes };
 }
 
 function lengthPrefixed(bytes: Buffer): Buffer {
@@ -156,9 +156,7 @@ export function fromStoredRequest(request: unknown): { body: string; attributes:
 export function selectAttributes(attributes: SqsMessageAttributes, names: string[]): SqsMessageAttributes {
   if (!names.length) return {};
   if (names.includes('All') || names.includes('.*')) return attributes;
-  const selected: SqsMessageAttributes = {};
-  for (const [name, value] of Object.entries(attributes)) {
-    if (names.some((pattern) => (pattern.endsWith('.*') ? name.startsWith(pattern.slice(0, -1)) : pattern === name))) selected[name] = value;
-  }
-  return selected;
+  return Object.fromEntries(
+    Object.entries(attributes).filter(([name]) => names.some((pattern) => (pattern.endsWith('.*') ? name.startsWith(pattern.slice(0, -1)) : pattern === name))),
+  );
 }

@@ -27,6 +27,13 @@ describe('Query protocol input', () => {
     expect(queryToInput(params).input).toEqual({ QueueName: 'q', Attributes: { VisibilityTimeout: '5' }, Tags: { team: 'ops' }, AttributeNames: ['All'] });
   });
 
+  it('keeps a map key named __proto__ as a plain key (refused by name later), never as a prototype', () => {
+    const { input } = queryToInput(new URLSearchParams('Action=CreateQueue&QueueName=q&Attribute.1.Name=__proto__&Attribute.1.Value=x'));
+    const attributes = input.Attributes as Record<string, unknown>;
+    expect(Object.keys(attributes)).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(attributes)).toBe(Object.prototype);
+  });
+
   it.each(['a..b=1', '__proto__.x=1', 'AttributeName.0=x', 'AttributeName.100000=x', 'QueueName=a&QueueName.x=b'])('refuses the malformed %s', (query) => {
     expect(() => queryToInput(new URLSearchParams(query))).toThrow(expect.objectContaining({ type: 'InvalidParameterValue' }));
   });

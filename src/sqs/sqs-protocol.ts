@@ -68,13 +68,13 @@ function convert(tree: Tree): Record<string, unknown> {
     const map = QUERY_MAPS[key];
     const list = QUERY_LISTS[key];
     if (map && typeof value === 'object') {
-      const result: Record<string, unknown> = {};
+      const result: Array<[string, unknown]> = [];
       for (const item of ordered(value)) {
         if (typeof item !== 'object' || typeof item[map.key] !== 'string') continue;
         const inner = item[map.value];
-        result[item[map.key] as string] = typeof inner === 'object' ? convert(inner) : inner;
+        result.push([item[map.key] as string, typeof inner === 'object' ? convert(inner) : inner]);
       }
-      out[map.to] = result;
+      out[map.to] = Object.fromEntries(result);
     } else if (list && typeof value === 'object') {
       out[list] = ordered(value).map((item) => (typeof item === 'object' ? convert(item) : item));
     } else {

@@ -1,4 +1,5 @@
-import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { ThrottlerStorage } from '@nestjs/throttler';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DomainError } from '@app/common/domain-error';
@@ -29,6 +30,7 @@ export class SqsServer implements OnApplicationBootstrap, BeforeApplicationShutd
   constructor(
     private readonly sqs: SqsService,
     @InjectConfig() private readonly config: AppConfig,
+    @Inject(ThrottlerStorage) private readonly throttler: ThrottlerStorage,
   ) {
     this.verifier = new SignatureVerifier(config.sqs.credentials);
     this.maxBodyBytes = config.messageMaxBytes * 10 * 2 + 65_536;
@@ -88,6 +90,7 @@ export class SqsServer implements OnApplicationBootstrap, BeforeApplicationShutd
       const signed: ReceivedRequest = { method: request.method, path: safeDecode(url.pathname), rawQuery: url.search.slice(1), headers: request.headers, body };
       const credential = await this.verifier.verify(signed);
       const principal: Principal = { subject: credential.subject, roles: new Set(credential.roles), clientRoles: new Map() };
+      await this.rateLimit(principal.subject);
       const output = await this.sqs.handle(action, input, { principal, host: this.host(request), path: url.pathname, signal: aborted.signal });
       answer = successResponse(protocol, action, output);
     } catch (error) {
@@ -96,6 +99,16 @@ export class SqsServer implements OnApplicationBootstrap, BeforeApplicationShutd
     if (response.destroyed) return;
     response.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
     response.end(answer.body);
+  }
+
+  /** RATE_LIMIT_PER_MINUTE per subject, as on the REST API (counted over all SQS actions together). */
+  private async rateLimit(subject: string): Promise<void> {
+    const limit = this.config.rateLimitPerMinute;
+    if (limit === 0) return;
+    const record = await this.throttler.increment(`sqs:${subject}`, 60_000, limit, 60_000, 'sqs');
+    if (record.isBlocked) {
+      throw new SqsError('RequestThrottled', `Rate limit of ${limit} requests per minute exceeded; retry in ${Math.max(1, Math.ceil(record.timeToBlockExpire))} s`);
+    }
   }
 
   private toSqsError(error: unknown): SqsError {

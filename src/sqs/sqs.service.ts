@@ -99,12 +99,13 @@ function stringMap(input: Input, name: string): Record<string, string> {
   const value = input[name];
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw new SqsError('InvalidParameterValue', `${name} must be a map of names to values.`);
-  const out: Record<string, string> = {};
+  const out: Array<[string, string]> = [];
   for (const [key, v] of Object.entries(value)) {
     if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw new SqsError('InvalidAttributeValue', `Value of ${name}.${key} must be a string.`);
-    out[key] = String(v);
+    out.push([key, String(v)]);
   }
-  return out;
+  // fromEntries keeps a key such as "__proto__" as a plain key, to be refused by name later
+  return Object.fromEntries(out);
 }
 
 function entries(input: Input): Input[] {
