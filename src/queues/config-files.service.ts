@@ -6,6 +6,7 @@ import { ConfigError, type AppConfig } from '@app/config/app.config';
 import type { QueueDefinition } from '@app/storage/ports/catalog.types';
 import { normalizeQueueDefinition } from '@app/queues/queue-definition';
 import { NAME_PATTERN } from '@app/queues/queue.schemas';
+import { assertNotReserved } from '@app/common/reserved-names';
 
 export interface FileQueue {
   definition: QueueDefinition;
@@ -169,6 +170,7 @@ export class ConfigFilesService implements OnModuleInit, OnModuleDestroy {
       try {
         const raw = JSON.parse(fs.readFileSync(full, 'utf8')) as { name?: unknown; queues?: unknown };
         if (!namePattern.test(name)) throw new Error('invalid topic name');
+        assertNotReserved(name, 'topic');
         if (raw.name !== undefined && raw.name !== name) throw new Error(`"name" does not match the file name`);
         const queues = raw.queues ?? [];
         if (!Array.isArray(queues) || !queues.every((q) => typeof q === 'string' && namePattern.test(q))) {

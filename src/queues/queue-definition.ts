@@ -1,6 +1,7 @@
 import { validateInput } from '@app/common/json-validation';
 import { DomainError } from '@app/common/domain-error';
 import { assertJsonDepth } from '@app/common/json-depth';
+import { assertNotReserved } from '@app/common/reserved-names';
 import type { QueueDefinition, StorageEngine } from '@app/storage/ports/catalog.types';
 import { queueDefinitionInputSchema } from '@app/queues/queue.schemas';
 
@@ -31,6 +32,7 @@ export function normalizeQueueDefinition(raw: unknown, now: number, createdAt = 
     'INVALID_QUEUE_DEFINITION',
     'queue definition',
   );
+  assertNotReserved(input.name, 'queue');
   const storageEngine = input.storageEngine ?? (input.connectionString ? 'sql' : defaultEngine);
   if (storageEngine === 'filesystem' && input.connectionString) {
     throw new DomainError('INVALID_QUEUE_DEFINITION', 'connectionString is only allowed with storageEngine "sql"');

@@ -1,4 +1,5 @@
 import type { GrantAction, QueueDefinition } from '@app/storage/ports/catalog.types';
+import { isReservedName } from '@app/common/reserved-names';
 
 export type AccessAction = 'message.write' | 'message.consume' | 'queue.admin' | 'topic.publish' | 'catalog.read' | 'catalog.write';
 
@@ -13,16 +14,24 @@ export interface Requirement {
   open: boolean;
 }
 
+/**
+ * `<name>_<suffix>`, the per-resource role; none for a reserved name (a queue or topic stored
+ * before names were reserved), whose role would be a built-in one.
+ */
+function ownRole(name: string, suffix: 'reader' | 'writer'): string[] {
+  return isReservedName(name) ? [] : [`${name}_${suffix}`];
+}
+
 export function requirementFor(action: AccessAction, queue: QueueDefinition | null, topic: string | null): Requirement {
   switch (action) {
     case 'message.write': {
       const q = queue!;
-      const defaults = q.roles.replace ? ['system_admin'] : ['system_admin', 'system_writer', 'queue_writer', `${q.name}_writer`];
+      const defaults = q.roles.replace ? ['system_admin'] : ['system_admin', 'system_writer', 'queue_writer', ...ownRole(q.name, 'writer')];
       return { anyRole: [...defaults, ...q.roles.roles], grant: { type: 'queue', name: q.name, action: 'send_to_queue' }, open: !q.roles.needsRole };
     }
     case 'message.consume': {
       const q = queue!;
-      const roles = q.roles.replace ? ['system_admin'] : ['system_admin', 'queue_reader', `${q.name}_reader`];
+      const roles = q.roles.replace ? ['system_admin'] : ['system_admin', 'queue_reader', ...ownRole(q.name, 'reader')];
       return { anyRole: roles, grant: { type: 'queue', name: q.name, action: 'receive' }, open: false };
     }
     case 'queue.admin': {
@@ -31,7 +40,7 @@ export function requirementFor(action: AccessAction, queue: QueueDefinition | nu
     }
     case 'topic.publish':
       return {
-        anyRole: ['system_admin', 'system_writer', 'topic_writer', `${topic}_writer`],
+        anyRole: ['system_admin', 'system_writer', 'topic_writer', ...ownRole(topic!, 'writer')],
         grant: { type: 'topic', name: topic!, action: 'send_to_topic' },
         open: false,
       };

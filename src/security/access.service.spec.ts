@@ -150,3 +150,21 @@ describe('AccessService: grants stand in for roles', () => {
     await expect(access.can(alice, 'catalog.write')).resolves.toBe(false);
   });
 });
+
+describe('AccessService: resources stored under a reserved name before names were reserved', () => {
+  const access = new AccessService(new MemoryGrants());
+  const named = (name: string): QueueDefinition => ({ ...QUEUES.default, name });
+
+  it.each([
+    ['topic_writer', 'topic', 'message.write'],
+    ['system_reader', 'system', 'message.consume'],
+  ] as const)('%s does not reach queue %s by the name-derived role (%s)', async (role, name, action) => {
+    await expect(access.can(principalFromClaims({ sub: 'mallory', roles: [role] }), action, { queue: named(name) })).resolves.toBe(false);
+  });
+
+  it('queue_writer still writes to every queue, and does not publish to a topic named queue', async () => {
+    const writer = principalFromClaims({ sub: 'mallory', roles: ['queue_writer'] });
+    await expect(access.can(writer, 'message.write', { queue: named('topic') })).resolves.toBe(true);
+    await expect(access.can(writer, 'topic.publish', { topic: 'queue' })).resolves.toBe(false);
+  });
+});

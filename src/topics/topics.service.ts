@@ -3,6 +3,7 @@ import { Clock } from '@app/common/clock';
 import { pageByName } from '@app/common/cursor';
 import { DomainError } from '@app/common/domain-error';
 import { validateInput } from '@app/common/json-validation';
+import { assertNotReserved } from '@app/common/reserved-names';
 import { CatalogStore } from '@app/storage/ports/catalog.store';
 import { GrantStore } from '@app/storage/ports/grant.store';
 import type { Page } from '@app/storage/ports/message.store';
@@ -58,6 +59,7 @@ export class TopicsService {
 
   async create(body: unknown): Promise<TopicView> {
     const input = validateInput<TopicInput>(topicInputSchema, structuredClone(body ?? null), 'INVALID_TOPIC_DEFINITION', 'topic definition');
+    assertNotReserved(input.name, 'topic');
     await this.namespace.assertFree(input.name);
     for (const queue of input.queues) this.queues.require(queue);
     // leftovers of an earlier topic with this name (e.g. deleted on a replica that crashed midway)
