@@ -1,3 +1,4 @@
+import type * as http from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -15,16 +16,22 @@ import { LifecycleService } from '@app/health/lifecycle.service';
 import { MetricsService } from '@app/health/metrics.service';
 import { createLogger, requestLog, REQUEST_ID_HEADER } from '@app/http/logging';
 import { JsonExpressAdapter } from '@app/http/json-express.adapter';
+import { Authenticator } from '@app/security/authenticator';
+import type { Principal } from '@app/security/principal';
 
 export const API_PREFIX = 'api/v1';
 const JSON_TYPES = ['application/json', 'application/*+json'];
 const BATCH_PATH = /^\/api\/v1\/queues\/[^/]+\/messages\/batch$/;
+const API_PATH = /^\/api\/v1\//;
 
 /** What a body may add around a message or a schema (a batch's `{messages: [...]}`, a definition's `incoming.schema`). */
 const BODY_ENVELOPE_DEPTH = 4;
 
 /**
  * JSON bodies only; a single message body is capped at MESSAGE_MAX_BYTES, a batch at 100 of them.
+ * Every /api/v1 route needs a token, so a request with a body is authenticated before a byte of
+ * it is read: a missing or bad token is answered at once and the connection closed, the rest of
+ * the upload unread. A body that pauses longer than HTTP_BODY_IDLE_TIMEOUT_SECONDS is cut off.
  * A body nested deeper than any message or schema may be is refused as soon as it is parsed, so
  * nothing that recurses (validation, cloning, serialization) ever meets it.
  */
@@ -32,18 +39,60 @@ function bodyParsing(app: NestExpressApplication, config: AppConfig): void {
   const maxDepth = Math.max(config.messageMaxDepth, config.schemaMaxDepth) + BODY_ENVELOPE_DEPTH;
   const single = express.json({ limit: config.messageMaxBytes, strict: false, type: JSON_TYPES });
   const batch = express.json({ limit: config.messageMaxBytes * 100 + 4096, strict: false, type: JSON_TYPES });
+  const authenticator = app.get(Authenticator);
+  const idleMs = config.http.bodyIdleTimeoutSeconds * 1000;
   app.use((request: Request, response: Response, next: NextFunction) => {
     const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
-    if (hasBody && ['POST', 'PUT', 'PATCH'].includes(request.method) && !request.is(JSON_TYPES)) {
-      next(new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Request bodies must be JSON (Content-Type: application/json)'));
+    if (!hasBody) {
+      next();
       return;
     }
-    (BATCH_PATH.test(request.path) ? batch : single)(request, response, (error?: unknown) => {
-      if (error) next(error);
-      else if (jsonDepthExceeds(request.body, maxDepth)) next(new DomainError('JSON_TOO_DEEP', `The request body is nested more than ${maxDepth} levels deep`, { maxDepth }));
-      else next();
-    });
+    const refuse = (error: unknown) => {
+      response.setHeader('Connection', 'close');
+      next(error);
+    };
+    if (!API_PATH.test(request.path)) {
+      refuse(new DomainError('ROUTE_NOT_FOUND', 'Only /api/v1 routes take a request body'));
+      return;
+    }
+    authenticator.authenticate(request, response).then((principal) => {
+      (request as Request & { user?: Principal }).user = principal;
+      if (['POST', 'PUT', 'PATCH'].includes(request.method) && !request.is(JSON_TYPES)) {
+        refuse(new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Request bodies must be JSON (Content-Type: application/json)'));
+        return;
+      }
+      readBody(request, BATCH_PATH.test(request.path) ? batch : single, idleMs, (error) => {
+        if (error) refuse(error);
+        else if (jsonDepthExceeds(request.body, maxDepth)) next(new DomainError('JSON_TOO_DEEP', `The request body is nested more than ${maxDepth} levels deep`, { maxDepth }));
+        else next();
+      });
+    }, refuse);
   });
+}
+
+/** Runs the body parser with an idle timeout; `done` is called once. */
+function readBody(request: Request, parser: express.RequestHandler, idleMs: number, done: (error?: unknown) => void): void {
+  let finished = false;
+  const finish = (error?: unknown) => {
+    if (finished) return;
+    finished = true;
+    request.off('timeout', onIdle);
+    request.socket.setTimeout(0);
+    done(error);
+  };
+  const onIdle = () => finish(new DomainError('REQUEST_TIMEOUT', `The request body paused longer than ${idleMs / 1000} s`));
+  request.once('timeout', onIdle);
+  request.socket.setTimeout(idleMs);
+  parser(request, request.res as Response, finish);
+}
+
+/** Headers and whole requests that arrive too slowly are cut off (Node's defaults: 60 s and 300 s). */
+function serverTimeouts(app: NestExpressApplication, config: AppConfig): void {
+  const server = app.getHttpServer() as http.Server;
+  server.requestTimeout = config.http.requestTimeoutSeconds * 1000;
+  server.headersTimeout = config.http.headersTimeoutSeconds * 1000;
+  // how often Node looks for connections past those timeouts (read when the server starts listening)
+  (server as http.Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(1000, Math.max(100, server.headersTimeout / 4));
 }
 
 function openApi(app: NestExpressApplication): void {
@@ -96,6 +145,7 @@ export async function createApp(config: AppConfig, clock?: Clock, options: Creat
   // Mailroom usually serves plain HTTP behind a TLS-terminating proxy: upgrading the docs' assets to https would break /docs
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   cors(app, config);
+  serverTimeouts(app, config);
   bodyParsing(app, config);
   openApi(app);
   return app;

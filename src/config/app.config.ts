@@ -9,6 +9,26 @@ export interface AuthConfig {
   audience: string | null;
   /** true when the secret was generated for development */
   development: boolean;
+  /** allowed clock skew for exp, nbf and iat */
+  clockToleranceSeconds: number;
+  /** failed authentications per client address per minute before 429 (0 = no limit) */
+  failureLimitPerMinute: number;
+}
+
+export interface HttpLimitsConfig {
+  /** the whole request, headers and body, must arrive within this (server.requestTimeout) */
+  requestTimeoutSeconds: number;
+  /** the headers must arrive within this (server.headersTimeout) */
+  headersTimeoutSeconds: number;
+  /** a request body may pause at most this long between chunks */
+  bodyIdleTimeoutSeconds: number;
+}
+
+export interface LongPollConfig {
+  /** long polls (receive with waitSeconds > 0) held open at once by one subject */
+  maxPerSubject: number;
+  /** long polls held open at once by this process */
+  max: number;
 }
 
 export interface AuthClientConfig {
@@ -72,6 +92,8 @@ export interface AppConfig {
   handlerWorkers: number;
   globalConcurrency: number;
   auth: AuthConfig;
+  http: HttpLimitsConfig;
+  longPoll: LongPollConfig;
   authClient: AuthClientConfig;
   sqs: SqsConfig;
   /** MAILROOM_ENV__X → X */
@@ -230,6 +252,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (production && !jwtSecret && !jwksUrl) {
     throw new ConfigError('AUTH_JWT_SECRET', 'NODE_ENV=production needs AUTH_JWT_SECRET or AUTH_JWKS_URL');
   }
+  const requestTimeoutSeconds = integer(env, 'HTTP_REQUEST_TIMEOUT_SECONDS', 30, 1, 3600);
+  const headersTimeoutSeconds = integer(env, 'HTTP_HEADERS_TIMEOUT_SECONDS', Math.min(10, requestTimeoutSeconds), 1, 3600);
+  if (headersTimeoutSeconds > requestTimeoutSeconds) {
+    throw new ConfigError('HTTP_HEADERS_TIMEOUT_SECONDS', `must not exceed HTTP_REQUEST_TIMEOUT_SECONDS (${requestTimeoutSeconds})`);
+  }
+  const longPollMax = integer(env, 'LONG_POLL_MAX', 1000, 1, 1_000_000);
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:', 'mysql:', 'mariadb:', 'mssql:']);
   return {
     production,
@@ -262,6 +290,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       issuer: text(env, 'AUTH_ISSUER'),
       audience: text(env, 'AUTH_AUDIENCE'),
       development: false,
+      clockToleranceSeconds: integer(env, 'AUTH_CLOCK_TOLERANCE_SECONDS', 60, 0, 600),
+      failureLimitPerMinute: integer(env, 'AUTH_FAILURE_LIMIT_PER_MINUTE', 60, 0, 1_000_000),
+    },
+    http: {
+      requestTimeoutSeconds,
+      headersTimeoutSeconds,
+      bodyIdleTimeoutSeconds: integer(env, 'HTTP_BODY_IDLE_TIMEOUT_SECONDS', Math.min(10, requestTimeoutSeconds), 1, 3600),
+    },
+    longPoll: {
+      maxPerSubject: Math.min(longPollMax, integer(env, 'LONG_POLL_MAX_PER_SUBJECT', 100, 1, 1_000_000)),
+      max: longPollMax,
     },
     authClient: {
       tokenUrl: url(env, 'AUTH_CLIENT_TOKEN_URL', ['https:', 'http:']),

@@ -31,11 +31,17 @@ function jwksKeyProvider(jwksUrl: string): SecretOrKeyProvider {
   };
 }
 
-/** Verifies the token (HS256 secret or JWKS; issuer and audience when configured). */
+/**
+ * Verifies the token: signature (HS256 secret or JWKS), `exp` (required), `nbf`, `iat` (not in
+ * the future), issuer and audience when configured; every time check allows
+ * AUTH_CLOCK_TOLERANCE_SECONDS of clock skew.
+ */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  private readonly toleranceSeconds: number;
+
   constructor(@InjectConfig() config: AppConfig) {
-    const { jwtSecret, jwksUrl, issuer, audience } = config.auth;
+    const { jwtSecret, jwksUrl, issuer, audience, clockToleranceSeconds } = config.auth;
     super({
       jwtFromRequest: tokenFromRequest,
       ignoreExpiration: false,
@@ -44,11 +50,17 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       ...(audience ? { audience } : {}),
       // a KeyObject, not the string: jsonwebtoken would otherwise try (and fail) createPublicKey on every request
       ...(jwksUrl ? { secretOrKeyProvider: jwksKeyProvider(jwksUrl) } : { secretOrKey: createSecretKey(Buffer.from(jwtSecret!)) as unknown as string }),
-      jsonWebTokenOptions: { clockTolerance: 5 },
+      jsonWebTokenOptions: { clockTolerance: clockToleranceSeconds },
     });
+    this.toleranceSeconds = clockToleranceSeconds;
   }
 
+  /** Runs after the signature, exp and nbf checks (jsonwebtoken skips exp when it is absent). */
   validate(claims: Record<string, unknown>): Principal {
+    if (typeof claims.exp !== 'number') throw new DomainError('UNAUTHENTICATED', 'The token has no expiry (exp)');
+    if (claims.iat !== undefined && (typeof claims.iat !== 'number' || claims.iat > Date.now() / 1000 + this.toleranceSeconds)) {
+      throw new DomainError('UNAUTHENTICATED', 'The token is issued in the future (iat)');
+    }
     if (typeof claims.sub !== 'string' || claims.sub === '') throw new DomainError('UNAUTHENTICATED', 'The token has no subject (sub)');
     return principalFromClaims(claims);
   }

@@ -5,6 +5,7 @@ import { StorageModule } from '@app/storage/storage.module';
 import { QueuesModule } from '@app/queues/queues.module';
 import { AccessGuard } from '@app/security/access.guard';
 import { AccessService } from '@app/security/access.service';
+import { Authenticator } from '@app/security/authenticator';
 import { JwtStrategy } from '@app/security/jwt.strategy';
 import { PermissionsController } from '@app/security/permissions.controller';
 import { PermissionsService } from '@app/security/permissions.service';
@@ -12,7 +13,7 @@ import { PermissionsService } from '@app/security/permissions.service';
 @Module({
   imports: [PassportModule, StorageModule, QueuesModule],
   controllers: [PermissionsController],
-  providers: [JwtStrategy, AccessService, PermissionsService, { provide: APP_GUARD, useClass: AccessGuard }],
-  exports: [AccessService],
+  providers: [JwtStrategy, Authenticator, AccessService, PermissionsService, { provide: APP_GUARD, useClass: AccessGuard }],
+  exports: [AccessService, Authenticator],
 })
 export class SecurityModule {}
