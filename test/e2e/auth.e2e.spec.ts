@@ -20,6 +20,8 @@ describe('JWT verification with an HS256 secret (e2e)', () => {
   });
   afterAll(() => t.close());
 
+  const issuedAt = (iat: number) =>
+    new SignJWT({ roles: ['system_reader'], iss: 'https://issuer.test', aud: 'mailroom' }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuedAt(iat).setExpirationTime('2h').sign(new TextEncoder().encode(TEST_SECRET));
   const good = (claims: Record<string, unknown> = {}, expiresIn: string | number = '1h') =>
     signToken(TEST_SECRET, 'alice', ['system_reader'], { iss: 'https://issuer.test', aud: 'mailroom', ...claims }, expiresIn);
 
@@ -38,6 +40,9 @@ describe('JWT verification with an HS256 secret (e2e)', () => {
     ['a token for another audience', async () => good({ aud: 'other' })],
     ['a token without a subject', async () => new SignJWT({ roles: ['system_admin'], iss: 'https://issuer.test', aud: 'mailroom' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(TEST_SECRET))],
     ['garbage', async () => 'not.a.jwt'],
+    ['a token without exp', async () => new SignJWT({ roles: ['system_admin'], iss: 'https://issuer.test', aud: 'mailroom' }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuedAt().sign(new TextEncoder().encode(TEST_SECRET))],
+    ['a token issued in the future (iat beyond the tolerance)', async () => issuedAt(now() + 120)],
+    ['a token not valid yet (nbf beyond the tolerance)', async () => good({ nbf: now() + 120 })],
   ])('refuses %s with 401 UNAUTHENTICATED', async (_label, make) => {
     const token = await make();
     const request = t.http.get('/api/v1/queues');
@@ -45,6 +50,19 @@ describe('JWT verification with an HS256 secret (e2e)', () => {
     expect(response.status).toBe(401);
     expect(response.body).toMatchObject({ statusCode: 401, code: 'UNAUTHENTICATED' });
     if (token) expect(JSON.stringify(response.body)).not.toContain(token);
+  });
+
+  it('names the missing exp and the future iat', async () => {
+    const endless = await new SignJWT({ roles: ['system_admin'], iss: 'https://issuer.test', aud: 'mailroom' }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').sign(new TextEncoder().encode(TEST_SECRET));
+    expect((await t.http.get('/api/v1/queues').set('Authorization', `Bearer ${endless}`)).body.message).toContain('no expiry (exp)');
+    const future = await issuedAt(now() + 3600);
+    expect((await t.http.get('/api/v1/queues').set('Authorization', `Bearer ${future}`)).body.message).toContain('issued in the future (iat)');
+  });
+
+  it('allows AUTH_CLOCK_TOLERANCE_SECONDS (60 s) of clock skew on iat, nbf and exp', async () => {
+    for (const token of [await issuedAt(now() + 30), await good({ nbf: now() + 30 }), await good({}, now() - 30)]) {
+      expect((await t.http.get('/api/v1/queues').set('Authorization', `Bearer ${token}`)).status).toBe(200);
+    }
   });
 
   it('reads roles from roles, role and realm_access.roles', async () => {
@@ -97,6 +115,16 @@ describe('JWT verification with a JWKS (e2e)', () => {
     expect((await t.http.get('/api/v1/queues').set('Authorization', `Bearer ${token}`)).status).toBe(200);
     expect((await t.http.get('/api/v1/queues').set('Authorization', `Bearer ${token}`)).status).toBe(200);
     expect(jwksRequests).toBe(1);
+  });
+
+  it('refuses a token of the set without exp, or issued in the future', async () => {
+    const endless = await new SignJWT({ roles: ['system_reader'] }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('carol').setIssuedAt().sign(privateKey);
+    const future = await new SignJWT({ roles: ['system_reader'] }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('carol').setIssuedAt(Math.floor(Date.now() / 1000) + 3600).setExpirationTime('2h').sign(privateKey);
+    for (const token of [endless, future]) {
+      const response = await t.http.get('/api/v1/queues').set('Authorization', `Bearer ${token}`);
+      expect(response.status).toBe(401);
+      expect(response.body.code).toBe('UNAUTHENTICATED');
+    }
   });
 
   it('refuses a token signed by another key, and HS256 tokens', async () => {
