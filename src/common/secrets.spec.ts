@@ -1,4 +1,4 @@
-import { maskValues, scrubUrlCredentials } from '@app/common/secrets';
+import { maskValues, scrubSecrets, scrubTokens, scrubUrlCredentials } from '@app/common/secrets';
 
 describe('scrubUrlCredentials', () => {
   it('hides the password of connection strings, keeping user and host', () => {
@@ -17,5 +17,24 @@ describe('maskValues', () => {
   it('masks every occurrence of each value and skips empty ones', () => {
     expect(maskValues('a tok-1 and tok-1, k', ['tok-1', '', null, undefined])).toBe('a *** and ***, k');
     expect(maskValues('secret here', ['secret'], '[REDACTED]')).toBe('[REDACTED] here');
+  });
+});
+
+describe('scrubTokens', () => {
+  const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl';
+
+  it('hides token query values, keeping the other parameters', () => {
+    expect(scrubTokens('{"url":"/api/v1/queues?access_token=abc.def&limit=5"}')).toBe('{"url":"/api/v1/queues?access_token=***&limit=5"}');
+    expect(scrubTokens('GET /x?a=1&token=s3cret#frag')).toBe('GET /x?a=1&token=***#frag');
+    expect(scrubTokens('/x?ID_TOKEN=1&refresh_token=2&jwt=3')).toBe('/x?ID_TOKEN=***&refresh_token=***&jwt=***');
+  });
+
+  it('hides anything shaped like a JWT, wherever it is', () => {
+    expect(scrubTokens(`Cannot GET /api/v1/x?t=${jwt}`)).toBe('Cannot GET /api/v1/x?t=***');
+    expect(scrubSecrets(`{"msg":"${jwt} postgres://a:b@h/d"}`)).toBe('{"msg":"*** postgres://a:***@h/d"}');
+  });
+
+  it('leaves other text alone', () => {
+    for (const text of ['/api/v1/queues?limit=5&cursor=abc', '/api/v1/queues/tokens?mytoken=1', 'eyJ alone']) expect(scrubTokens(text)).toBe(text);
   });
 });

@@ -8,6 +8,24 @@ export function scrubUrlCredentials(text: string): string {
   return text.replace(URL_CREDENTIALS, '$1:***@');
 }
 
+/** the value of a token-like query parameter (`?access_token=…`, `&token=…`, …) */
+const QUERY_TOKEN = /([?&](?:access_token|token|id_token|refresh_token|jwt)=)[^&#\s"'\\]*/gi;
+/** a JWT anywhere: base64url header and payload, both JSON objects (`eyJ` is `{"`), and a signature */
+const JWT = /eyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
+
+/**
+ * Replaces token-like query values and anything shaped like a JWT with ***. Mailroom never takes
+ * a token from the query string, but clients do send them there, and URLs end up in log lines.
+ */
+export function scrubTokens(text: string): string {
+  return text.replace(QUERY_TOKEN, '$1***').replace(JWT, '***');
+}
+
+/** Every credential scrub for a log line: connection-string passwords and tokens. */
+export function scrubSecrets(text: string): string {
+  return scrubTokens(scrubUrlCredentials(text));
+}
+
 /** Replaces every occurrence of the given secret values in a text with `mask`. */
 export function maskValues(text: string, secrets: Iterable<string | null | undefined>, mask = '***'): string {
   let out = text;

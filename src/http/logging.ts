@@ -5,7 +5,7 @@ import type { NextFunction, Request, Response } from 'express';
 import pino, { type DestinationStream, type Level, type Logger } from 'pino';
 import type { AppConfig } from '@app/config/app.config';
 import type { Principal } from '@app/security/principal';
-import { maskValues, scrubUrlCredentials } from '@app/common/secrets';
+import { maskValues, scrubSecrets } from '@app/common/secrets';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 const INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -16,12 +16,12 @@ const MIN_MASKED_LENGTH = 8;
 
 /**
  * A destination that scrubs credentials from every finished log line, whatever field they hide
- * in: URL passwords, and the given secret values (as written, URL- and JSON-encoded).
+ * in: URL passwords, tokens (query values, anything shaped like a JWT), and the given secret values (as written, URL- and JSON-encoded).
  */
 export function scrubbingDestination(inner: DestinationStream, secrets: readonly string[] = []): DestinationStream {
   const forms = secrets.filter((s) => s.length >= MIN_MASKED_LENGTH).flatMap((s) => [s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1)]);
-  if (forms.length === 0) return { write: (line: string) => inner.write(scrubUrlCredentials(line)) };
-  return { write: (line: string) => inner.write(maskValues(scrubUrlCredentials(line), forms)) };
+  if (forms.length === 0) return { write: (line: string) => inner.write(scrubSecrets(line)) };
+  return { write: (line: string) => inner.write(maskValues(scrubSecrets(line), forms)) };
 }
 
 /** Values of the settings that are secrets: the JWT secret, the client secret, handler secrets, connection string variables, SQS secret keys. */
@@ -46,6 +46,12 @@ export function requestBindings(request: RequestWithUser): Record<string, string
   return bindings;
 }
 
+/** pino's request serializer without `query`: it repeats the URL's query, whose token values are scrubbed from the URL. */
+function requestSerializer(request: IncomingMessage): Record<string, unknown> {
+  const { query: _query, ...rest } = pino.stdSerializers.req(request) as unknown as Record<string, unknown>;
+  return rest;
+}
+
 /** The process logger: JSON lines, credentials redacted from headers and scrubbed from every line. */
 export function createLogger(config: AppConfig, destination?: DestinationStream): Logger {
   return pino(
@@ -58,7 +64,7 @@ export function createLogger(config: AppConfig, destination?: DestinationStream)
         paths: ['req.headers.authorization', 'req.headers["x-access-token"]', 'req.headers.cookie', 'req.headers["proxy-authorization"]'],
         censor: '[REDACTED]',
       },
-      serializers: { req: pino.stdSerializers.req, err: pino.stdSerializers.err },
+      serializers: { req: requestSerializer, err: pino.stdSerializers.err },
     },
     scrubbingDestination(destination ?? pino.destination({ dest: 1, sync: true }), secretSettings(config)),
   );

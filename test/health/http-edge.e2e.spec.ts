@@ -48,6 +48,21 @@ describe('HTTP edge with logging, a rate limit and CORS configured', () => {
     expect(records.find((r) => String(r.msg).includes('cannot connect'))?.msg).toContain('postgres://app:***@127.0.0.2:5432/app');
   });
 
+  it('redacts tokens sent in the query string from every log line (tokens are never taken from there)', async () => {
+    const token = await t.token('alice', ['system_admin']);
+    const before = logs.lines.length;
+    await t.http.get(`/api/v1/queues?access_token=${token}`).expect(401);
+    await t.http.get('/api/v1/queues/orders/messages?limit=5&token=opaque-query-secret').set('Authorization', `Bearer ${token}`).expect(200);
+    await t.http.get(`/api/v1/no-such-route?jwt=${token}`).set('Authorization', `Bearer ${token}`).expect(404);
+    const lines = logs.lines.slice(before);
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    const text = lines.join('');
+    expect(text).not.toContain(token);
+    expect(text).not.toContain('opaque-query-secret');
+    const urls = lines.map((line) => (JSON.parse(line) as { req?: { url?: string } }).req?.url).filter(Boolean);
+    expect(urls).toEqual(expect.arrayContaining(['/api/v1/queues?access_token=***', '/api/v1/queues/orders/messages?limit=5&token=***', '/api/v1/no-such-route?jwt=***']));
+  });
+
   it('does not log probe and scrape requests', async () => {
     const before = logs.lines.length;
     await t.http.get('/healthz').expect(200);
