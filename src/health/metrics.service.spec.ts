@@ -4,6 +4,7 @@ import { MessageEvents } from '@app/messages/message-events';
 import type { QueueRegistry } from '@app/queues/queue-registry.service';
 import type { QueuesService, QueueStatsView } from '@app/queues/queues.service';
 import { MetricsService } from '@app/health/metrics.service';
+import type { LongPollSlots } from '@app/messages/long-poll-slots';
 
 class FixedClock extends Clock {
   constructor(public at = 0) {
@@ -20,7 +21,7 @@ function setup(stats: (name: string) => Promise<QueueStatsView>) {
   const registry = { list: () => [{ definition: { name: 'a' } }, { definition: { name: 'b' } }] } as unknown as QueueRegistry;
   const down = new Set<string>();
   const queues = { stats: jest.fn(stats), storageAvailable: (name: string) => !down.has(name) } as unknown as QueuesService & { stats: jest.Mock };
-  const metrics = new MetricsService(events, registry, queues, clock);
+  const metrics = new MetricsService(events, registry, queues, clock, { open: 0 } as LongPollSlots);
   metrics.onModuleInit();
   const value = async (name: string, labels: Record<string, string>) => {
     const metric = await metrics.registry.getSingleMetric(name)!.get();

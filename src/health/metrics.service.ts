@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Clock } from '@app/common/clock';
 import { MessageEvents, type MessageEvent } from '@app/messages/message-events';
+import { LongPollSlots } from '@app/messages/long-poll-slots';
 import { QueueRegistry } from '@app/queues/queue-registry.service';
 import { QueuesService, type QueueStatsView } from '@app/queues/queues.service';
 
@@ -53,9 +54,18 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     private readonly queues: QueueRegistry,
     private readonly queuesService: QueuesService,
     private readonly clock: Clock,
+    longPolls: LongPollSlots,
   ) {
     collectDefaultMetrics({ register: this.registry });
     const self = this;
+    new Gauge({
+      name: 'mailroom_long_polls_open',
+      help: 'Long polls (receive with waitSeconds > 0) held open by this replica (capped by LONG_POLL_MAX)',
+      registers: [this.registry],
+      collect() {
+        this.set(longPolls.open);
+      },
+    });
     new Gauge({
       name: 'mailroom_queue_messages',
       help: `Messages per queue and status (read at most every ${STATS_TTL_MS / 1000} s)`,

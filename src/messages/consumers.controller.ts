@@ -42,7 +42,7 @@ export class ConsumersController {
   @ApiOkResponse({ schema: receiveResponseSchema })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED', schema: errorResponseSchema })
   @ApiConflictResponse({ description: 'QUEUE_HAS_HANDLER: the queue is processed by its handler', schema: errorResponseSchema })
-  async receive(@Param('queue') queue: string, @Body() body: unknown, @Res({ passthrough: true }) response: Response): Promise<{ messages: LeasedMessageView[] }> {
+  async receive(@Param('queue') queue: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) response: Response): Promise<{ messages: LeasedMessageView[] }> {
     const input = validateInput<ReceiveInput>(receiveBodySchema, body ?? {}, 'VALIDATION_FAILED', 'receive request');
     const aborted = new AbortController();
     const onClose = () => {
@@ -50,7 +50,7 @@ export class ConsumersController {
     };
     response.once('close', onClose);
     try {
-      const messages = await this.consumers.receive(queue, input, aborted.signal);
+      const messages = await this.consumers.receive(queue, input, aborted.signal, principal.subject);
       return { messages: messages.map(leasedView) };
     } finally {
       response.off('close', onClose);

@@ -14,6 +14,7 @@ import { DeliveryService } from '@app/messages/delivery.service';
 import { MessageEvents } from '@app/messages/message-events';
 import { assertMessageId } from '@app/messages/messages.service';
 import { AvailabilityWaiter } from '@app/messages/availability-waiter';
+import { LongPollSlots } from '@app/messages/long-poll-slots';
 import type { AckInput, ReceiveInput } from '@app/messages/consumers.schemas';
 
 /** While a long poll waits, it re-checks the queue at least this often (delays ending, other replicas without NOTIFY). */
@@ -44,6 +45,7 @@ export class ConsumersService implements OnModuleDestroy {
     private readonly access: AccessService,
     private readonly clock: Clock,
     @InjectConfig() private readonly config: AppConfig,
+    private readonly longPolls: LongPollSlots,
     @Optional() private readonly lifecycle?: LifecycleService,
   ) {}
 
@@ -52,8 +54,18 @@ export class ConsumersService implements OnModuleDestroy {
     this.shutdown.abort();
   }
 
-  async receive(queue: string, input: ReceiveInput, signal: AbortSignal): Promise<StoredMessage[]> {
+  /** `subject` holds one of its long-poll slots while a receive with waitSeconds > 0 runs (TOO_MANY_LONG_POLLS when none is left). */
+  async receive(queue: string, input: ReceiveInput, signal: AbortSignal, subject: string): Promise<StoredMessage[]> {
     if (input.waitSeconds === 0) return this.claimNow(this.consumable(queue), input, signal);
+    const release = this.longPolls.acquire(subject);
+    try {
+      return await this.longPoll(queue, input, signal);
+    } finally {
+      release();
+    }
+  }
+
+  private async longPoll(queue: string, input: ReceiveInput, signal: AbortSignal): Promise<StoredMessage[]> {
     const stop = AbortSignal.any([signal, this.shutdown.signal]);
     const deadline = Date.now() + input.waitSeconds * 1000;
     for (;;) {

@@ -8,6 +8,7 @@ import { DeliveryService } from '@app/messages/delivery.service';
 import { MessageEvents } from '@app/messages/message-events';
 import { ConsumersController } from '@app/messages/consumers.controller';
 import { ConsumersService } from '@app/messages/consumers.service';
+import { LongPollSlots } from '@app/messages/long-poll-slots';
 import { MaintenanceService } from '@app/messages/maintenance.service';
 import { HandlerDispatcher } from '@app/messages/dispatcher.service';
 import { HandlerPool } from '@app/messages/handlers/handler-pool';
@@ -18,7 +19,7 @@ import { QueueOperationsService } from '@app/messages/queue-operations.service';
 @Module({
   imports: [StorageModule, QueuesModule, SecurityModule],
   controllers: [MessagesController, ConsumersController],
-  providers: [MessagesService, DeliveryService, MessageEvents, ConsumersService, MaintenanceService, HandlerDispatcher, HandlerPool, HandlerServices, AuthClientTokens, QueueOperationsService],
-  exports: [MessagesService, DeliveryService, MessageEvents, MaintenanceService, ConsumersService, QueueOperationsService],
+  providers: [MessagesService, DeliveryService, MessageEvents, ConsumersService, LongPollSlots, MaintenanceService, HandlerDispatcher, HandlerPool, HandlerServices, AuthClientTokens, QueueOperationsService],
+  exports: [MessagesService, DeliveryService, MessageEvents, MaintenanceService, ConsumersService, QueueOperationsService, LongPollSlots],
 })
 export class MessagesModule {}

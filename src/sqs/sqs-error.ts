@@ -72,6 +72,7 @@ export function sqsErrorFor(error: DomainError): SqsError {
     case 'UNAUTHENTICATED':
       return new SqsError('AccessDenied', error.message);
     case 'RATE_LIMITED':
+    case 'TOO_MANY_LONG_POLLS':
       return new SqsError('RequestThrottled', error.message);
     case 'QUEUE_HAS_HANDLER':
     case 'MANAGED_BY_CONFIG':

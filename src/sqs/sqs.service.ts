@@ -549,7 +549,7 @@ export class SqsService {
     const waitSeconds = int(input, 'WaitTimeSeconds', 0, 20, definition.sqs?.receiveMessageWaitTimeSeconds ?? 0);
     const systemNames = [...strings(input, 'AttributeNames'), ...strings(input, 'MessageSystemAttributeNames')];
     const attributeNames = strings(input, 'MessageAttributeNames');
-    const claimed = await this.consumers.receive(name, { maxMessages, waitSeconds, visibilityTimeoutSeconds: visibility }, call.signal);
+    const claimed = await this.consumers.receive(name, { maxMessages, waitSeconds, visibilityTimeoutSeconds: visibility }, call.signal, call.principal.subject);
     return claimed.length ? { Messages: claimed.map((message) => this.received(message, systemNames, attributeNames)) } : {};
   }
 

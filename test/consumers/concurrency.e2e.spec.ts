@@ -62,13 +62,13 @@ describe('pull consumers under concurrency (e2e)', () => {
 
   it('a drain that starts ends waiting long polls (they answer instead of waiting on)', async () => {
     const consumers = t.app.get(ConsumersService);
-    const waiting = consumers.receive('busy', { maxMessages: 1, waitSeconds: 20 }, new AbortController().signal);
+    const waiting = consumers.receive('busy', { maxMessages: 1, waitSeconds: 20 }, new AbortController().signal, 'test');
     t.app.get(LifecycleService).startDrain();
     await expect(waiting).resolves.toEqual([]);
   }, 5_000); // without the drain check this poll would wait its full 20 s
 
   it('shutting down ends waiting long polls at once', async () => {
-    const waiting = t.app.get(ConsumersService).receive('busy', { maxMessages: 1, waitSeconds: 20 }, new AbortController().signal);
+    const waiting = t.app.get(ConsumersService).receive('busy', { maxMessages: 1, waitSeconds: 20 }, new AbortController().signal, 'test');
     const closing = t.close();
     await expect(waiting).resolves.toEqual([]);
     await closing;

@@ -342,7 +342,7 @@ describe('pull consumers: receive, ack, lease (e2e)', () => {
   it('a long poll whose caller went away stops waiting', async () => {
     const q = await createQueue();
     const aborted = new AbortController();
-    const waiting = t.app.get(ConsumersService).receive(q, { maxMessages: 1, waitSeconds: 20 }, aborted.signal);
+    const waiting = t.app.get(ConsumersService).receive(q, { maxMessages: 1, waitSeconds: 20 }, aborted.signal, 'test');
     aborted.abort();
     await expect(waiting).resolves.toEqual([]);
     const id = await push(q, { n: 1 });
