@@ -35,6 +35,9 @@ describe('loadConfig', () => {
       sqlMaxPools: 10,
       sqlPlaceholders: {},
     });
+    expect(config.auth).toMatchObject({ clockToleranceSeconds: 60, failureLimitPerMinute: 60 });
+    expect(config.http).toEqual({ requestTimeoutSeconds: 30, headersTimeoutSeconds: 10, bodyIdleTimeoutSeconds: 10 });
+    expect(config.longPoll).toEqual({ maxPerSubject: 100, max: 1000 });
     expect(config.dataDir).toMatch(/data$/);
     expect(config.configDir).toMatch(/config$/);
   });
@@ -63,6 +66,15 @@ describe('loadConfig', () => {
     [{ SQL_MAX_POOL_SIZE: '101' }, 'SQL_MAX_POOL_SIZE'],
     [{ SQL_MAX_POOLS: 'ten' }, 'SQL_MAX_POOLS'],
     [{ SQL_MAX_POOLS: '0' }, 'SQL_MAX_POOLS'],
+    [{ AUTH_CLOCK_TOLERANCE_SECONDS: '-1' }, 'AUTH_CLOCK_TOLERANCE_SECONDS'],
+    [{ AUTH_CLOCK_TOLERANCE_SECONDS: '601' }, 'AUTH_CLOCK_TOLERANCE_SECONDS'],
+    [{ AUTH_FAILURE_LIMIT_PER_MINUTE: 'many' }, 'AUTH_FAILURE_LIMIT_PER_MINUTE'],
+    [{ HTTP_REQUEST_TIMEOUT_SECONDS: '0' }, 'HTTP_REQUEST_TIMEOUT_SECONDS'],
+    [{ HTTP_HEADERS_TIMEOUT_SECONDS: '0' }, 'HTTP_HEADERS_TIMEOUT_SECONDS'],
+    [{ HTTP_REQUEST_TIMEOUT_SECONDS: '5', HTTP_HEADERS_TIMEOUT_SECONDS: '6' }, 'HTTP_HEADERS_TIMEOUT_SECONDS'],
+    [{ HTTP_BODY_IDLE_TIMEOUT_SECONDS: '1.5' }, 'HTTP_BODY_IDLE_TIMEOUT_SECONDS'],
+    [{ LONG_POLL_MAX: '0' }, 'LONG_POLL_MAX'],
+    [{ LONG_POLL_MAX_PER_SUBJECT: '0' }, 'LONG_POLL_MAX_PER_SUBJECT'],
   ])('refuses %j naming %s', (env, setting) => {
     const error = failure(env);
     expect(error.setting).toBe(setting);
@@ -138,5 +150,10 @@ describe('loadConfig', () => {
     it('refuses a file it cannot read', () => {
       expect(failure({ SQS_CREDENTIALS_FILE: path.join(dir, 'missing.json') }).message).toContain('cannot read');
     });
+  });
+
+  it('keeps the header timeout and the per-subject long-poll cap within their wholes', () => {
+    expect(loadConfig({ HTTP_REQUEST_TIMEOUT_SECONDS: '5' }).http).toEqual({ requestTimeoutSeconds: 5, headersTimeoutSeconds: 5, bodyIdleTimeoutSeconds: 5 });
+    expect(loadConfig({ LONG_POLL_MAX: '10' }).longPoll).toEqual({ maxPerSubject: 10, max: 10 });
   });
 });

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { errorResponseSchema, schemaErrorResponseSchema } from '@app/common/api-schemas';
 import { validateInput } from '@app/common/json-validation';
@@ -42,6 +42,7 @@ export class ConsumersController {
   @ApiOkResponse({ schema: receiveResponseSchema })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED', schema: errorResponseSchema })
   @ApiConflictResponse({ description: 'QUEUE_HAS_HANDLER: the queue is processed by its handler', schema: errorResponseSchema })
+  @ApiTooManyRequestsResponse({ description: 'TOO_MANY_LONG_POLLS: waitSeconds > 0 and the subject (LONG_POLL_MAX_PER_SUBJECT) or this replica (LONG_POLL_MAX) holds as many long polls as allowed; see Retry-After', schema: errorResponseSchema })
   async receive(@Param('queue') queue: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) response: Response): Promise<{ messages: LeasedMessageView[] }> {
     const input = validateInput<ReceiveInput>(receiveBodySchema, body ?? {}, 'VALIDATION_FAILED', 'receive request');
     const aborted = new AbortController();

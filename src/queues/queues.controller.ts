@@ -28,7 +28,7 @@ export class QueuesController {
   @ApiOperation({ summary: 'Create a queue' })
   @ApiBody({ schema: queueDefinitionInputSchema })
   @ApiCreatedResponse({ schema: queueViewSchema })
-  @ApiBadRequestResponse({ description: 'INVALID_QUEUE_DEFINITION, SCHEMA_TOO_COMPLEX (SCHEMA_MAX_BYTES, SCHEMA_MAX_DEPTH, SCHEMA_MAX_PATTERNS), SCHEMA_PATTERN_UNSUPPORTED (backreferences, lookaround), JSON_TOO_DEEP, STORAGE_ENGINE_NOT_ALLOWED, INVALID_CONNECTION_STRING, PLACEHOLDER_NOT_ALLOWED, SQL_HOST_NOT_ALLOWED, SQL_POOL_SIZE_TOO_LARGE, CONNECTION_FAILED', schema: errorResponseSchema })
+  @ApiBadRequestResponse({ description: 'INVALID_QUEUE_DEFINITION, RESERVED_NAME, SCHEMA_TOO_COMPLEX (SCHEMA_MAX_BYTES, SCHEMA_MAX_DEPTH, SCHEMA_MAX_PATTERNS), SCHEMA_PATTERN_UNSUPPORTED (backreferences, lookaround), JSON_TOO_DEEP, STORAGE_ENGINE_NOT_ALLOWED, INVALID_CONNECTION_STRING, PLACEHOLDER_NOT_ALLOWED, SQL_HOST_NOT_ALLOWED, SQL_POOL_SIZE_TOO_LARGE, CONNECTION_FAILED', schema: errorResponseSchema })
   @ApiConflictResponse({ description: 'NAME_TAKEN, SQL_POOL_LIMIT_REACHED', schema: errorResponseSchema })
   create(@Body() body: unknown): Promise<QueueView> {
     return this.queues.create(body);
@@ -47,7 +47,7 @@ export class QueuesController {
   @ApiOperation({ summary: 'Replace a queue definition' })
   @ApiBody({ schema: queueDefinitionInputSchema })
   @ApiOkResponse({ schema: queueViewSchema })
-  @ApiBadRequestResponse({ description: 'INVALID_QUEUE_DEFINITION, SCHEMA_TOO_COMPLEX (SCHEMA_MAX_BYTES, SCHEMA_MAX_DEPTH, SCHEMA_MAX_PATTERNS), SCHEMA_PATTERN_UNSUPPORTED (backreferences, lookaround), JSON_TOO_DEEP, STORAGE_ENGINE_NOT_ALLOWED, INVALID_CONNECTION_STRING, PLACEHOLDER_NOT_ALLOWED, SQL_HOST_NOT_ALLOWED, SQL_POOL_SIZE_TOO_LARGE, CONNECTION_FAILED', schema: errorResponseSchema })
+  @ApiBadRequestResponse({ description: 'INVALID_QUEUE_DEFINITION, RESERVED_NAME, SCHEMA_TOO_COMPLEX (SCHEMA_MAX_BYTES, SCHEMA_MAX_DEPTH, SCHEMA_MAX_PATTERNS), SCHEMA_PATTERN_UNSUPPORTED (backreferences, lookaround), JSON_TOO_DEEP, STORAGE_ENGINE_NOT_ALLOWED, INVALID_CONNECTION_STRING, PLACEHOLDER_NOT_ALLOWED, SQL_HOST_NOT_ALLOWED, SQL_POOL_SIZE_TOO_LARGE, CONNECTION_FAILED', schema: errorResponseSchema })
   @ApiConflictResponse({ description: 'MANAGED_BY_CONFIG, SQL_POOL_LIMIT_REACHED', schema: errorResponseSchema })
   replace(@Param('queue') queue: string, @Body() body: unknown): Promise<QueueView> {
     return this.queues.replace(queue, body);

@@ -1,5 +1,5 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiSecurity, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { errorResponseSchema } from '@app/common/api-schemas';
 import type { AccessAction } from '@app/security/access-rules';
 
@@ -32,7 +32,8 @@ export function Access(action: AccessAction, resource: Omit<AccessMetadata, 'act
     SetMetadata(ACCESS_KEY, { action, ...resource } satisfies AccessMetadata),
     ApiBearerAuth('bearer'),
     ApiSecurity('x-access-token'),
-    ApiUnauthorizedResponse({ description: 'missing, invalid or expired token (code UNAUTHENTICATED)', schema: errorResponseSchema }),
+    ApiUnauthorizedResponse({ description: 'missing, invalid or expired token, or one without exp or issued in the future (code UNAUTHENTICATED)', schema: errorResponseSchema }),
+    ApiTooManyRequestsResponse({ description: 'RATE_LIMITED: too many failed authentications from this address (AUTH_FAILURE_LIMIT_PER_MINUTE) or requests of this subject; see Retry-After', schema: errorResponseSchema }),
     ApiForbiddenResponse({ description: `needs ${DESCRIPTIONS[action]} (code FORBIDDEN)`, schema: errorResponseSchema }),
   ];
   if (resource.queueParam) decorators.push(ApiNotFoundResponse({ description: 'QUEUE_NOT_FOUND', schema: errorResponseSchema }));

@@ -38,7 +38,7 @@ export class TopicsController {
   @ApiOperation({ summary: 'Create a topic, optionally bound to queues at once' })
   @ApiBody({ schema: topicInputSchema })
   @ApiCreatedResponse({ schema: topicViewSchema })
-  @ApiBadRequestResponse({ description: 'INVALID_TOPIC_DEFINITION', schema: errorResponseSchema })
+  @ApiBadRequestResponse({ description: 'INVALID_TOPIC_DEFINITION, RESERVED_NAME', schema: errorResponseSchema })
   @ApiNotFoundResponse({ description: 'QUEUE_NOT_FOUND: a queue to bind does not exist', schema: errorResponseSchema })
   @ApiConflictResponse({ description: 'NAME_TAKEN: a queue or topic has this name', schema: errorResponseSchema })
   create(@Body() body: unknown): Promise<TopicView> {
