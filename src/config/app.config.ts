@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { isIP } from 'node:net';
 import * as path from 'node:path';
 import type { StorageEngine } from '@app/storage/ports/catalog.types';
 
@@ -91,6 +92,16 @@ export interface AppConfig {
   shutdownDelaySeconds: number;
   handlerWorkers: number;
   globalConcurrency: number;
+  /** where `require` inside a handler looks after the handler's own folders (HANDLER_MODULES_DIR) */
+  handlerModulesDir: string;
+  /** express "trust proxy": false, true, a hop count or addresses/CIDRs/names of trusted proxies */
+  trustProxy: TrustProxy;
+  /** serve /metrics on this port instead of PORT (null: on PORT, as before) */
+  metricsPort: number | null;
+  /** bearer token /metrics requires (null: none) */
+  metricsToken: string | null;
+  /** serve the OpenAPI document and Swagger UI at /docs */
+  docsEnabled: boolean;
   auth: AuthConfig;
   http: HttpLimitsConfig;
   longPoll: LongPollConfig;
@@ -101,6 +112,8 @@ export interface AppConfig {
   /** MAILROOM_SECRET__X → X */
   handlerSecrets: Record<string, string>;
 }
+
+export type TrustProxy = boolean | number | string[];
 
 export class ConfigError extends Error {
   constructor(readonly setting: string, reason: string) {
@@ -153,7 +166,7 @@ function list(env: NodeJS.ProcessEnv, name: string): string[] {
   return raw === null ? [] : raw.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-function prefixed(env: NodeJS.ProcessEnv, prefix: string): Record<string, string> {
+export function prefixed(env: NodeJS.ProcessEnv, prefix: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
     if (key.startsWith(prefix) && key.length > prefix.length && value !== undefined) out[key.slice(prefix.length)] = value;
@@ -238,6 +251,43 @@ function sqsConfig(env: NodeJS.ProcessEnv): SqsConfig {
   return { port: sqsPort(env), accountId, region, credentials: sqsCredentials(env) };
 }
 
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function proxyAddress(entry: string): boolean {
+  if (PROXY_NAMES.includes(entry)) return true;
+  const [address, range, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  if (range === undefined) return true;
+  if (/^\d+$/.test(range)) return Number(range) <= (family === 4 ? 32 : 128);
+  return family === 4 && isIP(range) === 4;
+}
+
+/** TRUST_PROXY as express takes it: off by default; true; a hop count; or trusted proxy addresses. */
+function trustProxy(env: NodeJS.ProcessEnv): TrustProxy {
+  const raw = text(env, 'TRUST_PROXY');
+  if (raw === null || /^(false|off|no)$/i.test(raw)) return false;
+  if (/^(true|on|yes)$/i.test(raw)) return true;
+  if (/^\d+$/.test(raw)) return integer(env, 'TRUST_PROXY', 0, 0, 100);
+  const entries = list(env, 'TRUST_PROXY');
+  const bad = entries.find((entry) => !proxyAddress(entry));
+  if (bad !== undefined) {
+    throw new ConfigError('TRUST_PROXY', `expected false, true, a hop count, or a comma-separated list of ${PROXY_NAMES.join(', ')}, IP addresses and CIDR ranges; "${bad}" is none of them`);
+  }
+  return entries;
+}
+
+function metricsToken(env: NodeJS.ProcessEnv): string | null {
+  const token = text(env, 'METRICS_TOKEN');
+  if (token !== null && (token.length < 16 || /\s/.test(token))) throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters without spaces');
+  return token;
+}
+
+/** DATABASE_URL alone, validated as loadConfig does (the migration entry point needs no auth settings). */
+export function databaseUrlSetting(env: NodeJS.ProcessEnv): string | null {
+  return url(env, 'DATABASE_URL', ['postgres:', 'postgresql:', 'mysql:', 'mariadb:', 'mssql:']);
+}
+
 /** Reads and validates the environment. Throws ConfigError naming the setting. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const production = env.NODE_ENV === 'production';
@@ -258,12 +308,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError('HTTP_HEADERS_TIMEOUT_SECONDS', `must not exceed HTTP_REQUEST_TIMEOUT_SECONDS (${requestTimeoutSeconds})`);
   }
   const longPollMax = integer(env, 'LONG_POLL_MAX', 1000, 1, 1_000_000);
-  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:', 'mysql:', 'mariadb:', 'mssql:']);
+  const databaseUrl = databaseUrlSetting(env);
+  const configDir = path.resolve(text(env, 'CONFIG_DIR') ?? './config');
+  const metricsPort = integer(env, 'METRICS_PORT', 0, 0, 65535);
   return {
     production,
     port: integer(env, 'PORT', 3000, 0, 65535),
     dataDir: path.resolve(text(env, 'DATA_DIR') ?? './data'),
-    configDir: path.resolve(text(env, 'CONFIG_DIR') ?? './config'),
+    configDir,
     databaseUrl,
     migrationsRun: bool(env, 'MIGRATIONS_RUN', true),
     ...storageEngines(env, databaseUrl),
@@ -284,6 +336,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownDelaySeconds: integer(env, 'SHUTDOWN_DELAY_SECONDS', 0, 0, 300),
     handlerWorkers: integer(env, 'HANDLER_WORKERS', 2, 1, 64),
     globalConcurrency: integer(env, 'DISPATCHER_GLOBAL_CONCURRENCY', 64, 1, 4096),
+    handlerModulesDir: path.resolve(configDir, text(env, 'HANDLER_MODULES_DIR') ?? 'handlers/node_modules'),
+    trustProxy: trustProxy(env),
+    metricsPort: metricsPort === 0 ? null : metricsPort,
+    metricsToken: metricsToken(env),
+    docsEnabled: bool(env, 'DOCS_ENABLED', !production),
     auth: {
       jwtSecret,
       jwksUrl,
