@@ -137,7 +137,8 @@ export async function createApp(config: AppConfig, clock?: Clock, options: Creat
   app.disable('x-powered-by');
   // no ETag: express would hash every response body (~4% of CPU in the batch-push benchmark) for conditional GETs nobody makes
   app.set('etag', false);
-  app.set('trust proxy', false);
+  // TRUST_PROXY: req.ip (request log, per-address rate limit) is the client's address only behind trusted proxies
+  app.set('trust proxy', config.trustProxy);
   app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'metrics'] });
   app.useGlobalFilters(new DomainErrorFilter());
   app.use(app.get(MetricsService).httpMiddleware);
@@ -147,6 +148,6 @@ export async function createApp(config: AppConfig, clock?: Clock, options: Creat
   cors(app, config);
   serverTimeouts(app, config);
   bodyParsing(app, config);
-  openApi(app);
+  if (config.docsEnabled) openApi(app);
   return app;
 }

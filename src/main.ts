@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '@app/config/app.config';
 import { withDevelopmentSecret } from '@app/security/dev-secret';
 import { createApp } from '@app/bootstrap';
 import { GracefulShutdown } from '@app/health/graceful-shutdown';
+import { MetricsServer } from '@app/health/metrics-server';
 import { scrubUrlCredentials } from '@app/common/secrets';
 
 async function main(): Promise<void> {
@@ -31,7 +32,12 @@ async function main(): Promise<void> {
     logger.warn(`development mode: tokens are signed with the secret in ${config.dataDir}; mint one with: npm run token -- --sub alice --roles system_admin`);
   }
   const address = app.getHttpServer().address();
-  logger.log(`Mailroom listening on port ${typeof address === 'object' && address ? address.port : config.port} (docs at /docs)`);
+  const where = [config.docsEnabled ? 'docs at /docs' : 'docs off', config.metricsPort === null ? 'metrics at /metrics' : null].filter(Boolean).join(', ');
+  logger.log(`Mailroom listening on port ${typeof address === 'object' && address ? address.port : config.port} (${where})`);
+  if (config.metricsPort !== null) {
+    const metrics = await app.get(MetricsServer).listen(config.metricsPort);
+    logger.log(`metrics at /metrics on port ${metrics.port}`);
+  }
 }
 
 main().catch((error) => {

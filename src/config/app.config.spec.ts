@@ -75,6 +75,13 @@ describe('loadConfig', () => {
     [{ HTTP_BODY_IDLE_TIMEOUT_SECONDS: '1.5' }, 'HTTP_BODY_IDLE_TIMEOUT_SECONDS'],
     [{ LONG_POLL_MAX: '0' }, 'LONG_POLL_MAX'],
     [{ LONG_POLL_MAX_PER_SUBJECT: '0' }, 'LONG_POLL_MAX_PER_SUBJECT'],
+    [{ TRUST_PROXY: 'ingress' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: 'loopback, 10.0.0.0/8/1' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '1000' }, 'TRUST_PROXY'],
+    [{ METRICS_PORT: '-1' }, 'METRICS_PORT'],
+    [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN'],
+    [{ DOCS_ENABLED: 'perhaps' }, 'DOCS_ENABLED'],
   ])('refuses %j naming %s', (env, setting) => {
     const error = failure(env);
     expect(error.setting).toBe(setting);
@@ -92,6 +99,27 @@ describe('loadConfig', () => {
     const config = loadConfig(env);
     expect(config.storageEngines).toEqual(allowed);
     expect(config.defaultStorageEngine).toBe(engine);
+  });
+
+  it('reads TRUST_PROXY as express takes it, off by default', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8, fd00::/8, 192.168.1.1/255.255.255.0, 172.16.0.1' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8', '192.168.1.1/255.255.255.0', '172.16.0.1']);
+  });
+
+  it('keeps /metrics on PORT and /docs on outside production unless told otherwise', () => {
+    expect(loadConfig({})).toMatchObject({ metricsPort: null, metricsToken: null, docsEnabled: true });
+    expect(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET }).docsEnabled).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET, DOCS_ENABLED: 'true' }).docsEnabled).toBe(true);
+    expect(loadConfig({ METRICS_PORT: '0' }).metricsPort).toBeNull();
+    expect(loadConfig({ METRICS_PORT: '9464', METRICS_TOKEN: 't'.repeat(16) })).toMatchObject({ metricsPort: 9464, metricsToken: 't'.repeat(16) });
+  });
+
+  it('looks for handler dependencies under CONFIG_DIR unless HANDLER_MODULES_DIR says where', () => {
+    expect(loadConfig({ CONFIG_DIR: '/etc/mailroom' }).handlerModulesDir).toBe('/etc/mailroom/handlers/node_modules');
+    expect(loadConfig({ CONFIG_DIR: '/etc/mailroom', HANDLER_MODULES_DIR: '/opt/handler-deps/node_modules' }).handlerModulesDir).toBe('/opt/handler-deps/node_modules');
   });
 
   it('refuses production without an auth setting', () => {
