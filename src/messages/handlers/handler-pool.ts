@@ -208,6 +208,8 @@ export class HandlerPool {
       // idle workers wait without freezing their event loop (handlers may leave timers and sockets behind)
       atomics: 'async',
       resourceLimits: this.resourceLimits(),
+      // `require` in a handler looks in its own folders first, then in HANDLER_MODULES_DIR
+      env: { ...process.env, NODE_PATH: [this.config.handlerModulesDir, process.env.NODE_PATH].filter(Boolean).join(path.delimiter) },
       workerData: { env: this.config.handlerEnv, secrets: this.config.handlerSecrets, threadSlots: this.slots.threads, startSlots: this.slots.starts },
     });
     pool.on('message', (message: { mailroomRpcPort?: MessagePort }) => {

@@ -113,7 +113,7 @@ function loadHandler(path, version) {
     : loaded && typeof loaded.default === 'function' ? loaded.default
     : loaded && typeof loaded.handler === 'function' ? loaded.handler
     : null;
-  if (!fn) throw new TypeError(`${path} does not export a function`);
+  if (!fn) throw new TypeError('the file does not export a function');
   handlers.set(path, { version, fn });
   return fn;
 }
@@ -144,6 +144,17 @@ function errorInfo(error) {
   }
 }
 
+const ABSOLUTE_PATH = /(?:[A-Za-z]:)?[\\/](?:[^\s'"`:()\\/]+[\\/])+([^\s'"`:()\\/]+)/g;
+
+/** Why a handler file could not be loaded, without the server's paths (the reason is stored in the message). */
+function loadErrorMessage(queue, error) {
+  const reason =
+    error && error.code === 'MODULE_NOT_FOUND' && /^Cannot find module '([^']+)'/.test(error.message)
+      ? `cannot find module "${/^Cannot find module '([^']+)'/.exec(error.message)[1]}" (install the handler's packages in HANDLER_MODULES_DIR)`
+      : errorInfo(error).message.split('\nRequire stack:')[0];
+  return `cannot load the handler of ${queue}: ${reason.replace(ABSOLUTE_PATH, '$1')}`;
+}
+
 /**
  * @param {{handlerPath: string, handlerVersion: number, id: string, queue: string, attempt: number,
  *   request: unknown, timeoutMs: number, maxResultBytes: number, run: number, slot: number}} task
@@ -159,7 +170,7 @@ module.exports = async function runHandler(task) {
   try {
     handler = loadHandler(task.handlerPath, task.handlerVersion);
   } catch (error) {
-    return { ok: false, error: { name: 'HandlerLoadError', message: `cannot load the handler of ${task.queue}: ${errorInfo(error).message}` } };
+    return { ok: false, error: { name: 'HandlerLoadError', message: loadErrorMessage(task.queue, error) } };
   }
   const controller = new AbortController();
   const context = { id: task.id, queue: task.queue, attempt: task.attempt, signal: controller.signal };
