@@ -5,6 +5,7 @@ import type { QueueRegistry } from '@app/queues/queue-registry.service';
 import type { QueuesService, QueueStatsView } from '@app/queues/queues.service';
 import { MetricsService } from '@app/health/metrics.service';
 import type { LongPollSlots } from '@app/messages/long-poll-slots';
+import { LeaderLock, SoleProcessLeader } from '@app/storage/ports/leader-lock';
 
 class FixedClock extends Clock {
   constructor(public at = 0) {
@@ -15,13 +16,13 @@ class FixedClock extends Clock {
   }
 }
 
-function setup(stats: (name: string) => Promise<QueueStatsView>) {
+function setup(stats: (name: string) => Promise<QueueStatsView>, leader: LeaderLock = new SoleProcessLeader()) {
   const events = new MessageEvents();
   const clock = new FixedClock();
   const registry = { list: () => [{ definition: { name: 'a' } }, { definition: { name: 'b' } }] } as unknown as QueueRegistry;
   const down = new Set<string>();
   const queues = { stats: jest.fn(stats), storageAvailable: (name: string) => !down.has(name) } as unknown as QueuesService & { stats: jest.Mock };
-  const metrics = new MetricsService(events, registry, queues, clock, { open: 0 } as LongPollSlots);
+  const metrics = new MetricsService(events, registry, queues, clock, { open: 0 } as LongPollSlots, leader);
   metrics.onModuleInit();
   const value = async (name: string, labels: Record<string, string>) => {
     const metric = await metrics.registry.getSingleMetric(name)!.get();
@@ -83,5 +84,23 @@ describe('MetricsService', () => {
     expect(await value('mailroom_queue_storage_up', { queue: 'b' })).toBe(0);
     down.delete('b');
     expect(await value('mailroom_queue_storage_up', { queue: 'b' })).toBe(1);
+  });
+
+  it('exports the per-queue gauges only while this replica holds the leader lock, and takes over when it gets it', async () => {
+    let leads = false;
+    const leader = { held: jest.fn(async () => leads), release: async () => undefined } as LeaderLock & { held: jest.Mock };
+    const { clock, queues, metrics, value } = setup(async (name) => view(name, 2), leader);
+    const text = await metrics.registry.metrics();
+    expect(text).not.toMatch(/^mailroom_queue_messages\{/m);
+    expect(text).not.toMatch(/^mailroom_queue_oldest_pending_age_seconds\{/m);
+    expect(text).toMatch(/^mailroom_queue_gauges_leader 0$/m);
+    expect(queues.stats).not.toHaveBeenCalled();
+    leads = true;
+    clock.at += 6_000;
+    expect(await value('mailroom_queue_messages', { queue: 'a', status: 'PENDING' })).toBe(2);
+    expect(await metrics.registry.metrics()).toMatch(/^mailroom_queue_gauges_leader 1$/m);
+    leads = false;
+    clock.at += 6_000;
+    expect(await metrics.registry.metrics()).not.toMatch(/^mailroom_queue_messages\{/m);
   });
 });

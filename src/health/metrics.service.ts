@@ -6,6 +6,7 @@ import { MessageEvents, type MessageEvent } from '@app/messages/message-events';
 import { LongPollSlots } from '@app/messages/long-poll-slots';
 import { QueueRegistry } from '@app/queues/queue-registry.service';
 import { QueuesService, type QueueStatsView } from '@app/queues/queues.service';
+import { LeaderLock } from '@app/storage/ports/leader-lock';
 
 /** Queue depth is read from the stores at most this often, whatever the scrape rate. */
 const STATS_TTL_MS = 5_000;
@@ -23,6 +24,8 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   private stats = new Map<string, QueueStatsView>();
   private statsAt = Number.NEGATIVE_INFINITY;
   private refreshing: Promise<void> | null = null;
+  /** only the replica holding the leader lock exports the per-queue gauges, so sum() over replicas counts each queue once */
+  private leading = false;
 
   private readonly pushed = this.counter('mailroom_messages_pushed_total', 'Messages stored by push, batch, publish or a handler', ['queue']);
   private readonly delivered = this.counter('mailroom_messages_delivered_total', 'Deliveries: handler calls (via="handler") and receives (via="receive")', ['queue', 'via']);
@@ -55,6 +58,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     private readonly queuesService: QueuesService,
     private readonly clock: Clock,
     longPolls: LongPollSlots,
+    private readonly leader: LeaderLock,
   ) {
     collectDefaultMetrics({ register: this.registry });
     const self = this;
@@ -64,6 +68,15 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
       registers: [this.registry],
       collect() {
         this.set(longPolls.open);
+      },
+    });
+    new Gauge({
+      name: 'mailroom_queue_gauges_leader',
+      help: 'Whether this replica exports the per-queue gauges (1) or leaves them to the replica holding the leader lock (0)',
+      registers: [this.registry],
+      async collect() {
+        await self.refreshStats();
+        this.set(self.leading ? 1 : 0);
       },
     });
     new Gauge({
@@ -162,8 +175,13 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     return this.refreshing;
   }
 
-  /** Reads every queue's stats, a few at a time, within the time budget. */
+  /** Reads every queue's stats, a few at a time, within the time budget (on the leading replica only). */
   private async readStats(): Promise<void> {
+    this.leading = await this.leader.held();
+    if (!this.leading) {
+      this.stats = new Map();
+      return;
+    }
     const names = this.queues.list().map((entry) => entry.definition.name);
     const fresh = new Map<string, QueueStatsView>();
     const deadline = Date.now() + STATS_BUDGET_MS;

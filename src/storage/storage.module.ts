@@ -4,6 +4,7 @@ import type { AppConfig } from '@app/config/app.config';
 import { Clock } from '@app/common/clock';
 import { CatalogStore } from '@app/storage/ports/catalog.store';
 import { GrantStore } from '@app/storage/ports/grant.store';
+import { LeaderLock, SoleProcessLeader } from '@app/storage/ports/leader-lock';
 import { FilesystemMessageStore } from '@app/storage/filesystem/filesystem-message.store';
 import { FilesystemCatalogStore } from '@app/storage/filesystem/filesystem-catalog.store';
 import { FilesystemGrantStore } from '@app/storage/filesystem/filesystem-grant.store';
@@ -34,8 +35,14 @@ import { StorageService } from '@app/storage/storage.service';
       useFactory: async (config: AppConfig, sql: SqlConnections) =>
         config.databaseUrl ? sql.grantStore(config.databaseUrl) : FilesystemGrantStore.open(config.dataDir),
     },
+    {
+      provide: LeaderLock,
+      inject: [APP_CONFIG, SqlConnections],
+      useFactory: async (config: AppConfig, sql: SqlConnections) =>
+        config.databaseUrl ? sql.leaderLock(config.databaseUrl, 'queue-gauges') : new SoleProcessLeader(),
+    },
     StorageService,
   ],
-  exports: [StorageService, CatalogStore, GrantStore],
+  exports: [StorageService, CatalogStore, GrantStore, LeaderLock],
 })
 export class StorageModule {}

@@ -19,6 +19,7 @@ import { DEFAULT_POOL_SIZE, SqlDatabase } from '@app/storage/sql/sql-database';
 import { SqlMessageStore } from '@app/storage/sql/sql-message.store';
 import { SqlCatalogStore } from '@app/storage/sql/sql-catalog.store';
 import { SqlGrantStore } from '@app/storage/sql/sql-grant.store';
+import { SqlLeaderLock } from '@app/storage/sql/sql-leader-lock';
 
 interface Target {
   /** the resolved connection string: one pool per key */
@@ -48,6 +49,7 @@ export class SqlConnections {
   private readonly storesByRaw = new Map<string, SqlMessageStore>();
   private catalog: SqlCatalogStore | null = null;
   private grants: SqlGrantStore | null = null;
+  private leader: SqlLeaderLock | null = null;
   private databaseUrlTarget: SqlConnectionOptions | null | undefined;
 
   constructor(
@@ -117,6 +119,13 @@ export class SqlConnections {
   async grantStore(url: string): Promise<GrantStore> {
     this.grants ??= new SqlGrantStore(await this.catalogDatabase(url));
     return this.grants;
+  }
+
+  /** The lock electing one replica per catalog (its name carries the database and schema: lock names are server-wide). */
+  async leaderLock(url: string, purpose: string): Promise<SqlLeaderLock> {
+    const db = await this.catalogDatabase(url);
+    this.leader ??= new SqlLeaderLock(db, `mailroom:${purpose}:${db.target.database ?? ''}:${db.target.options.schema ?? ''}`.slice(0, 64));
+    return this.leader;
   }
 
   /** The store of a connection string; it connects on first use. Throws the allowlist/option errors at once. */
@@ -199,6 +208,7 @@ export class SqlConnections {
   }
 
   async closeAll(): Promise<void> {
+    await this.leader?.release();
     const databases = [...this.databases.values()];
     await Promise.all([...this.stores.values()].map((store) => store.close()));
     await Promise.all(databases.map((db) => db.close()));
