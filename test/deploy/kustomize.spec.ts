@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { Job } from 'kubernetes-models/batch/v1/Job';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
@@ -17,6 +18,7 @@ const overlay = (name: string) => path.join(root, 'deploy/k8s/overlays', name);
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'batch/v1/Job': Job,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'v1/ConfigMap': ConfigMap,
   'v1/PersistentVolumeClaim': PersistentVolumeClaim,
@@ -164,6 +166,63 @@ describe.each(['single', 'postgres'])('kustomize overlay %s', (name) => {
   });
 });
 
+/** Mebibytes of a Kubernetes quantity such as 640Mi or 1Gi. */
+function mebibytes(quantity: string | number | undefined): number {
+  const match = /^(\d+)(Mi|Gi)$/.exec(String(quantity));
+  if (!match) throw new Error(`unexpected memory quantity ${String(quantity)}`);
+  return Number(match[1]) * (match[2] === 'Gi' ? 1024 : 1);
+}
+
+/** The largest "peak RSS MB" of an engine in the README's benchmark table (MB there are MiB: VmRSS kB / 1024). */
+function peakRssOf(engine: 'filesystem' | 'postgres'): number {
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8').split('\n');
+  const header = readme.find((l) => l.startsWith('| engine | scenario |'))!;
+  const column = header.split('|').map((c) => c.trim()).indexOf('peak RSS MB');
+  expect(column).toBeGreaterThan(0);
+  const peaks = readme.filter((l) => l.startsWith(`| ${engine} |`)).map((l) => Number(l.split('|')[column].trim().replace(/,/g, ''))).filter(Number.isFinite);
+  expect(peaks.length).toBeGreaterThan(3);
+  return Math.max(...peaks);
+}
+
+describe('memory sizing from the measured peak RSS', () => {
+  it.each([
+    ['single', 'filesystem'],
+    ['postgres', 'postgres'],
+  ] as const)('%s: the limit covers the %s peak RSS plus one handler worker at its 512 MiB heap cap, the request the peak', (overlay, engine) => {
+    const resources = mailroomContainer(deploymentOf(render(overlay)).spec.template.spec).resources!;
+    const peak = peakRssOf(engine);
+    expect(mebibytes(resources.limits!.memory as string)).toBeGreaterThanOrEqual(peak + 512);
+    expect(mebibytes(resources.requests!.memory as string)).toBeGreaterThanOrEqual(Math.min(peak, 640) * 0.7);
+    expect(mebibytes(resources.requests!.memory as string)).toBeLessThan(mebibytes(resources.limits!.memory as string));
+  });
+});
+
+describe('handler packages and auth client settings (both overlays)', () => {
+  it.each(['single', 'postgres'])('%s: AUTH_CLIENT_SCOPE and AUTH_CLIENT_AUDIENCE come from optional keys of mailroom-auth, like the other AUTH_CLIENT_*', (name) => {
+    const container = mailroomContainer(deploymentOf(render(name)).spec.template.spec);
+    for (const variable of ['AUTH_CLIENT_TOKEN_URL', 'AUTH_CLIENT_ID', 'AUTH_CLIENT_SECRET', 'AUTH_CLIENT_SCOPE', 'AUTH_CLIENT_AUDIENCE']) {
+      expect(envValue(container, variable)?.valueFrom?.secretKeyRef).toEqual({ name: 'mailroom-auth', key: variable, optional: true });
+    }
+  });
+
+  it.each(['single', 'postgres'])('%s: an init container installs handler packages where HANDLER_MODULES_DIR points by default', (name) => {
+    const pod = deploymentOf(render(name)).spec.template.spec;
+    const container = mailroomContainer(pod);
+    const configDir = envValue(container, 'CONFIG_DIR')!.value!;
+    const modulesDir = loadConfig({ CONFIG_DIR: configDir }).handlerModulesDir;
+    const mount = container.volumeMounts!.find((m) => modulesDir.startsWith(`${m.mountPath}/`))!;
+    expect(mount).toMatchObject({ mountPath: `${configDir}/handlers`, readOnly: true });
+    expect(pod.volumes!.find((v) => v.name === mount.name)?.emptyDir).toBeDefined();
+    const [init] = pod.initContainers!;
+    expect(init.image).toBe(container.image);
+    expect(init.volumeMounts!.find((m) => m.name === mount.name)?.readOnly).not.toBe(true);
+    expect(init.securityContext).toEqual(container.securityContext);
+    const packages = pod.volumes!.find((v) => v.name === init.volumeMounts!.find((m) => m.mountPath === '/packages')?.name);
+    expect(packages?.configMap).toMatchObject({ name: 'mailroom-handler-packages', optional: true });
+    expect(init.command!.join(' ')).toMatch(/npm ci --omit=dev --ignore-scripts/);
+  });
+});
+
 describe('overlay differences', () => {
   it('single: one replica, Recreate, a PVC for DATA_DIR, no HPA, no DATABASE_URL', () => {
     const objects = render('single');
@@ -204,6 +263,26 @@ describe('overlay differences', () => {
     };
     expect(engines('postgres', { DATABASE_URL: 'postgres://db/mailroom' })).toEqual({ allowed: ['sql'], default: 'sql' });
     expect(engines('single', {})).toEqual({ allowed: ['filesystem', 'sql'], default: 'filesystem' });
+  });
+
+  it('postgres: a migration Job with the same image and DATABASE_URL runs node dist/migrate.js; the Deployment does not migrate', () => {
+    const objects = render('postgres');
+    const container = mailroomContainer(deploymentOf(objects).spec.template.spec);
+    expect(envValue(container, 'MIGRATIONS_RUN')?.value).toBe('false');
+    const [job] = find(objects, 'Job') as unknown as Array<{ spec: { backoffLimit: number; template: { spec: IPodSpec } } }>;
+    expect(job).toBeDefined();
+    const pod = job.spec.template.spec;
+    expect(pod.restartPolicy).toBe('Never');
+    const [migrate] = pod.containers;
+    expect(migrate.image).toBe(container.image);
+    expect(migrate.command).toEqual(['node', 'dist/migrate.js']);
+    expect(envValue(migrate, 'DATABASE_URL')?.valueFrom).toEqual(envValue(container, 'DATABASE_URL')?.valueFrom);
+    expect(migrate.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, runAsNonRoot: true });
+    expect(pod.securityContext?.runAsNonRoot).toBe(true);
+    // dist/migrate.js is what nest build makes of src/migrate.ts (tsconfig.build.json compiles src/, minus specs)
+    expect(fs.existsSync(path.join(root, 'src/migrate.ts'))).toBe(true);
+    expect(fs.readFileSync(path.join(root, 'src/migrate.ts'), 'utf8')).toMatch(/require\.main === module/);
+    expect(find(render('single'), 'Job')).toHaveLength(0);
   });
 
   it('the schema validation catches a wrongly typed or missing field', () => {
