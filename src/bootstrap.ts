@@ -31,7 +31,8 @@ const BODY_ENVELOPE_DEPTH = 4;
  * JSON bodies only; a single message body is capped at MESSAGE_MAX_BYTES, a batch at 100 of them.
  * Every /api/v1 route needs a token, so a request with a body is authenticated before a byte of
  * it is read: a missing or bad token is answered at once and the connection closed, the rest of
- * the upload unread. A body that pauses longer than HTTP_BODY_IDLE_TIMEOUT_SECONDS is cut off.
+ * the upload unread (a client that sent `Expect: 100-continue` is never told to go on). A body
+ * that pauses longer than HTTP_BODY_IDLE_TIMEOUT_SECONDS is cut off.
  * A body nested deeper than any message or schema may be is refused as soon as it is parsed, so
  * nothing that recurses (validation, cloning, serialization) ever meets it.
  */
@@ -61,6 +62,7 @@ function bodyParsing(app: NestExpressApplication, config: AppConfig): void {
         refuse(new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Request bodies must be JSON (Content-Type: application/json)'));
         return;
       }
+      if (request.headers.expect?.toLowerCase() === '100-continue') response.writeContinue();
       readBody(request, BATCH_PATH.test(request.path) ? batch : single, idleMs, (error) => {
         if (error) refuse(error);
         else if (jsonDepthExceeds(request.body, maxDepth)) next(new DomainError('JSON_TOO_DEEP', `The request body is nested more than ${maxDepth} levels deep`, { maxDepth }));
@@ -91,6 +93,8 @@ function serverTimeouts(app: NestExpressApplication, config: AppConfig): void {
   const server = app.getHttpServer() as http.Server;
   server.requestTimeout = config.http.requestTimeoutSeconds * 1000;
   server.headersTimeout = config.http.headersTimeoutSeconds * 1000;
+  // `Expect: 100-continue` requests reach the app before Node says "continue": bodyParsing says it once the token is valid
+  server.on('checkContinue', (request: http.IncomingMessage, response: http.ServerResponse) => server.emit('request', request, response));
   // how often Node looks for connections past those timeouts (read when the server starts listening)
   (server as http.Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(1000, Math.max(100, server.headersTimeout / 4));
 }

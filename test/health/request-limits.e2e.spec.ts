@@ -73,6 +73,30 @@ describe('bodies of unauthenticated requests are never read (e2e, real HTTP)', (
     expect(result.sentWhenAnswered).toBeLessThan(TWENTY_MB);
   });
 
+  /** A client that sends `Expect: 100-continue` and its body only when told to go on. */
+  function expectContinue(headers: Record<string, string>): Promise<{ status: number; continued: boolean }> {
+    return new Promise((resolve, reject) => {
+      const body = Buffer.from(JSON.stringify({ messages: [{ a: 1 }] }));
+      const request = http.request({ host: '127.0.0.1', port, method: 'POST', path: BATCH, headers: { 'content-type': 'application/json', 'content-length': String(body.length), expect: '100-continue', ...headers } });
+      let continued = false;
+      request.on('continue', () => {
+        continued = true;
+        request.end(body);
+      });
+      request.on('response', (response) => {
+        response.resume();
+        response.on('end', () => resolve({ status: response.statusCode!, continued }));
+      });
+      request.on('error', reject);
+    });
+  }
+
+  it('never tells an Expect: 100-continue client without a valid token to send its body', async () => {
+    await expect(expectContinue({})).resolves.toEqual({ status: 401, continued: false });
+    const token = await t.token('alice', ['system_admin']);
+    await expect(expectContinue({ authorization: `Bearer ${token}` })).resolves.toEqual({ status: 201, continued: true });
+  });
+
   it('still reads the body of an authenticated request (and refuses one over the limit with 413)', async () => {
     const token = await t.token('alice', ['system_admin']);
     const result = await upload(port, { authorization: `Bearer ${token}` }, TWENTY_MB * 2);
