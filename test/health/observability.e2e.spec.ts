@@ -102,3 +102,25 @@ describe.each([
     else expect(line!.clientAddress).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
   });
 });
+
+describe.each([
+  ['off (the default)', undefined, false],
+  ['loopback', 'loopback', true],
+])('TRUST_PROXY %s: the per-address limit of failed authentications', (_label, trustProxy, trusted) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { AUTH_FAILURE_LIMIT_PER_MINUTE: '2', DISPATCHER_ENABLED: 'false', ...(trustProxy ? { TRUST_PROXY: trustProxy } : {}) }, files: ORDERS });
+  });
+  afterAll(() => t.close());
+
+  const failFrom = (client: string) => t.http.get('/api/v1/queues/orders/stats').set('Authorization', 'Bearer not-a-token').set('X-Forwarded-For', client);
+
+  it(`${trusted ? 'counts each forwarded client on its own' : 'counts the connection address, whatever X-Forwarded-For says'}`, async () => {
+    await failFrom('203.0.113.1').expect(401);
+    await failFrom('203.0.113.1').expect(401);
+    expect((await failFrom('203.0.113.1').expect(429)).body.code).toBe('RATE_LIMITED');
+    // another client behind the same ingress; an untrusted header cannot buy a fresh budget
+    const other = await failFrom('203.0.113.2');
+    expect(other.status).toBe(trusted ? 401 : 429);
+  });
+});
