@@ -128,8 +128,8 @@ describe.each(['single', 'postgres'])('kustomize overlay %s', (name) => {
     const objects = render(name);
     expect(find(objects, 'Secret')).toHaveLength(0);
     const container = mailroomContainer(deploymentOf(objects).spec.template.spec);
-    const secretish = container.env!.filter((e) => /^(AUTH_|DATABASE_URL$|MAILROOM_SECRET__)/.test(e.name));
-    expect(secretish.map((e) => e.name)).toEqual(expect.arrayContaining(['AUTH_JWT_SECRET', 'AUTH_JWKS_URL']));
+    const secretish = container.env!.filter((e) => /^(AUTH_|DATABASE_URL$|MAILROOM_SECRET__|METRICS_TOKEN$)/.test(e.name));
+    expect(secretish.map((e) => e.name)).toEqual(expect.arrayContaining(['AUTH_JWT_SECRET', 'AUTH_JWKS_URL', 'METRICS_TOKEN']));
     for (const variable of secretish) {
       expect(variable.value).toBeUndefined();
       expect(variable.valueFrom?.secretKeyRef?.name).toBeTruthy();

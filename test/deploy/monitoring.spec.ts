@@ -98,9 +98,13 @@ describe('deploy/k8s/monitoring', () => {
       const rendered = renderKustomization(path.join(root, 'deploy/k8s/overlays', overlay)).objects;
       const service = rendered.find((o) => o.kind === 'Service') as unknown as { metadata: { labels: Record<string, string> }; spec: { ports: Array<{ name: string }> } };
       for (const [key, value] of Object.entries(monitor.spec.selector.matchLabels)) expect(service.metadata.labels[key]).toBe(value);
-      for (const endpoint of monitor.spec.endpoints) {
+      const deployment = rendered.find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: Array<{ name: string; env: Array<{ name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }> }> } } } };
+      const token = deployment.spec.template.spec.containers.find((c) => c.name === 'mailroom')!.env.find((e) => e.name === 'METRICS_TOKEN')!.valueFrom!.secretKeyRef!;
+      for (const endpoint of monitor.spec.endpoints as Array<{ port: string; path: string; authorization?: { credentials: { name: string; key: string } } }>) {
         expect(service.spec.ports.map((p) => p.name)).toContain(endpoint.port);
         expect(endpoint.path).toBe('/metrics');
+        // the scrape sends the token the pods require
+        expect(endpoint.authorization?.credentials).toMatchObject({ name: token.name, key: token.key });
       }
     }
   });
