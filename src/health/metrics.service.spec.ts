@@ -103,4 +103,19 @@ describe('MetricsService', () => {
     clock.at += 6_000;
     expect(await metrics.registry.metrics()).not.toMatch(/^mailroom_queue_messages\{/m);
   });
+
+  it('a leader-lock check slower than the scrape budget keeps the last answer instead of holding the scrape', async () => {
+    jest.useFakeTimers();
+    try {
+      let answer: (held: boolean) => void = () => undefined;
+      const leader = { held: jest.fn(() => new Promise<boolean>((resolve) => (answer = resolve))), release: async () => undefined } as LeaderLock;
+      const { metrics } = setup(async (name) => view(name, 1), leader);
+      const scrape = metrics.registry.metrics();
+      await jest.advanceTimersByTimeAsync(2_000);
+      expect(await scrape).toMatch(/^mailroom_queue_gauges_leader 0$/m);
+      answer(true);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });

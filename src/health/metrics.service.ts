@@ -175,9 +175,23 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     return this.refreshing;
   }
 
+  /** Whether this replica leads; a lock check slower than the budget (a busy pool) keeps the last answer. */
+  private async leaderWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const previous = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(this.leading), ms);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([this.leader.held(), previous]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Reads every queue's stats, a few at a time, within the time budget (on the leading replica only). */
   private async readStats(): Promise<void> {
-    this.leading = await this.leader.held();
+    this.leading = await this.leaderWithin(STATS_BUDGET_MS);
     if (!this.leading) {
       this.stats = new Map();
       return;
