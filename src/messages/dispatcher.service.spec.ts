@@ -26,6 +26,7 @@ describe('HandlerDispatcher', () => {
       roles: { needsRole: false, replace: false, roles: [] },
       incoming: { schema: {} },
       delivery: { visibilityTimeoutSeconds: 30, maxAttempts: 1, maxReceives: 0, backoffSeconds: 0, deadLetterQueue: null, handlerTimeoutSeconds: 5, concurrency },
+      ordering: { mode: 'standard', contentBasedDeduplication: false, deduplicationWindowSeconds: 300 },
       retention: { processedMinutes: 180, allHours: 72 },
       createdAt: 0,
       updatedAt: 0,

@@ -13,6 +13,7 @@ interface QueueDefinitionInput {
   roles?: Partial<QueueDefinition['roles']>;
   incoming?: { schema?: Record<string, unknown> | boolean };
   delivery?: Partial<QueueDefinition['delivery']>;
+  ordering?: Partial<QueueDefinition['ordering']>;
   retention?: Partial<QueueDefinition['retention']>;
   sqs?: Partial<NonNullable<QueueDefinition['sqs']>>;
 }
@@ -57,6 +58,7 @@ export function normalizeQueueDefinition(raw: unknown, now: number, createdAt = 
       ...input.delivery,
       deadLetterQueue: input.delivery?.deadLetterQueue ?? null,
     },
+    ordering: { mode: 'standard', contentBasedDeduplication: false, deduplicationWindowSeconds: 300, ...input.ordering },
     retention: { processedMinutes: 180, allHours: 72, ...input.retention },
     ...(input.sqs ? { sqs: { delaySeconds: 0, receiveMessageWaitTimeSeconds: 0, tags: {}, ...input.sqs } } : {}),
     createdAt,

@@ -112,8 +112,13 @@ export class QueueRegistry implements OnModuleInit, OnModuleDestroy {
   }
 }
 
-/** A definition stored before a delivery field existed gets that field's default. */
+/** A definition stored before a field existed gets that field's default. */
 function withLaterDefaults(definition: QueueDefinition): QueueDefinition {
   const stored: Partial<QueueDefinition['delivery']> = definition.delivery;
-  return { ...definition, delivery: { ...definition.delivery, maxReceives: stored.maxReceives ?? 0 } };
+  const ordering: Partial<QueueDefinition['ordering']> = definition.ordering ?? {};
+  return {
+    ...definition,
+    delivery: { ...definition.delivery, maxReceives: stored.maxReceives ?? 0 },
+    ordering: { mode: 'standard', contentBasedDeduplication: false, deduplicationWindowSeconds: 300, ...ordering },
+  };
 }

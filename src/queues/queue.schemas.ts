@@ -41,6 +41,16 @@ export const queueDefinitionInputSchema = {
         concurrency: { type: 'integer', minimum: 1, maximum: 256, default: 4 },
       },
     },
+    ordering: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'FIFO message groups (SQS FIFO queues, Service Bus sessions); see docs/fifo.md',
+      properties: {
+        mode: { type: 'string', enum: ['standard', 'fifo'], default: 'standard', description: 'fifo: strict order within a message group, one batch of a group in flight at a time; pushes need Message-Group-Id' },
+        contentBasedDeduplication: { type: 'boolean', default: false, description: 'fifo: a message without Deduplication-Id is deduplicated by the SHA-256 of its body' },
+        deduplicationWindowSeconds: { type: 'integer', minimum: 1, maximum: 86400, default: 300, description: 'fifo: how long a deduplication id is remembered (SQS: 5 minutes)' },
+      },
+    },
     retention: {
       type: 'object',
       additionalProperties: false,

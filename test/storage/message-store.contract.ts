@@ -767,6 +767,7 @@ function queueDefinition(name: string, overrides: Partial<QueueDefinition> = {})
     roles: { needsRole: true, replace: false, roles: ['clerk'] },
     incoming: { schema: { type: 'object', required: ['sku'] } },
     delivery: { visibilityTimeoutSeconds: 30, maxAttempts: 3, maxReceives: 4, backoffSeconds: 5, deadLetterQueue: null, handlerTimeoutSeconds: 30, concurrency: 4 },
+    ordering: { mode: 'standard', contentBasedDeduplication: false, deduplicationWindowSeconds: 300 },
     retention: { processedMinutes: 180, allHours: 72 },
     createdAt: 1_700_000_000_000,
     updatedAt: 1_700_000_000_000,

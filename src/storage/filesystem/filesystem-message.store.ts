@@ -263,6 +263,7 @@ export class FilesystemMessageStore extends MessageStore {
           receipt: null,
           idempotencyKey: key,
           deadLetter: input.deadLetter ?? null,
+          groupId: input.groupId ?? null,
         };
         const json = JSON.stringify(message);
         outcomes[i] = { message: { ...message }, replayed: false };
@@ -321,6 +322,12 @@ export class FilesystemMessageStore extends MessageStore {
     return slot ? this.view(handle!, slot.msg) : null;
   }
 
+  async releaseIdempotencyKey(queue: string, id: string, key: string): Promise<void> {
+    const handle = this.readable(queue);
+    if (handle?.state.slots.get(id)?.msg.idempotencyKey !== key) return;
+    await this.commit(handle, { t: 'u', id, k: key });
+  }
+
   async delete(queue: string, id: string): Promise<boolean> {
     const handle = this.readable(queue);
     if (!handle?.state.slots.has(id)) return false;
@@ -347,7 +354,9 @@ export class FilesystemMessageStore extends MessageStore {
     const handle = this.readable(queue);
     if (!handle || handle.state.counts.PENDING === 0 || request.max < 1) return [];
     const journal = this.journalOf(handle);
-    const slots = handle.state.nextDeliverable(request.max, request.now);
+    const slots = request.groups
+      ? handle.state.nextDeliverableInGroups(request.max, request.now, request.groups.perGroup)
+      : handle.state.nextDeliverable(request.max, request.now);
     if (slots.length === 0) return [];
     const record: JournalRecord = { t: 'c', now: request.now, le: request.leaseExpiresAt, ms: slots.map((s) => [s.msg.id, randomUUID()]) };
     handle.state.apply(record);

@@ -14,6 +14,7 @@ export type JournalRecord =
   | { t: 'q'; id: string; now: number }
   | { t: 'd'; ids: string[] }
   | { t: 'p' }
+  | { t: 'u'; id: string; k: string }
   | { t: 'k'; k: string; v: unknown }
   | { t: 'kd'; k: string };
 
@@ -56,6 +57,8 @@ export class QueueState {
   readonly counts: QueueCounts = { PENDING: 0, INPROGRESS: 0, COMPLETE: 0, ERROR: 0 };
   nextSeq = 1;
   liveBytes = 0;
+  /** FIFO: INPROGRESS messages per group */
+  private readonly inflightGroups = new Map<string, number>();
 
   /** slots in seq order (appends only; stale entries skipped and swept) */
   private order: Array<{ seq: number; slot: Slot }> = [];
@@ -120,6 +123,13 @@ export class QueueState {
         this.setStatus(slot, 'PENDING');
         return;
       }
+      case 'u': {
+        const slot = this.slots.get(record.id);
+        if (!slot || slot.msg.idempotencyKey !== record.k) return;
+        if (this.keys.get(record.k) === slot) this.keys.delete(record.k);
+        slot.msg.idempotencyKey = null;
+        return;
+      }
       case 'd':
         for (const id of record.ids) this.remove(id);
         return;
@@ -136,6 +146,7 @@ export class QueueState {
 
   private add(message: StoredMessage, bytes: number): void {
     if (this.slots.has(message.id)) return;
+    message.groupId ??= null;
     const slot = new Slot(message, bytes);
     this.slots.set(message.id, slot);
     if (message.idempotencyKey !== null) this.keys.set(message.idempotencyKey, slot);
@@ -145,7 +156,15 @@ export class QueueState {
     this.created.push({ slot, key: message.createdAt, seq: message.seq, v: 0 });
     this.liveBytes += bytes;
     this.counts[message.status]++;
+    if (message.status === 'INPROGRESS') this.countInflight(message.groupId, 1);
     this.enterStatus(slot);
+  }
+
+  private countInflight(group: string | null, delta: number): void {
+    if (group === null) return;
+    const n = (this.inflightGroups.get(group) ?? 0) + delta;
+    if (n > 0) this.inflightGroups.set(group, n);
+    else this.inflightGroups.delete(group);
   }
 
   private applySettle(record: Extract<JournalRecord, { t: 's' }>): void {
@@ -172,8 +191,10 @@ export class QueueState {
 
   private setStatus(slot: Slot, status: MessageStatus): void {
     this.counts[slot.msg.status]--;
+    if (slot.msg.status === 'INPROGRESS') this.countInflight(slot.msg.groupId, -1);
     slot.msg.status = status;
     this.counts[status]++;
+    if (status === 'INPROGRESS') this.countInflight(slot.msg.groupId, 1);
     this.enterStatus(slot);
   }
 
@@ -205,6 +226,7 @@ export class QueueState {
     const key = slot.msg.idempotencyKey;
     if (key !== null && this.keys.get(key) === slot) this.keys.delete(key);
     this.counts[slot.msg.status]--;
+    if (slot.msg.status === 'INPROGRESS') this.countInflight(slot.msg.groupId, -1);
     this.liveBytes -= slot.bytes;
     this.orderStale++;
     this.maybeSweep();
@@ -215,6 +237,7 @@ export class QueueState {
     this.slots.clear();
     this.keys.clear();
     this.kv.clear();
+    this.inflightGroups.clear();
     this.order = [];
     this.orderStale = 0;
     for (const heap of [this.delayed, this.ready, this.pendingAge, this.leases, this.completed, this.created]) heap.clear();
@@ -266,6 +289,35 @@ export class QueueState {
       out.push(entry.slot);
     }
     for (const entry of later) this.delayed.push({ ...entry, key: entry.slot.msg.availableAt });
+    return out;
+  }
+
+  /**
+   * FIFO claim (see ClaimRequest.groups): walks the messages in seq order, so it costs the size
+   * of the queue; the ready heaps are left alone (their entries of the claimed slots go stale).
+   */
+  nextDeliverableInGroups(max: number, now: number, perGroup: number): Slot[] {
+    const out: Slot[] = [];
+    const taken = new Map<string, number>();
+    const held = new Set<string>(this.inflightGroups.keys());
+    for (const entry of this.order) {
+      if (out.length >= max) break;
+      if (!this.inOrder(entry) || entry.slot.msg.status !== 'PENDING') continue;
+      const m = entry.slot.msg;
+      if (m.groupId === null) {
+        if (m.availableAt <= now) out.push(entry.slot);
+        continue;
+      }
+      if (held.has(m.groupId)) continue;
+      if (m.availableAt > now) {
+        held.add(m.groupId);
+        continue;
+      }
+      out.push(entry.slot);
+      const n = (taken.get(m.groupId) ?? 0) + 1;
+      taken.set(m.groupId, n);
+      if (n >= perGroup) held.add(m.groupId);
+    }
     return out;
   }
 

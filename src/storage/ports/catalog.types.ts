@@ -17,6 +17,17 @@ export interface DeliverySettings {
   concurrency: number;
 }
 
+/**
+ * `standard`: delivery order by seq, any number in flight. `fifo` (SQS FIFO queues, Service Bus
+ * sessions): messages of one group are delivered in order and never while an earlier one of the
+ * group is in flight; deduplication ids (or the body's SHA-256) are remembered for the window.
+ */
+export interface OrderingSettings {
+  mode: 'standard' | 'fifo';
+  contentBasedDeduplication: boolean;
+  deduplicationWindowSeconds: number;
+}
+
 export interface RetentionSettings {
   processedMinutes: number;
   allHours: number;
@@ -38,6 +49,7 @@ export interface QueueDefinition {
   roles: QueueRoles;
   incoming: { schema: Record<string, unknown> | boolean };
   delivery: DeliverySettings;
+  ordering: OrderingSettings;
   retention: RetentionSettings;
   /** present on queues created or changed over SQS */
   sqs?: SqsQueueSettings;

@@ -34,6 +34,8 @@ export interface StoredMessage {
   receipt: string | null;
   idempotencyKey: string | null;
   deadLetter: DeadLetterInfo | null;
+  /** FIFO message group (queues with ordering.mode fifo); null: no group */
+  groupId: string | null;
 }
 
 export interface NewMessage {
@@ -45,6 +47,7 @@ export interface NewMessage {
   availableAt: number;
   idempotencyKey: string | null;
   deadLetter?: DeadLetterInfo | null;
+  groupId?: string | null;
 }
 
 export interface InsertOutcome {
@@ -69,6 +72,13 @@ export interface ClaimRequest {
   max: number;
   now: number;
   leaseExpiresAt: number;
+  /**
+   * FIFO queues: a message with a group is claimed only if no message of its group is INPROGRESS
+   * and every PENDING one before it (seq order) is claimed with it; at most `perGroup` of one
+   * group per claim. A delayed message holds back the rest of its group. Messages without a group
+   * are claimed as in a standard queue. Absent: the standard claim (groups ignored).
+   */
+  groups?: { perGroup: number };
 }
 
 /**
@@ -139,6 +149,11 @@ export abstract class MessageStore {
   abstract get(queue: string, id: string): Promise<StoredMessage | null>;
   /** The message of the queue stored with this idempotency key, or null. */
   abstract findByIdempotencyKey(queue: string, key: string): Promise<StoredMessage | null>;
+  /**
+   * Forgets the idempotency key of a message (it stays stored), so the key can be used again:
+   * a FIFO deduplication id whose window has passed. Does nothing if the message no longer has it.
+   */
+  abstract releaseIdempotencyKey(queue: string, id: string, key: string): Promise<void>;
   /** true if it existed */
   abstract delete(queue: string, id: string): Promise<boolean>;
   /** Ordered by seq ascending (delivery order). */

@@ -2,11 +2,12 @@ import type { SqlDialect } from '@app/storage/sql/connection-string';
 
 export const MESSAGES_TABLE = 'mailroom_messages';
 export const KV_TABLE = 'mailroom_kv';
+export const FIFO_LOCKS_TABLE = 'mailroom_fifo_locks';
 
 /** Columns of mailroom_messages, in the order of every INSERT. */
 export const MESSAGE_COLUMNS = [
   'queue', 'id', 'seq', 'status', 'request', 'result', 'error', 'dead_letter', 'attempts', 'sent_by',
-  'created_at', 'updated_at', 'available_at', 'lease_expires_at', 'receipt', 'idempotency_key',
+  'created_at', 'updated_at', 'available_at', 'lease_expires_at', 'receipt', 'idempotency_key', 'group_id',
 ] as const;
 
 export type MessageColumn = (typeof MESSAGE_COLUMNS)[number];
@@ -17,7 +18,7 @@ export type SqlValue = SqlScalar | SqlScalar[];
 const PG_TYPES: Record<MessageColumn, string> = {
   queue: 'varchar', id: 'varchar', seq: 'int8', status: 'varchar', request: 'text', result: 'text', error: 'text',
   dead_letter: 'text', attempts: 'int4', sent_by: 'varchar', created_at: 'int8', updated_at: 'int8',
-  available_at: 'int8', lease_expires_at: 'int8', receipt: 'varchar', idempotency_key: 'varchar',
+  available_at: 'int8', lease_expires_at: 'int8', receipt: 'varchar', idempotency_key: 'varchar', group_id: 'varchar',
 };
 
 export interface SqlStatement {
@@ -199,6 +200,63 @@ export class SqlText {
         `ORDER BY seq LIMIT ${n} FOR UPDATE SKIP LOCKED`,
       params: [queue, now],
     };
+  }
+
+  /** FIFO claims of a queue lock its row here first (see FifoGroups1765100000000); `fifoLockRow` creates it. */
+  fifoLock(queue: string): SqlStatement {
+    if (this.isMssql) return { sql: `SELECT queue FROM ${FIFO_LOCKS_TABLE} WITH (UPDLOCK, HOLDLOCK, ROWLOCK) WHERE queue = @0`, params: [queue] };
+    return { sql: `SELECT queue FROM ${FIFO_LOCKS_TABLE} WHERE queue = ${this.p(0)} FOR UPDATE`, params: [queue] };
+  }
+
+  fifoLockRow(queue: string): SqlStatement {
+    if (this.isPostgres) return { sql: `INSERT INTO ${FIFO_LOCKS_TABLE} (queue) VALUES ($1) ON CONFLICT DO NOTHING`, params: [queue] };
+    if (this.isMssql) {
+      return {
+        sql: `INSERT INTO ${FIFO_LOCKS_TABLE} (queue) SELECT @0 WHERE NOT EXISTS (SELECT 1 FROM ${FIFO_LOCKS_TABLE} WITH (UPDLOCK, HOLDLOCK) WHERE queue = @0)`,
+        params: [queue],
+      };
+    }
+    return { sql: `INSERT IGNORE INTO ${FIFO_LOCKS_TABLE} (queue) VALUES (?)`, params: [queue] };
+  }
+
+  purgeFifoLock(queue: string): SqlStatement {
+    return { sql: `DELETE FROM ${FIFO_LOCKS_TABLE} WHERE queue = ${this.p(0)}`, params: [queue] };
+  }
+
+  /**
+   * The FIFO claim's choice (run under `fifoLock`): per group with nothing INPROGRESS, its first
+   * PENDING messages in seq order, at most `perGroup`, stopping before the first one not yet
+   * available; plus available messages without a group. Lowest seq first, at most `max`.
+   */
+  claimGroups(queue: string, now: number, max: number, perGroup: number): SqlStatement {
+    const params: SqlValue[] = [];
+    const bind = (value: SqlValue): string => {
+      params.push(value);
+      return this.p(params.length - 1);
+    };
+    const cols = this.cols();
+    const grouped =
+      `SELECT ${cols} FROM (SELECT m.*, ` +
+      'ROW_NUMBER() OVER (PARTITION BY m.group_id ORDER BY m.seq, m.id) AS fifo_rank, ' +
+      `SUM(CASE WHEN m.available_at > ${bind(now)} THEN 1 ELSE 0 END) OVER (PARTITION BY m.group_id ORDER BY m.seq, m.id ROWS UNBOUNDED PRECEDING) AS fifo_held ` +
+      `FROM ${MESSAGES_TABLE} m WHERE m.queue = ${bind(queue)} AND m.status = 'PENDING' AND m.group_id IS NOT NULL ` +
+      `AND NOT EXISTS (SELECT 1 FROM ${MESSAGES_TABLE} f WHERE f.queue = m.queue AND f.group_id = m.group_id AND f.status = 'INPROGRESS')) g ` +
+      `WHERE g.fifo_rank <= ${bind(perGroup)} AND g.fifo_held = 0`;
+    const loose = `SELECT ${cols} FROM ${MESSAGES_TABLE} WHERE queue = ${bind(queue)} AND status = 'PENDING' AND group_id IS NULL AND available_at <= ${bind(now)}`;
+    return { sql: this.limited(`SELECT ${cols} FROM (${grouped} UNION ALL ${loose}) c ORDER BY seq, id`, max), params };
+  }
+
+  /** Leases chosen rows, each with its own receipt (the FIFO claim, and mysql/mariadb's claim via `leaseClaimed`). */
+  leaseChosen(queue: string, claimed: Array<{ id: string; receipt: string }>, now: number, leaseExpiresAt: number): SqlStatement {
+    const params: SqlScalar[] = [];
+    const bind = (value: SqlScalar): string => {
+      params.push(value);
+      return this.p(params.length - 1);
+    };
+    const cases = claimed.map(({ id, receipt }) => `WHEN ${bind(id)} THEN ${bind(receipt)}`);
+    const sets = `status = 'INPROGRESS', attempts = attempts + 1, receipt = CASE id ${cases.join(' ')} END, lease_expires_at = ${bind(leaseExpiresAt)}, updated_at = ${bind(now)}`;
+    const where = `queue = ${bind(queue)} AND status = 'PENDING' AND id IN (${claimed.map((c) => bind(c.id)).join(', ')})`;
+    return { sql: `UPDATE ${MESSAGES_TABLE} SET ${sets} WHERE ${where}`, params };
   }
 
   /** mysql/mariadb: leases the rows the locking SELECT returned, each with its own receipt. */

@@ -19,7 +19,7 @@ import {
   type PurgeFilter,
 } from '@app/storage/ports/message.store';
 import type { SqlDatabase, Run } from '@app/storage/sql/sql-database';
-import { MESSAGE_COLUMNS, type SettleChanges, type SettleItem, type SqlScalar } from '@app/storage/sql/sql-dialect';
+import { MESSAGE_COLUMNS, MESSAGES_TABLE, type SettleChanges, type SettleItem, type SqlScalar } from '@app/storage/sql/sql-dialect';
 import { AVAILABLE_CHANNEL, PgListener } from '@app/storage/sql/pg-listener';
 import { Coalescer } from '@app/storage/sql/coalescer';
 
@@ -72,6 +72,7 @@ function rowToMessage(row: Row): StoredMessage {
     receipt: (row.receipt as string | null) ?? null,
     idempotencyKey: (row.idempotency_key as string | null) ?? null,
     deadLetter: parse(row.dead_letter),
+    groupId: (row.group_id as string | null | undefined) ?? null,
   };
 }
 
@@ -93,6 +94,7 @@ function messageRow(m: StoredMessage): SqlScalar[] {
     lease_expires_at: m.leaseExpiresAt,
     receipt: m.receipt,
     idempotency_key: m.idempotencyKey,
+    group_id: m.groupId,
   };
   return MESSAGE_COLUMNS.map((c) => values[c]);
 }
@@ -195,6 +197,8 @@ export class SqlMessageStore extends MessageStore {
 
   async insert(messages: NewMessage[]): Promise<InsertOutcome[]> {
     if (!messages.length) return [];
+    // FIFO: a message stored after another of its queue (on any replica) gets a larger seq
+    for (const queue of new Set(messages.filter((m) => m.groupId).map((m) => m.queue))) await this.seqAtEnd(queue);
     const records: StoredMessage[] = messages.map((m) => ({
       id: m.id,
       queue: m.queue,
@@ -212,6 +216,7 @@ export class SqlMessageStore extends MessageStore {
       receipt: null,
       idempotencyKey: m.idempotencyKey,
       deadLetter: m.deadLetter ?? null,
+      groupId: m.groupId ?? null,
     }));
     const outcomes = records.some((r) => r.idempotencyKey !== null)
       ? await this.insertWithKeys(records)
@@ -331,6 +336,14 @@ export class SqlMessageStore extends MessageStore {
     return records.length ? rowToMessage(records[0]) : null;
   }
 
+  async releaseIdempotencyKey(queue: string, id: string, key: string): Promise<void> {
+    const t = this.db.text;
+    await this.db.query({
+      sql: `UPDATE ${MESSAGES_TABLE} SET idempotency_key = NULL WHERE queue = ${t.p(0)} AND id = ${t.p(1)} AND idempotency_key = ${t.p(2)}`,
+      params: [queue, id, key],
+    });
+  }
+
   async delete(queue: string, id: string): Promise<boolean> {
     const { affected } = await this.db.query(this.db.text.deleteOne(queue, id));
     return affected > 0;
@@ -353,6 +366,7 @@ export class SqlMessageStore extends MessageStore {
   async claim(queue: string, request: ClaimRequest): Promise<StoredMessage[]> {
     this.knownQueues.add(queue);
     if (request.max < 1) return [];
+    if (request.groups) return this.claimInGroups(queue, request, request.groups.perGroup);
     const text = this.db.text;
     if (text.isPostgres) return this.claimCoalescer(queue, request.leaseExpiresAt - request.now).submit({ max: request.max, now: request.now });
     const statement = text.claim(queue, request.now, request.leaseExpiresAt, request.max);
@@ -374,6 +388,40 @@ export class SqlMessageStore extends MessageStore {
       await run(text.leaseClaimed(queue, claimed, request.now, request.leaseExpiresAt));
       return claimed;
     });
+  }
+
+  /**
+   * The FIFO claim: one transaction holding the queue's row of mailroom_fifo_locks, so claims of
+   * one FIFO queue (on every replica) take turns and each sees what the one before it leased.
+   * Settlements, pushes and lease expiry need no lock: they only ever free a group or add to it.
+   */
+  private async claimInGroups(queue: string, request: ClaimRequest, perGroup: number): Promise<StoredMessage[]> {
+    const text = this.db.text;
+    const claimed = await this.db.transaction(async (run) => {
+      if (!(await run(text.fifoLock(queue))).records.length) {
+        await run(text.fifoLockRow(queue));
+        await run(text.fifoLock(queue));
+      }
+      const { records } = await run(text.claimGroups(queue, request.now, request.max, Math.max(1, perGroup)));
+      if (!records.length) return [];
+      const chosen = records.map(rowToMessage).map((m) => ({
+        ...m,
+        status: 'INPROGRESS' as const,
+        attempts: m.attempts + 1,
+        receipt: randomUUID(),
+        leaseExpiresAt: request.leaseExpiresAt,
+        updatedAt: request.now,
+      }));
+      const { affected } = await run(text.leaseChosen(queue, chosen, request.now, request.leaseExpiresAt));
+      if (affected === chosen.length) return chosen;
+      const leased: StoredMessage[] = [];
+      for (const m of chosen) {
+        const { records: now } = await run(text.selectOne(queue, m.id));
+        if (now.length && String(now[0].receipt) === m.receipt) leased.push(m);
+      }
+      return leased;
+    });
+    return claimed.sort(bySeq);
   }
 
   private async settleTogether(items: SettleItem[]): Promise<Array<Row | null>> {
@@ -530,6 +578,7 @@ export class SqlMessageStore extends MessageStore {
     await this.db.transaction(async (run) => {
       await run(this.db.text.purgeMessages(queue));
       await run(this.db.text.purgeKv(queue));
+      await run(this.db.text.purgeFifoLock(queue));
     });
   }
 
