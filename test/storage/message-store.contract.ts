@@ -747,6 +747,125 @@ export function messageStoreContract(label: string, make: () => Promise<MessageS
         }
       });
     });
+
+    describe('FIFO message groups', () => {
+      const fifo = (max: number, perGroup = max, leaseMs = 30_000) => {
+        const now = clock.now();
+        return { max, now, leaseExpiresAt: now + leaseMs, groups: { perGroup } };
+      };
+      const requests = (messages: StoredMessage[]) => messages.map((m) => m.request);
+
+      async function push(queue: string, group: string | null, label: string, overrides: Partial<NewMessage> = {}): Promise<StoredMessage> {
+        const [outcome] = await store.insert([draft(queue, { request: { label }, groupId: group, ...overrides })]);
+        return outcome.message;
+      }
+
+      it('stores the group id and gives increasing sequence numbers', async () => {
+        const queue = newQueue();
+        const stored: StoredMessage[] = [];
+        for (let i = 0; i < 5; i++) stored.push(await push(queue, 'g', `m${i}`));
+        expect(stored.map((m) => m.groupId)).toEqual(['g', 'g', 'g', 'g', 'g']);
+        for (let i = 1; i < stored.length; i++) expect(stored[i].seq).toBeGreaterThan(stored[i - 1].seq);
+        expect((await store.get(queue, stored[0].id))?.groupId).toBe('g');
+        expect((await store.insert([draft(queue)]))[0].message.groupId).toBeNull();
+      });
+
+      it('delivers a group in order and nothing more of it while one of it is in flight; other groups proceed', async () => {
+        const queue = newQueue();
+        await push(queue, 'a', 'a1');
+        await push(queue, 'b', 'b1');
+        await push(queue, 'a', 'a2');
+        await push(queue, 'b', 'b2');
+        const first = await store.claim(queue, fifo(10, 1));
+        expect(requests(first)).toEqual([{ label: 'a1' }, { label: 'b1' }]);
+        expect(await store.claim(queue, fifo(10, 1))).toEqual([]);
+        const a1 = first[0];
+        await store.settle(queue, a1.id, a1.receipt!, { status: 'COMPLETE', now: clock.now() });
+        expect(requests(await store.claim(queue, fifo(10, 1)))).toEqual([{ label: 'a2' }]);
+        expect(await store.claim(queue, fifo(10, 1))).toEqual([]);
+      });
+
+      it('hands out several messages of one group in order in one claim, then none until all are settled', async () => {
+        const queue = newQueue();
+        for (const label of ['a1', 'a2', 'a3', 'a4']) await push(queue, 'a', label);
+        await push(queue, 'b', 'b1');
+        const batch = await store.claim(queue, fifo(3));
+        expect(requests(batch)).toEqual([{ label: 'a1' }, { label: 'a2' }, { label: 'a3' }]);
+        expect(requests(await store.claim(queue, fifo(10)))).toEqual([{ label: 'b1' }]);
+        for (const m of batch.slice(1)) await store.settle(queue, m.id, m.receipt!, { status: 'COMPLETE', now: clock.now() });
+        expect(await store.claim(queue, fifo(10))).toEqual([]);
+        await store.settle(queue, batch[0].id, batch[0].receipt!, { status: 'COMPLETE', now: clock.now() });
+        expect(requests(await store.claim(queue, fifo(10)))).toEqual([{ label: 'a4' }]);
+      });
+
+      it('a failed message returned for a retry later holds back its group; an ERROR one does not', async () => {
+        const queue = newQueue();
+        await push(queue, 'a', 'a1');
+        await push(queue, 'a', 'a2');
+        await push(queue, 'b', 'b1');
+        const [a1] = await store.claim(queue, fifo(1, 1));
+        await store.settle(queue, a1.id, a1.receipt!, { status: 'PENDING', now: clock.now(), availableAt: clock.now() + 5_000 });
+        expect(requests(await store.claim(queue, fifo(10, 1)))).toEqual([{ label: 'b1' }]);
+        clock.advance(5_000);
+        const [again] = await store.claim(queue, fifo(10, 1));
+        expect(again.request).toEqual({ label: 'a1' });
+        await store.settle(queue, again.id, again.receipt!, { status: 'ERROR', now: clock.now(), error: { name: 'E', message: 'no' } });
+        expect(requests(await store.claim(queue, fifo(10, 1)))).toEqual([{ label: 'a2' }]);
+      });
+
+      it('an expired lease returned by the sweep is delivered again before the rest of its group', async () => {
+        const queue = newQueue();
+        await push(queue, 'a', 'a1');
+        await push(queue, 'a', 'a2');
+        const [a1] = await store.claim(queue, fifo(1, 1, 1_000));
+        clock.advance(2_000);
+        const [expired] = await store.findExpiredLeases(queue, clock.now(), 10);
+        expect(expired.id).toBe(a1.id);
+        await store.settle(queue, a1.id, a1.receipt!, { status: 'PENDING', now: clock.now(), availableAt: clock.now() });
+        expect(requests(await store.claim(queue, fifo(10, 1)))).toEqual([{ label: 'a1' }]);
+      });
+
+      it('messages without a group are claimed freely, in seq order with the groups', async () => {
+        const queue = newQueue();
+        await push(queue, 'a', 'a1');
+        await push(queue, null, 'x1');
+        await push(queue, 'a', 'a2');
+        await push(queue, null, 'x2');
+        expect(requests(await store.claim(queue, fifo(10, 1)))).toEqual([{ label: 'a1' }, { label: 'x1' }, { label: 'x2' }]);
+      });
+
+      it('the standard claim ignores groups', async () => {
+        const queue = newQueue();
+        await push(queue, 'a', 'a1');
+        await push(queue, 'a', 'a2');
+        const now = clock.now();
+        expect(await store.claim(queue, { max: 10, now, leaseExpiresAt: now + 30_000 })).toHaveLength(2);
+      });
+
+      it('a released idempotency key can be used again; the first message stays', async () => {
+        const queue = newQueue();
+        const first = await push(queue, 'a', 'a1', { idempotencyKey: 'dedup k1' });
+        const [replay] = await store.insert([draft(queue, { request: { label: 'again' }, groupId: 'a', idempotencyKey: 'dedup k1' })]);
+        expect(replay).toEqual({ replayed: true, message: expect.objectContaining({ id: first.id }) });
+        await store.releaseIdempotencyKey(queue, first.id, 'dedup other');
+        expect((await store.findByIdempotencyKey(queue, 'dedup k1'))?.id).toBe(first.id);
+        await store.releaseIdempotencyKey(queue, first.id, 'dedup k1');
+        expect(await store.findByIdempotencyKey(queue, 'dedup k1')).toBeNull();
+        const [fresh] = await store.insert([draft(queue, { request: { label: 'later' }, groupId: 'a', idempotencyKey: 'dedup k1' })]);
+        expect(fresh.replayed).toBe(false);
+        expect(fresh.message.id).not.toBe(first.id);
+        expect((await store.get(queue, first.id))?.request).toEqual({ label: 'a1' });
+      });
+
+      it('a purge of the queue also forgets its groups', async () => {
+        const queue = newQueue();
+        await push(queue, 'a', 'a1');
+        await store.claim(queue, fifo(1));
+        await store.purgeQueue(queue);
+        await push(queue, 'a', 'a2');
+        expect(requests(await store.claim(queue, fifo(10)))).toEqual([{ label: 'a2' }]);
+      });
+    });
   });
 }
 
