@@ -141,7 +141,7 @@ async function main(): Promise<void> {
     await loader.init();
     const pushStart = performance.now();
     const messages = loader.get(MessagesService);
-    const body = Array.from({ length: 100 }, (_, i) => ({ i, payload: 'x'.repeat(64) }));
+    const body = Array.from({ length: 100 }, (_, i) => ({ body: { i, payload: 'x'.repeat(64) } }));
     for (let done = 0; done < options.backlog; done += 100) {
       await messages.pushBatch('drain', body.slice(0, Math.min(100, options.backlog - done)), { sentBy: 'bench' });
     }

@@ -12,7 +12,7 @@ import { LifecycleService } from '@app/health/lifecycle.service';
 import type { Principal } from '@app/security/principal';
 import { DeliveryService } from '@app/messages/delivery.service';
 import { MessageEvents } from '@app/messages/message-events';
-import { assertMessageId } from '@app/messages/messages.service';
+import { assertMessageId, isFifo } from '@app/messages/messages.service';
 import { AvailabilityWaiter } from '@app/messages/availability-waiter';
 import { LongPollSlots } from '@app/messages/long-poll-slots';
 import type { AckInput, ReceiveInput } from '@app/messages/consumers.schemas';
@@ -103,6 +103,9 @@ export class ConsumersService implements OnModuleDestroy {
     }
     const definition = this.registry.require(queue).definition;
     assertMessageId(definition.name, id);
+    if (input.outcome === 'return_to_end_of_queue' && isFifo(definition)) {
+      throw new DomainError('VALIDATION_FAILED', `queue ${queue} is a FIFO queue: a message keeps its place in its group; use return_to_queue`);
+    }
     if (input.outcome === 'send_to_another_queue') {
       const target = input.queue!;
       if (target === queue) {

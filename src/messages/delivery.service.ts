@@ -6,7 +6,7 @@ import type { QueueDefinition } from '@app/storage/ports/catalog.types';
 import type { MessageErrorInfo, MessageStore, StoredMessage } from '@app/storage/ports/message.store';
 import { StorageService } from '@app/storage/storage.service';
 import { QueueRegistry } from '@app/queues/queue-registry.service';
-import { assertMessageId, MessagesService } from '@app/messages/messages.service';
+import { assertMessageId, isFifo, MessagesService } from '@app/messages/messages.service';
 import { MessageEvents } from '@app/messages/message-events';
 import { storedIdempotencyKey } from '@app/messages/idempotency-key';
 
@@ -73,9 +73,15 @@ export class DeliveryService {
     return this.storage.forQueue(definition);
   }
 
+  /**
+   * FIFO queues: a handler gets one message of a group at a time (the next only once it is
+   * settled); a receive may get several of one group, in order, as SQS returns them.
+   */
   async claim(definition: QueueDefinition, max: number, leaseSeconds: number, via: 'handler' | 'receive'): Promise<StoredMessage[]> {
     const now = this.clock.now();
-    const claimed = await this.store(definition).claim(definition.name, { max, now, leaseExpiresAt: now + leaseSeconds * 1000 });
+    const request = { max, now, leaseExpiresAt: now + leaseSeconds * 1000 };
+    const groups = isFifo(definition) ? { perGroup: via === 'handler' ? 1 : max } : undefined;
+    const claimed = await this.store(definition).claim(definition.name, groups ? { ...request, groups } : request);
     if (claimed.length) this.events.emit({ type: 'delivered', queue: definition.name, count: claimed.length, via });
     return claimed;
   }
@@ -134,6 +140,7 @@ export class DeliveryService {
     const record = this.messages.prepare(entry, current.request, {
       sentBy,
       storedKey: storedIdempotencyKey({ kind: 'moved', queue: definition.name, id: message.id, attempt: current.attempts }),
+      groupId: current.groupId,
     });
     const [moved] = await this.messages.insertPrepared([record]);
     return this.complete(definition, message.id, receipt, { movedTo: { queue: target, id: moved.message.id } });
@@ -263,6 +270,7 @@ export class DeliveryService {
         availableAt: now,
         idempotencyKey: deadLetterKey(definition.name, failed),
         deadLetter: { queue: definition.name, id: failed.id, error: failed.error },
+        groupId: isFifo(entry.definition) ? failed.groupId : null,
       },
     ]);
     this.events.emit({ type: 'dead_lettered', queue: definition.name, target });

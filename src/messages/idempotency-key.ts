@@ -16,10 +16,27 @@ export type KeyScope =
   | { kind: 'moved'; queue: string; id: string; attempt: number }
   | { kind: 'dead-letter'; queue: string; id: string; failedAt: number }
   /** a dead letter (`id` in dead-letter queue `queue`) stored anew in its source queue by a redrive */
-  | { kind: 'redrive'; queue: string; id: string };
+  | { kind: 'redrive'; queue: string; id: string }
+  /** a FIFO queue's deduplication id (per queue, whoever sends; remembered for the queue's window) */
+  | { kind: 'dedup'; queue: string; id: string };
+
+/** Stored keys of kind `dedup` start with this. */
+export const DEDUP_KEY_PREFIX = 'dedup ';
+
+/** What a client may send as `Message-Group-Id` or `Deduplication-Id` (as SQS: 1 to 128 visible ASCII characters). */
+const FIFO_ID = /^[\x21-\x7e]{1,128}$/;
 
 export function assertClientKey(key: string): void {
   if (!CLIENT_KEY.test(key)) throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1 to 200 visible ASCII characters');
+}
+
+export function assertFifoId(value: string, name: 'Message-Group-Id' | 'Deduplication-Id'): void {
+  if (!FIFO_ID.test(value)) throw new DomainError('VALIDATION_FAILED', `${name} must be 1 to 128 visible ASCII characters`);
+}
+
+/** Content-based deduplication: the SHA-256 (hex) of the message body as JSON. */
+export function contentDeduplicationId(body: unknown): string {
+  return createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex');
 }
 
 /**
@@ -46,6 +63,7 @@ export function storedIdempotencyKey(scope: KeyScope): string {
       case 'dead-letter':
         return [scope.kind, scope.queue, scope.id, scope.failedAt];
       case 'redrive':
+      case 'dedup':
         return [scope.kind, scope.queue, scope.id];
     }
   })();

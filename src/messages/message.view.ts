@@ -6,6 +6,28 @@ export interface MessageView extends Pick<StoredMessage, 'id' | 'queue' | 'statu
   updatedAt: string;
   availableAt?: string;
   deadLetter?: DeadLetterInfo;
+  /** FIFO queues */
+  groupId?: string;
+  sequenceNumber?: string;
+}
+
+/** A FIFO duplicate of another sender's message: which message it is, nothing of its content. */
+export interface DeduplicatedView {
+  id: string;
+  queue: string;
+  status: StoredMessage['status'];
+  groupId?: string;
+  sequenceNumber?: string;
+  deduplicated: true;
+}
+
+export function toDeduplicatedView(message: StoredMessage): DeduplicatedView {
+  const view: DeduplicatedView = { id: message.id, queue: message.queue, status: message.status, deduplicated: true };
+  if (message.groupId) {
+    view.groupId = message.groupId;
+    view.sequenceNumber = String(message.seq);
+  }
+  return view;
 }
 
 export function toMessageView(message: StoredMessage): MessageView {
@@ -23,6 +45,10 @@ export function toMessageView(message: StoredMessage): MessageView {
   };
   if (message.status === 'PENDING' && message.availableAt > message.updatedAt) view.availableAt = new Date(message.availableAt).toISOString();
   if (message.deadLetter) view.deadLetter = message.deadLetter;
+  if (message.groupId) {
+    view.groupId = message.groupId;
+    view.sequenceNumber = String(message.seq);
+  }
   return view;
 }
 
@@ -41,6 +67,9 @@ export const messageViewSchema = {
     updatedAt: { type: 'string', format: 'date-time' },
     availableAt: { type: 'string', format: 'date-time', description: 'present while a PENDING message is delayed' },
     deadLetter: { type: 'object', properties: { queue: { type: 'string' }, id: { type: 'string' }, error: { type: 'object', nullable: true } } },
+    groupId: { type: 'string', description: 'FIFO queues: the message group' },
+    sequenceNumber: { type: 'string', description: 'FIFO queues: increases with each message stored in the queue; the delivery order within a group' },
+    deduplicated: { type: 'boolean', description: "present (true) on a FIFO duplicate of another sender's message, which shows only id, queue, status, groupId and sequenceNumber" },
   },
 };
 

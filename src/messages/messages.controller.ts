@@ -8,10 +8,10 @@ import { Access } from '@app/security/access.decorator';
 import { CurrentPrincipal } from '@app/security/current-principal.decorator';
 import type { Principal } from '@app/security/principal';
 import { MESSAGE_STATUSES, type MessageStatus, type Page } from '@app/storage/ports/message.store';
-import { MAX_DELAY_SECONDS, MessagesService } from '@app/messages/messages.service';
+import { isDeduplicated, MAX_DELAY_SECONDS, MessagesService, type PushResult } from '@app/messages/messages.service';
 import { DeliveryService } from '@app/messages/delivery.service';
 import { QueueRegistry } from '@app/queues/queue-registry.service';
-import { messagePageSchema, messageViewSchema, toMessageView, type MessageView } from '@app/messages/message.view';
+import { messagePageSchema, messageViewSchema, toDeduplicatedView, toMessageView, type DeduplicatedView, type MessageView } from '@app/messages/message.view';
 import { QueueOperationsService, type PurgeResult, type RedriveResult } from '@app/messages/queue-operations.service';
 import {
   purgeBodySchema,
@@ -22,15 +22,56 @@ import {
   type RedriveInput,
 } from '@app/messages/queue-operations.schemas';
 
+const fifoIdSchema = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' };
+
 const batchBodySchema = {
   type: 'object',
-  required: ['messages'],
   additionalProperties: false,
-  properties: { messages: { type: 'array', minItems: 1, maxItems: 100, items: {} } },
+  description: 'either `messages` (the bodies) or `entries` (each body with its own FIFO fields)',
+  oneOf: [{ required: ['messages'] }, { required: ['entries'] }],
+  properties: {
+    messages: { type: 'array', minItems: 1, maxItems: 100, items: {} },
+    entries: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 100,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['message'],
+        properties: {
+          message: { description: 'the message body' },
+          groupId: { ...fifoIdSchema, description: 'FIFO queues: its message group (default: the Message-Group-Id header)' },
+          deduplicationId: { ...fifoIdSchema, description: 'FIFO queues: its deduplication id' },
+        },
+      },
+    },
+  },
 };
 
+interface BatchInput {
+  messages?: unknown[];
+  entries?: Array<{ message: unknown; groupId?: string; deduplicationId?: string }>;
+}
+
 const delayQuery = { name: 'delaySeconds', required: false, schema: { type: 'integer', minimum: 0, maximum: MAX_DELAY_SECONDS } } as const;
+const groupHeader = {
+  name: 'Message-Group-Id',
+  required: false,
+  description: 'FIFO queues (required there, refused elsewhere): the message group; a group is delivered in order, one batch of it in flight at a time',
+} as const;
+const deduplicationHeader = {
+  name: 'Deduplication-Id',
+  required: false,
+  description: "FIFO queues: a push with an id already stored in this queue within the deduplication window (any sender) answers 200 with the first message's id and stores nothing",
+} as const;
 const idempotencyHeader = { name: 'Idempotency-Key', required: false, description: "a retried push by the same subject with the same key answers 200 with its first message instead of storing another; keys are per subject (another subject's equal key is a key of its own)" } as const;
+
+/** A FIFO duplicate of another sender's message shows only its id: its body is not the caller's to read. */
+function pushedView(outcome: PushResult, principal: Principal): MessageView | DeduplicatedView {
+  if (isDeduplicated(outcome) && outcome.message.sentBy !== principal.subject) return toDeduplicatedView(outcome.message);
+  return toMessageView(outcome.message);
+}
 
 @ApiTags('messages')
 @Controller('queues/:queue/messages')
@@ -46,10 +87,15 @@ export class MessagesController {
   @Access('message.write', { queueParam: 'queue' })
   @ApiOperation({ summary: 'Push a message (the body is the message)' })
   @ApiHeader(idempotencyHeader)
+  @ApiHeader(groupHeader)
+  @ApiHeader(deduplicationHeader)
   @ApiQuery(delayQuery)
   @ApiBody({ schema: { description: 'any JSON value accepted by the queue schema' } })
   @ApiCreatedResponse({ schema: messageViewSchema, description: 'stored durably; Location names the message' })
-  @ApiOkResponse({ schema: messageViewSchema, description: 'the Idempotency-Key was used before: the first message' })
+  @ApiOkResponse({
+    schema: messageViewSchema,
+    description: "the Idempotency-Key (or, in a FIFO queue, the Deduplication-Id) was used before: the first message; another sender's shows only id, queue, status, groupId, sequenceNumber",
+  })
   @ApiConflictResponse({ description: "IDEMPOTENCY_KEY_CONFLICT: a guard, should a stored key name another subject's message (nothing of it is shown)", schema: errorResponseSchema })
   @ApiBadRequestResponse({ description: 'MALFORMED_JSON, VALIDATION_FAILED or JSON_TOO_DEEP (MESSAGE_MAX_DEPTH)', schema: errorResponseSchema })
   @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE (MESSAGE_MAX_BYTES)', schema: errorResponseSchema })
@@ -59,22 +105,27 @@ export class MessagesController {
     @Body() body: unknown,
     @Query('delaySeconds') delay: string | undefined,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Headers('message-group-id') groupId: string | undefined,
+    @Headers('deduplication-id') deduplicationId: string | undefined,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) response: Response,
-  ): Promise<MessageView> {
-    const { message, replayed } = await this.messages.push(queue, body, {
+  ): Promise<MessageView | DeduplicatedView> {
+    const outcome = await this.messages.push(queue, body, {
       sentBy: principal.subject,
       idempotencyKey: idempotencyKey ?? null,
       delaySeconds: queryInt(delay, 'delaySeconds', 0, 0, MAX_DELAY_SECONDS),
+      groupId: groupId ?? null,
+      deduplicationId: deduplicationId ?? null,
     });
-    response.status(replayed ? 200 : 201).location(`/api/v1/queues/${encodeURIComponent(queue)}/messages/${message.id}`);
-    return toMessageView(message);
+    response.status(outcome.replayed ? 200 : 201).location(`/api/v1/queues/${encodeURIComponent(queue)}/messages/${outcome.message.id}`);
+    return pushedView(outcome, principal);
   }
 
   @Post('batch')
   @Access('message.write', { queueParam: 'queue' })
   @ApiOperation({ summary: 'Push up to 100 messages: all are valid and stored, or none is' })
   @ApiHeader({ ...idempotencyHeader, description: "a retried batch by the same subject with the same key stores nothing new; batch keys never match a single push's key" })
+  @ApiHeader({ ...groupHeader, description: 'FIFO queues: the message group of every message without its own entries[].groupId' })
   @ApiQuery(delayQuery)
   @ApiBody({ schema: batchBodySchema })
   @ApiCreatedResponse({ schema: { type: 'object', properties: { items: { type: 'array', items: messageViewSchema } } } })
@@ -87,15 +138,22 @@ export class MessagesController {
     @Body() body: unknown,
     @Query('delaySeconds') delay: string | undefined,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Headers('message-group-id') groupId: string | undefined,
+    @Headers('deduplication-id') deduplicationId: string | undefined,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<{ items: MessageView[] }> {
-    const { messages } = validateInput<{ messages: unknown[] }>(batchBodySchema, body, 'VALIDATION_FAILED', 'batch');
-    const outcomes = await this.messages.pushBatch(queue, messages, {
+  ): Promise<{ items: Array<MessageView | DeduplicatedView> }> {
+    if (deduplicationId !== undefined) throw new DomainError('VALIDATION_FAILED', 'a batch takes a deduplication id per message: entries[].deduplicationId');
+    const input = validateInput<BatchInput>(batchBodySchema, body, 'VALIDATION_FAILED', 'batch');
+    const entries = input.entries
+      ? input.entries.map((e) => ({ body: e.message, groupId: e.groupId, deduplicationId: e.deduplicationId }))
+      : input.messages!.map((message) => ({ body: message }));
+    const outcomes = await this.messages.pushBatch(queue, entries, {
       sentBy: principal.subject,
       idempotencyKey: idempotencyKey ?? null,
       delaySeconds: queryInt(delay, 'delaySeconds', 0, 0, MAX_DELAY_SECONDS),
+      groupId: groupId ?? null,
     });
-    return { items: outcomes.map((o) => toMessageView(o.message)) };
+    return { items: outcomes.map((o) => pushedView(o, principal)) };
   }
 
   @Post('purge')

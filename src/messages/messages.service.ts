@@ -10,7 +10,8 @@ import { SchemaService } from '@app/queues/schema.service';
 import type { MessageStatus, MessageStore, NewMessage, Page, StoredMessage } from '@app/storage/ports/message.store';
 import { StorageService } from '@app/storage/storage.service';
 import { MessageEvents } from '@app/messages/message-events';
-import { assertClientKey, storedIdempotencyKey } from '@app/messages/idempotency-key';
+import { assertClientKey, assertFifoId, contentDeduplicationId, DEDUP_KEY_PREFIX, storedIdempotencyKey } from '@app/messages/idempotency-key';
+import type { QueueDefinition } from '@app/storage/ports/catalog.types';
 
 export interface PushOptions {
   sentBy: string | null;
@@ -19,6 +20,21 @@ export interface PushOptions {
   delaySeconds?: number;
   /** pushed by the handler of this queue: its keys are the handler's, whoever sent the message it handles */
   fromHandlerOf?: string;
+  /** FIFO queues: the message group (Message-Group-Id); required there, refused elsewhere */
+  groupId?: string | null;
+  /** FIFO queues: the deduplication id (Deduplication-Id); refused elsewhere */
+  deduplicationId?: string | null;
+}
+
+/** One message of a batch push, with its own FIFO fields (they default to the batch's). */
+export interface BatchEntry {
+  body: unknown;
+  groupId?: string | null;
+  deduplicationId?: string | null;
+}
+
+export function isFifo(definition: QueueDefinition): boolean {
+  return definition.ordering?.mode === 'fifo';
 }
 
 /** What `prepare` needs: the key as stored (see storedIdempotencyKey), never a client's raw key. */
@@ -26,6 +42,8 @@ export interface PrepareOptions {
   sentBy: string | null;
   storedKey: string | null;
   delaySeconds?: number;
+  /** kept only by FIFO queues */
+  groupId?: string | null;
 }
 
 export interface PushResult {
@@ -47,12 +65,19 @@ function clientKey(options: { idempotencyKey?: string | null }): string | null {
   return key;
 }
 
+/** A replay of a FIFO deduplication id: per queue, so possibly another sender's message. */
+export function isDeduplicated(outcome: PushResult): boolean {
+  return outcome.replayed && (outcome.message.idempotencyKey?.startsWith(DEDUP_KEY_PREFIX) ?? false);
+}
+
 /**
  * Keys are scoped to their sender, so a replay answers with the caller's own message. A guard
  * against a stored key that names another sender's message anyway: 409, telling nothing of it.
+ * FIFO deduplication ids are per queue (as in SQS): their replays are exempt, and the API shows
+ * another sender's message only by id (see toDeduplicatedView).
  */
 export function assertOwnReplays(outcomes: PushResult[], sentBy: string | null): void {
-  if (outcomes.some((o) => o.replayed && o.message.sentBy !== sentBy)) {
+  if (outcomes.some((o) => o.replayed && o.message.sentBy !== sentBy && !isDeduplicated(o))) {
     throw new DomainError('IDEMPOTENCY_KEY_CONFLICT', 'The Idempotency-Key is taken; send the message with another key');
   }
 }
@@ -81,6 +106,10 @@ export class MessagesService {
     if (!Number.isInteger(delay) || delay < 0 || delay > MAX_DELAY_SECONDS) {
       throw new DomainError('VALIDATION_FAILED', `delaySeconds must be a whole number from 0 to ${MAX_DELAY_SECONDS}`);
     }
+    const fifo = isFifo(entry.definition);
+    if (fifo && delay > 0) {
+      throw new DomainError('VALIDATION_FAILED', `queue ${entry.definition.name} is a FIFO queue: a message cannot have its own delay (as in SQS FIFO queues)`);
+    }
     const now = this.clock.now();
     return {
       id: randomUUID(),
@@ -90,35 +119,74 @@ export class MessagesService {
       createdAt: now,
       availableAt: now + delay * 1000,
       idempotencyKey: options.storedKey,
+      groupId: fifo ? (options.groupId ?? null) : null,
     };
+  }
+
+  /**
+   * The FIFO fields of one message: checked, and the stored key of its deduplication id (the
+   * explicit one, else the body's SHA-256 with contentBasedDeduplication), or null.
+   */
+  private fifoFields(
+    definition: QueueDefinition,
+    body: unknown,
+    fields: { groupId?: string | null; deduplicationId?: string | null },
+    hasIdempotencyKey: boolean,
+    label?: string,
+  ): { groupId: string | null; storedKey: string | null } {
+    const at = label ? `${label}: ` : '';
+    const groupId = fields.groupId ?? null;
+    const deduplicationId = fields.deduplicationId ?? null;
+    if (groupId !== null) assertFifoId(groupId, 'Message-Group-Id');
+    if (deduplicationId !== null) assertFifoId(deduplicationId, 'Deduplication-Id');
+    if (!isFifo(definition)) {
+      if (groupId !== null || deduplicationId !== null) {
+        throw new DomainError('VALIDATION_FAILED', `${at}queue ${definition.name} is not a FIFO queue: Message-Group-Id and Deduplication-Id are for queues with ordering.mode "fifo"`);
+      }
+      return { groupId: null, storedKey: null };
+    }
+    if (groupId === null) throw new DomainError('VALIDATION_FAILED', `${at}queue ${definition.name} is a FIFO queue: every message needs a Message-Group-Id`);
+    if (deduplicationId !== null && hasIdempotencyKey) {
+      throw new DomainError('VALIDATION_FAILED', `${at}send Deduplication-Id or Idempotency-Key, not both`);
+    }
+    const id = deduplicationId ?? (definition.ordering.contentBasedDeduplication && !hasIdempotencyKey ? contentDeduplicationId(body) : null);
+    return { groupId, storedKey: id === null ? null : storedIdempotencyKey({ kind: 'dedup', queue: definition.name, id }) };
   }
 
   async push(queue: string, body: unknown, options: PushOptions): Promise<PushResult> {
     const entry = this.registry.require(queue);
     const key = clientKey(options);
+    const fifo = this.fifoFields(entry.definition, body, options, key !== null);
     const storedKey =
-      key === null
+      fifo.storedKey ??
+      (key === null
         ? null
         : options.fromHandlerOf !== undefined
           ? storedIdempotencyKey({ kind: 'handler', queue: options.fromHandlerOf, key })
-          : storedIdempotencyKey({ kind: 'push', sentBy: options.sentBy, key });
-    const outcomes = await this.insertPrepared([this.prepare(entry, body, { sentBy: options.sentBy, storedKey, delaySeconds: options.delaySeconds })]);
+          : storedIdempotencyKey({ kind: 'push', sentBy: options.sentBy, key }));
+    const outcomes = await this.insertPrepared([
+      this.prepare(entry, body, { sentBy: options.sentBy, storedKey, delaySeconds: options.delaySeconds, groupId: fifo.groupId }),
+    ]);
     assertOwnReplays(outcomes, options.sentBy);
     return outcomes[0];
   }
 
   /** All valid or none stored. With an idempotency key, message i has the batch key (sender, key, i), apart from any single push's. */
-  async pushBatch(queue: string, bodies: unknown[], options: PushOptions): Promise<PushResult[]> {
+  async pushBatch(queue: string, entries: BatchEntry[], options: PushOptions): Promise<PushResult[]> {
     const entry = this.registry.require(queue);
     const key = clientKey(options);
-    const records = bodies.map((body, index) =>
-      this.prepare(
-        entry,
+    const records = entries.map(({ body, ...own }, index) => {
+      const label = `messages[${index}]`;
+      const fifo = this.fifoFields(
+        entry.definition,
         body,
-        { sentBy: options.sentBy, delaySeconds: options.delaySeconds, storedKey: key === null ? null : storedIdempotencyKey({ kind: 'batch', sentBy: options.sentBy, key, index }) },
-        `messages[${index}]`,
-      ),
-    );
+        { groupId: own.groupId ?? options.groupId, deduplicationId: own.deduplicationId },
+        key !== null,
+        label,
+      );
+      const storedKey = fifo.storedKey ?? (key === null ? null : storedIdempotencyKey({ kind: 'batch', sentBy: options.sentBy, key, index }));
+      return this.prepare(entry, body, { sentBy: options.sentBy, delaySeconds: options.delaySeconds, storedKey, groupId: fifo.groupId }, label);
+    });
     const outcomes = await this.insertPrepared(records);
     assertOwnReplays(outcomes, options.sentBy);
     return outcomes;
@@ -131,6 +199,7 @@ export class MessagesService {
    * a transaction: when one of them is known to be down, nothing is stored (503) rather than a part.
    */
   async insertPrepared(records: NewMessage[]): Promise<PushResult[]> {
+    await this.releaseExpiredDeduplication(records);
     const groups = new Map<MessageStore, number[]>();
     records.forEach((record, index) => {
       const store = this.storage.forQueue(this.registry.require(record.queue).definition);
@@ -156,6 +225,24 @@ export class MessagesService {
     for (const outcome of outcomes) if (!outcome.replayed) counts.set(outcome.message.queue, (counts.get(outcome.message.queue) ?? 0) + 1);
     for (const [queue, count] of counts) this.events.emit({ type: 'pushed', queue, count });
     return outcomes;
+  }
+
+  /**
+   * A FIFO deduplication id is remembered for the queue's deduplicationWindowSeconds from the
+   * first message's store time: after that the first message lets go of it, and this one is stored.
+   */
+  private async releaseExpiredDeduplication(records: NewMessage[]): Promise<void> {
+    const keyed = records.filter((r) => r.idempotencyKey?.startsWith(DEDUP_KEY_PREFIX));
+    await Promise.all(
+      keyed.map(async (record) => {
+        const definition = this.registry.require(record.queue).definition;
+        const store = this.storage.forQueue(definition);
+        const first = await store.findByIdempotencyKey(record.queue, record.idempotencyKey!);
+        if (first && record.createdAt - first.createdAt >= definition.ordering.deduplicationWindowSeconds * 1000) {
+          await store.releaseIdempotencyKey(record.queue, first.id, record.idempotencyKey!);
+        }
+      }),
+    );
   }
 
   async get(queue: string, id: string): Promise<StoredMessage> {

@@ -1,6 +1,8 @@
 export interface PublishOptions {
   sentBy: string | null;
   idempotencyKey?: string | null;
+  /** the message group of the copies stored in FIFO queues (copies in other queues have none) */
+  groupId?: string | null;
 }
 
 export interface PublishResult {

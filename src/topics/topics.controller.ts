@@ -92,6 +92,7 @@ export class TopicsController {
   @ApiOperation({ summary: 'Publish: one message per bound queue, each checked against its queue schema first (all or nothing stored)' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: "a retried publish by the same subject with the same key stores no second copy in any queue and answers 200; topic keys never match a direct push's key" })
   @ApiBody({ schema: { description: 'any JSON value accepted by every bound queue schema' } })
+  @ApiHeader({ name: 'Message-Group-Id', required: false, description: 'the message group of the copies stored in FIFO queues (copies in other queues have none)' })
   @ApiCreatedResponse({ schema: publishResultSchema })
   @ApiOkResponse({ schema: publishResultSchema, description: 'the Idempotency-Key was used before: the first copies' })
   @ApiConflictResponse({ description: "IDEMPOTENCY_KEY_CONFLICT: a guard, should a stored key name another subject's message (nothing of it is shown)", schema: errorResponseSchema })
@@ -103,10 +104,11 @@ export class TopicsController {
     @Param('topic') topic: string,
     @Body() body: unknown,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Headers('message-group-id') groupId: string | undefined,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) response: Response,
   ): Promise<PublishResult> {
-    const { replayed, ...result } = await this.fanOut.fanOut(topic, body, { sentBy: principal.subject, idempotencyKey: idempotencyKey ?? null });
+    const { replayed, ...result } = await this.fanOut.fanOut(topic, body, { sentBy: principal.subject, idempotencyKey: idempotencyKey ?? null, groupId: groupId ?? null });
     response.status(replayed ? 200 : 201);
     return result;
   }

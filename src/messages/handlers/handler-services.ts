@@ -97,12 +97,18 @@ export class HandlerServices {
     const sentBy = `handler:${queue}`;
     switch (method) {
       case 'messaging.queueMessage': {
-        const [target, body, options] = args as [unknown, unknown, { delaySeconds?: number; idempotencyKey?: string } | undefined];
+        const [target, body, options] = args as [
+          unknown,
+          unknown,
+          { delaySeconds?: number; idempotencyKey?: string; groupId?: string; deduplicationId?: string } | undefined,
+        ];
         const { message } = await this.messages.push(text(target, 'queue'), body, {
           sentBy,
           delaySeconds: options?.delaySeconds,
           idempotencyKey: options?.idempotencyKey ?? null,
           fromHandlerOf: queue,
+          groupId: options?.groupId ?? null,
+          deduplicationId: options?.deduplicationId ?? null,
         });
         return toMessageView(message);
       }
