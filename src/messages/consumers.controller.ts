@@ -10,7 +10,11 @@ import type { StoredMessage } from '@app/storage/ports/message.store';
 import { messageViewSchema, toMessageView, type MessageView } from '@app/messages/message.view';
 import { ConsumersService } from '@app/messages/consumers.service';
 import {
+  ackBatchBodySchema,
+  ackBatchResponseSchema,
   ackBodySchema,
+  type AckBatchInput,
+  type AckBatchResult,
   leaseBodySchema,
   leasedMessageViewSchema,
   receiveBodySchema,
@@ -56,6 +60,21 @@ export class ConsumersController {
     } finally {
       response.off('close', onClose);
     }
+  }
+
+  @Post('ack')
+  @HttpCode(200)
+  @Access('message.consume', { queueParam: 'queue' })
+  @ApiOperation({
+    summary: 'Acknowledge up to 10 received messages in one request, each answered on its own (SQS DeleteMessageBatch)',
+    description: 'Each entry is an ack as on /messages/{id}/ack (outcome defaults to complete). Answers 200 with the entries that succeeded and those that failed with the code the single ack would answer.',
+  })
+  @ApiBody({ schema: ackBatchBodySchema })
+  @ApiOkResponse({ schema: ackBatchResponseSchema })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED (e.g. more than 10 entries, or one message named twice): nothing was acknowledged', schema: errorResponseSchema })
+  ackBatch(@Param('queue') queue: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<AckBatchResult> {
+    const input = validateInput<AckBatchInput>(ackBatchBodySchema, body ?? null, 'VALIDATION_FAILED', 'batch ack');
+    return this.consumers.ackBatch(queue, input, principal);
   }
 
   @Post(':id/ack')

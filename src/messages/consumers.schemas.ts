@@ -24,6 +24,17 @@ export interface AckInput {
   delaySeconds?: number;
 }
 
+export interface AckBatchInput {
+  entries: Array<Omit<AckInput, 'outcome'> & { id: string; outcome?: AckOutcome }>;
+}
+
+export const MAX_ACK_BATCH = 10;
+
+export interface AckBatchResult {
+  successful: Array<{ id: string; status: string }>;
+  failed: Array<{ id: string; code: string; message: string }>;
+}
+
 export interface LeaseInput {
   receipt: string;
   visibilityTimeoutSeconds: number;
@@ -59,6 +70,48 @@ export const ackBodySchema = {
     },
     queue: { type: 'string', pattern: NAME_PATTERN, description: 'the target queue (required with outcome send_to_another_queue)' },
     delaySeconds: { type: 'integer', minimum: 0, maximum: MAX_DELAY_SECONDS, description: 'return_to_queue / return_to_end_of_queue: deliverable again after this delay' },
+  },
+};
+
+export const ackBatchBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['entries'],
+  properties: {
+    entries: {
+      type: 'array',
+      minItems: 1,
+      maxItems: MAX_ACK_BATCH,
+      description: 'one acknowledgement per message (distinct ids); each is applied and answered on its own',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'receipt'],
+        properties: {
+          id: { type: 'string', minLength: 1, maxLength: 64, description: 'the message id' },
+          ...ackBodySchema.properties,
+          outcome: { type: 'string', enum: [...ACK_OUTCOMES], default: 'complete' },
+        },
+      },
+    },
+  },
+};
+
+export const ackBatchResponseSchema = {
+  type: 'object',
+  properties: {
+    successful: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, status: { type: 'string', description: 'the status after the outcome' } } } },
+    failed: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          code: { type: 'string', description: 'the error code the single ack would answer with, e.g. RECEIPT_STALE, MESSAGE_NOT_FOUND, FORBIDDEN' },
+          message: { type: 'string' },
+        },
+      },
+    },
   },
 };
 

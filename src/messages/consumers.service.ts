@@ -15,7 +15,7 @@ import { MessageEvents } from '@app/messages/message-events';
 import { assertMessageId, isFifo } from '@app/messages/messages.service';
 import { AvailabilityWaiter } from '@app/messages/availability-waiter';
 import { LongPollSlots } from '@app/messages/long-poll-slots';
-import type { AckInput, ReceiveInput } from '@app/messages/consumers.schemas';
+import type { AckBatchInput, AckBatchResult, AckInput, ReceiveInput } from '@app/messages/consumers.schemas';
 
 /** While a long poll waits, it re-checks the queue at least this often (delays ending, other replicas without NOTIFY). */
 const BACKSTOP_MS = 1_000;
@@ -132,6 +132,30 @@ export class ConsumersService implements OnModuleDestroy {
     if (bytes > ACK_ERROR_MAX_BYTES) {
       throw new DomainError('PAYLOAD_TOO_LARGE', `error is ${bytes} bytes as JSON; the limit is ${ACK_ERROR_MAX_BYTES}`);
     }
+  }
+
+  /**
+   * Up to MAX_ACK_BATCH acks, each applied and answered on its own (SQS DeleteMessageBatch). They
+   * run concurrently, so a SQL store settles them in one statement.
+   */
+  async ackBatch(queue: string, input: AckBatchInput, principal: Principal): Promise<AckBatchResult> {
+    this.registry.require(queue);
+    const ids = input.entries.map((e) => e.id);
+    if (new Set(ids).size !== ids.length) throw new DomainError('VALIDATION_FAILED', 'entries must name distinct messages');
+    const outcomes = await Promise.allSettled(input.entries.map(({ id, ...ack }) => this.ack(queue, id, { ...ack, outcome: ack.outcome ?? 'complete' }, principal)));
+    const result: AckBatchResult = { successful: [], failed: [] };
+    outcomes.forEach((outcome, i) => {
+      const id = ids[i];
+      if (outcome.status === 'fulfilled') {
+        result.successful.push({ id, status: outcome.value.status });
+      } else if (outcome.reason instanceof DomainError) {
+        result.failed.push({ id, code: outcome.reason.code, message: outcome.reason.message });
+      } else {
+        this.logger.error(`batch ack of message ${id} in ${queue} failed: ${(outcome.reason as Error)?.message}`);
+        result.failed.push({ id, code: 'INTERNAL_ERROR', message: 'internal error' });
+      }
+    });
+    return result;
   }
 
   /** One conditional write: the store refuses a stale receipt or a lease that has run out. */

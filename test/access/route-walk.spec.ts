@@ -53,6 +53,7 @@ describe('every API route needs a token and a right (e2e route walk)', () => {
       'POST /api/v1/queues/{queue}/messages',
       'POST /api/v1/queues/{queue}/messages/receive',
       'POST /api/v1/queues/{queue}/messages/{id}/ack',
+      'POST /api/v1/queues/{queue}/messages/ack',
       'POST /api/v1/queues/{queue}/messages/{id}/lease',
       'POST /api/v1/queues/{queue}/messages/purge',
       'POST /api/v1/queues/{queue}/messages/redrive',
