@@ -67,6 +67,27 @@ describe('AvailabilityWaiter', () => {
     b.dispose();
   });
 
+  it('FIFO queues: wakes on a completion or a final failure (a group may be free), not on a retried failure', async () => {
+    const fifo = new AvailabilityWaiter('q', events, store as unknown as MessageStore, new AbortController().signal, true);
+    void fifo.wait(10_000).then(() => (settled = true));
+    events.emit({ type: 'failed', queue: 'q', retry: true });
+    events.emit({ type: 'completed', queue: 'other' });
+    await flush();
+    expect(settled).toBe(false);
+    events.emit({ type: 'completed', queue: 'q' });
+    await flush();
+    expect(settled).toBe(true);
+    fifo.dispose();
+
+    settled = false;
+    const failed = new AvailabilityWaiter('q', events, store as unknown as MessageStore, new AbortController().signal, true);
+    void failed.wait(10_000).then(() => (settled = true));
+    events.emit({ type: 'failed', queue: 'q', retry: false });
+    await flush();
+    expect(settled).toBe(true);
+    failed.dispose();
+  });
+
   it('returns at once when something arrived after arming but before waiting', async () => {
     const waiter = arm();
     events.emit({ type: 'pushed', queue: 'q', count: 1 });

@@ -70,7 +70,7 @@ export class ConsumersService implements OnModuleDestroy {
     const deadline = Date.now() + input.waitSeconds * 1000;
     for (;;) {
       const definition = this.consumable(queue);
-      const waiter = new AvailabilityWaiter(queue, this.events, this.delivery.store(definition), stop);
+      const waiter = new AvailabilityWaiter(queue, this.events, this.delivery.store(definition), stop, isFifo(definition));
       try {
         const claimed = await this.claimNow(definition, input, signal);
         // while the service drains, long polls answer with what they found instead of waiting on
