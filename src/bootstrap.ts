@@ -18,6 +18,7 @@ import { createLogger, requestLog, REQUEST_ID_HEADER } from '@app/http/logging';
 import { JsonExpressAdapter } from '@app/http/json-express.adapter';
 import { Authenticator } from '@app/security/authenticator';
 import type { Principal } from '@app/security/principal';
+import { BUILT_CONSOLE_DIR, serveConsole } from '@app/http/console';
 
 export const API_PREFIX = 'api/v1';
 const JSON_TYPES = ['application/json', 'application/*+json'];
@@ -127,6 +128,8 @@ function cors(app: NestExpressApplication, config: AppConfig): void {
 export interface CreateAppOptions {
   /** where JSON log lines go (stdout by default); tests capture them here */
   logDestination?: DestinationStream;
+  /** where the console's built files are (dist/console by default) */
+  consoleDir?: string;
 }
 
 /** Builds the HTTP application exactly as production runs it (tests use this too). */
@@ -151,6 +154,7 @@ export async function createApp(config: AppConfig, clock?: Clock, options: Creat
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   cors(app, config);
   serverTimeouts(app, config);
+  if (config.consoleEnabled) serveConsole(app, options.consoleDir ?? BUILT_CONSOLE_DIR);
   bodyParsing(app, config);
   if (config.docsEnabled) openApi(app);
   return app;

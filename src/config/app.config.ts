@@ -102,6 +102,8 @@ export interface AppConfig {
   metricsToken: string | null;
   /** serve the OpenAPI document and Swagger UI at /docs */
   docsEnabled: boolean;
+  /** CONSOLE_ENABLED: serve the operator console under /console */
+  consoleEnabled: boolean;
   auth: AuthConfig;
   http: HttpLimitsConfig;
   longPoll: LongPollConfig;
@@ -341,6 +343,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     metricsPort: metricsPort === 0 ? null : metricsPort,
     metricsToken: metricsToken(env),
     docsEnabled: bool(env, 'DOCS_ENABLED', !production),
+    consoleEnabled: bool(env, 'CONSOLE_ENABLED', true),
     auth: {
       jwtSecret,
       jwksUrl,

@@ -1,7 +1,8 @@
 import type { GrantAction, QueueDefinition } from '@app/storage/ports/catalog.types';
 import { isReservedName } from '@app/common/reserved-names';
 
-export type AccessAction = 'message.write' | 'message.consume' | 'queue.admin' | 'topic.publish' | 'catalog.read' | 'catalog.write';
+/** `self`: any valid token (the caller asks about itself) */
+export type AccessAction = 'message.write' | 'message.consume' | 'queue.admin' | 'topic.publish' | 'catalog.read' | 'catalog.write' | 'self';
 
 export const CATALOG_READ_ROLES = ['system_admin', 'system_reader', 'queue_admin', 'queue_reader'];
 export const CATALOG_WRITE_ROLES = ['system_admin', 'queue_admin'];
@@ -48,5 +49,7 @@ export function requirementFor(action: AccessAction, queue: QueueDefinition | nu
       return { anyRole: CATALOG_READ_ROLES, grant: null, open: false };
     case 'catalog.write':
       return { anyRole: CATALOG_WRITE_ROLES, grant: null, open: false };
+    case 'self':
+      return { anyRole: [], grant: null, open: true };
   }
 }

@@ -21,6 +21,7 @@ const DESCRIPTIONS: Record<AccessAction, string> = {
   'topic.publish': 'system_admin, system_writer, topic_writer or <topic>_writer, or a send_to_topic grant',
   'catalog.read': 'system_admin, system_reader, queue_admin or queue_reader',
   'catalog.write': 'system_admin or queue_admin',
+  self: 'any valid token',
 };
 
 /**

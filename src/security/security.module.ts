@@ -7,13 +7,15 @@ import { AccessGuard } from '@app/security/access.guard';
 import { AccessService } from '@app/security/access.service';
 import { Authenticator } from '@app/security/authenticator';
 import { JwtStrategy } from '@app/security/jwt.strategy';
+import { MeController } from '@app/security/me.controller';
+import { MeService } from '@app/security/me.service';
 import { PermissionsController } from '@app/security/permissions.controller';
 import { PermissionsService } from '@app/security/permissions.service';
 
 @Module({
   imports: [PassportModule, StorageModule, QueuesModule],
-  controllers: [PermissionsController],
-  providers: [JwtStrategy, Authenticator, AccessService, PermissionsService, { provide: APP_GUARD, useClass: AccessGuard }],
+  controllers: [PermissionsController, MeController],
+  providers: [JwtStrategy, Authenticator, AccessService, PermissionsService, MeService, { provide: APP_GUARD, useClass: AccessGuard }],
   exports: [AccessService, Authenticator],
 })
 export class SecurityModule {}
