@@ -127,15 +127,16 @@ function AdminActions({ path, queue, onDone }: { path: string; queue: Queue; onD
     }
     onDone();
   };
-  const redrive = async () => {
+  /** from the dead-letter queue `from`, only the dead letters of `source` when given; in bounded requests until done */
+  const redrive = async (from: string, source: string | null) => {
     let redriven = 0;
     let cursor: string | null = null;
     for (;;) {
-      const body: Record<string, unknown> = { sourceQueue: queue.name };
+      const body: Record<string, unknown> = source ? { sourceQueue: source } : {};
       if (cursor) body.cursor = cursor;
-      const result: { redriven: number; done: boolean; nextCursor: string | null } = await api('POST', `/queues/${enc(dlq!)}/messages/redrive`, body);
+      const result: { redriven: number; done: boolean; nextCursor: string | null } = await api('POST', `/queues/${enc(from)}/messages/redrive`, body);
       redriven += result.redriven;
-      setProgress(`redriven ${redriven} from ${dlq}${result.done ? '' : '…'}`);
+      setProgress(`redriven ${redriven} from ${from}${result.done ? '' : '…'}`);
       if (result.done || !result.nextCursor) break;
       cursor = result.nextCursor;
     }
@@ -151,7 +152,8 @@ function AdminActions({ path, queue, onDone }: { path: string; queue: Queue; onD
           </select>
         </label>
         <Action label="Purge" confirm="Really purge?" kind="danger" testid="purge" run={purge} />
-        {dlq ? <Action label={`Redrive dead letters from ${dlq}`} testid="redrive" run={redrive} /> : null}
+        {dlq ? <Action label={`Redrive its dead letters from ${dlq}`} testid="redrive" run={() => redrive(dlq, queue.name)} /> : null}
+        <Action label="Redrive dead letters held here" testid="redrive-here" run={() => redrive(queue.name, null)} />
         <Action label="Delete queue" confirm="Really delete the queue and its messages?" kind="danger" testid="delete-queue" disabled={queue.source === 'file'}
           run={async () => { await api('DELETE', path); location.hash = '#/'; }} />
         {progress ? <span class="ok" data-testid="progress">{progress}</span> : null}
