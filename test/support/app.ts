@@ -19,6 +19,8 @@ export interface TestApp {
   /** a token for `sub` with `roles` (and any other claims) */
   token(sub: string, roles?: string[], extra?: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
+  /** listens on an ephemeral loopback port; the base URL, e.g. http://127.0.0.1:41234 */
+  listen(): Promise<string>;
 }
 
 export interface TestAppOptions {
@@ -28,6 +30,8 @@ export interface TestAppOptions {
   files?: Record<string, unknown>;
   /** receives the JSON log lines (set LOG_LEVEL in env to see any) */
   logDestination?: { write(line: string): void };
+  /** the console's built files (dist/console by default) */
+  consoleDir?: string;
 }
 
 export function writeConfigFiles(configDir: string, files: Record<string, unknown>): void {
@@ -64,7 +68,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     SQS_PORT: '0',
     ...options.env,
   });
-  const app = await createApp(config, options.clock, { logDestination: options.logDestination });
+  const app = await createApp(config, options.clock, { logDestination: options.logDestination, consoleDir: options.consoleDir });
   try {
     await app.init();
   } catch (error) {
@@ -79,6 +83,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     dataDir,
     configDir,
     token: (sub, roles = [], extra = {}) => signToken(config.auth.jwtSecret ?? TEST_SECRET, sub, roles, extra),
+    listen: async () => {
+      await app.listen(0, '127.0.0.1');
+      const address = app.getHttpServer().address() as { port: number };
+      return `http://127.0.0.1:${address.port}`;
+    },
     close: async () => {
       await app.close();
       fs.rmSync(root, { recursive: true, force: true });
