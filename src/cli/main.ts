@@ -133,6 +133,7 @@ program
         }
         if (options.count && ++events >= options.count) return;
       }
+      if (first) progress(`following ${queue} (${messages.length} messages already there${options.fromStart ? ', shown' : ''}); Ctrl-C stops`);
       first = false;
       await new Promise((resolve) => setTimeout(resolve, options.interval));
     }
@@ -160,13 +161,13 @@ program
   .requiredOption('--receipt <receipt>', 'the receipt from receive')
   .addOption(new Option('--outcome <outcome>').choices(['complete', 'error', 'return_to_queue', 'return_to_end_of_queue', 'send_to_another_queue']).default('complete'))
   .option('--result <json>', 'the result (outcome complete)')
-  .option('--error <json>', 'the error (outcome error)')
+  .option('--error <text>', 'the error (outcome error): a message, or JSON {"message": …}')
   .option('--to <queue>', 'target queue (send_to_another_queue)')
   .option('--delay <seconds>', 'return later', int('--delay', 0, 43200))
   .action(async (queue: string, id: string, options: { receipt: string; outcome: string; result?: string; error?: string; to?: string; delay?: number }) => {
     const body: Record<string, unknown> = { receipt: options.receipt, outcome: options.outcome };
     if (options.result !== undefined) body.result = parseJson(options.result, '--result');
-    if (options.error !== undefined) body.error = parseJson(options.error, '--error');
+    if (options.error !== undefined) body.error = options.error.trimStart().startsWith('{') ? parseJson(options.error, '--error') : options.error;
     if (options.to) body.queue = options.to;
     if (options.delay !== undefined) body.delaySeconds = options.delay;
     const acked = await client().request<Message>('POST', `/queues/${enc(queue)}/messages/${enc(id)}/ack`, body);
