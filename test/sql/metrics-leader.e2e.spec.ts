@@ -76,3 +76,30 @@ describeWithDatabase('postgres', 'queue gauges with two replicas on one database
     expect(texts.slice(2).filter((text) => QUEUE_SERIES.test(text))).toHaveLength(1);
   });
 });
+
+describeWithDatabase('mariadb', 'queue gauges with two replicas on one MariaDB database (GET_LOCK)', () => {
+  let database: IsolatedDatabase;
+  const replicas: TestApp[] = [];
+  const start = async () => {
+    const app = await startTestApp({ env: { DATABASE_URL: database.url, SQL_ALLOWED_HOSTS: database.host, DISPATCHER_ENABLED: 'false' }, files: ORDERS });
+    replicas.push(app);
+    return app;
+  };
+
+  beforeAll(async () => {
+    database = await isolatedDatabase('mariadb');
+  });
+  afterAll(async () => {
+    for (const app of replicas) await app.close();
+    await database.drop();
+  });
+
+  it('exports the queue gauges from one replica only', async () => {
+    const [a, b] = [await start(), await start()];
+    const token = await a.token('alice', ['system_admin']);
+    await a.http.post('/api/v1/queues/orders/messages').set('Authorization', `Bearer ${token}`).send({ n: 1 }).expect(201);
+    const texts = [(await a.http.get('/metrics').expect(200)).text, (await b.http.get('/metrics').expect(200)).text];
+    expect(texts.filter((text) => QUEUE_SERIES.test(text))).toHaveLength(1);
+    expect(texts.map((text) => /^mailroom_queue_gauges_leader (\d)$/m.exec(text)?.[1]).sort()).toEqual(['0', '1']);
+  });
+});
