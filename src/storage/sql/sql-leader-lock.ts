@@ -3,6 +3,7 @@ import type { QueryRunner } from 'typeorm';
 import { LeaderLock } from '@app/storage/ports/leader-lock';
 import type { SqlDatabase } from '@app/storage/sql/sql-database';
 
+const RELEASE_WAIT_MS = 1_000;
 const LOCK_SQL = {
   postgres: { take: 'SELECT pg_try_advisory_lock(hashtext($1)) AS held', release: 'SELECT pg_advisory_unlock(hashtext($1))' },
   mysql: { take: 'SELECT GET_LOCK(?, 0) AS held', release: 'SELECT RELEASE_LOCK(?)' },
@@ -44,7 +45,14 @@ export class SqlLeaderLock extends LeaderLock {
     const runner = this.runner;
     this.runner = null;
     if (!runner) return;
-    await runner.query(this.statements!.release, [this.name]).catch(() => undefined);
+    // the pool closes right after (shutdown), which ends the session and frees the lock anyway: never wait long here
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, RELEASE_WAIT_MS);
+      timer.unref();
+    });
+    await Promise.race([runner.query(this.statements!.release, [this.name]).catch(() => undefined), giveUp]);
+    clearTimeout(timer);
     await runner.release().catch(() => undefined);
   }
 
