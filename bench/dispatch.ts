@@ -68,6 +68,7 @@ async function main(): Promise<void> {
       AUTH_JWT_SECRET: SECRET,
       LOG_LEVEL: 'silent',
       DISPATCHER_ENABLED: String(dispatcher),
+      SQS_PORT: '0',
       HANDLER_WORKERS: String(options.workers),
       DISPATCHER_GLOBAL_CONCURRENCY: String(Math.max(options.concurrency, 64)),
     });

@@ -131,7 +131,7 @@ describe('SIGTERM', () => {
 
     const accepted = run.accepted();
     expect(accepted.length).toBeGreaterThanOrEqual(100);
-    const app = await createApp(loadConfig({ NODE_ENV: 'test', DATA_DIR: child.dataDir, CONFIG_DIR: child.configDir, AUTH_JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', DISPATCHER_ENABLED: 'false' }));
+    const app = await createApp(loadConfig({ NODE_ENV: 'test', DATA_DIR: child.dataDir, CONFIG_DIR: child.configDir, AUTH_JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', DISPATCHER_ENABLED: 'false', SQS_PORT: '0' }));
     await app.init();
     try {
       const http = request(app.getHttpServer());
