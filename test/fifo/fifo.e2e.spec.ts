@@ -1,3 +1,4 @@
+import { SqlDatabase } from '@app/storage/sql/sql-database';
 import { startTestApp, type TestApp } from '../support/app';
 import { describeWithDatabase, isolatedDatabase, type IsolatedDatabase } from '../support/databases';
 import { ManualClock } from '../support/time';
@@ -34,4 +35,24 @@ describeWithDatabase('postgres', 'FIFO queues, deduplication and batch ack on Po
   });
 
   fifoCases(() => ({ t, clock }), () => orderFile);
+
+  it('a batch ack of 10 settles them in one statement', async () => {
+    const admin = { Authorization: `Bearer ${await t.token('root', ['system_admin'])}` };
+    expect((await t.http.post('/api/v1/queues').set(admin).send({ name: 'acked-together' })).status).toBe(201);
+    expect((await t.http.post('/api/v1/queues/acked-together/messages/batch').set(admin).send({ messages: Array.from({ length: 10 }, (_, n) => ({ n })) })).status).toBe(201);
+    const received = await t.http.post('/api/v1/queues/acked-together/messages/receive').set(admin).send({ maxMessages: 10 });
+    expect(received.body.messages).toHaveLength(10);
+    const query = jest.spyOn(SqlDatabase.prototype, 'query');
+    try {
+      const acked = await t.http
+        .post('/api/v1/queues/acked-together/messages/ack')
+        .set(admin)
+        .send({ entries: received.body.messages.map((m: { id: string; receipt: string }) => ({ id: m.id, receipt: m.receipt })) });
+      expect(acked.body.successful).toHaveLength(10);
+      const settles = query.mock.calls.filter(([statement]) => statement.sql.startsWith('UPDATE mailroom_messages'));
+      expect(settles).toHaveLength(1);
+    } finally {
+      query.mockRestore();
+    }
+  });
 });
