@@ -842,6 +842,29 @@ export function messageStoreContract(label: string, make: () => Promise<MessageS
         expect(await store.claim(queue, { max: 10, now, leaseExpiresAt: now + 30_000 })).toHaveLength(2);
       });
 
+      it('switching between the standard and the FIFO claim (a queue changing mode) loses nothing', async () => {
+        const queue = newQueue();
+        for (const label of ['a1', 'b1', 'a2', 'b2', 'a3']) await push(queue, label[0], label);
+        await push(queue, null, 'x1');
+        const now = clock.now();
+        const standard = () => store.claim(queue, { max: 1, now: clock.now(), leaseExpiresAt: now + 30_000 });
+        expect(requests(await standard())).toEqual([{ label: 'a1' }]);
+        expect(requests(await store.claim(queue, fifo(1, 1)))).toEqual([{ label: 'b1' }]);
+        const rest = [...(await standard()), ...(await standard()), ...(await standard()), ...(await standard())];
+        expect(requests(rest)).toEqual([{ label: 'a2' }, { label: 'b2' }, { label: 'a3' }, { label: 'x1' }]);
+        for (const m of rest) await store.settle(queue, m.id, m.receipt!, { status: 'PENDING', now: clock.now(), availableAt: clock.now(), uncountAttempt: true });
+        expect(requests(await store.claim(queue, fifo(10)))).toEqual([{ label: 'x1' }]);
+        expect(requests(await standard())).toEqual([{ label: 'a2' }]);
+      });
+
+      it('a group stays in order when its messages come back to PENDING out of order', async () => {
+        const queue = newQueue();
+        for (const label of ['a1', 'a2', 'a3']) await push(queue, 'a', label);
+        const batch = await store.claim(queue, fifo(3));
+        for (const m of [...batch].reverse()) await store.settle(queue, m.id, m.receipt!, { status: 'PENDING', now: clock.now(), availableAt: clock.now(), uncountAttempt: true });
+        expect(requests(await store.claim(queue, fifo(2)))).toEqual([{ label: 'a1' }, { label: 'a2' }]);
+      });
+
       it('a released idempotency key can be used again; the first message stays', async () => {
         const queue = newQueue();
         const first = await push(queue, 'a', 'a1', { idempotencyKey: 'dedup k1' });

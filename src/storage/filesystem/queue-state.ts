@@ -49,6 +49,13 @@ const bySeq = (a: VersionedEntry, b: VersionedEntry) => a.seq < b.seq;
 
 const REBUILD_SLACK = 1024;
 
+/** PENDING messages of a FIFO queue: per group by seq, and those without a group. Entries go stale lazily. */
+interface FifoIndex {
+  groups: Map<string, MinHeap<VersionedEntry>>;
+  loose: MinHeap<VersionedEntry>;
+  entries: number;
+}
+
 /** The in-memory index of one queue: everything a claim, list, stats or retention needs. */
 export class QueueState {
   readonly slots = new Map<string, Slot>();
@@ -59,6 +66,7 @@ export class QueueState {
   liveBytes = 0;
   /** FIFO: INPROGRESS messages per group */
   private readonly inflightGroups = new Map<string, number>();
+  private fifo: FifoIndex | null = null;
 
   /** slots in seq order (appends only; stale entries skipped and swept) */
   private order: Array<{ seq: number; slot: Slot }> = [];
@@ -204,6 +212,7 @@ export class QueueState {
       slot.pv++;
       this.delayed.push({ slot, key: m.availableAt, seq: m.seq, v: slot.pv });
       this.pendingAge.push({ slot, key: m.createdAt, seq: m.seq, v: slot.pv });
+      if (this.fifo) this.indexPending(slot);
     } else if (m.status === 'INPROGRESS') {
       this.trackLease(slot);
     } else if (m.status === 'COMPLETE') {
@@ -238,6 +247,7 @@ export class QueueState {
     this.keys.clear();
     this.kv.clear();
     this.inflightGroups.clear();
+    this.fifo = null;
     this.order = [];
     this.orderStale = 0;
     for (const heap of [this.delayed, this.ready, this.pendingAge, this.leases, this.completed, this.created]) heap.clear();
@@ -259,6 +269,8 @@ export class QueueState {
       this.ready.retain(this.isPending);
     }
     if (this.pendingAge.size > 2 * c.PENDING + REBUILD_SLACK) this.pendingAge.retain(this.isPending);
+    // rebuilt at the next FIFO claim
+    if (this.fifo && this.fifo.entries > 2 * c.PENDING + REBUILD_SLACK) this.fifo = null;
     if (this.leases.size > 2 * c.INPROGRESS + REBUILD_SLACK) this.leases.retain(this.isLeased);
     if (this.completed.size > 2 * c.COMPLETE + REBUILD_SLACK) this.completed.retain(this.isCompleted);
     if (this.created.size > 2 * this.slots.size + REBUILD_SLACK) this.created.retain(this.isLive);
@@ -293,32 +305,86 @@ export class QueueState {
   }
 
   /**
-   * FIFO claim (see ClaimRequest.groups): walks the messages in seq order, so it costs the size
-   * of the queue; the ready heaps are left alone (their entries of the claimed slots go stale).
+   * FIFO claim (see ClaimRequest.groups). Costs the number of groups with pending messages plus
+   * what it takes, never the size of the queue: PENDING messages are indexed per group (built at
+   * the first FIFO claim, then kept up to date). The claimed slots leave the index, so the caller
+   * must claim them at once (synchronously).
    */
   nextDeliverableInGroups(max: number, now: number, perGroup: number): Slot[] {
+    const index = this.fifoIndex();
+    const validTop = (heap: MinHeap<VersionedEntry>): VersionedEntry | undefined => {
+      for (let top = heap.peek(); top; top = heap.peek()) {
+        if (this.isPending(top)) return top;
+        heap.pop();
+        index.entries--;
+      }
+      return undefined;
+    };
+    const heads = new MinHeap<{ entry: VersionedEntry; group: string }>((a, b) => a.entry.seq < b.entry.seq);
+    for (const [group, heap] of index.groups) {
+      if (this.inflightGroups.has(group)) continue;
+      const top = validTop(heap);
+      if (!top) index.groups.delete(group);
+      else if (top.slot.msg.availableAt <= now) heads.push({ entry: top, group });
+    }
+    const skipped: VersionedEntry[] = [];
+    const nextLoose = (): VersionedEntry | undefined => {
+      for (let top = validTop(index.loose); top; top = validTop(index.loose)) {
+        if (top.slot.msg.availableAt <= now) return top;
+        skipped.push(index.loose.pop()!);
+        index.entries--;
+      }
+      return undefined;
+    };
     const out: Slot[] = [];
     const taken = new Map<string, number>();
-    const held = new Set<string>(this.inflightGroups.keys());
-    for (const entry of this.order) {
-      if (out.length >= max) break;
-      if (!this.inOrder(entry) || entry.slot.msg.status !== 'PENDING') continue;
-      const m = entry.slot.msg;
-      if (m.groupId === null) {
-        if (m.availableAt <= now) out.push(entry.slot);
+    let loose = nextLoose();
+    while (out.length < max) {
+      const head = heads.peek();
+      if (loose && (!head || loose.seq < head.entry.seq)) {
+        out.push(index.loose.pop()!.slot);
+        index.entries--;
+        loose = nextLoose();
         continue;
       }
-      if (held.has(m.groupId)) continue;
-      if (m.availableAt > now) {
-        held.add(m.groupId);
-        continue;
-      }
-      out.push(entry.slot);
-      const n = (taken.get(m.groupId) ?? 0) + 1;
-      taken.set(m.groupId, n);
-      if (n >= perGroup) held.add(m.groupId);
+      if (!head) break;
+      heads.pop();
+      const heap = index.groups.get(head.group)!;
+      out.push(heap.pop()!.slot);
+      index.entries--;
+      const n = (taken.get(head.group) ?? 0) + 1;
+      taken.set(head.group, n);
+      if (n >= perGroup) continue;
+      const next = validTop(heap);
+      if (next && next.slot.msg.availableAt <= now) heads.push({ entry: next, group: head.group });
+    }
+    for (const entry of skipped) {
+      index.loose.push(entry);
+      index.entries++;
     }
     return out;
+  }
+
+  /** The per-group index of PENDING messages (FIFO queues only: built on first use). */
+  private fifoIndex(): FifoIndex {
+    if (this.fifo) return this.fifo;
+    this.fifo = { groups: new Map(), loose: new MinHeap(bySeq), entries: 0 };
+    for (const slot of this.slots.values()) if (slot.msg.status === 'PENDING') this.indexPending(slot);
+    return this.fifo;
+  }
+
+  private indexPending(slot: Slot): void {
+    const index = this.fifo!;
+    const entry = { slot, key: 0, seq: slot.msg.seq, v: slot.pv };
+    const group = slot.msg.groupId;
+    if (group === null) {
+      index.loose.push(entry);
+    } else {
+      let heap = index.groups.get(group);
+      if (!heap) index.groups.set(group, (heap = new MinHeap(bySeq)));
+      heap.push(entry);
+    }
+    index.entries++;
   }
 
   /** INPROGRESS with leaseExpiresAt < now, oldest lease first. */
