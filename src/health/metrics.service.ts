@@ -137,11 +137,16 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
       end({ method: request.method, route: template, status_code: String(status) });
       if (status < 300 && request.method === 'POST' && ACK_ROUTE.test(template)) {
         const outcome = (request.body as { outcome?: unknown } | undefined)?.outcome;
-        this.acked.inc({ queue: String(request.params.queue), outcome: typeof outcome === 'string' ? outcome : 'unknown' });
+        this.recordAcks(String(request.params.queue), typeof outcome === 'string' ? outcome : 'unknown');
       }
     });
     next();
   };
+
+  /** Successful acknowledgements by a consumer (REST ack, SQS DeleteMessage). */
+  recordAcks(queue: string, outcome: string, count = 1): void {
+    this.acked.inc({ queue, outcome }, count);
+  }
 
   private record(event: MessageEvent): void {
     switch (event.type) {

@@ -13,6 +13,7 @@ import { DeliveryService } from '@app/messages/delivery.service';
 import { QueueOperationsService } from '@app/messages/queue-operations.service';
 import { MAX_PURGE_PER_REQUEST } from '@app/messages/queue-operations.schemas';
 import { AccessService } from '@app/security/access.service';
+import { MetricsService } from '@app/health/metrics.service';
 import type { AccessAction } from '@app/security/access-rules';
 import type { Principal } from '@app/security/principal';
 import { SqsError, sqsErrorFor } from '@app/sqs/sqs-error';
@@ -173,6 +174,7 @@ export class SqsService {
     private readonly delivery: DeliveryService,
     private readonly operations: QueueOperationsService,
     private readonly access: AccessService,
+    private readonly metrics: MetricsService,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -583,6 +585,7 @@ export class SqsService {
     const { id, receipt } = decodeReceiptHandle(handle);
     try {
       await this.consumers.ack(name, id, { receipt, outcome: 'complete' }, principal);
+      this.metrics.recordAcks(name, 'complete');
     } catch (error) {
       // deleting a message that is already deleted succeeds, as on SQS
       if (error instanceof DomainError && error.code === 'RECEIPT_STALE' && (await this.messages.get(name, id)).status === 'COMPLETE') return;
