@@ -57,6 +57,11 @@ describe('bodies', () => {
     expect(toStoredRequest(plain, '{"$sqs":{"body":"x","attributes":{}}}', {})).toBe('{"$sqs":{"body":"x","attributes":{}}}');
   });
 
+  it('keeps a deeply nested JSON body as text instead of recursing through it', () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    expect(toStoredRequest(plain, deep, {})).toBe(deep);
+  });
+
   it('round-trips every body, with and without attributes', () => {
     const attributes = { k: { DataType: 'String', StringValue: 'v' } };
     for (const body of ['{"a":1}', '{ "a": 1 }', 'plain text', '"quoted"', '[1,2]', '{"$sqs":{"body":"x","attributes":{}}}']) {

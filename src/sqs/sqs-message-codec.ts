@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { QueueDefinition } from '@app/storage/ports/catalog.types';
+import { jsonDepthExceeds } from '@app/common/json-depth';
 import { SqsError } from '@app/sqs/sqs-error';
 
 /** A message attribute as SQS carries it; BinaryValue is base64 (both wire protocols). */
@@ -21,6 +22,7 @@ const DATA_TYPE = /^(String|Number|Binary)(\.[\x21-\x7e]{1,249})?$/;
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN_CHARACTER = /[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const EXACT_JSON_MAX_DEPTH = 64;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 export function md5Hex(data: string | Buffer): string {
@@ -110,7 +112,8 @@ function exactJson(body: string): unknown {
   if (first !== '{' && first !== '[') return undefined;
   try {
     const parsed: unknown = JSON.parse(body);
-    if (JSON.stringify(parsed) !== body) return undefined;
+    // a deeply nested body stays text: JSON.stringify would recurse through every level
+    if (jsonDepthExceeds(parsed, EXACT_JSON_MAX_DEPTH) || JSON.stringify(parsed) !== body) return undefined;
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && ENVELOPE_KEY in parsed) return undefined;
     return parsed;
   } catch {

@@ -11,6 +11,8 @@ export interface SqsResponse {
 
 const XMLNS = 'http://queue.amazonaws.com/doc/2012-11-05/';
 const MAX_LIST_INDEX = 1000;
+/** the deepest Query parameter SQS has: SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.StringValue */
+const MAX_NAME_PARTS = 6;
 
 /** Query-protocol lists and maps (`Attribute.1.Name=…`) in the shape the JSON protocol uses. */
 const QUERY_MAPS: Record<string, { to: string; key: string; value: string }> = {
@@ -35,8 +37,8 @@ type Tree = { [key: string]: Tree | string };
 export function queryToInput(params: URLSearchParams): { action: string; input: Record<string, unknown> } {
   const tree: Tree = Object.create(null) as Tree;
   for (const [key, value] of params) {
-    const path = key.split('.');
-    if (path.some((part) => part === '' || part === '__proto__' || (/^\d+$/.test(part) && (Number(part) < 1 || Number(part) > MAX_LIST_INDEX)))) {
+    const path = key.split('.', MAX_NAME_PARTS + 1);
+    if (path.length > MAX_NAME_PARTS || path.some((part) => part === '' || part === '__proto__' || (/^\d+$/.test(part) && (Number(part) < 1 || Number(part) > MAX_LIST_INDEX)))) {
       throw new SqsError('InvalidParameterValue', `Malformed parameter name ${key.slice(0, 200)}`);
     }
     let node = tree;
