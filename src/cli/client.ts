@@ -43,7 +43,7 @@ export class MailroomClient {
     try {
       this.base = new URL(options.url.endsWith('/') ? options.url : `${options.url}/`);
     } catch {
-      throw usage(`--url is not a URL: ${options.url}`);
+      throw usage('--url (MAILROOM_URL) is not a URL');
     }
     if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') throw usage('--url must be http:// or https://');
   }

@@ -302,6 +302,8 @@ function fail(error: CliError): never {
 }
 
 async function main(): Promise<void> {
+  // `mailroom tail q | head -3`: the reader went away, which ends the command, not an error
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => process.exit(error.code === 'EPIPE' ? EXIT.OK : EXIT.UNAVAILABLE));
   program.exitOverride();
   try {
     await program.parseAsync(process.argv);

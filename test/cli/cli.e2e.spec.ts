@@ -128,6 +128,25 @@ describe('mailroom CLI (e2e, the built binary against a running server)', () => 
     }
   });
 
+  it('tail piped into a reader that goes away (| head) ends with exit 0, not an EPIPE crash', async () => {
+    const child = spawn(process.execPath, [CLI, '--json', 'tail', 'tailed', '--from-start', '--interval', '100'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', MAILROOM_URL: url, MAILROOM_TOKEN: token },
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await new Promise((resolve) => child.stdout.once('data', resolve));
+      child.stdout.destroy();
+      await json(['push', 'tailed', '{"n":2}']);
+      expect(await exited).toBe(0);
+      expect(stderr).not.toContain('EPIPE');
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
   it('purge needs --yes, deletes in bounded requests and reports progress', async () => {
     expect((await run(['purge', 'purged'])).code).toBe(1);
     await json(['push', 'purged', '{"sku":"P1"}']);
