@@ -95,3 +95,17 @@ export async function all<T>(path: string, maxPages = 20): Promise<T[]> {
   }
   return items;
 }
+
+/** `map` with at most `limit` requests in flight, so a big catalog does not flood the server. */
+export async function mapLimited<T, R>(items: readonly T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await map(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { all, api, enc, type Me, type Queue, type Stats, type Topic } from './api';
+import { all, api, enc, mapLimited, type Me, type Queue, type Stats, type Topic } from './api';
 import { record, throughput, type Point } from './history';
 import { Action, age, DepthChart, ErrorBox, Section, useLoad } from './ui';
 
@@ -9,16 +9,14 @@ interface Row { queue: Queue; stats: Stats | null; error: string | null; points:
 
 async function loadRows(): Promise<Row[]> {
   const queues = await all<Queue>('/queues');
-  return Promise.all(
-    queues.map(async (queue) => {
-      try {
-        const stats = await api<Stats>('GET', `/queues/${enc(queue.name)}/stats`);
-        return { queue, stats, error: null, points: record(stats) };
-      } catch (e) {
-        return { queue, stats: null, error: (e as Error).message, points: [] };
-      }
-    }),
-  );
+  return mapLimited(queues, 6, async (queue) => {
+    try {
+      const stats = await api<Stats>('GET', `/queues/${enc(queue.name)}/stats`);
+      return { queue, stats, error: null, points: record(stats) };
+    } catch (e) {
+      return { queue, stats: null, error: (e as Error).message, points: [] };
+    }
+  });
 }
 
 export function Overview({ me }: { me: Me }) {

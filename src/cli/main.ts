@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import * as fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { CliError, EXIT, MailroomClient, usage } from '@app/cli/client';
+import { CliError, EXIT, MailroomClient, mapLimited, usage } from '@app/cli/client';
 import { age, compact, table } from '@app/cli/output';
 import { ConfigError, loadConfig } from '@app/config/app.config';
 import { withDevelopmentSecret } from '@app/security/dev-secret';
@@ -77,9 +77,10 @@ program
   .description('list queues with depth by status and the age of the oldest pending message')
   .action(async () => {
     const queues = await all<{ name: string; storageEngine: string; hasHandler: boolean; source: string }>('/queues');
-    const rows = await Promise.all(
-      queues.map(async (q) => ({ ...q, stats: await client().request<{ counts: Counts; oldestPendingAgeSeconds: number | null }>('GET', `/queues/${enc(q.name)}/stats`).catch(() => null) })),
-    );
+    const rows = await mapLimited(queues, 8, async (q) => ({
+      ...q,
+      stats: await client().request<{ counts: Counts; oldestPendingAgeSeconds: number | null }>('GET', `/queues/${enc(q.name)}/stats`).catch(() => null),
+    }));
     out(
       rows.map((r) => ({ name: r.name, storageEngine: r.storageEngine, hasHandler: r.hasHandler, source: r.source, counts: r.stats?.counts ?? null, oldestPendingAgeSeconds: r.stats?.oldestPendingAgeSeconds ?? null })),
       () => table(
