@@ -56,7 +56,7 @@ export function sqlStorageContracts(engine: TestDatabaseKind): void {
       });
     }
 
-    if (engine === 'postgres') {
+    describe('FIFO across replicas', () => {
       it('FIFO: two replicas (two DataSources) claiming one queue at once never have two messages of a group in flight, and complete each group in order', async () => {
         const first = await open();
         const second = new SqlConnections(loadConfig({ NODE_ENV: 'test', DATABASE_URL: first.url, LOG_LEVEL: 'silent' }), first.clock);
@@ -107,7 +107,7 @@ export function sqlStorageContracts(engine: TestDatabaseKind): void {
           await first.cleanup();
         }
       });
-    }
+    });
 
     catalogStoreContract(`sql (${engine})`, async () => {
       const { url, connections, cleanup } = await open();
