@@ -261,7 +261,7 @@ const WARM_UP_MS = 500;
  * both carry the same history, as a long-lived queue does and as the stand-alone runs do.
  * Otherwise every round starts on new queues after a warm-up of its own: pg-boss keeps each
  * queue in a partition of its own, so that measures its best case (an empty partition; it runs
- * at about half speed after 15 s of history on one queue, see README).
+ * at about half speed after 15 s of history on one queue, see docs/benchmarks.md).
  */
 async function interleavedCycle(mailroom: MailroomProcess, engine: Engine, databaseUrl: string, options: BenchOptions, sameQueue: boolean): Promise<Record<string, unknown>> {
   const c = options.concurrency;

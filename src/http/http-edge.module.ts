@@ -15,7 +15,7 @@ export class HttpEdgeModule {
   /**
    * `logger` is the one bootstrap builds (createLogger) and whose request log it mounts first.
    * nestjs-pino gets no routes: its per-request middleware would open an AsyncLocalStorage scope
-   * for every request, which slows every promise of the process (see README "Benchmarks").
+   * for every request, which slows every promise of the process (see docs/benchmarks.md).
    */
   static forRoot(logger: Logger): DynamicModule {
     return {

@@ -21,7 +21,7 @@ import type { AckBatchInput, AckBatchResult, AckInput, ReceiveInput } from '@app
 const BACKSTOP_MS = 1_000;
 /**
  * A receive sweeps the queue's expired leases itself at most this often (MaintenanceService sweeps
- * every queue each second anyway): one query less per receive under load (see README "Benchmarks").
+ * every queue each second anyway): one query less per receive under load (see docs/benchmarks.md).
  */
 const RECEIVE_SWEEP_MS = 1_000;
 /** An ack's `error`, as JSON: what a consumer reports is a diagnosis, not a payload. */

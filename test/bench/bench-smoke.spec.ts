@@ -6,7 +6,7 @@ import { Client } from 'pg';
 
 /**
  * Not a benchmark: checks that `npm run bench -- --quick` runs end to end and prints one JSON
- * document with the expected keys. Speeds are never asserted here (see README "Benchmarks").
+ * document with the expected keys. Speeds are never asserted here (see docs/benchmarks.md).
  */
 const ROOT = path.resolve(__dirname, '..', '..');
 const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
