@@ -1,7 +1,7 @@
 import type * as http from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
@@ -16,6 +16,7 @@ import { LifecycleService } from '@app/health/lifecycle.service';
 import { MetricsService } from '@app/health/metrics.service';
 import { createLogger, requestLog, REQUEST_ID_HEADER } from '@app/http/logging';
 import { JsonExpressAdapter } from '@app/http/json-express.adapter';
+import { buildOpenApiDocument } from '@app/http/openapi';
 import { Authenticator } from '@app/security/authenticator';
 import type { Principal } from '@app/security/principal';
 import { BUILT_CONSOLE_DIR, serveConsole } from '@app/http/console';
@@ -101,17 +102,7 @@ function serverTimeouts(app: NestExpressApplication, config: AppConfig): void {
 }
 
 function openApi(app: NestExpressApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Mailroom')
-      .setDescription('Durable message queues with JSON Schema validation, handlers, topics and pull consumers. Errors share one envelope with a stable `code`.')
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'x-access-token', description: 'the JWT, Elemental style' }, 'x-access-token')
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 }
 
 /** CORS stays off unless CORS_ORIGINS lists origins (`*` allows any). */

@@ -99,12 +99,14 @@ export const ackBatchBodySchema = {
 
 export const ackBatchResponseSchema = {
   type: 'object',
+  required: ['successful', 'failed'],
   properties: {
-    successful: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, status: { type: 'string', description: 'the status after the outcome' } } } },
+    successful: { type: 'array', items: { type: 'object', required: ['id', 'status'], properties: { id: { type: 'string' }, status: { type: 'string', description: 'the status after the outcome' } } } },
     failed: {
       type: 'array',
       items: {
         type: 'object',
+        required: ['id', 'code', 'message'],
         properties: {
           id: { type: 'string' },
           code: { type: 'string', description: 'the error code the single ack would answer with, e.g. RECEIPT_STALE, MESSAGE_NOT_FOUND, FORBIDDEN' },
@@ -124,6 +126,7 @@ export const leaseBodySchema = {
 
 export const leasedMessageViewSchema = {
   type: 'object',
+  required: [...messageViewSchema.required, 'receipt', 'leaseExpiresAt'],
   properties: {
     ...messageViewSchema.properties,
     receipt: { type: 'string', description: 'identifies this delivery: pass it to ack and lease' },
@@ -133,5 +136,6 @@ export const leasedMessageViewSchema = {
 
 export const receiveResponseSchema = {
   type: 'object',
+  required: ['messages'],
   properties: { messages: { type: 'array', items: leasedMessageViewSchema } },
 };

@@ -54,6 +54,7 @@ export function toMessageView(message: StoredMessage): MessageView {
 
 export const messageViewSchema = {
   type: 'object',
+  required: ['id', 'queue', 'status', 'request', 'result', 'error', 'attempts', 'sentBy', 'createdAt', 'updatedAt'],
   properties: {
     id: { type: 'string', format: 'uuid' },
     queue: { type: 'string' },
@@ -66,14 +67,33 @@ export const messageViewSchema = {
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
     availableAt: { type: 'string', format: 'date-time', description: 'present while a PENDING message is delayed' },
-    deadLetter: { type: 'object', properties: { queue: { type: 'string' }, id: { type: 'string' }, error: { type: 'object', nullable: true } } },
+    deadLetter: {
+      type: 'object',
+      description: 'present on a dead letter: the message it is a copy of',
+      required: ['queue', 'id', 'error'],
+      properties: { queue: { type: 'string' }, id: { type: 'string' }, error: { type: 'object', nullable: true } },
+    },
     groupId: { type: 'string', description: 'FIFO queues: the message group' },
     sequenceNumber: { type: 'string', description: 'FIFO queues: increases with each message stored in the queue; the delivery order within a group' },
-    deduplicated: { type: 'boolean', description: "present (true) on a FIFO duplicate of another sender's message, which shows only id, queue, status, groupId and sequenceNumber" },
+  },
+};
+
+export const deduplicatedViewSchema = {
+  type: 'object',
+  description: "a FIFO duplicate of another sender's message: which message it is, nothing of its content",
+  required: ['id', 'queue', 'status', 'deduplicated'],
+  properties: {
+    id: messageViewSchema.properties.id,
+    queue: messageViewSchema.properties.queue,
+    status: messageViewSchema.properties.status,
+    groupId: messageViewSchema.properties.groupId,
+    sequenceNumber: messageViewSchema.properties.sequenceNumber,
+    deduplicated: { type: 'boolean', enum: [true] },
   },
 };
 
 export const messagePageSchema = {
   type: 'object',
+  required: ['items', 'nextCursor'],
   properties: { items: { type: 'array', items: messageViewSchema }, nextCursor: { type: 'string', nullable: true } },
 };

@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiQuery, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { errorResponseSchema, schemaErrorResponseSchema } from '@app/common/api-schemas';
+import { apiRef } from '@app/common/api-schemas';
+import { batchBodySchema, type BatchInput } from '@app/messages/push.schemas';
 import { DomainError } from '@app/common/domain-error';
 import { queryInt, validateInput } from '@app/common/json-validation';
 import { Access } from '@app/security/access.decorator';
@@ -11,48 +12,9 @@ import { MESSAGE_STATUSES, type MessageStatus, type Page } from '@app/storage/po
 import { isDeduplicated, MAX_DELAY_SECONDS, MessagesService, type PushResult } from '@app/messages/messages.service';
 import { DeliveryService } from '@app/messages/delivery.service';
 import { QueueRegistry } from '@app/queues/queue-registry.service';
-import { messagePageSchema, messageViewSchema, toDeduplicatedView, toMessageView, type DeduplicatedView, type MessageView } from '@app/messages/message.view';
+import { toDeduplicatedView, toMessageView, type DeduplicatedView, type MessageView } from '@app/messages/message.view';
 import { QueueOperationsService, type PurgeResult, type RedriveResult } from '@app/messages/queue-operations.service';
-import {
-  purgeBodySchema,
-  purgeResponseSchema,
-  redriveBodySchema,
-  redriveResponseSchema,
-  type PurgeInput,
-  type RedriveInput,
-} from '@app/messages/queue-operations.schemas';
-
-const fifoIdSchema = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' };
-
-const batchBodySchema = {
-  type: 'object',
-  additionalProperties: false,
-  description: 'either `messages` (the bodies) or `entries` (each body with its own FIFO fields)',
-  oneOf: [{ required: ['messages'] }, { required: ['entries'] }],
-  properties: {
-    messages: { type: 'array', minItems: 1, maxItems: 100, items: {} },
-    entries: {
-      type: 'array',
-      minItems: 1,
-      maxItems: 100,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['message'],
-        properties: {
-          message: { description: 'the message body' },
-          groupId: { ...fifoIdSchema, description: 'FIFO queues: its message group (default: the Message-Group-Id header)' },
-          deduplicationId: { ...fifoIdSchema, description: 'FIFO queues: its deduplication id' },
-        },
-      },
-    },
-  },
-};
-
-interface BatchInput {
-  messages?: unknown[];
-  entries?: Array<{ message: unknown; groupId?: string; deduplicationId?: string }>;
-}
+import { purgeBodySchema, redriveBodySchema, type PurgeInput, type RedriveInput } from '@app/messages/queue-operations.schemas';
 
 const delayQuery = { name: 'delaySeconds', required: false, schema: { type: 'integer', minimum: 0, maximum: MAX_DELAY_SECONDS } } as const;
 const groupHeader = {
@@ -85,21 +47,25 @@ export class MessagesController {
 
   @Post()
   @Access('message.write', { queueParam: 'queue' })
-  @ApiOperation({ summary: 'Push a message (the body is the message)' })
+  @ApiOperation({ operationId: 'pushMessage', summary: 'Push a message (the body is the message)' })
   @ApiHeader(idempotencyHeader)
   @ApiHeader(groupHeader)
   @ApiHeader(deduplicationHeader)
   @ApiQuery(delayQuery)
   @ApiBody({ schema: { description: 'any JSON value accepted by the queue schema' } })
-  @ApiCreatedResponse({ schema: messageViewSchema, description: 'stored durably; Location names the message' })
+  @ApiCreatedResponse({
+    schema: apiRef('Message'),
+    description: 'stored durably; Location names the message',
+    headers: { Location: { description: 'the URL of the stored message', required: true, schema: { type: 'string' } } },
+  })
   @ApiOkResponse({
-    schema: messageViewSchema,
+    schema: { oneOf: [apiRef('Message'), apiRef('DeduplicatedMessage')] },
     description: "the Idempotency-Key (or, in a FIFO queue, the Deduplication-Id) was used before: the first message; another sender's shows only id, queue, status, groupId, sequenceNumber",
   })
-  @ApiConflictResponse({ description: "IDEMPOTENCY_KEY_CONFLICT: a guard, should a stored key name another subject's message (nothing of it is shown)", schema: errorResponseSchema })
-  @ApiBadRequestResponse({ description: 'MALFORMED_JSON, VALIDATION_FAILED or JSON_TOO_DEEP (MESSAGE_MAX_DEPTH)', schema: errorResponseSchema })
-  @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE (MESSAGE_MAX_BYTES)', schema: errorResponseSchema })
-  @ApiUnprocessableEntityResponse({ description: 'MESSAGE_SCHEMA_INVALID', schema: schemaErrorResponseSchema })
+  @ApiConflictResponse({ description: "IDEMPOTENCY_KEY_CONFLICT: a guard, should a stored key name another subject's message (nothing of it is shown)", schema: apiRef('Error') })
+  @ApiBadRequestResponse({ description: 'MALFORMED_JSON, VALIDATION_FAILED or JSON_TOO_DEEP (MESSAGE_MAX_DEPTH)', schema: apiRef('Error') })
+  @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE (MESSAGE_MAX_BYTES)', schema: apiRef('Error') })
+  @ApiUnprocessableEntityResponse({ description: 'MESSAGE_SCHEMA_INVALID', schema: apiRef('SchemaError') })
   async push(
     @Param('queue') queue: string,
     @Body() body: unknown,
@@ -123,16 +89,16 @@ export class MessagesController {
 
   @Post('batch')
   @Access('message.write', { queueParam: 'queue' })
-  @ApiOperation({ summary: 'Push up to 100 messages: all are valid and stored, or none is' })
+  @ApiOperation({ operationId: 'pushMessages', summary: 'Push up to 100 messages: all are valid and stored, or none is' })
   @ApiHeader({ ...idempotencyHeader, description: "a retried batch by the same subject with the same key stores nothing new; batch keys never match a single push's key" })
   @ApiHeader({ ...groupHeader, description: 'FIFO queues: the message group of every message without its own entries[].groupId' })
   @ApiQuery(delayQuery)
-  @ApiBody({ schema: batchBodySchema })
-  @ApiCreatedResponse({ schema: { type: 'object', properties: { items: { type: 'array', items: messageViewSchema } } } })
-  @ApiConflictResponse({ description: "IDEMPOTENCY_KEY_CONFLICT: a guard, should a stored key name another subject's message (nothing of it is shown)", schema: errorResponseSchema })
-  @ApiBadRequestResponse({ description: 'MALFORMED_JSON, VALIDATION_FAILED or JSON_TOO_DEEP (MESSAGE_MAX_DEPTH; the message names the index)', schema: errorResponseSchema })
-  @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE', schema: errorResponseSchema })
-  @ApiUnprocessableEntityResponse({ description: 'MESSAGE_SCHEMA_INVALID (the message names the index)', schema: schemaErrorResponseSchema })
+  @ApiBody({ schema: apiRef('PushBatchRequest') })
+  @ApiCreatedResponse({ schema: apiRef('PushBatchResult'), description: 'all stored durably (or, with a used Idempotency-Key, the first batch)' })
+  @ApiConflictResponse({ description: "IDEMPOTENCY_KEY_CONFLICT: a guard, should a stored key name another subject's message (nothing of it is shown)", schema: apiRef('Error') })
+  @ApiBadRequestResponse({ description: 'MALFORMED_JSON, VALIDATION_FAILED or JSON_TOO_DEEP (MESSAGE_MAX_DEPTH; the message names the index)', schema: apiRef('Error') })
+  @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE', schema: apiRef('Error') })
+  @ApiUnprocessableEntityResponse({ description: 'MESSAGE_SCHEMA_INVALID (the message names the index)', schema: apiRef('SchemaError') })
   async pushBatch(
     @Param('queue') queue: string,
     @Body() body: unknown,
@@ -160,12 +126,13 @@ export class MessagesController {
   @HttpCode(200)
   @Access('queue.admin', { queueParam: 'queue' })
   @ApiOperation({
+    operationId: 'purgeQueue',
     summary: 'Purge: delete messages of the queue, all (leased ones included) or of one status',
     description: 'Deletes at most maxMessages per request, in chunks; repeat while `done` is false. Writes an audit log line.',
   })
-  @ApiBody({ schema: purgeBodySchema, required: false })
-  @ApiOkResponse({ schema: purgeResponseSchema })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED', schema: errorResponseSchema })
+  @ApiBody({ schema: apiRef('PurgeRequest'), required: false })
+  @ApiOkResponse({ schema: apiRef('PurgeResult') })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED', schema: apiRef('Error') })
   purge(@Param('queue') queue: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<PurgeResult> {
     const input = validateInput<PurgeInput>(purgeBodySchema, body ?? {}, 'VALIDATION_FAILED', 'purge request');
     return this.operations.purge(queue, input, principal);
@@ -175,13 +142,14 @@ export class MessagesController {
   @HttpCode(200)
   @Access('queue.admin', { queueParam: 'queue' })
   @ApiOperation({
+    operationId: 'redriveQueue',
     summary: 'Redrive this dead-letter queue: send its dead letters back to their source queues, each exactly once',
     description:
       'The caller also needs queue.admin on each source queue (dead letters of other sources are skipped as FORBIDDEN). At most maxMessages per request; repeat with nextCursor while `done` is false. Writes an audit log line.',
   })
-  @ApiBody({ schema: redriveBodySchema, required: false })
-  @ApiOkResponse({ schema: redriveResponseSchema })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED or INVALID_CURSOR', schema: errorResponseSchema })
+  @ApiBody({ schema: apiRef('RedriveRequest'), required: false })
+  @ApiOkResponse({ schema: apiRef('RedriveResult') })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED or INVALID_CURSOR', schema: apiRef('Error') })
   redrive(@Param('queue') queue: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<RedriveResult> {
     const input = validateInput<RedriveInput>(redriveBodySchema, body ?? {}, 'VALIDATION_FAILED', 'redrive request');
     return this.operations.redrive(queue, input, principal);
@@ -189,12 +157,12 @@ export class MessagesController {
 
   @Get()
   @Access('message.consume', { queueParam: 'queue' })
-  @ApiOperation({ summary: 'List messages in delivery order, optionally by status' })
+  @ApiOperation({ operationId: 'listMessages', summary: 'List messages in delivery order, optionally by status' })
   @ApiQuery({ name: 'status', required: false, enum: MESSAGE_STATUSES })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } })
   @ApiQuery({ name: 'cursor', required: false, schema: { type: 'string' } })
-  @ApiOkResponse({ schema: messagePageSchema })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED or INVALID_CURSOR', schema: errorResponseSchema })
+  @ApiOkResponse({ schema: apiRef('MessageList') })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED or INVALID_CURSOR', schema: apiRef('Error') })
   async list(
     @Param('queue') queue: string,
     @Query('status') status?: string,
@@ -210,8 +178,8 @@ export class MessagesController {
 
   @Get(':id')
   @Access('message.write', { queueParam: 'queue' })
-  @ApiOperation({ summary: 'Status and result of a message' })
-  @ApiOkResponse({ schema: messageViewSchema })
+  @ApiOperation({ operationId: 'getMessage', summary: 'Status and result of a message' })
+  @ApiOkResponse({ schema: apiRef('Message') })
   async get(@Param('queue') queue: string, @Param('id') id: string): Promise<MessageView> {
     return toMessageView(await this.messages.get(queue, id));
   }
@@ -219,7 +187,7 @@ export class MessagesController {
   @Delete(':id')
   @HttpCode(204)
   @Access('message.write', { queueParam: 'queue' })
-  @ApiOperation({ summary: 'Delete a message' })
+  @ApiOperation({ operationId: 'deleteMessage', summary: 'Delete a message' })
   @ApiNoContentResponse()
   async delete(@Param('queue') queue: string, @Param('id') id: string): Promise<void> {
     await this.messages.delete(queue, id);
@@ -228,9 +196,9 @@ export class MessagesController {
   @Post(':id/requeue')
   @HttpCode(200)
   @Access('message.consume', { queueParam: 'queue' })
-  @ApiOperation({ summary: 'Put an ERROR message back to PENDING (attempts start again); its waiting dead-letter copy is deleted' })
-  @ApiOkResponse({ schema: messageViewSchema })
-  @ApiConflictResponse({ description: 'MESSAGE_NOT_IN_ERROR, or DEAD_LETTER_IN_PROGRESS (its dead-letter copy is leased right now)', schema: errorResponseSchema })
+  @ApiOperation({ operationId: 'requeueMessage', summary: 'Put an ERROR message back to PENDING (attempts start again); its waiting dead-letter copy is deleted' })
+  @ApiOkResponse({ schema: apiRef('Message') })
+  @ApiConflictResponse({ description: 'MESSAGE_NOT_IN_ERROR, or DEAD_LETTER_IN_PROGRESS (its dead-letter copy is leased right now)', schema: apiRef('Error') })
   async requeue(@Param('queue') queue: string, @Param('id') id: string): Promise<MessageView> {
     return toMessageView(await this.delivery.requeue(this.registry.require(queue).definition, id));
   }

@@ -37,6 +37,7 @@ export const purgeBodySchema = {
 
 export const purgeResponseSchema = {
   type: 'object',
+  required: ['queue', 'status', 'deleted', 'done'],
   properties: {
     queue: { type: 'string' },
     status: { type: 'string', nullable: true, enum: [...MESSAGE_STATUSES, null] },
@@ -72,6 +73,7 @@ export type RedriveSkip = (typeof REDRIVE_SKIPS)[number];
 
 export const redriveResponseSchema = {
   type: 'object',
+  required: ['queue', 'redriven', 'items', 'skipped', 'nextCursor', 'done'],
   properties: {
     queue: { type: 'string', description: 'the dead-letter queue' },
     redriven: { type: 'integer', description: 'dead letters handled and deleted from the dead-letter queue by this request' },
@@ -79,9 +81,10 @@ export const redriveResponseSchema = {
       type: 'array',
       items: {
         type: 'object',
+        required: ['id', 'source', 'outcome'],
         properties: {
           id: { type: 'string', description: 'the dead letter (deleted now)' },
-          source: { type: 'object', properties: { queue: { type: 'string' }, id: { type: 'string', description: 'the message that will be processed again' } } },
+          source: { type: 'object', required: ['queue', 'id'], properties: { queue: { type: 'string' }, id: { type: 'string', description: 'the message that will be processed again' } } },
           outcome: {
             type: 'string',
             enum: [...REDRIVE_OUTCOMES],
@@ -94,7 +97,7 @@ export const redriveResponseSchema = {
     skipped: {
       type: 'array',
       description: 'dead letters left in place, with the reason',
-      items: { type: 'object', properties: { id: { type: 'string' }, reason: { type: 'string', enum: [...REDRIVE_SKIPS] } } },
+      items: { type: 'object', required: ['id', 'reason'], properties: { id: { type: 'string' }, reason: { type: 'string', enum: [...REDRIVE_SKIPS] } } },
     },
     nextCursor: { type: 'string', nullable: true, description: 'more dead letters may match: send the request again with this cursor' },
     done: { type: 'boolean' },

@@ -72,10 +72,21 @@ export const queueDefinitionInputSchema = {
   },
 };
 
+const settled = <T extends { properties: object }>(schema: T) => ({ ...schema, required: Object.keys(schema.properties) });
+const input = queueDefinitionInputSchema.properties;
+
+/** A queue as the API returns it: every default applied. */
 export const queueViewSchema = {
   type: 'object',
+  required: ['name', 'storageEngine', 'connectionString', 'client_id', 'roles', 'incoming', 'delivery', 'ordering', 'retention', 'source', 'hasHandler', 'createdAt', 'updatedAt'],
   properties: {
-    ...queueDefinitionInputSchema.properties,
+    ...input,
+    roles: settled(input.roles),
+    incoming: settled(input.incoming),
+    delivery: settled(input.delivery),
+    ordering: settled(input.ordering),
+    retention: settled(input.retention),
+    sqs: { ...settled(input.sqs), description: 'present on queues created or changed over SQS' },
     connectionString: { type: 'string', nullable: true, description: 'password shown as ***' },
     source: { type: 'string', enum: ['file', 'api'] },
     hasHandler: { type: 'boolean' },
@@ -86,21 +97,25 @@ export const queueViewSchema = {
 
 export const queueListSchema = {
   type: 'object',
+  required: ['items', 'nextCursor'],
   properties: { items: { type: 'array', items: queueViewSchema }, nextCursor: { type: 'string', nullable: true } },
 };
 
 export const queueStatsSchema = {
   type: 'object',
+  required: ['queue', 'counts', 'oldestPendingAgeSeconds', 'storage'],
   properties: {
     queue: { type: 'string' },
     counts: {
       type: 'object',
+      required: ['PENDING', 'INPROGRESS', 'COMPLETE', 'ERROR'],
       properties: { PENDING: { type: 'integer' }, INPROGRESS: { type: 'integer' }, COMPLETE: { type: 'integer' }, ERROR: { type: 'integer' } },
     },
     oldestPendingAgeSeconds: { type: 'number', nullable: true },
     storage: {
       type: 'object',
       description: 'whether the queue\'s storage answered its last use, and since when; while it does not, this route answers 503 STORAGE_UNAVAILABLE with this object in details.storage',
+      required: ['available', 'since'],
       properties: { available: { type: 'boolean' }, since: { type: 'string', format: 'date-time' } },
     },
   },

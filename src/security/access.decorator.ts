@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiSecurity, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { errorResponseSchema } from '@app/common/api-schemas';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiSecurity, ApiServiceUnavailableResponse, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { apiError, RETRY_AFTER_HEADER } from '@app/common/api-schemas';
 import type { AccessAction } from '@app/security/access-rules';
 
 export const ACCESS_KEY = 'mailroom:access';
@@ -26,18 +26,27 @@ const DESCRIPTIONS: Record<AccessAction, string> = {
 
 /**
  * Protects a route: a valid JWT plus the right for `action` on the resource named by the
- * route parameter. Documents the security schemes and the 401/403/404 answers in OpenAPI.
+ * route parameter. Documents the security schemes and the 401/403/404/429/503 answers in OpenAPI
+ * (a route's own 429 or 404 decorator, applied after this one, replaces them).
  */
 export function Access(action: AccessAction, resource: Omit<AccessMetadata, 'action'> = {}) {
   const decorators = [
     SetMetadata(ACCESS_KEY, { action, ...resource } satisfies AccessMetadata),
     ApiBearerAuth('bearer'),
     ApiSecurity('x-access-token'),
-    ApiUnauthorizedResponse({ description: 'missing, invalid or expired token, or one without exp or issued in the future (code UNAUTHENTICATED)', schema: errorResponseSchema }),
-    ApiTooManyRequestsResponse({ description: 'RATE_LIMITED: too many failed authentications from this address (AUTH_FAILURE_LIMIT_PER_MINUTE) or requests of this subject; see Retry-After', schema: errorResponseSchema }),
-    ApiForbiddenResponse({ description: `needs ${DESCRIPTIONS[action]} (code FORBIDDEN)`, schema: errorResponseSchema }),
+    ApiUnauthorizedResponse(apiError('UNAUTHENTICATED: missing, invalid or expired token, or one without exp or issued in the future')),
+    ApiTooManyRequestsResponse({
+      ...apiError('RATE_LIMITED: too many failed authentications from this address (AUTH_FAILURE_LIMIT_PER_MINUTE) or requests of this subject'),
+      headers: RETRY_AFTER_HEADER,
+    }),
+    ApiForbiddenResponse(apiError(`FORBIDDEN: needs ${DESCRIPTIONS[action]}`)),
+    ApiServiceUnavailableResponse({
+      ...apiError("SHUTTING_DOWN: this replica is draining, retry on another; STORAGE_UNAVAILABLE: the catalog or the queue's storage does not answer"),
+      headers: RETRY_AFTER_HEADER,
+    }),
   ];
-  if (resource.queueParam) decorators.push(ApiNotFoundResponse({ description: 'QUEUE_NOT_FOUND', schema: errorResponseSchema }));
+  if (resource.queueParam) decorators.push(ApiNotFoundResponse(apiError('QUEUE_NOT_FOUND')));
+  if (resource.topicParam) decorators.push(ApiNotFoundResponse(apiError('TOPIC_NOT_FOUND')));
   return applyDecorators(...decorators);
 }
 

@@ -19,6 +19,7 @@ export const topicInputSchema = {
 
 export const topicViewSchema = {
   type: 'object',
+  required: ['name', 'source', 'queues', 'createdAt'],
   properties: {
     name: { type: 'string' },
     source: { type: 'string', enum: ['file', 'api'] },
@@ -29,16 +30,18 @@ export const topicViewSchema = {
 
 export const topicListSchema = {
   type: 'object',
+  required: ['items', 'nextCursor'],
   properties: { items: { type: 'array', items: topicViewSchema }, nextCursor: { type: 'string', nullable: true } },
 };
 
 export const publishResultSchema = {
   type: 'object',
+  required: ['topic', 'messages'],
   properties: {
     topic: { type: 'string' },
     messages: {
       type: 'array',
-      items: { type: 'object', properties: { queue: { type: 'string' }, id: { type: 'string', format: 'uuid' } } },
+      items: { type: 'object', required: ['queue', 'id'], properties: { queue: { type: 'string' }, id: { type: 'string', format: 'uuid' } } },
       description: 'one message per bound queue (empty when no queue is bound)',
     },
   },

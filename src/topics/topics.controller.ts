@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiQuery, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { errorResponseSchema, schemaErrorResponseSchema } from '@app/common/api-schemas';
+import { apiRef } from '@app/common/api-schemas';
 import { queryInt } from '@app/common/json-validation';
 import { Access } from '@app/security/access.decorator';
 import { CurrentPrincipal } from '@app/security/current-principal.decorator';
@@ -10,10 +10,8 @@ import type { Page } from '@app/storage/ports/message.store';
 import type { PublishResult } from '@app/messages/topic-publisher';
 import { TopicsService, type TopicView } from '@app/topics/topics.service';
 import { FanOutService } from '@app/topics/fan-out.service';
-import { publishResultSchema, topicInputSchema, topicListSchema, topicViewSchema } from '@app/topics/topic.schemas';
 
-const topicNotFound = { description: 'TOPIC_NOT_FOUND', schema: errorResponseSchema };
-const managed = { description: 'MANAGED_BY_CONFIG: the topic is defined by a file', schema: errorResponseSchema };
+const managed = { description: 'MANAGED_BY_CONFIG: the topic is defined by a file', schema: apiRef('Error') };
 
 @ApiTags('topics')
 @Controller('topics')
@@ -25,31 +23,30 @@ export class TopicsController {
 
   @Get()
   @Access('catalog.read')
-  @ApiOperation({ summary: 'List topics with their bound queues' })
+  @ApiOperation({ operationId: 'listTopics', summary: 'List topics with their bound queues' })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } })
   @ApiQuery({ name: 'cursor', required: false, schema: { type: 'string' } })
-  @ApiOkResponse({ schema: topicListSchema })
+  @ApiOkResponse({ schema: apiRef('TopicList') })
   list(@Query('limit') limit?: string, @Query('cursor') cursor?: string): Promise<Page<TopicView>> {
     return this.topics.list(queryInt(limit, 'limit', 100, 1, 1000), cursor || null);
   }
 
   @Post()
   @Access('catalog.write')
-  @ApiOperation({ summary: 'Create a topic, optionally bound to queues at once' })
-  @ApiBody({ schema: topicInputSchema })
-  @ApiCreatedResponse({ schema: topicViewSchema })
-  @ApiBadRequestResponse({ description: 'INVALID_TOPIC_DEFINITION, RESERVED_NAME', schema: errorResponseSchema })
-  @ApiNotFoundResponse({ description: 'QUEUE_NOT_FOUND: a queue to bind does not exist', schema: errorResponseSchema })
-  @ApiConflictResponse({ description: 'NAME_TAKEN: a queue or topic has this name', schema: errorResponseSchema })
+  @ApiOperation({ operationId: 'createTopic', summary: 'Create a topic, optionally bound to queues at once' })
+  @ApiBody({ schema: apiRef('TopicDefinition') })
+  @ApiCreatedResponse({ schema: apiRef('Topic') })
+  @ApiBadRequestResponse({ description: 'INVALID_TOPIC_DEFINITION, RESERVED_NAME', schema: apiRef('Error') })
+  @ApiNotFoundResponse({ description: 'QUEUE_NOT_FOUND: a queue to bind does not exist', schema: apiRef('Error') })
+  @ApiConflictResponse({ description: 'NAME_TAKEN: a queue or topic has this name', schema: apiRef('Error') })
   create(@Body() body: unknown): Promise<TopicView> {
     return this.topics.create(body);
   }
 
   @Get(':topic')
   @Access('catalog.read', { topicParam: 'topic' })
-  @ApiOperation({ summary: 'A topic with its bound queues' })
-  @ApiOkResponse({ schema: topicViewSchema })
-  @ApiNotFoundResponse(topicNotFound)
+  @ApiOperation({ operationId: 'getTopic', summary: 'A topic with its bound queues' })
+  @ApiOkResponse({ schema: apiRef('Topic') })
   get(@Param('topic') topic: string): Promise<TopicView> {
     return this.topics.get(topic);
   }
@@ -57,9 +54,8 @@ export class TopicsController {
   @Delete(':topic')
   @HttpCode(204)
   @Access('catalog.write', { topicParam: 'topic' })
-  @ApiOperation({ summary: 'Delete a topic with its bindings and grants (bound queues and their messages stay)' })
+  @ApiOperation({ operationId: 'deleteTopic', summary: 'Delete a topic with its bindings and grants (bound queues and their messages stay)' })
   @ApiNoContentResponse()
-  @ApiNotFoundResponse(topicNotFound)
   @ApiConflictResponse(managed)
   delete(@Param('topic') topic: string): Promise<void> {
     return this.topics.delete(topic);
@@ -68,9 +64,9 @@ export class TopicsController {
   @Put(':topic/queues/:queue')
   @HttpCode(204)
   @Access('catalog.write', { topicParam: 'topic' })
-  @ApiOperation({ summary: 'Bind a queue to the topic (idempotent)' })
+  @ApiOperation({ operationId: 'bindQueue', summary: 'Bind a queue to the topic (idempotent)' })
   @ApiNoContentResponse()
-  @ApiNotFoundResponse({ description: 'TOPIC_NOT_FOUND or QUEUE_NOT_FOUND', schema: errorResponseSchema })
+  @ApiNotFoundResponse({ description: 'QUEUE_NOT_FOUND', schema: apiRef('Error') })
   @ApiConflictResponse(managed)
   bind(@Param('topic') topic: string, @Param('queue') queue: string): Promise<void> {
     return this.topics.bind(topic, queue);
@@ -79,9 +75,9 @@ export class TopicsController {
   @Delete(':topic/queues/:queue')
   @HttpCode(204)
   @Access('catalog.write', { topicParam: 'topic' })
-  @ApiOperation({ summary: 'Unbind a queue from the topic (idempotent)' })
+  @ApiOperation({ operationId: 'unbindQueue', summary: 'Unbind a queue from the topic (idempotent)' })
   @ApiNoContentResponse()
-  @ApiNotFoundResponse({ description: 'TOPIC_NOT_FOUND or QUEUE_NOT_FOUND', schema: errorResponseSchema })
+  @ApiNotFoundResponse({ description: 'QUEUE_NOT_FOUND', schema: apiRef('Error') })
   @ApiConflictResponse(managed)
   unbind(@Param('topic') topic: string, @Param('queue') queue: string): Promise<void> {
     return this.topics.unbind(topic, queue);
@@ -89,17 +85,16 @@ export class TopicsController {
 
   @Post(':topic/messages')
   @Access('topic.publish', { topicParam: 'topic' })
-  @ApiOperation({ summary: 'Publish: one message per bound queue, each checked against its queue schema first (all or nothing stored)' })
+  @ApiOperation({ operationId: 'publishMessage', summary: 'Publish: one message per bound queue, each checked against its queue schema first (all or nothing stored)' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: "a retried publish by the same subject with the same key stores no second copy in any queue and answers 200; topic keys never match a direct push's key" })
   @ApiBody({ schema: { description: 'any JSON value accepted by every bound queue schema' } })
   @ApiHeader({ name: 'Message-Group-Id', required: false, description: 'the message group of the copies stored in FIFO queues (copies in other queues have none)' })
-  @ApiCreatedResponse({ schema: publishResultSchema })
-  @ApiOkResponse({ schema: publishResultSchema, description: 'the Idempotency-Key was used before: the first copies' })
-  @ApiConflictResponse({ description: "IDEMPOTENCY_KEY_CONFLICT: a guard, should a stored key name another subject's message (nothing of it is shown)", schema: errorResponseSchema })
-  @ApiBadRequestResponse({ description: 'MALFORMED_JSON, VALIDATION_FAILED or JSON_TOO_DEEP (MESSAGE_MAX_DEPTH)', schema: errorResponseSchema })
-  @ApiNotFoundResponse(topicNotFound)
-  @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE', schema: errorResponseSchema })
-  @ApiUnprocessableEntityResponse({ description: 'MESSAGE_SCHEMA_INVALID: `queue` names the bound queue that refused it; nothing was stored', schema: schemaErrorResponseSchema })
+  @ApiCreatedResponse({ schema: apiRef('PublishResult') })
+  @ApiOkResponse({ schema: apiRef('PublishResult'), description: 'the Idempotency-Key was used before: the first copies' })
+  @ApiConflictResponse({ description: "IDEMPOTENCY_KEY_CONFLICT: a guard, should a stored key name another subject's message (nothing of it is shown)", schema: apiRef('Error') })
+  @ApiBadRequestResponse({ description: 'MALFORMED_JSON, VALIDATION_FAILED or JSON_TOO_DEEP (MESSAGE_MAX_DEPTH)', schema: apiRef('Error') })
+  @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE', schema: apiRef('Error') })
+  @ApiUnprocessableEntityResponse({ description: 'MESSAGE_SCHEMA_INVALID: `queue` names the bound queue that refused it; nothing was stored', schema: apiRef('SchemaError') })
   async publish(
     @Param('topic') topic: string,
     @Body() body: unknown,
