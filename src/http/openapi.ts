@@ -66,6 +66,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       .setTitle('Mailroom')
       .setDescription('Durable message queues with JSON Schema validation, handlers, topics and pull consumers. Errors share one envelope with a stable `code`.')
       .setVersion('1')
+      .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
       .addServer('/', 'this Mailroom')
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
       .addApiKey({ type: 'apiKey', in: 'header', name: 'x-access-token', description: 'the JWT, Elemental style' }, 'x-access-token')

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
 
   const received = await client.POST('/api/v1/queues/{queue}/messages/receive', {
     params: orders,
-    body: { maxMessages: 10, visibilityTimeoutSeconds: 60, waitSeconds: 20 },
+    body: { maxMessages: 1, visibilityTimeoutSeconds: 60, waitSeconds: 5 },
   });
   check(received.data !== undefined && received.data.messages.length === 1, 'receive', received.error);
   const leased = received.data.messages[0];
@@ -46,18 +46,26 @@ async function main(): Promise<void> {
 
   const acked = await client.POST('/api/v1/queues/{queue}/messages/{id}/ack', {
     params: { path: { queue: 'orders', id: leased.id } },
-    body: { receipt, outcome: 'complete', result: { ok: true } },
+    body: { receipt, outcome: 'complete', result: { shipped: true } },
   });
   check(acked.data !== undefined && acked.data.status === 'COMPLETE', 'ack', acked.error);
 
-  const stats = await client.GET('/api/v1/queues/{queue}/stats', { params: orders });
-  check(stats.data !== undefined, 'stats', stats.error);
-  const counts: Stats['counts'] = stats.data.counts;
-
-  const topic = await client.POST('/api/v1/topics', { body: { name: 'order-events', queues: ['orders'] } });
+  for (const name of ['billing', 'shipping']) {
+    const made = await client.POST('/api/v1/queues', { body: { name } });
+    check(made.response.status === 201, `create ${name}`, made.error);
+  }
+  const topic = await client.POST('/api/v1/topics', { body: { name: 'order-events', queues: ['billing', 'shipping'] } });
   check(topic.response.status === 201 && topic.data !== undefined, 'create a topic', topic.error);
-  const published = await client.POST('/api/v1/topics/{topic}/messages', { params: { path: { topic: 'order-events' } }, body: { sku: 'B2' } });
+  const published = await client.POST('/api/v1/topics/{topic}/messages', {
+    params: { path: { topic: 'order-events' }, header: { 'Idempotency-Key': 'order-42' } },
+    body: { order: 42 },
+  });
   check(published.response.status === 201 && published.data !== undefined, 'publish', published.error);
+
+  const ordersStats = await client.GET('/api/v1/queues/{queue}/stats', { params: orders });
+  const billingStats = await client.GET('/api/v1/queues/{queue}/stats', { params: { path: { queue: 'billing' } } });
+  check(ordersStats.data !== undefined && billingStats.data !== undefined, 'stats', ordersStats.error ?? billingStats.error);
+  const counts: Stats['counts'] = ordersStats.data.counts;
 
   console.log(
     JSON.stringify({
@@ -66,6 +74,7 @@ async function main(): Promise<void> {
       refused: code,
       acked: acked.data.status,
       counts,
+      billingPending: billingStats.data.counts.PENDING,
       topicQueues: topic.data.queues,
       published: published.data.messages.map((m) => m.queue),
     }),
