@@ -38,6 +38,21 @@ export type HandlerOutcome =
 /** A task whose worker stopped for another task's sake before it started is retried after this long. */
 export const NOT_STARTED_RETRY_SECONDS = 1;
 
+/** The only variables of the service's environment a handler's `process.env` sees (settings reach it through environmentService). */
+const WORKER_ENV_PASSED = ['NODE_ENV', 'TZ', 'LANG', 'LC_ALL'];
+
+/**
+ * A worker's `process.env`: never the service's own settings (AUTH_JWT_SECRET, DATABASE_URL, …).
+ * `require` in a handler looks in its own folders first, then in HANDLER_MODULES_DIR.
+ */
+export function workerEnv(handlerModulesDir: string | undefined, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of WORKER_ENV_PASSED) if (env[name] !== undefined) out[name] = env[name];
+  const nodePath = [handlerModulesDir, env.NODE_PATH].filter(Boolean).join(path.delimiter);
+  if (nodePath) out.NODE_PATH = nodePath;
+  return out;
+}
+
 type WorkerReply = { ok: true; json: string | null } | { ok: false; error: MessageErrorInfo };
 
 /**
@@ -208,8 +223,7 @@ export class HandlerPool {
       // idle workers wait without freezing their event loop (handlers may leave timers and sockets behind)
       atomics: 'async',
       resourceLimits: this.resourceLimits(),
-      // `require` in a handler looks in its own folders first, then in HANDLER_MODULES_DIR
-      env: { ...process.env, NODE_PATH: [this.config.handlerModulesDir, process.env.NODE_PATH].filter(Boolean).join(path.delimiter) },
+      env: workerEnv(this.config.handlerModulesDir),
       workerData: { env: this.config.handlerEnv, secrets: this.config.handlerSecrets, threadSlots: this.slots.threads, startSlots: this.slots.starts },
     });
     pool.on('message', (message: { mailroomRpcPort?: MessagePort }) => {
