@@ -56,6 +56,16 @@ export interface SqsConfig {
   credentials: SqsCredential[];
 }
 
+/** Settings of the services handlers get on `this` (integrations, identity lookups). */
+export interface HandlerToolboxConfig {
+  /** INTEGRATION_ALLOWED_HOSTS: `host` or `host:port` entries integrations may call; empty: none */
+  integrationAllowedHosts: string[];
+  /** IDM_USERINFO_URL: OIDC userinfo or admin API URL (`{subject}` is replaced); null: getUserInfo is off */
+  idmUserinfoUrl: string | null;
+  idmCacheTtlSeconds: number;
+  idmCacheMaxEntries: number;
+}
+
 export interface AppConfig {
   production: boolean;
   port: number;
@@ -113,6 +123,7 @@ export interface AppConfig {
   handlerEnv: Record<string, string>;
   /** MAILROOM_SECRET__X → X */
   handlerSecrets: Record<string, string>;
+  toolbox: HandlerToolboxConfig;
 }
 
 export type TrustProxy = boolean | number | string[];
@@ -174,6 +185,24 @@ export function prefixed(env: NodeJS.ProcessEnv, prefix: string): Record<string,
     if (key.startsWith(prefix) && key.length > prefix.length && value !== undefined) out[key.slice(prefix.length)] = value;
   }
   return out;
+}
+
+const ALLOWED_HOST = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/;
+
+function allowedHosts(env: NodeJS.ProcessEnv, name: string): string[] {
+  const entries = list(env, name).map((h) => h.toLowerCase());
+  const bad = entries.find((entry) => !ALLOWED_HOST.test(entry) || Number(entry.split(':').pop()) > 65535);
+  if (bad !== undefined) throw new ConfigError(name, `expected a comma-separated list of host or host:port entries; "${bad}" is not one`);
+  return entries;
+}
+
+function toolbox(env: NodeJS.ProcessEnv): HandlerToolboxConfig {
+  return {
+    integrationAllowedHosts: allowedHosts(env, 'INTEGRATION_ALLOWED_HOSTS'),
+    idmUserinfoUrl: url(env, 'IDM_USERINFO_URL', ['https:', 'http:']),
+    idmCacheTtlSeconds: integer(env, 'IDM_CACHE_TTL_SECONDS', 300, 0, 86_400),
+    idmCacheMaxEntries: integer(env, 'IDM_CACHE_MAX_ENTRIES', 1000, 1, 1_000_000),
+  };
 }
 
 const ENGINES: StorageEngine[] = ['filesystem', 'sql'];
@@ -372,5 +401,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sqs: sqsConfig(env),
     handlerEnv: prefixed(env, 'MAILROOM_ENV__'),
     handlerSecrets: prefixed(env, 'MAILROOM_SECRET__'),
+    toolbox: toolbox(env),
   };
 }

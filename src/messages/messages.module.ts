@@ -14,12 +14,15 @@ import { HandlerDispatcher } from '@app/messages/dispatcher.service';
 import { HandlerPool } from '@app/messages/handlers/handler-pool';
 import { HandlerServices } from '@app/messages/handlers/handler-services';
 import { AuthClientTokens } from '@app/messages/handlers/auth-client-tokens';
+import { IntegrationsService } from '@app/messages/handlers/toolbox/integrations.service';
+import { RulesetsService } from '@app/messages/handlers/toolbox/rulesets.service';
+import { IdmService } from '@app/messages/handlers/toolbox/idm.service';
 import { QueueOperationsService } from '@app/messages/queue-operations.service';
 
 @Module({
   imports: [StorageModule, QueuesModule, SecurityModule],
   controllers: [MessagesController, ConsumersController],
-  providers: [MessagesService, DeliveryService, MessageEvents, ConsumersService, LongPollSlots, MaintenanceService, HandlerDispatcher, HandlerPool, HandlerServices, AuthClientTokens, QueueOperationsService],
+  providers: [MessagesService, DeliveryService, MessageEvents, ConsumersService, LongPollSlots, MaintenanceService, HandlerDispatcher, HandlerPool, HandlerServices, AuthClientTokens, IntegrationsService, RulesetsService, IdmService, QueueOperationsService],
   exports: [MessagesService, DeliveryService, MessageEvents, MaintenanceService, ConsumersService, QueueOperationsService, LongPollSlots],
 })
 export class MessagesModule {}

@@ -36,6 +36,9 @@ describe('HandlerPool', () => {
     { getAccessToken: async () => 'token-1' } as never,
     { get: () => { throw new Error('no provider'); } } as never,
     config,
+    {} as never,
+    {} as never,
+    {} as never,
   );
   const pool = new HandlerPool(config, services);
   const shutdown = new AbortController();
@@ -73,6 +76,26 @@ describe('HandlerPool', () => {
     await expect(pool.run(task(throwsString), shutdown.signal)).resolves.toEqual({ kind: 'error', error: { name: 'Error', message: 'plain' } });
     const notAFunction = handler('module.exports = 42');
     await expect(pool.run(task(notAFunction), shutdown.signal)).resolves.toMatchObject({ kind: 'error', error: { name: 'HandlerLoadError' } });
+  });
+
+  it("keeps the service's environment out of a handler's process.env", async () => {
+    const saved = { AUTH_JWT_SECRET: process.env.AUTH_JWT_SECRET, DATABASE_URL: process.env.DATABASE_URL };
+    process.env.AUTH_JWT_SECRET = 'jwt-secret-of-the-service-0123456789abcdef';
+    process.env.DATABASE_URL = 'postgres://mailroom:db-password@127.0.0.1:5432/test';
+    try {
+      const fresh = new HandlerPool(config, services);
+      const reader = handler('module.exports = async () => ({ jwt: process.env.AUTH_JWT_SECRET ?? null, db: process.env.DATABASE_URL ?? null, names: Object.keys(process.env) })');
+      const outcome = await fresh.run(task(reader), shutdown.signal);
+      await fresh.destroy();
+      expect(outcome).toMatchObject({ kind: 'complete', result: { jwt: null, db: null } });
+      const names = (outcome as { result: { names: string[] } }).result.names;
+      expect(names.every((name) => ['NODE_ENV', 'TZ', 'LANG', 'LC_ALL', 'NODE_PATH'].includes(name))).toBe(true);
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
   });
 
   it('refuses a result larger than the limit', async () => {

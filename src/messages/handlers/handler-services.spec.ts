@@ -20,6 +20,9 @@ describe('HandlerServices', () => {
       },
     } as never,
     config,
+    {} as never,
+    {} as never,
+    {} as never,
   );
 
   it('checks keys and values of the key-value store', async () => {

@@ -11,6 +11,9 @@ import { toMessageView } from '@app/messages/message.view';
 import { TopicPublisher } from '@app/messages/topic-publisher';
 import { AuthClientTokens, HandlerServiceError } from '@app/messages/handlers/auth-client-tokens';
 import { maskValues } from '@app/common/secrets';
+import { IntegrationsService } from '@app/messages/handlers/toolbox/integrations.service';
+import { RulesetsService } from '@app/messages/handlers/toolbox/rulesets.service';
+import { IdmService } from '@app/messages/handlers/toolbox/idm.service';
 
 interface ServiceCall {
   id: number;
@@ -33,6 +36,21 @@ interface LogLine {
 
 const KEY_MAX_LENGTH = 512;
 
+/** What a service call knows about the handler run it is made for. */
+export interface RunContext {
+  /** `sentBy` of the message being handled */
+  sentBy: string | null;
+  /** aborted when the handler finishes or times out: outbound calls stop with it */
+  signal: AbortSignal;
+}
+
+interface Running {
+  messageId: string;
+  queue: string;
+  sentBy: string | null;
+  abort: AbortController;
+}
+
 function text(value: unknown, what: string): string {
   if (typeof value !== 'string' || value.length === 0) throw new HandlerServiceError('TypeError', `${what} must be a non-empty string`);
   return value;
@@ -47,7 +65,7 @@ function text(value: unknown, what: string): string {
 export class HandlerServices {
   private readonly logger = new Logger('Handler');
   /** run id → message and queue, for the handlers running now */
-  private readonly running = new Map<number, { messageId: string; queue: string }>();
+  private readonly running = new Map<number, Running>();
   private lastRun = 0;
   private readonly ports = new Set<MessagePort>();
   /** longest first, so a secret that contains another is masked whole; very short values would mask noise */
@@ -60,6 +78,9 @@ export class HandlerServices {
     private readonly tokens: AuthClientTokens,
     private readonly moduleRef: ModuleRef,
     @InjectConfig() private readonly config: AppConfig,
+    private readonly integrations: IntegrationsService,
+    private readonly rulesets: RulesetsService,
+    private readonly idm: IdmService,
   ) {
     this.secretValues = Object.values(config.handlerSecrets ?? {})
       .filter((value) => value.length >= 4)
@@ -67,13 +88,14 @@ export class HandlerServices {
   }
 
   /** A handler run starts: its service calls are accepted until `end(run)`. */
-  begin(messageId: string, queue: string): number {
+  begin(messageId: string, queue: string, sentBy: string | null = null): number {
     const run = ++this.lastRun;
-    this.running.set(run, { messageId, queue });
+    this.running.set(run, { messageId, queue, sentBy, abort: new AbortController() });
     return run;
   }
 
   end(run: number): void {
+    this.running.get(run)?.abort.abort();
     this.running.delete(run);
   }
 
@@ -93,7 +115,7 @@ export class HandlerServices {
   }
 
   /** Exposed for tests and for the dispatcher's own calls. */
-  async invoke(queue: string, method: string, args: unknown[]): Promise<unknown> {
+  async invoke(queue: string, method: string, args: unknown[], run: RunContext = { sentBy: null, signal: new AbortController().signal }): Promise<unknown> {
     const sentBy = `handler:${queue}`;
     switch (method) {
       case 'messaging.queueMessage': {
@@ -132,6 +154,20 @@ export class HandlerServices {
       }
       case 'auth.getAccessToken':
         return this.tokens.getAccessToken();
+      case 'integration.call':
+      case 'services.request':
+        return this.integrations.call(args[0], args[1], run.signal);
+      case 'integration.list':
+      case 'services.list':
+        return this.integrations.names();
+      case 'ruleset.evaluate':
+        return this.rulesets.evaluate(args[0], args[1]);
+      case 'idm.getSender':
+        return this.idm.sender(run.sentBy);
+      case 'idm.getGrants':
+        return this.idm.getGrants(args[0] ?? run.sentBy);
+      case 'idm.getUserInfo':
+        return this.idm.getUserInfo(args[0] ?? run.sentBy);
       default:
         throw new HandlerServiceError('TypeError', `unknown service call ${method}`);
     }
@@ -144,7 +180,11 @@ export class HandlerServices {
       if (!running || running.messageId !== call.messageId || running.queue !== call.queue) {
         throw new HandlerServiceError('HandlerFinished', `${call.method} was called after the handler of message ${call.messageId} had finished`);
       }
-      reply = { id: call.id, ok: true, value: await this.invoke(call.queue, call.method, Array.isArray(call.args) ? call.args : []) };
+      reply = {
+        id: call.id,
+        ok: true,
+        value: await this.invoke(call.queue, call.method, Array.isArray(call.args) ? call.args : [], { sentBy: running.sentBy, signal: running.abort.signal }),
+      };
     } catch (error) {
       reply = { id: call.id, ok: false, error: this.describe(call, error) };
     }

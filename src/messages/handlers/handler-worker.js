@@ -92,6 +92,23 @@ function makeServices(context, run) {
       list: call('storage.list'),
     },
     authClientProvider: { getAccessToken: call('auth.getAccessToken') },
+    integrationService: {
+      call: call('integration.call'),
+      list: call('integration.list'),
+    },
+    serviceProvider: {
+      get: (name) => {
+        if (typeof name !== 'string' || name === '') throw new TypeError('serviceProvider.get: the service name must be a non-empty string');
+        return Object.freeze({ name, request: (request) => rpc(context, run, 'services.request', [name, request]) });
+      },
+      list: call('services.list'),
+    },
+    rulesetService: { evaluate: call('ruleset.evaluate') },
+    idmService: {
+      getSender: call('idm.getSender'),
+      getGrants: call('idm.getGrants'),
+      getUserInfo: call('idm.getUserInfo'),
+    },
     logger: makeLogger(context),
   };
 }

@@ -1,0 +1,105 @@
+import { Logger } from '@nestjs/common';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const RESCAN_MS = 5_000;
+const DEBOUNCE_MS = 100;
+/** a configuration file larger than this is refused unread */
+export const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+
+/**
+ * The `<name>.json` files of one folder under CONFIG_DIR, parsed by `parse` and reloaded when
+ * they change (watch + periodic rescan, like queue files). A file that fails is skipped with an
+ * error naming it; the others keep working, and a broken file's last good version is not kept.
+ */
+export class ConfigFolder<T> {
+  private entries = new Map<string, T>();
+  private fingerprint: string | null = null;
+  private watcher: fs.FSWatcher | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private rescan: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly dir: string,
+    private readonly parse: (raw: unknown, name: string) => T,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.reload();
+    if (fs.existsSync(this.dir)) {
+      try {
+        this.watcher = fs.watch(this.dir, () => this.schedule());
+      } catch (error) {
+        this.logger.warn(`cannot watch ${this.dir}: ${(error as Error).message}; relying on periodic rescans`);
+      }
+    }
+    this.rescan = setInterval(() => this.reload(), RESCAN_MS);
+    this.rescan.unref();
+  }
+
+  stop(): void {
+    this.watcher?.close();
+    if (this.timer) clearTimeout(this.timer);
+    if (this.rescan) clearInterval(this.rescan);
+  }
+
+  get(name: string): T | undefined {
+    return this.entries.get(name);
+  }
+
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** Re-reads the folder now when a file changed. */
+  reload(): void {
+    const files = this.files();
+    const fingerprint = files.map((file) => `${file.name}:${file.stamp}`).join('|');
+    if (fingerprint === this.fingerprint) return;
+    this.fingerprint = fingerprint;
+    const entries = new Map<string, T>();
+    for (const file of files) {
+      const full = path.join(this.dir, file.name);
+      const name = file.name.slice(0, -'.json'.length);
+      try {
+        if (!NAME.test(name)) throw new Error('the name must be 1-100 characters of A-Z a-z 0-9 _ . - (starting with a letter or digit)');
+        if (file.size > CONFIG_FILE_MAX_BYTES) throw new Error(`the file is larger than ${CONFIG_FILE_MAX_BYTES} bytes`);
+        let raw: unknown;
+        try {
+          raw = JSON.parse(fs.readFileSync(full, 'utf8'));
+        } catch (error) {
+          throw new Error(`not valid JSON (${(error as Error).message})`);
+        }
+        entries.set(name, this.parse(raw, name));
+      } catch (error) {
+        this.logger.error(`${full} is skipped: ${(error as Error).message}`);
+      }
+    }
+    this.entries = entries;
+  }
+
+  private schedule(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.reload(), DEBOUNCE_MS);
+    this.timer.unref();
+  }
+
+  private files(): { name: string; stamp: string; size: number }[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir).filter((f) => f.endsWith('.json')).sort();
+    } catch {
+      return [];
+    }
+    return names.map((name) => {
+      try {
+        const stat = fs.statSync(path.join(this.dir, name));
+        return { name, stamp: `${stat.mtimeMs}:${stat.size}`, size: stat.size };
+      } catch {
+        return { name, stamp: 'gone', size: 0 };
+      }
+    });
+  }
+}
