@@ -140,6 +140,16 @@ describe('loadConfig', () => {
     expect(config.sqlPlaceholders).toEqual({ PG_PASSWORD: 'pw' });
   });
 
+  it('reads the handler toolbox settings', () => {
+    expect(loadConfig({}).toolbox).toEqual({ integrationAllowedHosts: [], idmUserinfoUrl: null, idmCacheTtlSeconds: 300, idmCacheMaxEntries: 1000 });
+    const config = loadConfig({ INTEGRATION_ALLOWED_HOSTS: 'API.internal, 10.0.0.5:8443,[::1]:80', IDM_USERINFO_URL: 'https://idp/userinfo', IDM_CACHE_TTL_SECONDS: '0' });
+    expect(config.toolbox).toMatchObject({ integrationAllowedHosts: ['api.internal', '10.0.0.5:8443', '[::1]:80'], idmUserinfoUrl: 'https://idp/userinfo', idmCacheTtlSeconds: 0 });
+    expect(failure({ INTEGRATION_ALLOWED_HOSTS: 'http://api.internal' }).setting).toBe('INTEGRATION_ALLOWED_HOSTS');
+    expect(failure({ INTEGRATION_ALLOWED_HOSTS: 'api:99999' }).setting).toBe('INTEGRATION_ALLOWED_HOSTS');
+    expect(failure({ IDM_USERINFO_URL: 'ftp://idp' }).setting).toBe('IDM_USERINFO_URL');
+    expect(failure({ IDM_CACHE_MAX_ENTRIES: '0' }).setting).toBe('IDM_CACHE_MAX_ENTRIES');
+  });
+
   describe('SQS endpoint', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-config-'));
     const file = (content: unknown) => {
