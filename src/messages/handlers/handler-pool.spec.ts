@@ -6,6 +6,7 @@ import type { AppConfig } from '@app/config/app.config';
 import { DomainError } from '@app/common/domain-error';
 import { HandlerPool, type HandlerTask } from '@app/messages/handlers/handler-pool';
 import { HandlerServices } from '@app/messages/handlers/handler-services';
+import type { HandlerServices as HandlerApi } from 'mailroom';
 
 /** The pool and its worker entry on their own: real worker threads, fake main-thread services. */
 describe('HandlerPool', () => {
@@ -96,6 +97,24 @@ describe('HandlerPool', () => {
         else process.env[name] = value;
       }
     }
+  });
+
+  it('gives a handler every service and method the shipped types declare', async () => {
+    const declared: { [K in keyof HandlerApi]: (keyof HandlerApi[K])[] } = {
+      messagingService: ['queueMessage', 'getMessage', 'deleteMessage', 'publish'],
+      environmentService: ['getEnvironmentVariable', 'listEnvironmentVariables', 'getSecret', 'listSecrets'],
+      storageService: ['get', 'set', 'delete', 'list'],
+      authClientProvider: ['getAccessToken'],
+      integrationService: ['call', 'list'],
+      serviceProvider: ['get', 'list'],
+      rulesetService: ['evaluate'],
+      idmService: ['getSender', 'getGrants', 'getUserInfo'],
+      logger: ['info', 'log', 'warn', 'error', 'debug'],
+    };
+    const lister = handler('module.exports = async function () { return Object.fromEntries(Object.entries(this).map(([k, v]) => [k, Object.keys(v).sort()])) }');
+    const outcome = await pool.run(task(lister), shutdown.signal);
+    const sorted = Object.fromEntries(Object.entries(declared).map(([k, v]) => [k, [...v].sort()]));
+    expect(outcome).toEqual({ kind: 'complete', result: sorted });
   });
 
   it('refuses a result larger than the limit', async () => {
