@@ -60,6 +60,7 @@ describe('handlers: the Elemental toolbox (integrations, service provider, rules
   let userinfoRequests = 0;
   let flaky = 0;
   const held: http.ServerResponse[] = [];
+  const abandoned: string[] = [];
   const errorSpy = jest.spyOn(Logger.prototype, 'error');
   let savedSecret: string | undefined;
 
@@ -81,6 +82,11 @@ describe('handlers: the Elemental toolbox (integrations, service provider, rules
           return json(200, { sub: decodeURIComponent(url.slice('/userinfo/'.length)), email: 'alice@example.test', tier: 'gold' });
         }
         if (url === '/api/slow') return void held.push(res);
+        if (url === '/api/patient') {
+          held.push(res);
+          res.on('close', () => abandoned.push(url));
+          return;
+        }
         if (url === '/api/orders/huge') return json(200, { blob: 'x'.repeat(5000) });
         if (url === '/api/orders/flaky') return ++flaky === 1 ? json(503, { error: 'try again' }) : json(200, { id: 'flaky', tries: flaky });
         if (url.startsWith('/api/orders/') && req.method === 'GET') return json(200, { id: url.slice('/api/orders/'.length).split('?')[0], query: url.split('?')[1] ?? '' });
@@ -113,6 +119,7 @@ describe('handlers: the Elemental toolbox (integrations, service provider, rules
           allowedPaths: ['/orders', '/slow'],
           maxResponseBytes: 2048,
         },
+        'integrations/patient.json': { baseUrl: `${base}/api`, timeoutMs: 120_000 },
         'integrations/elsewhere.json': { baseUrl: `http://127.0.0.2:${port}/api` },
         'integrations/secretless.json': { baseUrl: `${base}/api`, auth: { type: 'header', secret: 'MISSING' } },
         'integrations/oauth.json': { baseUrl: `${base}/api`, auth: { type: 'oauth2-client-credentials' } },
@@ -134,6 +141,8 @@ describe('handlers: the Elemental toolbox (integrations, service provider, rules
           const viaOauth = await this.integrationService.call('oauth', { path: '/orders/7' });
           return { flaky: flaky.body, oauthStatus: viaOauth.status };
         }`,
+        'queues/impatient.queue.json': { name: 'impatient', roles: { needsRole: false }, delivery: { handlerTimeoutSeconds: 1 } },
+        'queues/impatient.queue.js': `module.exports = async function () { return this.integrationService.call('patient', { path: '/patient' }); }`,
         'queues/routed.queue.json': { name: 'routed', roles: { needsRole: false } },
       },
     });
@@ -175,7 +184,7 @@ describe('handlers: the Elemental toolbox (integrations, service provider, rules
       { type: 'express', params: {}, rule: null },
     ]);
     expect(result).toMatchObject({ tokenLength: 'client-token-1'.length, stored: '42', routed: 'PENDING', region: 'eu-west' });
-    expect(result.integrations.sort()).toEqual(['elsewhere', 'oauth', 'orders']);
+    expect(result.integrations.sort()).toEqual(['elsewhere', 'oauth', 'orders', 'patient']);
     const orderCall = seen.find((s) => s.url === '/api/orders/42?expand=lines');
     expect(orderCall?.authorization).toBe(`Bearer ${ORDERS_TOKEN}`);
     expect(JSON.stringify(message)).not.toContain(ORDERS_TOKEN);
@@ -206,6 +215,16 @@ describe('handlers: the Elemental toolbox (integrations, service provider, rules
     const message = await run('oauth', {});
     expect(message.result).toEqual({ flaky: { id: 'flaky', tries: 2 }, oauthStatus: 200 });
     expect(seen.find((s) => s.url === '/api/orders/7')?.authorization).toBe('Bearer client-token-1');
+  });
+
+  it("stops an integration call when the handler's timeout passes", async () => {
+    const pushed = await t.http.post('/api/v1/queues/impatient/messages').set('Authorization', `Bearer ${admin}`).send({});
+    const failed = await waitFor(async () => {
+      const res = await t.http.get(`/api/v1/queues/impatient/messages/${pushed.body.id}`).set('Authorization', `Bearer ${admin}`);
+      return res.body.status === 'ERROR' ? res.body : null;
+    }, 10_000);
+    expect(failed.error).toMatchObject({ name: 'HandlerTimeout' });
+    await waitFor(() => abandoned.includes('/api/patient'), 5_000);
   });
 
   it('reloads a ruleset file when it changes', async () => {
