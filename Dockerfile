@@ -38,6 +38,8 @@ COPY package.json package-lock.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY config ./config
+# the handler types (package.json "types"), for editors pointed at the image's files
+COPY types ./types
 # the "node" user of the official image, numeric so runAsNonRoot can verify it
 USER 1000:1000
 VOLUME ["/var/lib/mailroom"]

@@ -47,6 +47,8 @@ const FAILURES_HANDLER = `module.exports = async function (request, context) {
     traversal: await attempt(() => this.integrationService.call('orders', { path: '/orders/../admin' })),
     method: await attempt(() => this.integrationService.call('orders', { method: 'DELETE', path: '/orders/1' })),
     tooLarge: await attempt(() => this.integrationService.call('orders', { path: '/orders/huge' })),
+    badBody: await attempt(() => this.integrationService.call('orders', { method: 'POST', path: '/orders', body: { n: 1n } })),
+    badFacts: await attempt(() => this.rulesetService.evaluate('routing', { total: 1n })),
     envSecret: process.env.AUTH_JWT_SECRET === undefined ? 'hidden' : 'visible',
   };
 }`;
@@ -203,6 +205,8 @@ describe('handlers: the Elemental toolbox (integrations, service provider, rules
     expect(result.traversal).toMatchObject({ name: 'IntegrationPathNotAllowed' });
     expect(result.method).toMatchObject({ name: 'IntegrationMethodNotAllowed' });
     expect(result.tooLarge).toMatchObject({ name: 'IntegrationResponseTooLarge' });
+    expect(result.badBody).toEqual({ name: 'TypeError', message: 'the body must be a string or JSON' });
+    expect(result.badFacts).toEqual({ name: 'TypeError', message: 'the facts must be JSON' });
     expect(result.envSecret).toBe('hidden');
     expect(JSON.stringify(result)).not.toContain(ORDERS_TOKEN);
     const logged = errorSpy.mock.calls.map(([line]) => String(line));

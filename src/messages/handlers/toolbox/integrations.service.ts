@@ -95,7 +95,11 @@ export class IntegrationsService implements OnModuleInit, OnModuleDestroy {
       if (method === 'GET' || method === 'HEAD') throw new HandlerServiceError('TypeError', `a ${method} request has no body`);
       if (typeof req.body === 'string') body = req.body;
       else {
-        body = JSON.stringify(req.body);
+        try {
+          body = JSON.stringify(req.body);
+        } catch {
+          throw new HandlerServiceError('TypeError', 'the body must be a string or JSON');
+        }
         headers['content-type'] ??= 'application/json';
       }
     }

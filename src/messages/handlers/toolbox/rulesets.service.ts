@@ -142,7 +142,13 @@ export class RulesetsService implements OnModuleInit, OnModuleDestroy {
     const ruleset = this.folder.get(name);
     if (!ruleset) throw new HandlerServiceError('RulesetNotFound', `there is no valid ruleset named "${name.slice(0, 100)}" (config/rulesets/<name>.json)`);
     if (typeof facts !== 'object' || facts === null || Array.isArray(facts)) throw new HandlerServiceError('TypeError', 'the facts must be an object of fact names to values');
-    if (Buffer.byteLength(JSON.stringify(facts)) > this.config.messageMaxBytes) {
+    let json: string;
+    try {
+      json = JSON.stringify(facts);
+    } catch {
+      throw new HandlerServiceError('TypeError', 'the facts must be JSON');
+    }
+    if (Buffer.byteLength(json) > this.config.messageMaxBytes) {
       throw new HandlerServiceError('RangeError', `the facts are larger than ${this.config.messageMaxBytes} bytes`);
     }
     const { results } = await ruleset.engine.run({ ...facts });
