@@ -3,10 +3,12 @@ import { useMemo, useState } from 'preact/hooks';
 import { api, enc, type Counts, type Me, type Message, type Page, type Queue, type Stats } from './api';
 import { pointsOf, record } from './history';
 import { ResourceGrants } from './grants';
-import { Action, age, DepthChart, ErrorBox, Json, Section, time, useLoad } from './ui';
+import { Action, age, DepthChart, describe, ErrorBox, Json, Section, time, useLoad } from './ui';
 
 const STATUSES: (keyof Counts)[] = ['PENDING', 'INPROGRESS', 'COMPLETE', 'ERROR'];
 const PAGE_SIZE = 20;
+/** messages of the lists shown in this tab: a reader may list but not GET one message (a writer's right) */
+const listed = new Map<string, Message>();
 
 export function QueuePage({ name, me }: { name: string; me: Me }) {
   const path = `/queues/${enc(name)}`;
@@ -166,6 +168,7 @@ function MessageList({ path, queue, status, can, onChanged }: { path: string; qu
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const cursor = cursors[cursors.length - 1];
   const page = useLoad(() => api<Page<Message>>('GET', `${path}/messages?status=${status}&limit=${PAGE_SIZE}${cursor ? `&cursor=${enc(cursor)}` : ''}`), [cursor]);
+  for (const m of page.data?.items ?? []) listed.set(`${queue}/${m.id}`, m);
   const done = () => { void page.reload(); onChanged(); };
   return (
     <div>
@@ -204,8 +207,9 @@ export function MessagePage({ queue, id }: { queue: string; id: string }) {
   const rights = useLoad(() => api<Me>('GET', `/me?queue=${enc(queue)}`), [queue]);
   const message = useLoad(() => api<Message>('GET', path), [path]);
   const can = rights.data?.queue;
-  if (message.error) return <div><h1>Message {id}</h1><ErrorBox error={message.error} /></div>;
-  const m = message.data;
+  const fromList = message.error && describe(message.error).status === 403 ? listed.get(`${queue}/${id}`) : undefined;
+  if (message.error && !fromList) return <div><h1>Message {id}</h1><ErrorBox error={message.error} /></div>;
+  const m = message.data ?? fromList;
   if (!m) return <p class="muted">Loading…</p>;
   const history: [string, string | undefined][] = [
     ['created (pushed)', m.createdAt],
@@ -216,6 +220,7 @@ export function MessagePage({ queue, id }: { queue: string; id: string }) {
     <div data-testid="message">
       <p><a href={`#/queues/${enc(queue)}`}>← queue {queue}</a></p>
       <h1>Message <code>{m.id}</code></h1>
+      {fromList ? <p class="muted" data-testid="from-list">As listed: opening a single message needs a writer right on the queue.</p> : null}
       <dl class="facts">
         <dt>status</dt><dd><span class={`badge badge-${m.status}`} data-testid="message-status">{m.status}</span></dd>
         <dt>attempts</dt><dd>{m.attempts}</dd>

@@ -164,6 +164,11 @@ describe('operator console in a real browser (e2e)', () => {
       expect([admin, await page.locator(admin).count()]).toEqual([admin, 0]);
     }
     await shot(page, 'queue-reader');
+    await page.click('[data-testid=messages] tr[data-message] a');
+    await page.waitForSelector('[data-testid=message]');
+    expect(await page.textContent('[data-testid=from-list]')).toContain('writer right');
+    expect(await page.textContent('[data-testid=message]')).toContain('"n": 1');
+    expect(await page.locator('[data-testid=message] [data-testid=delete]').count()).toBe(0);
     await page.context().close();
     expect(problems).toEqual([]);
   });
