@@ -82,7 +82,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   return toOpenApi30(document) as OpenAPIObject;
 }
 
-function componentSchemas(): Record<string, Schema> {
+export function componentSchemas(): Record<string, Schema> {
   const named = new Map<object, string>(Object.entries(COMPONENTS).map(([name, schema]) => [schema, name]));
   const schemas: Record<string, Schema> = {};
   for (const [name, schema] of Object.entries(COMPONENTS)) schemas[name] = withRefs(schema, named, true) as Schema;
@@ -113,7 +113,7 @@ function completeResponses(operation: Schema): void {
 }
 
 /** The error codes a response's description names that answer with its status. */
-function namedCodes(description: string, status: number): ErrorCode[] {
+export function namedCodes(description: string, status: number): ErrorCode[] {
   const words = description.match(CODE_PATTERN) ?? [];
   return [...new Set(words.filter((word) => ERROR_STATUS[word as ErrorCode] === status) as ErrorCode[])];
 }
@@ -124,7 +124,7 @@ function namedCodes(description: string, status: number): ErrorCode[] {
  * the description (generators such as openapi-typescript make a property with a default
  * required, which would refuse the bodies the service accepts).
  */
-function toOpenApi30(node: unknown, key?: string): unknown {
+export function toOpenApi30(node: unknown, key?: string): unknown {
   if (Array.isArray(node)) return node.map((item) => toOpenApi30(item));
   if (!node || typeof node !== 'object' || (key !== undefined && ['example', 'examples', 'enum', 'default'].includes(key))) return node;
   const entries = Object.entries(node).map(([k, v]) => [k, ['properties', 'paths', 'responses', 'schemas', 'content', 'headers'].includes(k) ? mapValues(v) : toOpenApi30(v, k)] as const);

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { apiRef, RETRY_AFTER_HEADER } from '@app/common/api-schemas';
+import { apiError, apiRef, RETRY_AFTER_HEADER } from '@app/common/api-schemas';
 import { validateInput } from '@app/common/json-validation';
 import { Access } from '@app/security/access.decorator';
 import { CurrentPrincipal } from '@app/security/current-principal.decorator';
@@ -79,6 +79,7 @@ export class ConsumersController {
   @HttpCode(200)
   @Access('message.consume', { queueParam: 'queue' })
   @ApiOperation({ operationId: 'ackMessage', summary: 'Acknowledge a received message: complete, error, return_to_queue, return_to_end_of_queue or send_to_another_queue' })
+  @ApiNotFoundResponse(apiError('MESSAGE_NOT_FOUND: no message with this id in the queue'))
   @ApiBody({ schema: apiRef('AckRequest') })
   @ApiOkResponse({ schema: apiRef('Message'), description: 'the message after the outcome' })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED or JSON_TOO_DEEP (result or error deeper than MESSAGE_MAX_DEPTH)', schema: apiRef('Error') })
@@ -94,6 +95,7 @@ export class ConsumersController {
   @HttpCode(200)
   @Access('message.consume', { queueParam: 'queue' })
   @ApiOperation({ operationId: 'extendLease', summary: 'Extend (or shorten) a lease: it now ends visibilityTimeoutSeconds from now' })
+  @ApiNotFoundResponse(apiError('MESSAGE_NOT_FOUND: no message with this id in the queue'))
   @ApiBody({ schema: apiRef('LeaseRequest') })
   @ApiOkResponse({ schema: apiRef('LeasedMessage') })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED', schema: apiRef('Error') })

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiQuery, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiQuery, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { apiRef } from '@app/common/api-schemas';
+import { apiError, apiRef } from '@app/common/api-schemas';
 import { batchBodySchema, type BatchInput } from '@app/messages/push.schemas';
 import { DomainError } from '@app/common/domain-error';
 import { queryInt, validateInput } from '@app/common/json-validation';
@@ -179,6 +179,7 @@ export class MessagesController {
   @Get(':id')
   @Access('message.write', { queueParam: 'queue' })
   @ApiOperation({ operationId: 'getMessage', summary: 'Status and result of a message' })
+  @ApiNotFoundResponse(apiError('MESSAGE_NOT_FOUND: no message with this id in the queue'))
   @ApiOkResponse({ schema: apiRef('Message') })
   async get(@Param('queue') queue: string, @Param('id') id: string): Promise<MessageView> {
     return toMessageView(await this.messages.get(queue, id));
@@ -188,6 +189,7 @@ export class MessagesController {
   @HttpCode(204)
   @Access('message.write', { queueParam: 'queue' })
   @ApiOperation({ operationId: 'deleteMessage', summary: 'Delete a message' })
+  @ApiNotFoundResponse(apiError('MESSAGE_NOT_FOUND: no message with this id in the queue'))
   @ApiNoContentResponse()
   async delete(@Param('queue') queue: string, @Param('id') id: string): Promise<void> {
     await this.messages.delete(queue, id);
@@ -197,6 +199,7 @@ export class MessagesController {
   @HttpCode(200)
   @Access('message.consume', { queueParam: 'queue' })
   @ApiOperation({ operationId: 'requeueMessage', summary: 'Put an ERROR message back to PENDING (attempts start again); its waiting dead-letter copy is deleted' })
+  @ApiNotFoundResponse(apiError('MESSAGE_NOT_FOUND: no message with this id in the queue'))
   @ApiOkResponse({ schema: apiRef('Message') })
   @ApiConflictResponse({ description: 'MESSAGE_NOT_IN_ERROR, or DEAD_LETTER_IN_PROGRESS (its dead-letter copy is leased right now)', schema: apiRef('Error') })
   async requeue(@Param('queue') queue: string, @Param('id') id: string): Promise<MessageView> {

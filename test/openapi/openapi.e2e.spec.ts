@@ -72,6 +72,8 @@ describe('the OpenAPI document lints clean and generates a typed client that run
     expect(push.responses['503'].headers['Retry-After']).toBeDefined();
     expect(push.responses['422'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/SchemaError' });
     expect(push.responses['404'].content['application/json'].schema.allOf[1].properties.code.enum).toEqual(['QUEUE_NOT_FOUND']);
+    const ack = document.paths['/api/v1/queues/{queue}/messages/{id}/ack'].post;
+    expect(ack.responses['404'].content['application/json'].schema.allOf[1].properties.code.enum.sort()).toEqual(['MESSAGE_NOT_FOUND', 'QUEUE_NOT_FOUND']);
     const receive = document.paths['/api/v1/queues/{queue}/messages/receive'].post;
     expect(receive.responses['429'].content['application/json'].schema.allOf[1].properties.code.enum.sort()).toEqual(['RATE_LIMITED', 'TOO_MANY_LONG_POLLS']);
     expect(document.components.schemas.Queue.required).toEqual(expect.arrayContaining(['name', 'delivery', 'incoming', 'createdAt']));
