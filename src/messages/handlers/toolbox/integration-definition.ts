@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 export type IntegrationAuth =
   | { type: 'none' }
   /** a header whose value is MAILROOM_SECRET__<secret>, with an optional prefix such as "Bearer " */
@@ -126,4 +127,31 @@ export function hostAndPort(url: URL): { host: string; port: string } {
 export function isHostAllowed(url: URL, allowed: string[]): boolean {
   const { host, port } = hostAndPort(url);
   return allowed.some((entry) => entry === host || entry === `${host}:${port}`);
+}
+
+const RESTRICTED_V4: [number, number][] = [
+  [0x00000000, 8], // "this" network, 0.0.0.0
+  [0x7f000000, 8], // loopback
+  [0xa9fe0000, 16], // link-local, cloud metadata (169.254.169.254)
+  [0xe0000000, 4], // multicast
+  [0xf0000000, 4], // reserved, broadcast
+];
+
+function v4Number(address: string): number {
+  return address.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+}
+
+/**
+ * Loopback, link-local (cloud metadata), unspecified, multicast and broadcast addresses: a host
+ * name may resolve to one only when the allowlist names that address itself.
+ */
+export function isRestrictedAddress(address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return isRestrictedAddress(mapped[1]);
+  if (isIP(address) === 4) {
+    const n = v4Number(address);
+    return RESTRICTED_V4.some(([base, bits]) => Math.floor(n / 2 ** (32 - bits)) === Math.floor(base / 2 ** (32 - bits)));
+  }
+  const lower = address.toLowerCase();
+  return lower === '::' || lower === '::1' || /^fe[89ab][0-9a-f]?:/.test(lower) || lower.startsWith('ff');
 }

@@ -11,7 +11,9 @@ describe('IntegrationsService', () => {
     path.join(dir, 'integrations', 'api.json'),
     JSON.stringify({ baseUrl: 'http://127.0.0.1:1/v1', retries: { attempts: 2, backoffMs: 0 }, auth: { type: 'header', header: 'x-api-key', secret: 'KEY' } }),
   );
-  const config = { configDir: dir, handlerSecrets: { KEY: 'key-value' }, toolbox: { integrationAllowedHosts: ['127.0.0.1:1'] } } as unknown as AppConfig;
+  fs.writeFileSync(path.join(dir, 'integrations', 'named.json'), JSON.stringify({ baseUrl: 'http://localhost:1/v1' }));
+  const allowed = ['127.0.0.1:1', 'localhost:1'];
+  const config = { configDir: dir, handlerSecrets: { KEY: 'key-value' }, toolbox: { integrationAllowedHosts: allowed } } as unknown as AppConfig;
   const service = new IntegrationsService(config, {} as never);
   const calls: { method: string; headers: Record<string, string> }[] = [];
   let fetchSpy: jest.SpyInstance;
@@ -36,6 +38,18 @@ describe('IntegrationsService', () => {
     calls.length = 0;
     await expect(service.call('api', { method: 'POST', path: '/x', body: { a: 1 } })).resolves.toMatchObject({ status: 503 });
     expect(calls.map((c) => c.method)).toEqual(['POST']);
+  });
+
+  it('refuses an allowed name that resolves to a loopback address the allowlist does not name', async () => {
+    allowed.splice(0, allowed.length, 'localhost:1');
+    try {
+      await expect(service.call('named', { path: '/x' })).rejects.toMatchObject({ name: 'IntegrationHostNotAllowed', message: expect.stringContaining('localhost resolves to') });
+      expect(calls).toHaveLength(0);
+      allowed.push('127.0.0.1:1', '[::1]:1');
+      await expect(service.call('named', { path: '/x' })).resolves.toMatchObject({ status: 503 });
+    } finally {
+      allowed.splice(0, allowed.length, '127.0.0.1:1', 'localhost:1');
+    }
   });
 
   it('refuses paths that leave the base URL before any request', async () => {

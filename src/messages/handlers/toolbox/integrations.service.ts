@@ -1,4 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InjectConfig } from '@app/config/config.tokens';
@@ -11,6 +13,7 @@ import {
   RESERVED_HEADERS,
   hostAndPort,
   isHostAllowed,
+  isRestrictedAddress,
   parseIntegration,
   type IntegrationDefinition,
 } from '@app/messages/handlers/toolbox/integration-definition';
@@ -89,7 +92,9 @@ export class IntegrationsService implements OnModuleInit, OnModuleDestroy {
       const { host, port } = hostAndPort(url);
       throw new HandlerServiceError('IntegrationHostNotAllowed', `integration ${name}: ${host}:${port} is not in INTEGRATION_ALLOWED_HOSTS`);
     }
-    const headers = { ...integration.headers, ...this.headers(req.headers), ...(await this.authHeader(integration)) };
+    const extra = this.headers(req.headers);
+    await this.assertResolvesAllowed(integration, url);
+    const headers = { ...integration.headers, ...extra, ...(await this.authHeader(integration)) };
     let body: string | undefined;
     if (req.body !== undefined && req.body !== null) {
       if (method === 'GET' || method === 'HEAD') throw new HandlerServiceError('TypeError', `a ${method} request has no body`);
@@ -134,6 +139,26 @@ export class IntegrationsService implements OnModuleInit, OnModuleDestroy {
       this.logger.warn(`integration ${name}: ${host}:${port} is not in INTEGRATION_ALLOWED_HOSTS; calls to it are refused`);
     }
     return integration;
+  }
+
+  /** An allowed name must not resolve to a loopback, link-local or similar address that the allowlist does not name itself. */
+  private async assertResolvesAllowed(integration: IntegrationDefinition, url: URL): Promise<void> {
+    const { host, port } = hostAndPort(url);
+    if (isIP(host.replace(/^\[|\]$/g, ''))) return;
+    let addresses: { address: string; family: number }[];
+    try {
+      addresses = await lookup(host, { all: true, verbatim: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new HandlerServiceError('IntegrationUnreachable', `integration ${integration.name} (${host}:${port}) cannot be reached${typeof code === 'string' ? ` (${code})` : ''}`);
+    }
+    const allowed = this.config.toolbox.integrationAllowedHosts;
+    for (const { address, family } of addresses) {
+      const literal = family === 6 ? `[${address.toLowerCase()}]` : address;
+      if (isRestrictedAddress(address) && !allowed.includes(literal) && !allowed.includes(`${literal}:${port}`)) {
+        throw new HandlerServiceError('IntegrationHostNotAllowed', `integration ${integration.name}: ${host} resolves to ${address}, which INTEGRATION_ALLOWED_HOSTS does not list`);
+      }
+    }
   }
 
   private url(integration: IntegrationDefinition, req: IntegrationRequest): URL {
