@@ -1,7 +1,7 @@
 /**
- * The README's walk-through, written against a client that openapi-typescript generated from
- * /docs-json (`./api`, made by the test). It must type-check with `tsc --strict`, then run:
- * BASE_URL and TOKEN come from the environment; it prints one JSON line and exits 0, or throws.
+ * The README's walk-through (steps 2 to 8), written against a client that openapi-typescript
+ * generated from /docs-json (`./api`, made by the test). It must type-check with `tsc --strict`,
+ * then run: BASE_URL and TOKEN come from the environment; it prints one JSON line and exits 0.
  */
 import createClient from 'openapi-fetch';
 import type { components, paths } from './api';
@@ -12,6 +12,17 @@ type Stats = components['schemas']['Stats'];
 
 function check(condition: boolean, what: string, detail?: unknown): asserts condition {
   if (!condition) throw new Error(`${what}: ${JSON.stringify(detail)}`);
+}
+
+/** Asks again every 50 ms until `probe` gives a value (at most 20 s). */
+async function waitFor<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    check(Date.now() < deadline, 'waited 20 s for the handler');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 async function main(): Promise<void> {
@@ -50,6 +61,15 @@ async function main(): Promise<void> {
   });
   check(acked.data !== undefined && acked.data.status === 'COMPLETE', 'ack', acked.error);
 
+  const greeted = await client.POST('/api/v1/queues/{queue}/messages', { params: { path: { queue: 'hello' } }, body: { hello: 'there', world: 'yes' } });
+  check(greeted.data !== undefined, 'push to the handler queue', greeted.error);
+  const helloId = greeted.data.id;
+  const handled = await waitFor(async () => {
+    const read = await client.GET('/api/v1/queues/{queue}/messages/{id}', { params: { path: { queue: 'hello', id: helloId } } });
+    check(read.data !== undefined, 'read the handled message', read.error);
+    return read.data.status === 'COMPLETE' ? read.data : undefined;
+  });
+
   for (const name of ['billing', 'shipping']) {
     const made = await client.POST('/api/v1/queues', { body: { name } });
     check(made.response.status === 201, `create ${name}`, made.error);
@@ -73,6 +93,7 @@ async function main(): Promise<void> {
       pushed: message.status,
       refused: code,
       acked: acked.data.status,
+      handlerResult: handled.result,
       counts,
       billingPending: billingStats.data.counts.PENDING,
       topicQueues: topic.data.queues,
