@@ -45,7 +45,7 @@ const CREDENTIAL = /^([^/]+)\/(\d{8})\/([a-z0-9-]{1,40})\/([a-z0-9-]{1,40})\/aws
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const PRESIGN_PARAMS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature'];
 
-function header(request: ReceivedRequest, name: string): string | undefined {
+function header(request: Pick<ReceivedRequest, 'headers'>, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value.join(',') : value;
 }
@@ -84,6 +84,28 @@ export class SignatureVerifier {
     private readonly now: () => number = Date.now,
   ) {
     this.keys = new Map(credentials.map((c) => [c.accessKeyId, c]));
+  }
+
+  /**
+   * What can be refused before the body is read: no signature, a malformed one, an unknown access
+   * key or a signing time out of range. Throws the SQS error; `verify` still checks everything.
+   */
+  precheck(request: Omit<ReceivedRequest, 'body'>): void {
+    const authorization = header(request, 'authorization');
+    const query = parseQuery(request.rawQuery);
+    if (authorization !== undefined) {
+      const match = AUTH_HEADER.exec(authorization.trim());
+      if (!match) throw new SqsError('IncompleteSignature', 'The Authorization header is not a well-formed AWS4-HMAC-SHA256 signature.');
+      const { date } = this.credential(match[1]);
+      this.assertFresh(parseAmzDate(header(request, 'x-amz-date')), date);
+      return;
+    }
+    if (typeof query['X-Amz-Signature'] !== 'string') {
+      throw new SqsError('MissingParameter', 'Requests must be signed with AWS Signature Version 4 (an Authorization header or X-Amz-Signature).');
+    }
+    const credentialText = query['X-Amz-Credential'];
+    if (typeof credentialText !== 'string') throw new SqsError('IncompleteSignature', `A presigned request needs each of ${PRESIGN_PARAMS.join(', ')} once.`);
+    this.credential(credentialText);
   }
 
   /** The credential that signed the request; throws the SQS error otherwise. */

@@ -75,7 +75,7 @@ export class SqsServer implements OnApplicationBootstrap, BeforeApplicationShutd
 
   private async serve(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const target = request.headers['x-amz-target'];
-    let protocol: WireProtocol = typeof target === 'string' ? 'json' : 'query';
+    const protocol: WireProtocol = typeof target === 'string' ? 'json' : 'query';
     let answer: SqsResponse;
     const aborted = new AbortController();
     response.on('close', () => {
@@ -84,11 +84,13 @@ export class SqsServer implements OnApplicationBootstrap, BeforeApplicationShutd
     try {
       const url = new URL(request.url ?? '/', 'http://localhost');
       if (request.method !== 'POST' && request.method !== 'GET') throw new SqsError('InvalidAction', 'SQS requests are POST (or GET for the Query protocol).');
+      const received = { method: request.method, path: safeDecode(url.pathname), rawQuery: url.search.slice(1), headers: request.headers };
+      this.assertBodySize(request);
+      this.verifier.precheck(received);
       const body = await this.readBody(request);
-      const { action, input } = this.parse(request, url, body, typeof target === 'string' ? target : undefined);
-      protocol = typeof target === 'string' ? 'json' : 'query';
-      const signed: ReceivedRequest = { method: request.method, path: safeDecode(url.pathname), rawQuery: url.search.slice(1), headers: request.headers, body };
+      const signed: ReceivedRequest = { ...received, body };
       const credential = await this.verifier.verify(signed);
+      const { action, input } = this.parse(request, url, body, typeof target === 'string' ? target : undefined);
       const principal: Principal = { subject: credential.subject, roles: new Set(credential.roles), clientRoles: new Map() };
       await this.rateLimit(principal.subject);
       const output = await this.sqs.handle(action, input, { principal, host: this.host(request), path: url.pathname, signal: aborted.signal });
@@ -97,7 +99,9 @@ export class SqsServer implements OnApplicationBootstrap, BeforeApplicationShutd
       answer = errorResponse(protocol, this.toSqsError(error));
     }
     if (response.destroyed) return;
-    response.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
+    // a request refused before its body was read: the connection closes instead of reading it
+    const unread = request.readableEnded ? {} : { connection: 'close' };
+    response.writeHead(answer.status, { ...answer.headers, ...unread, 'content-length': Buffer.byteLength(answer.body) });
     response.end(answer.body);
   }
 
@@ -119,12 +123,11 @@ export class SqsServer implements OnApplicationBootstrap, BeforeApplicationShutd
     return new SqsError('InternalFailure', 'The request processing has failed because of an unknown error.');
   }
 
+  private assertBodySize(request: http.IncomingMessage): void {
+    if (Number(request.headers['content-length'] ?? 0) > this.maxBodyBytes) throw new BodyTooLarge();
+  }
+
   private readBody(request: http.IncomingMessage): Promise<Buffer> {
-    const declared = Number(request.headers['content-length'] ?? 0);
-    if (declared > this.maxBodyBytes) {
-      request.resume();
-      return Promise.reject(new BodyTooLarge());
-    }
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
