@@ -148,11 +148,22 @@ export function fromStoredRequest(request: unknown): { body: string; attributes:
   if (request && typeof request === 'object' && !Array.isArray(request)) {
     const envelope = (request as Record<string, unknown>)[ENVELOPE_KEY] as { body?: unknown; attributes?: unknown } | undefined;
     if (Object.keys(request).length === 1 && envelope && typeof envelope.body === 'string' && envelope.attributes && typeof envelope.attributes === 'object') {
-      return { body: envelope.body, attributes: envelope.attributes as SqsMessageAttributes };
+      const attributes = storedAttributes(envelope.attributes);
+      if (attributes) return { body: envelope.body, attributes };
     }
   }
   if (typeof request === 'string') return { body: request, attributes: {} };
   return { body: JSON.stringify(request ?? null), attributes: {} };
+}
+
+/** The envelope's attributes when SendMessage would have accepted them; a REST writer can store any JSON there. */
+function storedAttributes(raw: unknown): SqsMessageAttributes | null {
+  try {
+    return validateAttributes(raw).attributes;
+  } catch (error) {
+    if (error instanceof SqsError) return null;
+    throw error;
+  }
 }
 
 /** MessageAttributeNames: `All`, `.*`, exact names and `prefix.*`. */
