@@ -40,7 +40,7 @@ export class MetricsServer implements OnApplicationShutdown {
     if (!metricsTokenAccepted(this.config.metricsToken, authorization)) {
       throw new DomainError('UNAUTHENTICATED', 'GET /metrics needs the bearer token set in METRICS_TOKEN');
     }
-    return this.metrics.registry.metrics();
+    return this.metrics.scrape();
   }
 
   /** Starts the separate listener (METRICS_PORT; tests pass 0) and returns its address. */

@@ -55,6 +55,25 @@ describe('MetricsService', () => {
     expect(await value('mailroom_messages_returned_total', { queue: 'a' })).toBe(1);
   });
 
+  it('drops the series of deleted queues at the next scrape, and only those', async () => {
+    const { events, metrics } = setup(async (name) => view(name, 0));
+    for (const queue of ['a', 'gone']) {
+      events.emit({ type: 'pushed', queue, count: 2 });
+      events.emit({ type: 'delivered', queue, count: 1, via: 'receive' });
+      events.emit({ type: 'handler_finished', queue, seconds: 0.2, outcome: 'complete' });
+    }
+    events.emit({ type: 'dead_lettered', queue: 'a', target: 'gone' });
+    events.emit({ type: 'redriven', queue: 'gone', source: 'b', count: 1 });
+    metrics.recordAcks('gone', 'complete');
+    const text = await metrics.scrape();
+    expect(text).not.toContain('gone');
+    expect(text).toMatch(/^mailroom_messages_pushed_total\{queue="a"\} 2$/m);
+    expect(text).toMatch(/^mailroom_messages_delivered_total\{queue="a",via="receive"\} 1$/m);
+    expect(text).toMatch(/^mailroom_handler_duration_seconds_count\{queue="a",outcome="complete"\} 1$/m);
+    events.emit({ type: 'pushed', queue: 'gone', count: 1 });
+    expect(await metrics.registry.metrics()).toMatch(/^mailroom_messages_pushed_total\{queue="gone"\} 1$/m);
+  });
+
   it('reads queue depth at most once per TTL and keeps the last value of a failing queue', async () => {
     let pending = 3;
     let failB = false;

@@ -16,6 +16,9 @@ const STATS_CONCURRENCY = 8;
 const ACK_ROUTE = /\/messages\/:id\/ack$/;
 
 /** Prometheus metrics of one application instance (its own registry, so several apps never collide). */
+/** labels that name a queue */
+const QUEUE_LABELS = ['queue', 'target', 'source'];
+
 @Injectable()
 export class MetricsService implements OnModuleInit, OnModuleDestroy {
   readonly registry = new Registry();
@@ -142,6 +145,23 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     });
     next();
   };
+
+  /** The exposition text; series naming a queue deleted since (on any replica) are dropped first, so deleted queues leave none behind. */
+  async scrape(): Promise<string> {
+    const existing = new Set(this.queues.list().map((entry) => entry.definition.name));
+    const perQueue: Array<Counter<string> | Histogram<string>> = [this.pushed, this.delivered, this.acked, this.completed, this.errors, this.retries, this.deadLettered, this.returned, this.purged, this.redriven, this.handlerDuration];
+    for (const metric of perQueue) {
+      const gone = new Map<string, Record<string, string | number>>();
+      for (const { labels } of (await metric.get()).values) {
+        const named = labels as Record<string, string | number>;
+        if (!QUEUE_LABELS.some((name) => typeof named[name] === 'string' && !existing.has(named[name]))) continue;
+        const series = Object.fromEntries(Object.entries(named).filter(([name]) => name !== 'le'));
+        gone.set(JSON.stringify(series), series);
+      }
+      for (const series of gone.values()) metric.remove(series);
+    }
+    return this.registry.metrics();
+  }
 
   /** Successful acknowledgements by a consumer (REST ack, SQS DeleteMessage). */
   recordAcks(queue: string, outcome: string, count = 1): void {
