@@ -4,7 +4,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DomainError } from '@app/common/domain-error';
 import { InjectConfig } from '@app/config/config.tokens';
-import type { AppConfig } from '@app/config/app.config';
+import type { AppConfig, SqsCredential } from '@app/config/app.config';
+import { AuthFailureLimiter } from '@app/security/auth-failure-limiter';
 import type { Principal } from '@app/security/principal';
 import { SqsError, sqsErrorFor } from '@app/sqs/sqs-error';
 import { errorResponse, queryToInput, successResponse, type SqsResponse, type WireProtocol } from '@app/sqs/sqs-protocol';
@@ -26,6 +27,7 @@ export class SqsServer implements OnApplicationBootstrap, BeforeApplicationShutd
   private readonly verifier: SignatureVerifier;
   /** a batch of ten messages at the size limit, JSON-escaped, and room for attributes */
   private readonly maxBodyBytes: number;
+  private readonly failures: AuthFailureLimiter;
 
   constructor(
     private readonly sqs: SqsService,
@@ -34,6 +36,7 @@ export class SqsServer implements OnApplicationBootstrap, BeforeApplicationShutd
   ) {
     this.verifier = new SignatureVerifier(config.sqs.credentials);
     this.maxBodyBytes = config.messageMaxBytes * 10 * 2 + 65_536;
+    this.failures = new AuthFailureLimiter(config.auth.failureLimitPerMinute, Date.now);
   }
 
   /** The port the listener is bound to, or null when it is off. */
@@ -86,10 +89,7 @@ export class SqsServer implements OnApplicationBootstrap, BeforeApplicationShutd
       if (request.method !== 'POST' && request.method !== 'GET') throw new SqsError('InvalidAction', 'SQS requests are POST (or GET for the Query protocol).');
       const received = { method: request.method, path: safeDecode(url.pathname), rawQuery: url.search.slice(1), headers: request.headers };
       this.assertBodySize(request);
-      this.verifier.precheck(received);
-      const body = await this.readBody(request);
-      const signed: ReceivedRequest = { ...received, body };
-      const credential = await this.verifier.verify(signed);
+      const { credential, body } = await this.authenticate(request, received);
       const { action, input } = this.parse(request, url, body, typeof target === 'string' ? target : undefined);
       const principal: Principal = { subject: credential.subject, roles: new Set(credential.roles), clientRoles: new Map() };
       await this.rateLimit(principal.subject);
@@ -103,6 +103,20 @@ export class SqsServer implements OnApplicationBootstrap, BeforeApplicationShutd
     const unread = request.readableEnded ? {} : { connection: 'close' };
     response.writeHead(answer.status, { ...answer.headers, ...unread, 'content-length': Buffer.byteLength(answer.body) });
     response.end(answer.body);
+  }
+
+  /** Checks the signature (what it can before reading the body); failures count against the client address, as on the REST API. */
+  private async authenticate(request: http.IncomingMessage, received: Omit<ReceivedRequest, 'body'>): Promise<{ credential: SqsCredential; body: Buffer }> {
+    try {
+      this.verifier.precheck(received);
+      const body = await this.readBody(request);
+      return { credential: await this.verifier.verify({ ...received, body }), body };
+    } catch (error) {
+      if (!(error instanceof SqsError)) throw error;
+      const retryAfterSeconds = this.failures.fail(request.socket.remoteAddress ?? 'unknown');
+      if (retryAfterSeconds === null) throw error;
+      throw new SqsError('RequestThrottled', `Too many failed authentications from this address; retry in ${retryAfterSeconds} s`);
+    }
   }
 
   /** RATE_LIMIT_PER_MINUTE per subject, as on the REST API (counted over all SQS actions together). */

@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { startSqsApp, type SqsTestApp } from '@test/sqs/sqs-app';
+import { json, send } from '@test/sqs/raw-client';
 
 const AMZ_DATE = () => new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 const authorization = (accessKeyId: string, date: string) =>
@@ -43,14 +44,14 @@ describe('SQS endpoint: unauthenticated requests are refused before their body i
     await t?.close();
   });
 
-  const json = { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.CreateQueue' };
+  const create = json('CreateQueue');
 
   it.each([
-    ['an unsigned request', () => json, 400, 'MissingParameter', '/'],
-    ['an unknown access key', () => ({ ...json, 'x-amz-date': AMZ_DATE(), authorization: authorization('AKIDUNKNOWN', AMZ_DATE()) }), 403, 'InvalidClientTokenId', '/'],
-    ['a malformed Authorization header', () => ({ ...json, authorization: 'AWS4-HMAC-SHA256 nonsense' }), 400, 'IncompleteSignature', '/'],
-    ['a signing time years away', () => ({ ...json, 'x-amz-date': '20200101T000000Z', authorization: authorization('AKIDADMIN', '20200101T000000Z') }), 403, 'SignatureDoesNotMatch', '/'],
-    ['a presigned URL without a credential', () => ({ ...json }), 400, 'IncompleteSignature', '/?X-Amz-Signature=00'],
+    ['an unsigned request', () => create, 400, 'MissingParameter', '/'],
+    ['an unknown access key', () => ({ ...create, 'x-amz-date': AMZ_DATE(), authorization: authorization('AKIDUNKNOWN', AMZ_DATE()) }), 403, 'InvalidClientTokenId', '/'],
+    ['a malformed Authorization header', () => ({ ...create, authorization: 'AWS4-HMAC-SHA256 nonsense' }), 400, 'IncompleteSignature', '/'],
+    ['a signing time years away', () => ({ ...create, 'x-amz-date': '20200101T000000Z', authorization: authorization('AKIDADMIN', '20200101T000000Z') }), 403, 'SignatureDoesNotMatch', '/'],
+    ['a presigned URL without a credential', () => create, 400, 'IncompleteSignature', '/?X-Amz-Signature=00'],
   ])('answers %s at once, and closes the connection', async (_what, headers, status, type, path) => {
     const answer = await answerWithoutBody(t, headers(), path);
     expect(answer.status).toBe(status);
@@ -59,6 +60,26 @@ describe('SQS endpoint: unauthenticated requests are refused before their body i
   });
 
   it('still reads, verifies and answers a signed request as before', async () => {
+    await expect(t.client().send(new ListQueuesCommand({}))).resolves.toBeDefined();
+  });
+});
+
+describe('SQS endpoint: failed authentications count against the client address', () => {
+  let t: SqsTestApp;
+
+  beforeAll(async () => {
+    t = await startSqsApp({ env: { AUTH_FAILURE_LIMIT_PER_MINUTE: '3' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answers RequestThrottled past AUTH_FAILURE_LIMIT_PER_MINUTE, while a signed request still works', async () => {
+    const unsigned = () => send(t, json('ListQueues'), '{}', false);
+    for (let i = 0; i < 3; i++) expect(JSON.parse((await unsigned()).text).__type).toBe('com.amazonaws.sqs#MissingParameter');
+    const throttled = await unsigned();
+    expect(throttled.status).toBe(403);
+    expect(JSON.parse(throttled.text)).toEqual({ __type: 'com.amazonaws.sqs#RequestThrottled', message: expect.stringMatching(/^Too many failed authentications from this address; retry in \d+ s$/) });
     await expect(t.client().send(new ListQueuesCommand({}))).resolves.toBeDefined();
   });
 });
