@@ -21,4 +21,11 @@ describe('createLogger', () => {
     expect(lines[0]).not.toContain('pass');
     expect(lines[0]).toContain('a test line');
   });
+
+  it('masks METRICS_TOKEN too', () => {
+    const lines: string[] = [];
+    const config = loadConfig({ AUTH_JWT_SECRET: 'j'.repeat(40), METRICS_TOKEN: 'scrape-token-0123456789abcdef', LOG_LEVEL: 'info' });
+    createLogger(config, { write: (line: string) => void lines.push(line) }).warn('GET /api/v1/x/scrape-token-0123456789abcdef answered 404');
+    expect(lines[0]).not.toContain('scrape-token-0123456789abcdef');
+  });
 });

@@ -24,11 +24,12 @@ export function scrubbingDestination(inner: DestinationStream, secrets: readonly
   return { write: (line: string) => inner.write(maskValues(scrubSecrets(line), forms)) };
 }
 
-/** Values of the settings that are secrets: the JWT secret, the client secret, handler secrets, connection string variables, SQS secret keys. */
+/** Values of the settings that are secrets: the JWT secret, the client secret, the metrics token, handler secrets, connection string variables, SQS secret keys. */
 export function secretSettings(config: AppConfig): string[] {
   return [
     config.auth.jwtSecret,
     config.authClient.clientSecret,
+    config.metricsToken,
     ...Object.values(config.handlerSecrets),
     ...Object.values(config.sqlPlaceholders),
     ...config.sqs.credentials.map((c) => c.secretAccessKey),
