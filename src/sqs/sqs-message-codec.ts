@@ -143,16 +143,17 @@ export function toStoredRequest(definition: QueueDefinition, body: string, attri
   return exactJson(body) ?? body;
 }
 
-/** The SQS body and attributes of a stored message, whoever sent it (SQS or REST). */
+/** The SQS body and attributes of a stored message, whoever sent it (SQS or REST): always something SendMessage could have sent. */
 export function fromStoredRequest(request: unknown): { body: string; attributes: SqsMessageAttributes } {
   if (request && typeof request === 'object' && !Array.isArray(request)) {
     const envelope = (request as Record<string, unknown>)[ENVELOPE_KEY] as { body?: unknown; attributes?: unknown } | undefined;
-    if (Object.keys(request).length === 1 && envelope && typeof envelope.body === 'string' && envelope.attributes && typeof envelope.attributes === 'object') {
+    if (Object.keys(request).length === 1 && envelope && typeof envelope.body === 'string' && !FORBIDDEN_CHARACTER.test(envelope.body) && envelope.attributes && typeof envelope.attributes === 'object') {
       const attributes = storedAttributes(envelope.attributes);
       if (attributes) return { body: envelope.body, attributes };
     }
   }
-  if (typeof request === 'string') return { body: request, attributes: {} };
+  // a REST string with characters SQS bodies cannot hold (nor XML) is delivered as its JSON text
+  if (typeof request === 'string' && !FORBIDDEN_CHARACTER.test(request)) return { body: request, attributes: {} };
   return { body: JSON.stringify(request ?? null), attributes: {} };
 }
 

@@ -18,10 +18,12 @@ describe('SQS endpoint: a forged message-attribute envelope pushed over REST', (
   });
 
   const queueUrl = () => `${t.endpoint}/000000000000/forged`;
-  const push = (request: object) => t.http.post('/api/v1/queues/forged/messages').set('Authorization', `Bearer ${admin}`).send(request).expect(201);
+  /** a string is sent as raw JSON text */
+  const push = (request: object | string) =>
+    t.http.post('/api/v1/queues/forged/messages').set('Authorization', `Bearer ${admin}`).set('Content-Type', 'application/json').send(request).expect(201);
 
   /** One message received over each wire protocol (each then deleted): the Query XML and the JSON message. */
-  async function receiveBoth(request: object): Promise<{ xml: string; message: { Body: string; MessageAttributes?: unknown } }> {
+  async function receiveBoth(request: object | string): Promise<{ xml: string; message: { Body: string; MessageAttributes?: unknown } }> {
     await push(request);
     await push(request);
     const query = await send(t, form, `Action=ReceiveMessage&QueueUrl=${encodeURIComponent(queueUrl())}&MessageAttributeName.1=All&MaxNumberOfMessages=1`);
@@ -45,6 +47,16 @@ describe('SQS endpoint: a forged message-attribute envelope pushed over REST', (
     const request = { $sqs: { body: 'hello', attributes } };
     const { xml, message } = await receiveBoth(request);
     expect(xml).not.toContain('<MessageAttribute>');
+    expect(message.MessageAttributes).toBeUndefined();
+    expect(JSON.parse(message.Body)).toEqual(request);
+  });
+
+  it.each([
+    ['a string', 'a\u0000b\u0001'],
+    ['an envelope body', { $sqs: { body: 'a\u0000b', attributes: { a: { DataType: 'String', StringValue: 'v' } } } }],
+  ])('delivers %s with characters XML cannot hold as its JSON text, so Query clients can parse the answer', async (_what, request) => {
+    const { xml, message } = await receiveBoth(typeof request === 'string' ? JSON.stringify(request) : request);
+    expect(xml).not.toMatch(/[\u0000-\u0008]/);
     expect(message.MessageAttributes).toBeUndefined();
     expect(JSON.parse(message.Body)).toEqual(request);
   });
