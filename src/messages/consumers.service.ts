@@ -184,9 +184,11 @@ export class ConsumersService implements OnModuleDestroy {
     }
   }
 
+  /** 0 seconds: visible again at once, the receive counted (SQS ChangeMessageVisibility 0). */
   async lease(queue: string, id: string, receipt: string, visibilitySeconds: number): Promise<StoredMessage> {
     const definition = this.registry.require(queue).definition;
-    await this.leased(definition, id, receipt);
+    const message = await this.leased(definition, id, receipt);
+    if (visibilitySeconds === 0) return this.delivery.endLease(definition, message);
     return this.delivery.extend(definition, id, receipt, visibilitySeconds);
   }
 

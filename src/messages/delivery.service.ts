@@ -205,6 +205,14 @@ export class DeliveryService {
   }
 
   /**
+   * Ends a received message's lease now, as if it had expired (SQS ChangeMessageVisibility 0): the
+   * receive counts. Not through the expiry sweep, which takes only leases that ended before `now`.
+   */
+  async endLease(definition: QueueDefinition, message: StoredMessage): Promise<StoredMessage> {
+    return this.redeliver(definition, message);
+  }
+
+  /**
    * A received message whose lease expired (SQS: visibility timeout): PENDING again at once, its
    * receive counted; once it has been received maxReceives times (0 = unlimited) it is ERROR instead,
    * with the dead-letter copy.

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '@app/common/domain-error';
+import { DomainError, type ErrorCode } from '@app/common/domain-error';
 import { InjectConfig } from '@app/config/config.tokens';
 import type { AppConfig } from '@app/config/app.config';
 import type { QueueDefinition } from '@app/storage/ports/catalog.types';
@@ -7,7 +7,8 @@ import type { NewMessage, StoredMessage } from '@app/storage/ports/message.store
 import { QueueRegistry } from '@app/queues/queue-registry.service';
 import { QueuesService } from '@app/queues/queues.service';
 import { NAME_PATTERN } from '@app/queues/queue.schemas';
-import { MessagesService } from '@app/messages/messages.service';
+import { isFifo, MessagesService } from '@app/messages/messages.service';
+import { contentDeduplicationId, storedIdempotencyKey } from '@app/messages/idempotency-key';
 import { ConsumersService } from '@app/messages/consumers.service';
 import { DeliveryService } from '@app/messages/delivery.service';
 import { QueueOperationsService } from '@app/messages/queue-operations.service';
@@ -48,6 +49,10 @@ const NAME = new RegExp(NAME_PATTERN);
 const MAX_RECEIVE_COUNT = 1000;
 const MAX_VISIBILITY = 43_200;
 const FIFO_ATTRIBUTES = ['FifoQueue', 'ContentBasedDeduplication', 'DeduplicationScope', 'FifoThroughputLimit'];
+/** SQS: 1 to 128 visible ASCII characters (MessageGroupId, MessageDeduplicationId, ReceiveRequestAttemptId) */
+const FIFO_ID = /^[\x21-\x7e]{1,128}$/;
+const STANDARD_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+const FIFO_NAME = /^[A-Za-z0-9_-]{1,75}\.fifo$/;
 /** accepted so existing tooling works, not stored: Mailroom has no per-queue encryption or IAM policy */
 const IGNORED_ATTRIBUTES = ['KmsMasterKeyId', 'KmsDataKeyReusePeriodSeconds', 'SqsManagedSseEnabled', 'Policy', 'RedriveAllowPolicy', 'MaximumMessageSize'];
 const SETTABLE_ATTRIBUTES = ['VisibilityTimeout', 'DelaySeconds', 'MessageRetentionPeriod', 'ReceiveMessageWaitTimeSeconds', 'RedrivePolicy'];
@@ -62,7 +67,7 @@ const READABLE_ATTRIBUTES = [
   'LastModifiedTimestamp',
   'SqsManagedSseEnabled',
 ];
-const SYSTEM_ATTRIBUTES = ['SenderId', 'SentTimestamp', 'ApproximateReceiveCount', 'ApproximateFirstReceiveTimestamp'];
+const SYSTEM_ATTRIBUTES = ['SenderId', 'SentTimestamp', 'ApproximateReceiveCount', 'ApproximateFirstReceiveTimestamp', 'MessageGroupId', 'SequenceNumber'];
 
 function text(input: Input, name: string, required: true): string;
 function text(input: Input, name: string, required?: false): string | undefined;
@@ -134,12 +139,17 @@ function failure(id: string, error: unknown): Record<string, unknown> {
   return { Id: id, SenderFault: sqs.fault === 'Sender', Code: sqs.type, Message: sqs.message };
 }
 
-function assertNotFifo(input: Input): void {
-  for (const name of ['MessageGroupId', 'MessageDeduplicationId']) {
-    if (input[name] !== undefined && input[name] !== null) {
-      throw new SqsError('UnsupportedOperation', `${name} is not supported yet: Mailroom's SQS endpoint has no FIFO queues yet (see docs/sqs.md).`);
-    }
+function fifoId(input: Input, name: string): string | undefined {
+  const value = text(input, name);
+  if (value !== undefined && !FIFO_ID.test(value)) {
+    throw new SqsError('InvalidParameterValue', `Value for parameter ${name} is invalid. Reason: it must be 1 to 128 visible ASCII characters.`);
   }
+  return value;
+}
+
+function boolAttribute(name: string, value: string): boolean {
+  if (value !== 'true' && value !== 'false') throw new SqsError('InvalidAttributeValue', `Invalid value for the parameter ${name}: must be true or false.`);
+  return value === 'true';
 }
 
 /** The SQS actions, each mapped onto Mailroom's queues, messages, consumers and permissions. */
@@ -242,19 +252,21 @@ export class SqsService {
     const name = text(input, 'QueueName', true);
     const attributes = stringMap(input, 'Attributes');
     const tags = { ...stringMap(input, 'tags'), ...stringMap(input, 'Tags') };
-    if (name.endsWith('.fifo') || FIFO_ATTRIBUTES.some((a) => a in attributes)) {
-      throw new SqsError('UnsupportedOperation', 'FIFO queues (.fifo names, FifoQueue, ContentBasedDeduplication) are not supported yet by Mailroom\'s SQS endpoint (see docs/sqs.md).');
+    const fifo = attributes.FifoQueue !== undefined && boolAttribute('FifoQueue', attributes.FifoQueue);
+    if (fifo && !FIFO_NAME.test(name)) {
+      throw new SqsError('InvalidParameterValue', 'The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.');
     }
-    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name) || !NAME.test(name)) {
-      throw new SqsError('InvalidParameterValue', 'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length');
+    if (!fifo && (!STANDARD_NAME.test(name) || !NAME.test(name))) {
+      throw new SqsError('InvalidParameterValue', 'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length (a name ending .fifo needs the attribute FifoQueue=true).');
     }
     await this.assertAny(call.principal, ['catalog.write']);
     const existing = this.registry.get(name);
     if (existing) {
+      if (isFifo(existing.definition) !== fifo) throw new SqsError('QueueNameExists', `A queue already exists with the same name and a different value for attribute FifoQueue`);
       const wanted = this.applyAttributes(existing.definition, attributes);
       const current = this.attributeValues(existing.definition);
       const differs = Object.keys(attributes)
-        .filter((key) => SETTABLE_ATTRIBUTES.includes(key))
+        .filter((key) => SETTABLE_ATTRIBUTES.includes(key) || FIFO_ATTRIBUTES.includes(key))
         .some((key) => (this.attributeValues(wanted)[key] ?? '') !== (current[key] ?? ''));
       if (differs) throw new SqsError('QueueNameExists', `A queue already exists with the same name and a different value for attribute(s) ${Object.keys(attributes).join(', ')}`);
       return { QueueUrl: this.queueUrl(call.host, name) };
@@ -265,6 +277,7 @@ export class SqsService {
       delivery: { visibilityTimeoutSeconds: 30, maxReceives: 0, deadLetterQueue: null },
       retention: { processedMinutes: 1, allHours: 96 },
       sqs: { delaySeconds: 0, receiveMessageWaitTimeSeconds: 0, tags },
+      ordering: { mode: fifo ? 'fifo' : 'standard', contentBasedDeduplication: false, deduplicationWindowSeconds: 300 },
     };
     const body = this.applyAttributes(base as unknown as QueueDefinition, attributes);
     await this.queues.create(body);
@@ -294,11 +307,31 @@ export class SqsService {
           this.applyRedrive(next, value);
           break;
         default:
-          if (FIFO_ATTRIBUTES.includes(name)) throw new SqsError('UnsupportedOperation', `${name}: FIFO queues are not supported yet (see docs/sqs.md).`);
-          if (!IGNORED_ATTRIBUTES.includes(name)) throw new SqsError('InvalidAttributeName', `Unknown Attribute ${name.slice(0, 100)}.`);
+          if (FIFO_ATTRIBUTES.includes(name)) this.applyFifoAttribute(next, name, value);
+          else if (!IGNORED_ATTRIBUTES.includes(name)) throw new SqsError('InvalidAttributeName', `Unknown Attribute ${name.slice(0, 100)}.`);
       }
     }
+    if (isFifo(next) && next.sqs.delaySeconds > 0) {
+      throw new SqsError('InvalidAttributeValue', 'Invalid value for the parameter DelaySeconds: Mailroom FIFO queues cannot delay messages (a delayed message would hold its group); use 0.');
+    }
     return next;
+  }
+
+  /** FifoQueue cannot change; DeduplicationScope and FifoThroughputLimit take SQS's defaults only (see docs/sqs.md). */
+  private applyFifoAttribute(next: QueueDefinition, name: string, value: string): void {
+    if (name === 'FifoQueue') {
+      if (boolAttribute(name, value) !== isFifo(next)) throw new SqsError('InvalidAttributeValue', 'Invalid value for the parameter FifoQueue: a queue cannot change between standard and FIFO.');
+      return;
+    }
+    if (!isFifo(next)) throw new SqsError('InvalidAttributeName', `Unknown Attribute ${name}: it is for FIFO queues only.`);
+    if (name === 'ContentBasedDeduplication') {
+      next.ordering = { ...next.ordering, contentBasedDeduplication: boolAttribute(name, value) };
+      return;
+    }
+    const only = name === 'DeduplicationScope' ? 'queue' : 'perQueue';
+    if (value !== only) {
+      throw new SqsError('InvalidAttributeValue', `Invalid value for the parameter ${name}: Mailroom supports only ${only} (deduplication per queue, no high-throughput FIFO mode).`);
+    }
   }
 
   private attributeInt(attributes: Record<string, string>, name: string, min: number, max: number): number {
@@ -345,6 +378,12 @@ export class SqsService {
     const maxReceives = definition.delivery.maxReceives ?? 0;
     if (definition.delivery.deadLetterQueue && maxReceives > 0) {
       values.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: this.arn(definition.delivery.deadLetterQueue), maxReceiveCount: maxReceives });
+    }
+    if (isFifo(definition)) {
+      values.FifoQueue = 'true';
+      values.ContentBasedDeduplication = String(definition.ordering.contentBasedDeduplication);
+      values.DeduplicationScope = 'queue';
+      values.FifoThroughputLimit = 'perQueue';
     }
     return values;
   }
@@ -412,7 +451,7 @@ export class SqsService {
       if (attribute !== 'All' && !READABLE_ATTRIBUTES.includes(attribute) && !FIFO_ATTRIBUTES.includes(attribute)) throw new SqsError('InvalidAttributeName', `Unknown Attribute ${attribute.slice(0, 100)}.`);
     }
     if (!requested.length) return {};
-    const wanted = requested.includes('All') ? READABLE_ATTRIBUTES : requested.filter((a) => READABLE_ATTRIBUTES.includes(a));
+    const wanted = requested.includes('All') ? [...READABLE_ATTRIBUTES, ...FIFO_ATTRIBUTES] : requested;
     const values: Record<string, string> = {
       ...this.attributeValues(definition),
       MaximumMessageSize: String(this.config.messageMaxBytes),
@@ -490,23 +529,52 @@ export class SqsService {
 
   /** Checks one message to send and builds its record; throws SQS errors. */
   private prepareSend(definition: QueueDefinition, entry: Input, subject: string, label: string): { record: NewMessage; body: string; attributes: SqsMessageAttributes } {
-    assertNotFifo(entry);
     const body = assertValidBody(entry.MessageBody, label);
     const { attributes, bytes } = validateAttributes(entry.MessageAttributes);
     const size = Buffer.byteLength(body) + bytes;
     if (size > this.config.messageMaxBytes) {
       throw new SqsError('InvalidParameterValue', `One or more parameters are invalid. Reason: Message must be shorter than ${this.config.messageMaxBytes} bytes.`);
     }
-    const delaySeconds = int(entry, 'DelaySeconds', 0, 900, definition.sqs?.delaySeconds ?? 0);
+    const fifo = isFifo(definition);
+    const groupId = fifoId(entry, 'MessageGroupId');
+    const deduplicationId = fifoId(entry, 'MessageDeduplicationId');
+    if (!fifo) {
+      for (const [name, value] of [['MessageGroupId', groupId], ['MessageDeduplicationId', deduplicationId]]) {
+        if (value !== undefined) throw new SqsError('InvalidParameterValue', `The request include parameter ${name} that is not valid for this queue type (${definition.name} is not a FIFO queue).`);
+      }
+    }
+    if (fifo && groupId === undefined) throw new SqsError('MissingParameter', 'The request must contain the parameter MessageGroupId.');
+    if (fifo && entry.DelaySeconds !== undefined && entry.DelaySeconds !== null && int(entry, 'DelaySeconds', 0, 900) !== 0) {
+      throw new SqsError('InvalidParameterValue', `Value ${String(entry.DelaySeconds).slice(0, 20)} for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type (FIFO messages have no delay of their own).`);
+    }
+    const delaySeconds = fifo ? 0 : int(entry, 'DelaySeconds', 0, 900, definition.sqs?.delaySeconds ?? 0);
     const request = toStoredRequest(definition, body, attributes, label);
-    const record = this.messages.prepare(this.registry.require(definition.name), request, { sentBy: subject, storedKey: null, delaySeconds });
+    const storedKey = fifo ? this.deduplicationKey(definition, body, attributes, request, deduplicationId) : null;
+    const record = this.messages.prepare(this.registry.require(definition.name), request, { sentBy: subject, storedKey, delaySeconds, groupId: groupId ?? null });
     return { record, body, attributes };
   }
 
-  private sendResult(body: string, attributes: SqsMessageAttributes, id: string): Record<string, unknown> {
-    const result: Record<string, unknown> = { MD5OfMessageBody: md5Hex(body), MessageId: id };
+  /**
+   * The stored key of a FIFO message's deduplication id: MessageDeduplicationId, else the SHA-256
+   * of the body (ContentBasedDeduplication) hashed as the REST API hashes the same body, so both
+   * paths deduplicate each other's messages; message attributes do not count, as on SQS.
+   */
+  private deduplicationKey(definition: QueueDefinition, body: string, attributes: SqsMessageAttributes, request: unknown, explicit: string | undefined): string {
+    let id = explicit;
+    if (id === undefined) {
+      if (!definition.ordering.contentBasedDeduplication) {
+        throw new SqsError('InvalidParameterValue', 'The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly');
+      }
+      id = contentDeduplicationId(Object.keys(attributes).length ? toStoredRequest(definition, body, {}) : request);
+    }
+    return storedIdempotencyKey({ kind: 'dedup', queue: definition.name, id });
+  }
+
+  private sendResult(body: string, attributes: SqsMessageAttributes, stored: StoredMessage): Record<string, unknown> {
+    const result: Record<string, unknown> = { MD5OfMessageBody: md5Hex(body), MessageId: stored.id };
     const attributesMd5 = md5OfAttributes(attributes);
     if (attributesMd5) result.MD5OfMessageAttributes = attributesMd5;
+    if (stored.groupId !== null) result.SequenceNumber = String(stored.seq);
     return result;
   }
 
@@ -516,9 +584,10 @@ export class SqsService {
     await this.assertAny(call.principal, ['message.write'], definition);
     const { record, body, attributes } = this.prepareSend(definition, input, call.principal.subject, 'MessageBody');
     const [stored] = await this.messages.insertPrepared([record]);
-    return this.sendResult(body, attributes, stored.message.id);
+    return this.sendResult(body, attributes, stored.message);
   }
 
+  /** The valid entries are stored with one insert; each entry is answered on its own, as SQS does. */
   private async sendMessageBatch(input: Input, call: SqsCall): Promise<Output> {
     const name = this.queueName(input, call);
     const definition = this.definition(name);
@@ -537,8 +606,18 @@ export class SqsService {
         failed.push(failure(entry.Id as string, error));
       }
     }
-    const stored = prepared.length ? await this.messages.insertPrepared(prepared.map((p) => p.record)) : [];
-    const successful = prepared.map((p, index) => ({ Id: p.id, ...this.sendResult(p.body, p.attributes, stored[index].message.id) }));
+    // one deduplication id twice in a batch: the later entries are duplicates of the first
+    const firstWithKey = new Map<string, number>();
+    const unique: NewMessage[] = [];
+    const slot = prepared.map(({ record }) => {
+      const key = record.idempotencyKey;
+      if (key !== null && firstWithKey.has(key)) return firstWithKey.get(key)!;
+      unique.push(record);
+      if (key !== null) firstWithKey.set(key, unique.length - 1);
+      return unique.length - 1;
+    });
+    const stored = unique.length ? await this.messages.insertPrepared(unique) : [];
+    const successful = prepared.map((p, index) => ({ Id: p.id, ...this.sendResult(p.body, p.attributes, stored[slot[index]].message) }));
     return { Successful: successful, Failed: failed };
   }
 
@@ -551,6 +630,8 @@ export class SqsService {
     const waitSeconds = int(input, 'WaitTimeSeconds', 0, 20, definition.sqs?.receiveMessageWaitTimeSeconds ?? 0);
     const systemNames = [...strings(input, 'AttributeNames'), ...strings(input, 'MessageSystemAttributeNames')];
     const attributeNames = strings(input, 'MessageAttributeNames');
+    // accepted for FIFO clients that send it; a retried receive gets new messages, not the same ones (see docs/sqs.md)
+    fifoId(input, 'ReceiveRequestAttemptId');
     const claimed = await this.consumers.receive(name, { maxMessages, waitSeconds, visibilityTimeoutSeconds: visibility }, call.signal, call.principal.subject);
     return claimed.length ? { Messages: claimed.map((message) => this.received(message, systemNames, attributeNames)) } : {};
   }
@@ -570,6 +651,8 @@ export class SqsService {
       SentTimestamp: String(message.createdAt),
       ApproximateReceiveCount: String(message.attempts),
       ApproximateFirstReceiveTimestamp: message.attempts === 1 ? String(message.updatedAt) : undefined,
+      MessageGroupId: message.groupId ?? undefined,
+      SequenceNumber: message.groupId === null ? undefined : String(message.seq),
     };
     for (const attribute of SYSTEM_ATTRIBUTES) if ((all || systemNames.includes(attribute)) && values[attribute] !== undefined) system[attribute] = values[attribute]!;
     if (Object.keys(system).length) out.Attributes = system;
@@ -581,50 +664,68 @@ export class SqsService {
     return out;
   }
 
-  private async deleteOne(name: string, handle: unknown, principal: Principal): Promise<void> {
-    const { id, receipt } = decodeReceiptHandle(handle);
-    try {
-      await this.consumers.ack(name, id, { receipt, outcome: 'complete' }, principal);
-      this.metrics.recordAcks(name, 'complete');
-    } catch (error) {
-      // deleting a message that is already deleted succeeds, as on SQS
-      if (error instanceof DomainError && error.code === 'RECEIPT_STALE' && (await this.messages.get(name, id)).status === 'COMPLETE') return;
-      throw error;
-    }
+  /** Deleting a message that is already deleted succeeds, as on SQS. */
+  private async alreadyDeleted(name: string, id: string, code: string): Promise<boolean> {
+    return code === 'RECEIPT_STALE' && (await this.messages.get(name, id)).status === 'COMPLETE';
   }
 
   private async deleteMessage(input: Input, call: SqsCall): Promise<Output> {
     const name = this.queueName(input, call);
     await this.assertAny(call.principal, ['message.consume'], this.definition(name));
     if (input.ReceiptHandle === undefined) throw new SqsError('MissingParameter', 'The request must contain the parameter ReceiptHandle.');
-    await this.deleteOne(name, input.ReceiptHandle, call.principal);
+    const { id, receipt } = decodeReceiptHandle(input.ReceiptHandle);
+    try {
+      await this.consumers.ack(name, id, { receipt, outcome: 'complete' }, call.principal);
+      this.metrics.recordAcks(name, 'complete');
+    } catch (error) {
+      if (error instanceof DomainError && (await this.alreadyDeleted(name, id, error.code))) return null;
+      throw error;
+    }
     return null;
   }
 
+  /** One batch settle in the core (one statement on Postgres); each entry answered on its own. */
   private async deleteMessageBatch(input: Input, call: SqsCall): Promise<Output> {
     const name = this.queueName(input, call);
     const list = entries(input);
     await this.assertAny(call.principal, ['message.consume'], this.definition(name));
-    const successful: Record<string, unknown>[] = [];
     const failed: Record<string, unknown>[] = [];
-    await Promise.all(
-      list.map(async (entry) => {
-        try {
-          await this.deleteOne(name, entry.ReceiptHandle, call.principal);
-          successful.push({ Id: entry.Id });
-        } catch (error) {
-          failed.push(failure(entry.Id as string, error));
-        }
-      }),
-    );
+    const batch: Array<{ entryId: string; id: string; receipt: string }> = [];
+    const later: typeof batch = [];
+    for (const entry of list) {
+      try {
+        const { id, receipt } = decodeReceiptHandle(entry.ReceiptHandle);
+        (batch.some((b) => b.id === id) ? later : batch).push({ entryId: entry.Id as string, id, receipt });
+      } catch (error) {
+        failed.push(failure(entry.Id as string, error));
+      }
+    }
+    const done = new Set<string>();
+    const settle = async (part: typeof batch): Promise<void> => {
+      if (!part.length) return;
+      const result = await this.consumers.ackBatch(name, { entries: part.map(({ id, receipt }) => ({ id, receipt, outcome: 'complete' })) }, call.principal);
+      const byId = new Map(part.map((p) => [p.id, p]));
+      for (const ok of result.successful) done.add(byId.get(ok.id)!.entryId);
+      if (result.successful.length) this.metrics.recordAcks(name, 'complete', result.successful.length);
+      await Promise.all(
+        result.failed.map(async ({ id, code, message }) => {
+          const entryId = byId.get(id)!.entryId;
+          if (await this.alreadyDeleted(name, id, code)) done.add(entryId);
+          else failed.push(failure(entryId, new DomainError(code as ErrorCode, message)));
+        }),
+      );
+    };
+    await settle(batch);
+    // the same message named twice: its second receipt handle is settled after the first
+    for (const entry of later) await settle([entry]);
+    const successful = list.filter((e) => done.has(e.Id as string)).map((e) => ({ Id: e.Id }));
     return { Successful: successful, Failed: failed };
   }
 
   private async changeOne(name: string, handle: unknown, seconds: number): Promise<void> {
     const { id, receipt } = decodeReceiptHandle(handle);
-    await this.consumers.lease(name, id, receipt, seconds);
     // 0: visible now, the receive counted (as SQS does, so maxReceiveCount still applies)
-    if (seconds === 0) await this.delivery.expireLeases(this.definition(name));
+    await this.consumers.lease(name, id, receipt, seconds);
   }
 
   private async changeVisibility(input: Input, call: SqsCall): Promise<Output> {
@@ -639,16 +740,13 @@ export class SqsService {
     const name = this.queueName(input, call);
     const list = entries(input);
     await this.assertAny(call.principal, ['message.consume'], this.definition(name));
+    const outcomes = await Promise.allSettled(list.map(async (entry) => this.changeOne(name, entry.ReceiptHandle, int(entry, 'VisibilityTimeout', 0, MAX_VISIBILITY))));
     const successful: Record<string, unknown>[] = [];
     const failed: Record<string, unknown>[] = [];
-    for (const entry of list) {
-      try {
-        await this.changeOne(name, entry.ReceiptHandle, int(entry, 'VisibilityTimeout', 0, MAX_VISIBILITY));
-        successful.push({ Id: entry.Id });
-      } catch (error) {
-        failed.push(failure(entry.Id as string, error));
-      }
-    }
+    outcomes.forEach((outcome, i) => {
+      if (outcome.status === 'fulfilled') successful.push({ Id: list[i].Id });
+      else failed.push(failure(list[i].Id as string, outcome.reason));
+    });
     return { Successful: successful, Failed: failed };
   }
 }

@@ -114,15 +114,14 @@ describe('SQS endpoint with @aws-sdk/client-sqs (JSON protocol)', () => {
     await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: [{ Id: 'no spaces', MessageBody: '1' }] }))).rejects.toMatchObject({ name: 'InvalidBatchEntryId' });
   });
 
-  it('answers QueueDoesNotExist, ReceiptHandleIsInvalid, QueueNameExists and FIFO as not supported yet', async () => {
+  it('answers QueueDoesNotExist, ReceiptHandleIsInvalid, QueueNameExists, and FIFO parameters on a standard queue', async () => {
     await expect(sqs.send(new GetQueueUrlCommand({ QueueName: 'missing' }))).rejects.toMatchObject({ name: 'QueueDoesNotExist', $metadata: { httpStatusCode: 400 } });
     await expect(sqs.send(new SendMessageCommand({ QueueUrl: `${t.endpoint}/000000000000/missing`, MessageBody: 'x' }))).rejects.toMatchObject({ name: 'QueueDoesNotExist' });
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'strict', Attributes: { VisibilityTimeout: '10' } }));
     await expect(sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: 'garbage!' }))).rejects.toMatchObject({ name: 'ReceiptHandleIsInvalid' });
     await expect(sqs.send(new CreateQueueCommand({ QueueName: 'strict', Attributes: { VisibilityTimeout: '11' } }))).rejects.toMatchObject({ name: 'QueueNameExists' });
     expect((await sqs.send(new CreateQueueCommand({ QueueName: 'strict', Attributes: { VisibilityTimeout: '10' } }))).QueueUrl).toBe(QueueUrl);
-    await expect(sqs.send(new CreateQueueCommand({ QueueName: 'jobs.fifo', Attributes: { FifoQueue: 'true' } }))).rejects.toMatchObject({ name: 'UnsupportedOperation' });
-    await expect(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x', MessageGroupId: 'g' }))).rejects.toMatchObject({ name: 'UnsupportedOperation', message: expect.stringContaining('MessageGroupId') });
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x', MessageGroupId: 'g' }))).rejects.toMatchObject({ name: 'InvalidParameterValue', message: expect.stringContaining('MessageGroupId') });
     await expect(sqs.send(new CreateQueueCommand({ QueueName: 'odd', Attributes: { Colour: 'blue' } as Record<string, string> }))).rejects.toMatchObject({ name: 'InvalidAttributeName' });
     await expect(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'bad \u0001 char' }))).rejects.toMatchObject({ name: 'InvalidMessageContents' });
   });
