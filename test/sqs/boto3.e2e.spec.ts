@@ -64,7 +64,7 @@ async function scenario(python: string, t: SqsTestApp, prefix: string): Promise<
   return JSON.parse(stdout.trim().split('\n').pop()!) as { protocol: string; botocore: string; checks: string[] };
 }
 
-const ALL_CHECKS = ['create', 'send batch', 'long poll', 'expiry', 'stale handle', 'redrive', 'purge', 'wrong signature', 'unknown key', 'missing queue', 'delete queues'];
+const ALL_CHECKS = ['create', 'send batch', 'long poll', 'expiry', 'stale handle', 'redrive', 'purge', 'wrong signature', 'unknown key', 'missing queue', 'delete queues', 'fifo dedup', 'fifo content dedup', 'fifo group in flight', 'fifo order', 'fifo sequence numbers', 'fifo receive attributes'];
 
 describeWithPython('SQS endpoint with a current boto3 (JSON protocol)', currentBoto3, (python) => {
   let t: SqsTestApp;

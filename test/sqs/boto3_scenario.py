@@ -124,6 +124,27 @@ check("purge", count == "0", count)
 sqs.tag_queue(QueueUrl=work_url, Tags={"team": "ops"})
 check("tags", sqs.list_queue_tags(QueueUrl=work_url).get("Tags") == {"team": "ops"})
 
+# FIFO: order within a group, one group in flight while another proceeds, deduplication, sequence numbers
+fifo_url = sqs.create_queue(QueueName=f"{prefix}-orders.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+check("fifo attributes", sqs.get_queue_attributes(QueueUrl=fifo_url, AttributeNames=["All"])["Attributes"]["FifoQueue"] == "true")
+check("fifo needs a group", error_code(lambda: sqs.send_message(QueueUrl=fifo_url, MessageBody="x", MessageDeduplicationId="x")) == "MissingParameter")
+fifo_sent = sqs.send_message_batch(QueueUrl=fifo_url, Entries=[{"Id": f"a{i}", "MessageBody": f"A{i}", "MessageGroupId": "A"} for i in range(3)])
+fifo_sent = fifo_sent["Successful"] + sqs.send_message_batch(QueueUrl=fifo_url, Entries=[{"Id": "b0", "MessageBody": "B0", "MessageGroupId": "B", "MessageDeduplicationId": "b-0"}])["Successful"]
+numbers = [int(e["SequenceNumber"]) for e in fifo_sent]
+check("fifo sequence numbers", numbers == sorted(numbers) and len(set(numbers)) == 4, numbers)
+duplicate = sqs.send_message(QueueUrl=fifo_url, MessageBody="B0 again", MessageGroupId="B", MessageDeduplicationId="b-0")
+check("fifo dedup", duplicate["MessageId"] == fifo_sent[3]["MessageId"], duplicate)
+by_content = sqs.send_message(QueueUrl=fifo_url, MessageBody="A0", MessageGroupId="A")
+check("fifo content dedup", by_content["MessageId"] == fifo_sent[0]["MessageId"], by_content)
+head = sqs.receive_message(QueueUrl=fifo_url, MaxNumberOfMessages=1, AttributeNames=["All"], ReceiveRequestAttemptId="try-1")["Messages"]
+check("fifo receive attributes", head[0]["Body"] == "A0" and head[0]["Attributes"]["MessageGroupId"] == "A" and head[0]["Attributes"]["SequenceNumber"] == str(numbers[0]), head)
+others = sqs.receive_message(QueueUrl=fifo_url, MaxNumberOfMessages=10).get("Messages", [])
+check("fifo group in flight", [m["Body"] for m in others] == ["B0"], others)
+sqs.delete_message(QueueUrl=fifo_url, ReceiptHandle=head[0]["ReceiptHandle"])
+rest = sqs.receive_message(QueueUrl=fifo_url, MaxNumberOfMessages=10).get("Messages", [])
+check("fifo order", [m["Body"] for m in rest] == ["A1", "A2"], rest)
+sqs.delete_queue(QueueUrl=fifo_url)
+
 # refused: a wrong secret, an unknown key, a missing queue
 check("wrong signature", error_code(lambda: client(secret_key=secret + "x").list_queues()) == "SignatureDoesNotMatch")
 check("unknown key", error_code(lambda: client(access_key="AKIDNOSUCHKEY").list_queues()) == "InvalidClientTokenId")
