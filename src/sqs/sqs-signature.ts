@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { getCanonicalHeaders, SignatureV4 } from '@smithy/signature-v4';
 import type { SqsCredential } from '@app/config/app.config';
 import { SqsError } from '@app/sqs/sqs-error';
 
@@ -28,6 +28,17 @@ class NodeSha256 {
   }
 }
 
+/** The SDKs' canonical request (path and query encoding, header order), without their async signing. */
+class CanonicalRequests extends SignatureV4 {
+  constructor() {
+    super({ credentials: { accessKeyId: '', secretAccessKey: '' }, region: '', service: 'sqs', sha256: NodeSha256, uriEscapePath: true, applyChecksum: false });
+  }
+
+  build(request: Parameters<SignatureV4['sign']>[0], headers: Record<string, string>, payloadHash: string): string {
+    return this.createCanonicalRequest(request, headers, payloadHash);
+  }
+}
+
 export interface ReceivedRequest {
   method: string;
   /** the path as sent, before decoding */
@@ -43,6 +54,8 @@ const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 const AUTH_HEADER = /^AWS4-HMAC-SHA256 +Credential=([^,\s]+), *SignedHeaders=([^,\s]+), *Signature=([0-9a-f]{64})$/;
 const CREDENTIAL = /^([^/]+)\/(\d{8})\/([a-z0-9-]{1,40})\/([a-z0-9-]{1,40})\/aws4_request$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+/** derived signing keys kept (one per access key, day, region and service in use) */
+const SIGNING_KEY_CACHE_SIZE = 256;
 const PRESIGN_PARAMS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature'];
 
 function header(request: Pick<ReceivedRequest, 'headers'>, name: string): string | undefined {
@@ -78,6 +91,9 @@ function sameSignature(expected: string, received: string): boolean {
  */
 export class SignatureVerifier {
   private readonly keys: Map<string, SqsCredential>;
+  /** (access key, date, region, service) → derived key, as the SDKs cache them: one HMAC per request instead of five */
+  private readonly signingKeys = new Map<string, Buffer>();
+  private readonly canonical = new CanonicalRequests();
 
   constructor(
     credentials: SqsCredential[],
@@ -117,36 +133,52 @@ export class SignatureVerifier {
     throw new SqsError('MissingParameter', 'Requests must be signed with AWS Signature Version 4 (an Authorization header or X-Amz-Signature).');
   }
 
-  private async verifyHeader(request: ReceivedRequest, authorization: string, query: Record<string, string | string[]>): Promise<SqsCredential> {
+  /** Synchronous: the canonical request and string to sign with node:crypto, the signing key from the cache. */
+  private verifyHeader(request: ReceivedRequest, authorization: string, query: Record<string, string | string[]>): SqsCredential {
     const match = AUTH_HEADER.exec(authorization.trim());
     if (!match) throw new SqsError('IncompleteSignature', 'The Authorization header is not a well-formed AWS4-HMAC-SHA256 signature.');
     const [, credentialText, signedHeadersText, signature] = match;
     const { credential, region, service, date } = this.credential(credentialText);
-    const signingDate = parseAmzDate(header(request, 'x-amz-date'));
+    const amzDate = header(request, 'x-amz-date');
+    const signingDate = parseAmzDate(amzDate);
     this.assertFresh(signingDate, date);
     const signedHeaders = signedHeadersText.split(';');
     if (!signedHeaders.includes('host')) throw new SqsError('IncompleteSignature', 'The host header must be signed.');
+    if (!signedHeaders.includes('x-amz-date')) throw new SqsError('SignatureDoesNotMatch', 'The x-amz-date header must be signed.');
     const payloadHash = createHash('sha256').update(request.body).digest('hex');
     const declared = header(request, 'x-amz-content-sha256');
     if (declared !== undefined && declared !== payloadHash) throw new SqsError('SignatureDoesNotMatch', 'x-amz-content-sha256 does not match the request body.');
     const headers: Record<string, string> = {};
     for (const name of signedHeaders) {
-      if (name === 'x-amz-date' || name === 'authorization') continue;
+      if (name === 'authorization') continue;
       const value = header(request, name);
       if (value === undefined) throw new SqsError('SignatureDoesNotMatch', `The signed header ${name} is missing.`);
       headers[name] = value;
     }
-    const signer = this.signer(credential, region, service);
-    const signed = await signer.sign(
+    const canonicalHeaders = getCanonicalHeaders({ method: request.method, protocol: 'http:', hostname: '', path: request.path, query, headers }, undefined, new Set(signedHeaders));
+    const scope = `${date}/${region}/${service}/aws4_request`;
+    const canonicalRequest = this.canonical.build(
       { method: request.method, protocol: 'http:', hostname: '', path: request.path, query, headers, body: request.body },
-      { signingDate, signingRegion: region, signingService: service, signableHeaders: new Set(signedHeaders) },
+      canonicalHeaders,
+      payloadHash,
     );
-    const expected = /Signature=([0-9a-f]{64})$/.exec(String(signed.headers.authorization))?.[1] ?? '';
-    const expectedHeaders = /SignedHeaders=([^,\s]+)/.exec(String(signed.headers.authorization))?.[1] ?? '';
-    if (expectedHeaders !== signedHeadersText || !sameSignature(expected, signature)) {
+    const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
+    const expected = createHmac('sha256', this.signingKey(credential, date, region, service)).update(stringToSign).digest('hex');
+    if (Object.keys(canonicalHeaders).sort().join(';') !== signedHeadersText || !sameSignature(expected, signature)) {
       throw new SqsError('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.');
     }
     return credential;
+  }
+
+  private signingKey(credential: SqsCredential, date: string, region: string, service: string): Buffer {
+    const id = `${credential.accessKeyId}/${date}/${region}/${service}`;
+    const cached = this.signingKeys.get(id);
+    if (cached) return cached;
+    let key: Buffer = Buffer.from(`AWS4${credential.secretAccessKey}`);
+    for (const part of [date, region, service, 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
+    if (this.signingKeys.size >= SIGNING_KEY_CACHE_SIZE) this.signingKeys.delete(this.signingKeys.keys().next().value!);
+    this.signingKeys.set(id, key);
+    return key;
   }
 
   private async verifyPresigned(request: ReceivedRequest, query: Record<string, string | string[]>): Promise<SqsCredential> {
