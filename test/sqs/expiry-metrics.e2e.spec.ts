@@ -1,4 +1,4 @@
-import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ManualClock } from '@test/support/time';
 import { ADMIN, startSqsApp, type SqsTestApp } from '@test/sqs/sqs-app';
 
@@ -34,6 +34,17 @@ describe('SQS endpoint: visibility expiry on the app clock, and metrics', () => 
     expect(second.Attributes).toEqual({ ApproximateReceiveCount: '2' });
     await expect(sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: first.ReceiptHandle }))).rejects.toMatchObject({ name: 'ReceiptHandleIsInvalid' });
     await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: second.ReceiptHandle }));
+  });
+
+  it('visibility 0 makes a message visible within the same millisecond (clock standing still), on a FIFO queue too', async () => {
+    for (const [QueueName, extra] of [['still', {}], ['still.fifo', { MessageGroupId: 'g', MessageDeduplicationId: 'd' }]] as const) {
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName, Attributes: QueueName.endsWith('.fifo') ? { FifoQueue: 'true' } : {} }));
+      await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'again', ...extra }));
+      const first = (await sqs.send(new ReceiveMessageCommand({ QueueUrl }))).Messages![0];
+      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: first.ReceiptHandle, VisibilityTimeout: 0 }));
+      const again = (await sqs.send(new ReceiveMessageCommand({ QueueUrl, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }))).Messages ?? [];
+      expect(again.map((m) => [m.MessageId, m.Attributes?.ApproximateReceiveCount])).toEqual([[first.MessageId, '2']]);
+    }
   });
 
   it('counts SQS traffic in the same metrics as REST', async () => {
