@@ -132,7 +132,7 @@ export interface Grant {
 }
 
 export interface IdmService {
-  /** Who sent the message being handled. roles are not recorded with messages: always null. */
+  /** Who sent the message being handled: its subject and the roles recorded at push time (sorted, at most 50; [] when a handler sent it; null when not recorded). */
   getSender(): Promise<{ subject: string | null; roles: string[] | null }>;
   /** Grants of a subject (default: the sender). */
   getGrants(subject?: string): Promise<Grant[]>;

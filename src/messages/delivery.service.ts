@@ -139,6 +139,7 @@ export class DeliveryService {
     }
     const record = this.messages.prepare(entry, current.request, {
       sentBy,
+      senderRoles: sentBy === current.sentBy ? current.senderRoles : null,
       storedKey: storedIdempotencyKey({ kind: 'moved', queue: definition.name, id: message.id, attempt: current.attempts }),
       groupId: current.groupId,
     });
@@ -274,6 +275,7 @@ export class DeliveryService {
         queue: target,
         request: failed.request,
         sentBy: failed.sentBy,
+        senderRoles: failed.senderRoles,
         createdAt: now,
         availableAt: now,
         idempotencyKey: deadLetterKey(definition.name, failed),

@@ -297,7 +297,7 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private start(state: QueueState, entry: QueueEntry, message: StoredMessage): void {
     state.active++;
     this.running++;
-    const runId = this.services.begin(message.id, state.name, message.sentBy);
+    const runId = this.services.begin(message.id, state.name, message.sentBy, message.senderRoles);
     const started = performance.now();
     const run = (async () => {
       let outcome: HandlerOutcome;

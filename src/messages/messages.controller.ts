@@ -78,6 +78,7 @@ export class MessagesController {
   ): Promise<MessageView | DeduplicatedView> {
     const outcome = await this.messages.push(queue, body, {
       sentBy: principal.subject,
+      principal,
       idempotencyKey: idempotencyKey ?? null,
       delaySeconds: queryInt(delay, 'delaySeconds', 0, 0, MAX_DELAY_SECONDS),
       groupId: groupId ?? null,
@@ -115,6 +116,7 @@ export class MessagesController {
       : input.messages!.map((message) => ({ body: message }));
     const outcomes = await this.messages.pushBatch(queue, entries, {
       sentBy: principal.subject,
+      principal,
       idempotencyKey: idempotencyKey ?? null,
       delaySeconds: queryInt(delay, 'delaySeconds', 0, 0, MAX_DELAY_SECONDS),
       groupId: groupId ?? null,

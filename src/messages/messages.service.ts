@@ -12,8 +12,16 @@ import { StorageService } from '@app/storage/storage.service';
 import { MessageEvents } from '@app/messages/message-events';
 import { assertClientKey, assertFifoId, contentDeduplicationId, DEDUP_KEY_PREFIX, storedIdempotencyKey } from '@app/messages/idempotency-key';
 import type { QueueDefinition } from '@app/storage/ports/catalog.types';
+import { senderRoles, type Principal } from '@app/security/principal';
 
-export interface PushOptions {
+/** Who pushes: the token's principal (its roles are recorded, see senderRoles), or roles recorded as given. */
+export interface SenderOptions {
+  principal?: Principal;
+  /** without a principal: the roles to record (null: not recorded) */
+  senderRoles?: string[] | null;
+}
+
+export interface PushOptions extends SenderOptions {
   sentBy: string | null;
   /** the client's Idempotency-Key, as sent */
   idempotencyKey?: string | null;
@@ -38,7 +46,7 @@ export function isFifo(definition: QueueDefinition): boolean {
 }
 
 /** What `prepare` needs: the key as stored (see storedIdempotencyKey), never a client's raw key. */
-export interface PrepareOptions {
+export interface PrepareOptions extends SenderOptions {
   sentBy: string | null;
   storedKey: string | null;
   delaySeconds?: number;
@@ -49,6 +57,10 @@ export interface PrepareOptions {
 export interface PushResult {
   message: StoredMessage;
   replayed: boolean;
+}
+
+export function sender(options: SenderOptions): SenderOptions {
+  return { principal: options.principal, senderRoles: options.senderRoles };
 }
 
 export const MAX_DELAY_SECONDS = 86_400;
@@ -116,6 +128,7 @@ export class MessagesService {
       queue: entry.definition.name,
       request: body ?? null,
       sentBy: options.sentBy,
+      senderRoles: options.principal ? senderRoles(options.principal, entry.definition.client_id) : (options.senderRoles ?? null),
       createdAt: now,
       availableAt: now + delay * 1000,
       idempotencyKey: options.storedKey,
@@ -165,7 +178,7 @@ export class MessagesService {
           ? storedIdempotencyKey({ kind: 'handler', queue: options.fromHandlerOf, key })
           : storedIdempotencyKey({ kind: 'push', sentBy: options.sentBy, key }));
     const outcomes = await this.insertPrepared([
-      this.prepare(entry, body, { sentBy: options.sentBy, storedKey, delaySeconds: options.delaySeconds, groupId: fifo.groupId }),
+      this.prepare(entry, body, { ...sender(options), sentBy: options.sentBy, storedKey, delaySeconds: options.delaySeconds, groupId: fifo.groupId }),
     ]);
     assertOwnReplays(outcomes, options.sentBy);
     return outcomes[0];
@@ -185,7 +198,7 @@ export class MessagesService {
         label,
       );
       const storedKey = fifo.storedKey ?? (key === null ? null : storedIdempotencyKey({ kind: 'batch', sentBy: options.sentBy, key, index }));
-      return this.prepare(entry, body, { sentBy: options.sentBy, delaySeconds: options.delaySeconds, storedKey, groupId: fifo.groupId }, label);
+      return this.prepare(entry, body, { ...sender(options), sentBy: options.sentBy, delaySeconds: options.delaySeconds, storedKey, groupId: fifo.groupId }, label);
     });
     const outcomes = await this.insertPrepared(records);
     assertOwnReplays(outcomes, options.sentBy);

@@ -199,7 +199,7 @@ export class QueueOperationsService {
     }
     let record;
     try {
-      record = this.messages.prepare(source, copy.request, { sentBy: copy.sentBy, storedKey: storedIdempotencyKey({ kind: 'redrive', queue: dlq.name, id: copy.id }), groupId: copy.groupId });
+      record = this.messages.prepare(source, copy.request, { sentBy: copy.sentBy, senderRoles: copy.senderRoles, storedKey: storedIdempotencyKey({ kind: 'redrive', queue: dlq.name, id: copy.id }), groupId: copy.groupId });
     } catch (error) {
       if (error instanceof DomainError && (error.code === 'MESSAGE_SCHEMA_INVALID' || error.code === 'PAYLOAD_TOO_LARGE')) return { skip: error.code };
       throw error;

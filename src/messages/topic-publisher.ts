@@ -1,4 +1,6 @@
-export interface PublishOptions {
+import type { SenderOptions } from '@app/messages/messages.service';
+
+export interface PublishOptions extends SenderOptions {
   sentBy: string | null;
   idempotencyKey?: string | null;
   /** the message group of the copies stored in FIFO queues (copies in other queues have none) */

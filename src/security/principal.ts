@@ -32,3 +32,19 @@ export function rolesFor(principal: Principal, clientId: string | null): Readonl
   const client = principal.clientRoles.get(clientId);
   return client && client.size ? new Set([...principal.roles, ...client]) : principal.roles;
 }
+
+/** At most this many roles are recorded with a message, each at most SENDER_ROLE_MAX_LENGTH characters. */
+export const SENDER_ROLES_MAX = 50;
+export const SENDER_ROLE_MAX_LENGTH = 128;
+
+/**
+ * The roles recorded with a message pushed by `principal` to a queue (see rolesFor): sorted, a
+ * role longer than SENDER_ROLE_MAX_LENGTH left out (a cut name would be another role), and only
+ * the first SENDER_ROLES_MAX kept.
+ */
+export function senderRoles(principal: Principal, clientId: string | null): string[] {
+  return [...rolesFor(principal, clientId)]
+    .filter((role) => role.length <= SENDER_ROLE_MAX_LENGTH)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, SENDER_ROLES_MAX);
+}

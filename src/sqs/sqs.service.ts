@@ -528,7 +528,7 @@ export class SqsService {
   }
 
   /** Checks one message to send and builds its record; throws SQS errors. */
-  private prepareSend(definition: QueueDefinition, entry: Input, subject: string, label: string): { record: NewMessage; body: string; attributes: SqsMessageAttributes } {
+  private prepareSend(definition: QueueDefinition, entry: Input, principal: Principal, label: string): { record: NewMessage; body: string; attributes: SqsMessageAttributes } {
     const body = assertValidBody(entry.MessageBody, label);
     const { attributes, bytes } = validateAttributes(entry.MessageAttributes);
     const size = Buffer.byteLength(body) + bytes;
@@ -550,7 +550,7 @@ export class SqsService {
     const delaySeconds = fifo ? 0 : int(entry, 'DelaySeconds', 0, 900, definition.sqs?.delaySeconds ?? 0);
     const request = toStoredRequest(definition, body, attributes, label);
     const storedKey = fifo ? this.deduplicationKey(definition, body, attributes, request, deduplicationId) : null;
-    const record = this.messages.prepare(this.registry.require(definition.name), request, { sentBy: subject, storedKey, delaySeconds, groupId: groupId ?? null });
+    const record = this.messages.prepare(this.registry.require(definition.name), request, { sentBy: principal.subject, principal, storedKey, delaySeconds, groupId: groupId ?? null });
     return { record, body, attributes };
   }
 
@@ -582,7 +582,7 @@ export class SqsService {
     const name = this.queueName(input, call);
     const definition = this.definition(name);
     await this.assertAny(call.principal, ['message.write'], definition);
-    const { record, body, attributes } = this.prepareSend(definition, input, call.principal.subject, 'MessageBody');
+    const { record, body, attributes } = this.prepareSend(definition, input, call.principal, 'MessageBody');
     const [stored] = await this.messages.insertPrepared([record]);
     return this.sendResult(body, attributes, stored.message);
   }
@@ -601,7 +601,7 @@ export class SqsService {
     const prepared: Array<{ id: string; record: NewMessage; body: string; attributes: SqsMessageAttributes }> = [];
     for (const entry of list) {
       try {
-        prepared.push({ id: entry.Id as string, ...this.prepareSend(definition, entry, call.principal.subject, `Entry ${String(entry.Id)} MessageBody`) });
+        prepared.push({ id: entry.Id as string, ...this.prepareSend(definition, entry, call.principal, `Entry ${String(entry.Id)} MessageBody`) });
       } catch (error) {
         failed.push(failure(entry.Id as string, error));
       }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { QueueRegistry, type QueueEntry } from '@app/queues/queue-registry.service';
-import { assertOwnReplays, MessagesService } from '@app/messages/messages.service';
+import { assertOwnReplays, MessagesService, sender } from '@app/messages/messages.service';
 import { assertClientKey, assertFifoId, storedIdempotencyKey } from '@app/messages/idempotency-key';
 import { TopicPublisher, type PublishOptions, type PublishResult } from '@app/messages/topic-publisher';
 import { TopicsService } from '@app/topics/topics.service';
@@ -39,7 +39,7 @@ export class FanOutService extends TopicPublisher {
     if (groupId !== null) assertFifoId(groupId, 'Message-Group-Id');
     const storedKey = key === null ? null : storedIdempotencyKey({ kind: 'topic', sentBy: options.sentBy, topic, key });
     const entries = this.boundEntries(topic, await this.topics.queuesOf(topic));
-    const records = entries.map((entry) => this.messages.prepare(entry, body, { sentBy: options.sentBy, storedKey, groupId }));
+    const records = entries.map((entry) => this.messages.prepare(entry, body, { ...sender(options), sentBy: options.sentBy, storedKey, groupId }));
     const outcomes = await this.messages.insertPrepared(records);
     assertOwnReplays(outcomes, options.sentBy);
     return {

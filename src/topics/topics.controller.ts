@@ -103,7 +103,7 @@ export class TopicsController {
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) response: Response,
   ): Promise<PublishResult> {
-    const { replayed, ...result } = await this.fanOut.fanOut(topic, body, { sentBy: principal.subject, idempotencyKey: idempotencyKey ?? null, groupId: groupId ?? null });
+    const { replayed, ...result } = await this.fanOut.fanOut(topic, body, { sentBy: principal.subject, principal, idempotencyKey: idempotencyKey ?? null, groupId: groupId ?? null });
     response.status(replayed ? 200 : 201);
     return result;
   }

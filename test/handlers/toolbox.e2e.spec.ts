@@ -174,7 +174,7 @@ describe('handlers: the Elemental toolbox (integrations, service provider, rules
   it('runs an Elemental-style handler that uses all eight services', async () => {
     const message = await run('elemental', { orderId: '42', total: 250 });
     const result = message.result;
-    expect(result.sender).toEqual({ subject: 'alice', roles: null });
+    expect(result.sender).toEqual({ subject: 'alice', roles: ['system_admin'] });
     expect(result.user).toEqual({ sub: 'alice', email: 'alice@example.test', tier: 'gold' });
     expect(result.cached).toBe(true);
     expect(userinfoRequests).toBe(1);

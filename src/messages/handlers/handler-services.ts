@@ -40,6 +40,8 @@ const KEY_MAX_LENGTH = 512;
 export interface RunContext {
   /** `sentBy` of the message being handled */
   sentBy: string | null;
+  /** the roles recorded with the message being handled (null: none recorded) */
+  senderRoles?: string[] | null;
   /** aborted when the handler finishes or times out: outbound calls stop with it */
   signal: AbortSignal;
 }
@@ -48,6 +50,7 @@ interface Running {
   messageId: string;
   queue: string;
   sentBy: string | null;
+  senderRoles: string[] | null;
   abort: AbortController;
 }
 
@@ -88,9 +91,9 @@ export class HandlerServices {
   }
 
   /** A handler run starts: its service calls are accepted until `end(run)`. */
-  begin(messageId: string, queue: string, sentBy: string | null = null): number {
+  begin(messageId: string, queue: string, sentBy: string | null = null, senderRoles: string[] | null = null): number {
     const run = ++this.lastRun;
-    this.running.set(run, { messageId, queue, sentBy, abort: new AbortController() });
+    this.running.set(run, { messageId, queue, sentBy, senderRoles, abort: new AbortController() });
     return run;
   }
 
@@ -126,6 +129,7 @@ export class HandlerServices {
         ];
         const { message } = await this.messages.push(text(target, 'queue'), body, {
           sentBy,
+          senderRoles: [],
           delaySeconds: options?.delaySeconds,
           idempotencyKey: options?.idempotencyKey ?? null,
           fromHandlerOf: queue,
@@ -140,7 +144,7 @@ export class HandlerServices {
         await this.messages.delete(text(args[0], 'queue'), text(args[1], 'id'));
         return true;
       case 'messaging.publish':
-        return this.topics().publish(text(args[0], 'topic'), args[1], { sentBy });
+        return this.topics().publish(text(args[0], 'topic'), args[1], { sentBy, senderRoles: [] });
       case 'storage.get':
         return (await this.kv(queue).kvGet(queue, this.key(args[0]))) ?? null;
       case 'storage.set':
@@ -163,7 +167,7 @@ export class HandlerServices {
       case 'ruleset.evaluate':
         return this.rulesets.evaluate(args[0], args[1]);
       case 'idm.getSender':
-        return this.idm.sender(run.sentBy);
+        return this.idm.sender(run.sentBy, run.senderRoles ?? null);
       case 'idm.getGrants':
         return this.idm.getGrants(args[0] ?? run.sentBy);
       case 'idm.getUserInfo':
@@ -183,7 +187,7 @@ export class HandlerServices {
       reply = {
         id: call.id,
         ok: true,
-        value: await this.invoke(call.queue, call.method, Array.isArray(call.args) ? call.args : [], { sentBy: running.sentBy, signal: running.abort.signal }),
+        value: await this.invoke(call.queue, call.method, Array.isArray(call.args) ? call.args : [], { sentBy: running.sentBy, senderRoles: running.senderRoles, signal: running.abort.signal }),
       };
     } catch (error) {
       reply = { id: call.id, ok: false, error: this.describe(call, error) };

@@ -119,7 +119,7 @@ describe('FilesystemMessageStore against a reference model (random operations, r
             expect(outcomes[i]).toEqual({ replayed: true, message: known });
             return;
           }
-          const m: StoredMessage = { ...d, status: 'PENDING', result: null, error: null, attempts: 0, updatedAt: now, seq: model.nextSeq++, leaseExpiresAt: null, receipt: null, deadLetter: null, groupId: null };
+          const m: StoredMessage = { ...d, status: 'PENDING', result: null, error: null, attempts: 0, updatedAt: now, seq: model.nextSeq++, leaseExpiresAt: null, receipt: null, deadLetter: null, groupId: null, senderRoles: null };
           if (d.idempotencyKey) batchKeys.set(d.idempotencyKey, m);
           model.messages.set(m.id, m);
           expect(outcomes[i]).toEqual({ replayed: false, message: m });

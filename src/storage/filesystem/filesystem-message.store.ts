@@ -255,6 +255,7 @@ export class FilesystemMessageStore extends MessageStore {
           error: null,
           attempts: 0,
           sentBy: input.sentBy,
+          senderRoles: input.senderRoles ?? null,
           createdAt: input.createdAt,
           updatedAt: input.createdAt,
           seq: state.nextSeq++,

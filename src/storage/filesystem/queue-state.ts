@@ -155,6 +155,7 @@ export class QueueState {
   private add(message: StoredMessage, bytes: number): void {
     if (this.slots.has(message.id)) return;
     message.groupId ??= null;
+    message.senderRoles ??= null;
     const slot = new Slot(message, bytes);
     this.slots.set(message.id, slot);
     if (message.idempotencyKey !== null) this.keys.set(message.idempotencyKey, slot);

@@ -23,6 +23,8 @@ export interface StoredMessage {
   error: MessageErrorInfo | null;
   attempts: number;
   sentBy: string | null;
+  /** the sender's roles at push time (sorted, bounded); null: not recorded (stored before they were, or a copy of such a message) */
+  senderRoles: string[] | null;
   createdAt: number;
   updatedAt: number;
   /** Delivery order: ascending. Assigned at insert; a new, larger one on return_to_end_of_queue. */
@@ -43,6 +45,7 @@ export interface NewMessage {
   queue: string;
   request: unknown;
   sentBy: string | null;
+  senderRoles?: string[] | null;
   createdAt: number;
   availableAt: number;
   idempotencyKey: string | null;

@@ -8,6 +8,7 @@ export const FIFO_LOCKS_TABLE = 'mailroom_fifo_locks';
 export const MESSAGE_COLUMNS = [
   'queue', 'id', 'seq', 'status', 'request', 'result', 'error', 'dead_letter', 'attempts', 'sent_by',
   'created_at', 'updated_at', 'available_at', 'lease_expires_at', 'receipt', 'idempotency_key', 'group_id',
+  'sender_roles',
 ] as const;
 
 export type MessageColumn = (typeof MESSAGE_COLUMNS)[number];
@@ -19,6 +20,7 @@ const PG_TYPES: Record<MessageColumn, string> = {
   queue: 'varchar', id: 'varchar', seq: 'int8', status: 'varchar', request: 'text', result: 'text', error: 'text',
   dead_letter: 'text', attempts: 'int4', sent_by: 'varchar', created_at: 'int8', updated_at: 'int8',
   available_at: 'int8', lease_expires_at: 'int8', receipt: 'varchar', idempotency_key: 'varchar', group_id: 'varchar',
+  sender_roles: 'text',
 };
 
 export interface SqlStatement {
@@ -96,14 +98,14 @@ export class SqlText {
     return !this.isMysqlFamily;
   }
 
-  /** Rows per INSERT statement: postgres takes one array per column (any count); others 16 parameters a row, under mssql's 2100. */
+  /** Rows per INSERT statement: postgres takes one array per column (any count); others 18 parameters a row, under mssql's 2100. */
   get insertChunk(): number {
     return this.isPostgres ? 10_000 : 100;
   }
 
   /**
    * Multi-row INSERT. postgres: `SELECT * FROM unnest(<one array per column>)`, a constant text
-   * with 16 parameters whatever the row count (about 1.5× faster than VALUES lists), and rows
+   * with 18 parameters whatever the row count (about 1.5× faster than VALUES lists), and rows
    * whose idempotency key exists are skipped, the stored ids returned.
    */
   insert(rows: SqlScalar[][], skipExistingKeys: boolean): SqlStatement {

@@ -73,6 +73,7 @@ function rowToMessage(row: Row): StoredMessage {
     idempotencyKey: (row.idempotency_key as string | null) ?? null,
     deadLetter: parse(row.dead_letter),
     groupId: (row.group_id as string | null | undefined) ?? null,
+    senderRoles: parse(row.sender_roles),
   };
 }
 
@@ -95,6 +96,7 @@ function messageRow(m: StoredMessage): SqlScalar[] {
     receipt: m.receipt,
     idempotency_key: m.idempotencyKey,
     group_id: m.groupId,
+    sender_roles: json(m.senderRoles),
   };
   return MESSAGE_COLUMNS.map((c) => values[c]);
 }
@@ -208,6 +210,7 @@ export class SqlMessageStore extends MessageStore {
       error: null,
       attempts: 0,
       sentBy: m.sentBy,
+      senderRoles: m.senderRoles ?? null,
       createdAt: m.createdAt,
       updatedAt: m.createdAt,
       seq: this.nextSeq(),

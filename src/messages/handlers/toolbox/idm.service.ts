@@ -8,7 +8,7 @@ import { AuthClientTokens, HandlerServiceError } from '@app/messages/handlers/au
 export interface Sender {
   /** `sentBy` of the message: the token's subject, `handler:<queue>` or an SQS access key's subject; null when unknown */
   subject: string | null;
-  /** the roles are not recorded with a message: always null (see docs/handlers-services.md) */
+  /** the sender's roles recorded at push time (sorted, at most 50); [] for a handler; null when not recorded (see docs/handlers-services.md) */
   roles: string[] | null;
 }
 
@@ -59,8 +59,8 @@ export class IdmService {
     this.userinfo = new TtlCache(config.toolbox.idmCacheMaxEntries, config.toolbox.idmCacheTtlSeconds * 1000);
   }
 
-  sender(sentBy: string | null): Sender {
-    return { subject: sentBy, roles: null };
+  sender(sentBy: string | null, roles: string[] | null): Sender {
+    return { subject: sentBy, roles: roles === null ? null : [...roles] };
   }
 
   async getGrants(subject: unknown): Promise<{ resource: { type: string; name: string }; action: string }[]> {
