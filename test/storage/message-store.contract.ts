@@ -127,6 +127,41 @@ export function messageStoreContract(label: string, make: () => Promise<MessageS
         expect((await store.get(queue, b.message.id))?.request).toBe(42);
       });
 
+      it("keeps the sender's roles through insert, claim, list and settle; a message without them reads senderRoles null", async () => {
+        const queue = newQueue();
+        const roles = ['queue_writer', 'r'.repeat(128), 'rôle-ü'];
+        const [withRoles, none, unrecorded] = await store.insert([
+          draft(queue, { senderRoles: roles }),
+          draft(queue, { senderRoles: [] }),
+          draft(queue),
+        ]);
+        expect([withRoles, none, unrecorded].map((o) => o.message.senderRoles)).toEqual([roles, [], null]);
+        expect((await store.get(queue, withRoles.message.id))?.senderRoles).toEqual(roles);
+        expect((await store.get(queue, none.message.id))?.senderRoles).toEqual([]);
+        expect((await store.get(queue, unrecorded.message.id))?.senderRoles).toBeNull();
+        expect((await store.list(queue, { limit: 10 })).items.map((m) => m.senderRoles)).toEqual([roles, [], null]);
+        const now = clock.now();
+        const claimed = await store.claim(queue, { max: 3, now, leaseExpiresAt: now + 30_000 });
+        expect(claimed.map((m) => m.senderRoles)).toEqual([roles, [], null]);
+        const settled = await store.settle(queue, claimed[0].id, claimed[0].receipt!, { status: 'COMPLETE', now, result: { ok: true } });
+        expect(settled.senderRoles).toEqual(roles);
+      });
+
+      it("keeps each message's roles when concurrent inserts and keyed inserts are stored together; a replay answers the first message's roles", async () => {
+        const queue = newQueue();
+        const outcomes = await Promise.all(Array.from({ length: 8 }, (_, i) => store.insert([draft(queue, { senderRoles: i % 2 ? [`role-${i}`] : null })])));
+        for (const [i, [outcome]] of outcomes.entries()) {
+          expect((await store.get(queue, outcome.message.id))?.senderRoles).toEqual(i % 2 ? [`role-${i}`] : null);
+        }
+        const [first] = await store.insert([draft(queue, { idempotencyKey: 'roles-key', senderRoles: ['first'] })]);
+        const [replay, other] = await store.insert([
+          draft(queue, { idempotencyKey: 'roles-key', senderRoles: ['second'] }),
+          draft(queue, { idempotencyKey: 'roles-other', senderRoles: ['third'] }),
+        ]);
+        expect(replay).toMatchObject({ replayed: true, message: { id: first.message.id, senderRoles: ['first'] } });
+        expect((await store.get(queue, other.message.id))?.senderRoles).toEqual(['third']);
+      });
+
       it('returns null for an unknown id and for an id of another queue', async () => {
         const queue = newQueue();
         const [m] = await seed(queue, 1);

@@ -9,7 +9,7 @@ describe('SqlText (mssql)', () => {
     expect(sql).toMatch(/^WITH c AS \(SELECT TOP \(5\) \* FROM mailroom_messages WITH \(UPDLOCK, READPAST, ROWLOCK\) /);
     expect(sql).toContain("WHERE queue = @0 AND status = 'PENDING' AND available_at <= @1 ORDER BY seq)");
     expect(sql).toContain("UPDATE c SET status = 'INPROGRESS', attempts = attempts + 1, receipt = CONVERT(varchar(36), NEWID()), lease_expires_at = @2, updated_at = @1");
-    expect(sql).toMatch(/ OUTPUT inserted\.queue, inserted\.id, inserted\.seq, .*inserted\.idempotency_key, inserted\.group_id;$/);
+    expect(sql).toMatch(/ OUTPUT inserted\.queue, inserted\.id, inserted\.seq, .*inserted\.idempotency_key, inserted\.group_id, inserted\.sender_roles;$/);
     expect(sql).not.toMatch(/SKIP LOCKED|LIMIT|\$\d|\?/);
     expect(params).toEqual(['orders', 1000, 31000]);
   });
@@ -20,7 +20,7 @@ describe('SqlText (mssql)', () => {
       'UPDATE mailroom_messages SET status = @0, updated_at = @1, lease_expires_at = NULL, receipt = NULL, error = @2, available_at = @3, seq = @4, ' +
         'attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END OUTPUT inserted.queue, inserted.id, inserted.seq, inserted.status, inserted.request, ' +
         'inserted.result, inserted.error, inserted.dead_letter, inserted.attempts, inserted.sent_by, inserted.created_at, inserted.updated_at, ' +
-        "inserted.available_at, inserted.lease_expires_at, inserted.receipt, inserted.idempotency_key, inserted.group_id WHERE queue = @5 AND id = @6 AND receipt = @7 AND status = 'INPROGRESS'",
+        "inserted.available_at, inserted.lease_expires_at, inserted.receipt, inserted.idempotency_key, inserted.group_id, inserted.sender_roles WHERE queue = @5 AND id = @6 AND receipt = @7 AND status = 'INPROGRESS'",
     );
     expect(params).toEqual(['PENDING', 5, '{"name":"E"}', 9, 77, 'q', 'id-1', 'r-1']);
   });
@@ -50,12 +50,12 @@ describe('SqlText (mssql)', () => {
   });
 
   it('inserts many rows in one statement with numbered parameters', () => {
-    const row = (id: string) => ['q', id, 1, 'PENDING', '{}', null, null, null, 0, null, 1, 1, 1, null, null, null, 'g'];
+    const row = (id: string) => ['q', id, 1, 'PENDING', '{}', null, null, null, 0, null, 1, 1, 1, null, null, null, 'g', '["writer"]'];
     const { sql, params } = text.insert([row('a'), row('b')], true);
-    expect(sql).toMatch(/^INSERT INTO mailroom_messages \(queue, id, seq, .*idempotency_key, group_id\) VALUES \(@0, @1, .*@16\), \(@17, .*@33\)$/);
+    expect(sql).toMatch(/^INSERT INTO mailroom_messages \(queue, id, seq, .*idempotency_key, group_id, sender_roles\) VALUES \(@0, @1, .*@17\), \(@18, .*@35\)$/);
     expect(sql).not.toContain('ON CONFLICT');
-    expect(params).toHaveLength(34);
-    expect(text.insertChunk * 17).toBeLessThan(2100);
+    expect(params).toHaveLength(36);
+    expect(text.insertChunk * 18).toBeLessThan(2100);
   });
 
   it('claims FIFO groups under the lock row: TOP(n), window functions per group, its own numbered parameters', () => {
@@ -64,7 +64,7 @@ describe('SqlText (mssql)', () => {
       'INSERT INTO mailroom_fifo_locks (queue) SELECT @0 WHERE NOT EXISTS (SELECT 1 FROM mailroom_fifo_locks WITH (UPDLOCK, HOLDLOCK) WHERE queue = @0)',
     );
     const { sql, params } = text.claimGroups('q', 100, 10, 1);
-    expect(sql).toMatch(/^SELECT TOP \(10\) queue, id, .*group_id FROM \(SELECT .* UNION ALL SELECT .*\) c ORDER BY seq, id$/);
+    expect(sql).toMatch(/^SELECT TOP \(10\) queue, id, .*group_id, sender_roles FROM \(SELECT .* UNION ALL SELECT .*\) c ORDER BY seq, id$/);
     expect(sql).toContain('ROW_NUMBER() OVER (PARTITION BY m.group_id ORDER BY m.seq, m.id) AS fifo_rank');
     expect(sql).toContain("SUM(CASE WHEN m.available_at > @0 THEN 1 ELSE 0 END) OVER (PARTITION BY m.group_id ORDER BY m.seq, m.id ROWS UNBOUNDED PRECEDING) AS fifo_held");
     expect(sql).toContain("AND NOT EXISTS (SELECT 1 FROM mailroom_messages f WHERE f.queue = m.queue AND f.group_id = m.group_id AND f.status = 'INPROGRESS')");
@@ -99,14 +99,14 @@ describe('SqlText (postgres, mysql)', () => {
   });
 
   it('postgres inserts any number of rows with one array per column and skips taken idempotency keys', () => {
-    const row = (id: string, key: string | null) => ['q', id, 1, 'PENDING', '{}', null, null, null, 0, null, 1, 1, 1, null, null, key, null];
+    const row = (id: string, key: string | null) => ['q', id, 1, 'PENDING', '{}', null, null, null, 0, null, 1, 1, 1, null, null, key, null, null];
     const { sql, params } = new SqlText('postgres').insert([row('a', 'k'), row('b', null)], true);
     expect(sql).toBe(
-      'INSERT INTO mailroom_messages (queue, id, seq, status, request, result, error, dead_letter, attempts, sent_by, created_at, updated_at, available_at, lease_expires_at, receipt, idempotency_key, group_id) ' +
-        'SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::int8[], $4::varchar[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int4[], $10::varchar[], $11::int8[], $12::int8[], $13::int8[], $14::int8[], $15::varchar[], $16::varchar[], $17::varchar[]) ' +
+      'INSERT INTO mailroom_messages (queue, id, seq, status, request, result, error, dead_letter, attempts, sent_by, created_at, updated_at, available_at, lease_expires_at, receipt, idempotency_key, group_id, sender_roles) ' +
+        'SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::int8[], $4::varchar[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int4[], $10::varchar[], $11::int8[], $12::int8[], $13::int8[], $14::int8[], $15::varchar[], $16::varchar[], $17::varchar[], $18::text[]) ' +
         'ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id',
     );
-    expect(params).toHaveLength(17);
+    expect(params).toHaveLength(18);
     expect(params[1]).toEqual(['a', 'b']);
     expect(params[15]).toEqual(['k', null]);
     expect(new SqlText('postgres').insert([row('a', null)], false).sql).not.toContain('ON CONFLICT');
