@@ -6,7 +6,7 @@ import { Logger } from '@nestjs/common';
 import { DomainError } from '@app/common/domain-error';
 import type { NewMessage, StoredMessage } from '@app/storage/ports/message.store';
 import { FilesystemMessageStore, type FilesystemStoreOptions } from '@app/storage/filesystem/filesystem-message.store';
-import { HEADER_BYTES } from '@app/storage/filesystem/journal-format';
+import { HEADER_BYTES, frameRecord, scanRecords } from '@app/storage/filesystem/journal-format';
 import { useFilesystemStores } from '@test/support/fs-stores';
 import { waitFor } from '@test/support/time';
 
@@ -184,6 +184,26 @@ describe('FilesystemMessageStore (durability)', () => {
     store = await reopen(store);
     expect(fs.statSync(journal('other')).mode & 0o777).toBe(0o600);
     expect(fs.statSync(journal('orders')).mode & 0o777).toBe(0o600);
+  });
+
+  it('reads a journal written before sender roles were recorded: its messages have senderRoles null, and new ones keep theirs', async () => {
+    let store = await openStore();
+    const [old] = await store.insert([draft('q', 'old', { senderRoles: ['ignored'] })]);
+    await store.close();
+    const { payloads } = scanRecords(fs.readFileSync(journal('q')));
+    const legacy = payloads.map((payload) => {
+      const record = payload as { t: string; ms?: Array<Record<string, unknown>> };
+      for (const m of record.ms ?? []) delete m.senderRoles;
+      return frameRecord(JSON.stringify(record));
+    });
+    fs.writeFileSync(journal('q'), Buffer.concat(legacy));
+    expect(fs.readFileSync(journal('q'), 'utf8')).not.toContain('senderRoles');
+    store = await openStore();
+    expect(await store.get('q', old.message.id)).toMatchObject({ request: 'old', sentBy: 'alice', senderRoles: null });
+    const [fresh] = await store.insert([draft('q', 'new', { senderRoles: ['queue_writer'] })]);
+    store = await reopen(store);
+    expect((await store.list('q', { limit: 10 })).items.map((m) => m.senderRoles)).toEqual([null, ['queue_writer']]);
+    expect((await store.get('q', fresh.message.id))?.senderRoles).toEqual(['queue_writer']);
   });
 
   it('truncates a torn tail at open and keeps everything before it', async () => {
