@@ -1,7 +1,7 @@
 /**
  * Runs one handler file against one message, in this process, with the services stubbed
  * (recorded and printed) or, with --real, integrations, the access token and user info for real:
- *   npm run handler -- --file config/queues/x.queue.js --message '{"a":1}' [--real] [--queue x] [--sender alice] [--timeout 30]
+ *   npm run handler -- --file config/queues/x.queue.js --message '{"a":1}' [--real] [--queue x] [--sender alice] [--roles a,b] [--timeout 30]
  * Prints {ok, result | error, calls} as JSON; exits 1 when the handler fails.
  */
 import * as fs from 'node:fs';
@@ -13,6 +13,7 @@ import { IntegrationsService } from '@app/messages/handlers/toolbox/integrations
 import { RulesetsService } from '@app/messages/handlers/toolbox/rulesets.service';
 import { IdmService } from '@app/messages/handlers/toolbox/idm.service';
 import type { GrantStore } from '@app/storage/ports/grant.store';
+import { principalFromClaims, senderRoles } from '@app/security/principal';
 
 interface Args {
   file: string;
@@ -20,6 +21,8 @@ interface Args {
   real: boolean;
   queue: string;
   sender: string;
+  /** the sender's roles, recorded as a push would (sorted, bounded); null without --roles */
+  roles: string[] | null;
   timeoutSeconds: number;
 }
 
@@ -32,7 +35,7 @@ function parseArgs(argv: string[]): Args {
     if (match[1] === 'real') real = true;
     else raw[match[1]] = match[2] ?? argv[++i] ?? '';
   }
-  if (!raw.file) throw new Error('usage: npm run handler -- --file <x.queue.js> --message <json> [--real] [--queue name] [--sender subject] [--timeout seconds]');
+  if (!raw.file) throw new Error('usage: npm run handler -- --file <x.queue.js> --message <json> [--real] [--queue name] [--sender subject] [--roles a,b] [--timeout seconds]');
   let message: unknown = {};
   if (raw.message !== undefined) {
     try {
@@ -48,6 +51,7 @@ function parseArgs(argv: string[]): Args {
     real,
     queue: raw.queue ?? path.basename(file).replace(/\.queue\.js$|\.js$/, ''),
     sender: raw.sender ?? 'developer',
+    roles: raw.roles === undefined ? null : senderRoles(principalFromClaims({ roles: raw.roles.split(',').map((r) => r.trim()).filter(Boolean) }), null),
     timeoutSeconds: Number(raw.timeout ?? 30),
   };
 }
@@ -131,7 +135,7 @@ async function main(): Promise<void> {
       },
     },
     idmService: {
-      getSender: async () => ({ subject: args.sender, roles: null }),
+      getSender: async () => ({ subject: args.sender, roles: args.roles }),
       getGrants: async (subject?: string) => {
         record('idmService.getGrants', [subject ?? args.sender]);
         return [];

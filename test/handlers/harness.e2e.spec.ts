@@ -44,6 +44,21 @@ describe('handler harness (scripts/handler.ts)', () => {
     expect(out.calls[3].args[1]).toMatchObject({ method: 'POST', path: '/reviews', body: { orderId: 'A-1', requestedBy: 'alice' } });
   });
 
+  it('answers getSender() with --sender and --roles (sorted, as a push records them), roles null without --roles', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-harness-sender-'));
+    try {
+      const file = path.join(dir, 'whoami.queue.js');
+      fs.writeFileSync(file, 'module.exports = async function () { return this.idmService.getSender(); };');
+      const { code, out } = await harness(['--file', file, '--sender', 'alice', '--roles', 'queue_writer, auditor'], {});
+      expect(code).toBe(0);
+      expect(out.result).toEqual({ subject: 'alice', roles: ['auditor', 'queue_writer'] });
+      const plain = await harness(['--file', file], {});
+      expect(plain.out.result).toEqual({ subject: 'developer', roles: null });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('with --real calls the integration and fails like the service would', async () => {
     const requests: { url?: string; authorization?: string }[] = [];
     const server = http.createServer((req, res) => {
