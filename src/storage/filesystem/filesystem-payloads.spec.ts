@@ -112,7 +112,7 @@ describe('FilesystemMessageStore payloads (kept in the journal, read back on dem
           }
           const late = draft({ late: blob(10_000) });
           writes.push(store.insert([late]));
-          expected.set(late.id, { ...late, status: 'PENDING', result: null, error: null, attempts: 0, seq: 0, leaseExpiresAt: null, receipt: null, updatedAt: late.createdAt, deadLetter: null, groupId: null } as StoredMessage);
+          expected.set(late.id, { ...late, status: 'PENDING', result: null, error: null, attempts: 0, seq: 0, leaseExpiresAt: null, receipt: null, updatedAt: late.createdAt, deadLetter: null, groupId: null, senderRoles: null } as StoredMessage);
         },
         (generation) => {
           onSwap?.(generation);
@@ -203,11 +203,11 @@ describe('FilesystemMessageStore payloads (kept in the journal, read back on dem
     fs.writeFileSync(path.join(stores.dir, 'queues', `${Q}.journal`), record);
     const store = await openStore({ payloadCacheBytes: 0 });
     expect(store.payloadFootprint(Q)).toMatchObject({ messages: 2, refs: 2, inlineBytes: 0 });
-    // written before messages had a group: read back with none
-    expect(await store.get(Q, message.id)).toEqual({ ...message, groupId: null });
-    expect(await store.get(Q, other.id)).toEqual({ ...other, groupId: null });
+    // written before messages had a group or sender roles: read back with none
+    expect(await store.get(Q, message.id)).toEqual({ ...message, groupId: null, senderRoles: null });
+    expect(await store.get(Q, other.id)).toEqual({ ...other, groupId: null, senderRoles: null });
     await store.compact(Q);
-    expect(await store.get(Q, other.id)).toEqual({ ...other, groupId: null });
+    expect(await store.get(Q, other.id)).toEqual({ ...other, groupId: null, senderRoles: null });
   });
 });
 
