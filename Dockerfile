@@ -4,7 +4,7 @@
 #   docker run -p 3000:3000 -e AUTH_JWT_SECRET=... -v mailroom-data:/var/lib/mailroom mailroom:0.1.0
 # Secrets (AUTH_*, DATABASE_URL, MAILROOM_SECRET__*) are given at run time, never baked in.
 
-ARG NODE_IMAGE=node:20.19-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app

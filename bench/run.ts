@@ -16,6 +16,7 @@ import { summariseProfileDir, type ProfileSummary } from './lib/profile';
 import { ratio } from './lib/stats';
 import { closePgBoss, openPgBoss, pgBossCycle, pgBossCycleOn } from './references/pgboss';
 import { graphileDrain } from './references/graphile';
+import { referenceManifest, referencesRuntimeProblem } from './references/runtime';
 import { writeBenchConfig, bodyOfSize, QUEUES, WIDE_CONCURRENCY, type Engine } from './scenarios/setup';
 import * as scenarios from './scenarios/mailroom';
 import { runBacklog } from './scenarios/backlog';
@@ -332,7 +333,7 @@ async function runReferences(options: BenchOptions, databaseUrl: string): Promis
     log(`reference: pg-boss cycle, ${workers} worker(s)`);
     try {
       out[`pgboss_cycle_${workers}w`] = {
-        description: `pg-boss ${require('pg-boss/package.json').version}: send → fetch(batchSize 10) → complete each; ${workers} worker(s) in the bench process`,
+        description: `pg-boss ${referenceManifest('pg-boss').version}: send → fetch(batchSize 10) → complete each; ${workers} worker(s) in the bench process`,
         ...(await pgBossCycle(databaseUrl, workers, options.durationSeconds * 1000, body, 10)),
       };
     } catch (error) {
@@ -342,7 +343,7 @@ async function runReferences(options: BenchOptions, databaseUrl: string): Promis
   log(`reference: graphile-worker drain of ${options.dispatchBacklog} jobs at concurrency ${options.concurrency}`);
   try {
     out[`graphile_drain_${options.concurrency}`] = {
-      description: `graphile-worker ${require('graphile-worker/package.json').version}: addJobs backlog, then run() with a no-op task`,
+      description: `graphile-worker ${referenceManifest('graphile-worker').version}: addJobs backlog, then run() with a no-op task`,
       ...(await graphileDrain(databaseUrl, options.dispatchBacklog, options.concurrency, Math.max(60_000, options.dispatchBacklog * 10))),
     };
   } catch (error) {
@@ -443,6 +444,13 @@ async function main(): Promise<void> {
     ? path.resolve(process.env.BENCH_MAILROOM_MAIN)
     : options.engines.length && [...options.scenarios].some((s) => s !== 'references') ? snapshotDist() : '';
   const skipped: string[] = [];
+  const runtimeProblem = options.scenarios.has('references') ? referencesRuntimeProblem() : null;
+  if (runtimeProblem) {
+    const message = `${runtimeProblem}: SKIPPING the pg-boss / graphile-worker references and the comparisons with them (run the bench on Node 24, see docs/development.md)`;
+    log(`!!! ${message}`);
+    skipped.push(message);
+    options.scenarios.delete('references');
+  }
   let database: { name: string; url: string } | null = null;
   const needsPostgres = options.engines.includes('postgres') || options.scenarios.has('references');
   if (needsPostgres) {

@@ -19,7 +19,7 @@ const quiet = new Logger(() => (level: string, message: string) => {
 });
 
 /**
- * graphile-worker v0.17: a backlog of `jobs` added with addJobs, then drained by run()
+ * graphile-worker v0.18: a backlog of `jobs` added with addJobs, then drained by run()
  * with a no-op task at `concurrency` — the reference for Mailroom's handler dispatch.
  */
 export async function graphileDrain(databaseUrl: string, jobs: number, concurrency: number, timeoutMs: number): Promise<GraphileDrainResult> {

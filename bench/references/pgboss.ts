@@ -1,4 +1,4 @@
-import PgBoss from 'pg-boss';
+import { PgBoss } from 'pg-boss';
 import { closedLoop, type LoopResult } from '../lib/load';
 import { Latencies } from '../lib/stats';
 import { MachineSampler, ResourceSampler, type MachineUsage, type ResourceUsage } from '../lib/proc';
@@ -20,11 +20,11 @@ export async function openPgBoss(databaseUrl: string, workers: number): Promise<
 }
 
 export async function closePgBoss(boss: PgBoss): Promise<void> {
-  await boss.stop({ graceful: false, close: true, wait: true, timeout: 5000 });
+  await boss.stop({ graceful: false, close: true, timeout: 5000 });
 }
 
 /**
- * pg-boss v10 doing what a Mailroom HTTP client does in the cycle scenario:
+ * pg-boss v12 doing what a Mailroom HTTP client does in the cycle scenario:
  * each worker loops send → fetch(batchSize) → complete each fetched job, on a fresh queue.
  */
 export async function pgBossCycleOn(boss: PgBoss, queue: string, workers: number, durationMs: number, body: object, fetchBatchSize: number): Promise<PgBossCycleResult> {

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DockerfileParser, type Copy, type Instruction, type JSONInstruction } from 'dockerfile-ast';
+import { DockerfileParser, type Arg, type Copy, type Instruction, type JSONInstruction } from 'dockerfile-ast';
 
 const root = path.resolve(__dirname, '../..');
 const dockerfile = DockerfileParser.parse(fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8'));
@@ -44,6 +44,21 @@ describe('Dockerfile', () => {
   it('parses without problems and is multi-stage', () => {
     expect(all.length).toBeGreaterThanOrEqual(2);
     expect(all.every((s) => s.name)).toBe(true);
+  });
+
+  it('builds and runs every stage on the Node major of .nvmrc, one the engines field accepts', () => {
+    const args = new Map<string, string>();
+    for (const instruction of dockerfile.getInstructions()) {
+      if (instruction.getKeyword() === 'FROM') break;
+      const property = instruction.getKeyword() === 'ARG' ? (instruction as Arg).getProperty() : null;
+      if (property?.getValue()) args.set(property.getName(), property.getValue()!);
+    }
+    const images = dockerfile.getFROMs().map((from) => (from.getImage() ?? '').replace(/^\$\{(\w+)\}$/, (_, name: string) => args.get(name) ?? ''));
+    const nvmrc = fs.readFileSync(path.join(root, '.nvmrc'), 'utf8').trim();
+    expect(nvmrc).toMatch(/^\d+$/);
+    for (const image of images) expect(image).toBe(`node:${nvmrc}-bookworm-slim`);
+    const engines = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).engines.node as string;
+    expect(engines).toBe(`>=${nvmrc}`);
   });
 
   it('builds with dev dependencies in an earlier stage', () => {
