@@ -23,4 +23,6 @@ module.exports = {
   testEnvironment: 'node',
   setupFiles: ['<rootDir>/test/support/env.ts'],
   testTimeout: 30000,
+  // both cores of the CI machine (the default, cores - 1, leaves one idle)
+  maxWorkers: 2,
 };

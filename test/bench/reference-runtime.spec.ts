@@ -13,7 +13,9 @@ describe('bench reference runtime gate', () => {
   });
 
   it('names each reference Node 20 cannot run, and none on Node 24', () => {
-    expect(referencesRuntimeProblem('20.20.2')).toMatch(/^pg-boss 12\.\S+ needs Node >=22\.12\.0 and graphile-worker 0\.18\.\S+ needs Node >=22\.18\.0, this is Node 20\.20\.2$/);
+    expect(referencesRuntimeProblem('20.20.2')).toMatch(
+      /^pg-boss 12\.\S+ needs Node >=22\.12\.0 and graphile-worker 0\.18\.\S+ needs Node >=22\.18\.0, this is Node 20\.20\.2$/,
+    );
     expect(referencesRuntimeProblem('24.22.3')).toBeNull();
   });
 });

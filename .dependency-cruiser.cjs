@@ -1,0 +1,73 @@
+/**
+ * Layering rules of Mailroom (npm run check:layers). A module is a top-level folder of src/
+ * (common, config, health, http, messages, queues, security, storage, topics); common/ and config/
+ * are the shared kernel every module may use. See docs/development.md ("Layering").
+ * Violations that existed when a rule was introduced are listed in
+ * .dependency-cruiser-known-violations.json and ignored; any new one fails the check.
+ */
+const ADAPTERS = '^src/storage/(filesystem|sql)/';
+const DOMAIN_MODULES = '^src/(queues|messages|topics|security|health|http)/';
+const SPEC = '\\.spec\\.ts$';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'Import cycles make load order matter and hide coupling: move the shared part into a file both can import.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'domain-never-imports-adapters',
+      severity: 'error',
+      comment: 'Domain modules talk to storage through the ports (src/storage/ports) and StorageService, never to a storage engine directly.',
+      from: { path: DOMAIN_MODULES, pathNot: SPEC },
+      to: { path: ADAPTERS },
+    },
+    {
+      name: 'adapters-only-through-storage-module',
+      severity: 'error',
+      comment: 'Only src/storage/storage.module.ts wires the storage engines (and the engines use their own files); tests may import them.',
+      from: { path: '^src/', pathNot: [ADAPTERS, '^src/storage/storage\\.module\\.ts$', '^src/storage/ports/', DOMAIN_MODULES, SPEC] },
+      to: { path: ADAPTERS },
+    },
+    {
+      name: 'ports-never-import-adapters',
+      severity: 'error',
+      comment: 'A port describes what any engine offers; it must not depend on one engine.',
+      from: { path: '^src/storage/ports/' },
+      to: { path: ADAPTERS },
+    },
+    {
+      name: 'adapters-independent',
+      severity: 'error',
+      comment: 'The filesystem and SQL engines do not share code with each other; shared helpers go to src/common or the ports.',
+      from: { path: '^src/storage/(filesystem|sql)/' },
+      to: { path: '^src/storage/(filesystem|sql)/', pathNot: '^src/storage/$1/' },
+    },
+    {
+      name: 'no-reaching-into-module-subfolders',
+      severity: 'error',
+      comment:
+        "A module's sub-folders (e.g. messages/handlers, storage/sql) are its internals; other modules use the files at the module's top level (its services, decorators, schemas, types) or storage/ports.",
+      from: { path: '^src/([^/]+)/', pathNot: SPEC },
+      to: { path: '^src/[^/]+/[^/]+/', pathNot: ['^src/$1/', '^src/storage/ports/', ADAPTERS] },
+    },
+    {
+      name: 'no-importing-another-modules-http-wiring',
+      severity: 'error',
+      comment: 'Controllers, guards and strategies are registered by their own module only; share a service or decorator instead.',
+      from: { path: '^src/([^/]+)/', pathNot: SPEC },
+      to: { path: '^src/[^/]+/.*\\.(controller|guard|strategy)\\.ts$', pathNot: '^src/$1/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(dist|coverage|bench/results|bench/tmp|bench/\\.dist-snapshot-)' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.check.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+  },
+};

@@ -1,0 +1,70 @@
+// ESLint (flat config): typescript-eslint's type-aware recommended rules over src/, test/, bench/ and scripts/,
+// with the project's tsconfig.check.json. Rules tuned down below carry their reason.
+import eslint from '@eslint/js';
+import { defineConfig } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+
+const commonJsGlobals = Object.fromEntries(
+  [
+    'require',
+    'module',
+    'exports',
+    '__dirname',
+    '__filename',
+    'process',
+    'console',
+    'Buffer',
+    'setTimeout',
+    'clearTimeout',
+    'setImmediate',
+    'queueMicrotask',
+    'structuredClone',
+    'URL',
+    'AbortController',
+    'AbortSignal',
+    'fetch',
+    'globalThis',
+  ].map((name) => [name, 'readonly']),
+);
+
+export default defineConfig(
+  { ignores: ['dist/', 'coverage/', 'data/', 'bench/results/', 'bench/tmp/', 'bench/.dist-snapshot-*/', '.mr-dist-check/', '.prof-dist/', 'migrations'] },
+  eslint.configs.recommended,
+  tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { project: ['./tsconfig.check.json'], tsconfigRootDir: import.meta.dirname } },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+  },
+  {
+    rules: {
+      // async methods honour Promise-returning ports and Nest hooks even when an implementation answers synchronously
+      '@typescript-eslint/require-await': 'off',
+      // a leading underscore marks a parameter or binding kept for its position or documentation
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true, caughtErrors: 'none' },
+      ],
+    },
+  },
+  {
+    files: ['**/*.spec.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    rules: {
+      // tests, the bench and scripts read untyped JSON (supertest bodies, bench documents): typing each read adds no safety
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-explicit-any': 'off',
+      // expect(mock.method).toHaveBeenCalled() passes jest mocks unbound on purpose
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { sourceType: 'commonjs', globals: commonJsGlobals },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  { files: ['**/*.mjs'], languageOptions: { sourceType: 'module' } },
+);
