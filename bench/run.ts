@@ -467,7 +467,7 @@ async function main(): Promise<void> {
   }
   const cleanup = async () => {
     if (main && !process.env.BENCH_MAILROOM_MAIN) removeDistSnapshot(main);
-    if (database) await dropBenchDatabase(database.name).catch((error) => log(`could not drop ${database!.name}: ${error.message}`));
+    if (database) await dropBenchDatabase(database.name).catch((error) => log(`could not drop ${database.name}: ${error.message}`));
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

@@ -27,7 +27,7 @@ export class HttpClient {
     if (payload !== undefined) headers['content-type'] = 'application/json';
     const started = process.hrtime.bigint();
     const response = await this.pool.request({
-      method: method as 'GET',
+      method: method,
       path,
       headers,
       body: payload,

@@ -134,7 +134,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   readonly httpMiddleware = (request: Request, response: Response, next: NextFunction): void => {
     const end = this.httpDuration.startTimer();
     response.once('finish', () => {
-      const route = request.route?.path;
+      const route = (request.route as { path?: unknown } | undefined)?.path;
       const template = typeof route === 'string' ? route : 'unmatched';
       const status = response.statusCode;
       end({ method: request.method, route: template, status_code: String(status) });

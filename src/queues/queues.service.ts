@@ -96,7 +96,7 @@ export class QueuesService implements OnApplicationBootstrap {
 
   async replace(name: string, body: unknown): Promise<QueueView> {
     const existing = this.assertApiManaged(name);
-    if (body && typeof body === 'object' && 'name' in body && (body as { name: unknown }).name !== name) {
+    if (body && typeof body === 'object' && 'name' in body && (body).name !== name) {
       throw new DomainError('INVALID_QUEUE_DEFINITION', 'the name in the body must match the queue in the path');
     }
     this.schemas.assertWithinLimits(schemaIn(body));

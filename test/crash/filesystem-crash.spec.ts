@@ -36,8 +36,8 @@ function start(script: string, env: Record<string, string>, ready: RegExp, onLin
       child.kill('SIGKILL');
       reject(new Error(`${script} did not start: ${stderr}`));
     }, 20_000);
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       const parts = buffer.split('\n');
       buffer = parts.pop()!;

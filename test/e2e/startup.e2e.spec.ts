@@ -10,7 +10,7 @@ function run(args: string[], env: Record<string, string>) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(AUTH_|DATABASE_URL|NODE_ENV|PORT|DATA_DIR|CONFIG_DIR)/.test(key)));
   return spawnSync(process.execPath, ['-r', '@swc-node/register', ...args], {
     cwd: ROOT,
-    env: { ...clean, LOG_LEVEL: 'error', ...env } as NodeJS.ProcessEnv,
+    env: { ...clean, LOG_LEVEL: 'error', ...env },
     encoding: 'utf8',
     timeout: 60_000,
   });

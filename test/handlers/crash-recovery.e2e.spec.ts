@@ -52,11 +52,11 @@ describe('handlers: crash recovery', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
-    proc.stderr!.on('data', (chunk) => (stderr += chunk));
+    proc.stderr.on('data', (chunk) => (stderr += chunk));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`child did not start: ${stderr}`)), 20_000);
       proc.once('exit', (code) => reject(new Error(`child exited with ${code}: ${stderr}`)));
-      readline.createInterface({ input: proc.stdout! }).on('line', (line) => {
+      readline.createInterface({ input: proc.stdout }).on('line', (line) => {
         if (!line.startsWith('{"port"')) return;
         clearTimeout(timer);
         resolve({ process: proc, port: (JSON.parse(line) as { port: number }).port });

@@ -113,7 +113,7 @@ describe('handlers: services on this', () => {
     const stored = await t.http.get(`/api/v1/queues/sink/messages/${result.queued.id}`).set('Authorization', `Bearer ${admin}`);
     expect(stored.body).toMatchObject({ status: 'PENDING', request: { from: message.id }, sentBy: 'handler:worker' });
 
-    let topics: TopicPublisher | null = null;
+    let topics: TopicPublisher | null;
     try {
       topics = t.app.get(TopicPublisher, { strict: false });
     } catch {

@@ -42,8 +42,8 @@ function startMailroom(env: Record<string, string>): Child {
     buffer = parts.pop() ?? '';
     lines.push(...parts.filter(Boolean));
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const port = waitFor(() => {
     if (child.exitCode !== null) throw new Error(`mailroom exited early:\n${lines.join('\n')}`);

@@ -54,7 +54,7 @@ describeWithDatabase('postgres', 'prepared statements on postgres', () => {
       const text = typeof config === 'object' ? config.text : config;
       if (!text.includes('pg_notify')) sent.push(`${text.split(' ')[0]} ${typeof config === 'object' ? (config.name ?? '-') : '-'}`);
       return (query as (...a: unknown[]) => unknown).apply(this, args);
-    } as never);
+    });
     try {
       await work();
       return sent;

@@ -246,7 +246,7 @@ export function messageStoreContract(label: string, make: () => Promise<MessageS
         const outcomes = await Promise.all(
           Array.from({ length: 5 }, () => store.insert([draft(queue, { idempotencyKey: 'race' })]).catch(() => null)),
         );
-        const ok = outcomes.filter((o) => o !== null).map((o) => o![0]);
+        const ok = outcomes.filter((o) => o !== null).map((o) => o[0]);
         expect(ok.length).toBeGreaterThan(0);
         expect(new Set(ok.map((o) => o.message.id)).size).toBe(1);
         expect(await listAll(queue)).toHaveLength(1);

@@ -127,7 +127,7 @@ export function renderWithSubset(dir: string): K8sObject[] {
     if (!entry.path || Object.keys(entry).length !== 1) throw new Error('the test renderer supports patches from files only');
     for (const patch of readYaml(path.join(dir, entry.path)) as Json[]) {
       const { $patch: directive, ...rest } = patch;
-      const index = objects.findIndex((o) => sameObject(o, rest as K8sObject));
+      const index = objects.findIndex((o) => sameObject(o, rest));
       if (index < 0) throw new Error(`patch ${entry.path}: no ${String(rest.kind)} to patch`);
       if (directive === 'delete') objects = objects.filter((_, i) => i !== index);
       else if (directive === undefined) objects[index] = strategicMerge(objects[index], rest) as K8sObject;

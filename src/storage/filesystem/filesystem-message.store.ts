@@ -224,7 +224,7 @@ export class FilesystemMessageStore extends MessageStore {
         ids.add(id);
       }
     }
-    const outcomes: InsertOutcome[] = new Array(messages.length);
+    const outcomes = new Array<InsertOutcome>(messages.length);
     const writes: Promise<void>[] = [];
     const fresh = new Set<string>();
     for (const [queue, indexes] of groups) {

@@ -331,6 +331,8 @@ export class Journal {
       // stop the flusher, then move the records appended since the snapshot over
       this.paused = true;
       while (this.flushing) await this.flushing;
+      // the flusher may have set the failure during the await; TypeScript still narrows it to null
+      // eslint-disable-next-line @typescript-eslint/only-throw-error
       if (this.failure) throw this.failure;
       // records appended from here on wait in a new batch, written to the new file after the swap
       pending = this.open_;

@@ -84,7 +84,7 @@ export function dataSourceOptions(target: SqlConnectionOptions): DataSourceOptio
         multipleStatements: false,
         flags: ['-LOCAL_FILES'],
         extra: { enableKeepAlive: true },
-      } as DataSourceOptions;
+      };
     case 'mssql':
       return {
         ...common,
@@ -197,14 +197,14 @@ export class SqlDatabase {
   /** SKIP LOCKED needs MySQL 8.0 / MariaDB 10.6; gen_random_uuid() needs PostgreSQL 13. */
   private async checkServer(ds: DataSource): Promise<void> {
     if (this.text.isMysqlFamily) {
-      const [row] = (await ds.query('SELECT VERSION() AS v')) as Array<{ v: string }>;
+      const [row] = await ds.query<Array<{ v: string }>>('SELECT VERSION() AS v');
       const version = String(row.v);
       const mariadb = /mariadb/i.test(version);
       if (mariadb ? !versionAtLeast(version, 10, 6) : !versionAtLeast(version, 8, 0)) {
         throw new Error(`${mariadb ? 'MariaDB' : 'MySQL'} ${version} is too old: Mailroom needs MySQL 8.0 or MariaDB 10.6 (FOR UPDATE SKIP LOCKED)`);
       }
     } else if (this.text.isPostgres) {
-      const [row] = (await ds.query('SHOW server_version_num')) as Array<{ server_version_num: string }>;
+      const [row] = await ds.query<Array<{ server_version_num: string }>>('SHOW server_version_num');
       if (Number(row.server_version_num) < 130000) throw new Error('PostgreSQL 13 or newer is needed');
     }
   }
@@ -260,7 +260,7 @@ export class SqlDatabase {
     if (error.code !== 'STORAGE_UNAVAILABLE' || this.closed || !this.health.available) return error;
     this.health = { available: false, since: this.now() };
     this.logger.warn(`${this.label}: ${error.message}; checking again every ${RECHECK_MS / 1000} s`);
-    this.recheck = setInterval(() => this.ping().catch(() => undefined), RECHECK_MS);
+    this.recheck = setInterval(() => void this.ping().catch(() => undefined), RECHECK_MS);
     this.recheck.unref();
     return error;
   }
@@ -319,7 +319,7 @@ export class SqlDatabase {
             ? await this.prepared.query(pool, statement.name, statement.sql, statement.params)
             : await pool.query(statement.sql, statement.params);
         this.up();
-        return { records: result.rows ?? [], affected: result.rowCount ?? 0 };
+        return { records: (result.rows ?? []) as Record<string, unknown>[], affected: result.rowCount ?? 0 };
       } catch (error) {
         throw this.mapError(error);
       }
@@ -385,7 +385,7 @@ export class SqlDatabase {
       try {
         const out = await work(async (statement) => {
           const result = await c.query(statement.sql, statement.params);
-          return { records: result.rows ?? [], affected: result.rowCount ?? 0 };
+          return { records: (result.rows ?? []) as Record<string, unknown>[], affected: result.rowCount ?? 0 };
         });
         await c.query('COMMIT');
         this.up();

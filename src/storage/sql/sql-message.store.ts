@@ -46,8 +46,8 @@ function json(value: unknown): string | null {
   return value === null || value === undefined ? null : JSON.stringify(value);
 }
 
-function parse(value: unknown): any {
-  return value === null || value === undefined ? null : JSON.parse(String(value));
+function parse<T>(value: unknown): T | null {
+  return value === null || value === undefined ? null : (JSON.parse(String(value)) as T);
 }
 
 function num(value: unknown): number {
@@ -231,6 +231,8 @@ export class SqlMessageStore extends MessageStore {
   private async insertRows(records: StoredMessage[]): Promise<void> {
     if (this.db.text.isPostgres && records.length <= COALESCED_INSERT_MAX) {
       const { error } = await this.inserts.submit(records);
+      // the coalescer hands back the value the batch insert threw, unchanged
+      // eslint-disable-next-line @typescript-eslint/only-throw-error
       if (error) throw error;
       return;
     }
@@ -497,8 +499,8 @@ export class SqlMessageStore extends MessageStore {
       updatedAt: settlement.now,
       leaseExpiresAt: null,
       receipt: null,
-      result: settlement.result !== undefined ? (parse(change.result) as unknown) : current.result,
-      error: settlement.error !== undefined ? (parse(change.error) as StoredMessage['error']) : current.error,
+      result: settlement.result !== undefined ? parse<unknown>(change.result) : current.result,
+      error: settlement.error !== undefined ? parse<NonNullable<StoredMessage['error']>>(change.error) : current.error,
       availableAt: change.availableAt ?? current.availableAt,
       seq: change.seq ?? current.seq,
       attempts: change.uncountAttempt ? Math.max(0, current.attempts - 1) : current.attempts,
