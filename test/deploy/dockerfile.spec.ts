@@ -58,7 +58,7 @@ describe('Dockerfile', () => {
     expect(nvmrc).toMatch(/^\d+$/);
     for (const image of images) expect(image).toBe(`node:${nvmrc}-bookworm-slim`);
     const engines = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).engines.node as string;
-    expect(engines).toBe(`>=${nvmrc}`);
+    expect(engines).toMatch(new RegExp(`^>=${nvmrc}(\\.\\d+){0,2}$`));
   });
 
   it('builds with dev dependencies in an earlier stage', () => {
