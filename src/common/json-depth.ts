@@ -11,7 +11,7 @@ export function jsonDepthExceeds(value: unknown, max: number): boolean {
   while (stack.length) {
     const { node, depth } = stack.pop()!;
     if (depth > max) return true;
-    const children = Array.isArray(node) ? node : Object.values(node);
+    const children: unknown[] = Array.isArray(node) ? node : Object.values(node);
     for (const child of children) {
       if (child !== null && typeof child === 'object') stack.push({ node: child, depth: depth + 1 });
     }

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import Ajv2020 from 'ajv/dist/2020';
 import { normalizeQueueDefinition } from '@app/queues/queue-definition';
 import type { QueueChange, QueueEntry } from '@app/queues/queue-registry.service';
 import { SchemaService } from '@app/queues/schema.service';
@@ -76,7 +77,7 @@ describe('SchemaService', () => {
 
   it('compiles a schema once per definition version', () => {
     const v1 = withSchema({ type: 'object', required: ['a'] }, 1);
-    const compile = jest.spyOn(require('ajv/dist/2020').default.prototype, 'compile');
+    const compile = jest.spyOn(Ajv2020.prototype, 'compile');
     schemas.validate(v1, { a: 1 });
     schemas.validate(v1, { a: 2 });
     expect(compile).toHaveBeenCalledTimes(1);
@@ -93,7 +94,7 @@ describe('SchemaService', () => {
   });
 
   it('recompiles nothing when the catalog is re-read and only the changed queue when one changes', () => {
-    const compile = jest.spyOn(require('ajv/dist/2020').default.prototype, 'compile');
+    const compile = jest.spyOn(Ajv2020.prototype, 'compile');
     const schemaOf = (n: number) => ({ type: 'object', required: [`f${n}`], properties: { s: { type: 'string', pattern: '^[a-z]+$' } } });
     const read = (changed: string | null) =>
       ['a', 'b', 'c'].map((name) => normalizeQueueDefinition({ name, incoming: { schema: name === changed ? schemaOf(99) : schemaOf(1) } }, 1));
@@ -191,7 +192,7 @@ describe('SchemaService', () => {
     const registry = { onChange: (listener: (change: QueueChange) => void) => listeners.push(listener), get: (name: string) => entries.get(name) };
     const withRegistry = new SchemaService(LIMITS, registry as never);
     const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-    const compile = jest.spyOn(require('ajv/dist/2020').default.prototype, 'compile');
+    const compile = jest.spyOn(Ajv2020.prototype, 'compile');
     const upsert = (name: string, schema: unknown) => {
       const entry: QueueEntry = { definition: normalizeQueueDefinition({ name, incoming: { schema } }, 1), source: 'file', handlerPath: null, handlerVersion: 0 };
       entries.set(name, entry);

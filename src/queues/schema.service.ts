@@ -35,7 +35,7 @@ function newValidator(schema: AnySchema, maxPatterns = 0): ValidateFunction {
   addFormats(ajv);
   ajv.addFormat('url', isUrl);
   try {
-    ajv.validateSchema({});
+    void ajv.validateSchema({});
     regExp.startCounting();
     return ajv.compile(schema);
   } catch (error) {
@@ -112,7 +112,7 @@ export class SchemaService {
       cached.schema = schema;
       return cached.validate;
     }
-    const validate = newValidator(schema as AnySchema, this.limits.schemaMaxPatterns);
+    const validate = newValidator(schema, this.limits.schemaMaxPatterns);
     this.compiled.set(definition.name, { schema, fingerprint, validate });
     return validate;
   }

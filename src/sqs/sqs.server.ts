@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DomainError } from '@app/common/domain-error';
 import { InjectConfig } from '@app/config/config.tokens';
 import type { AppConfig, SqsCredential } from '@app/config/app.config';
@@ -42,7 +41,7 @@ export class SqsServer implements OnApplicationBootstrap, BeforeApplicationShutd
   /** The port the listener is bound to, or null when it is off. */
   get port(): number | null {
     const address = this.server?.address();
-    return address && typeof address === 'object' ? (address as AddressInfo).port : null;
+    return address && typeof address === 'object' ? address.port : null;
   }
 
   async onApplicationBootstrap(): Promise<void> {

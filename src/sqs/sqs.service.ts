@@ -229,7 +229,7 @@ export class SqsService {
       throw new SqsError('MissingParameter', 'The request must contain the parameter QueueUrl.');
     }
     const match = /^\/(\d{12})\/([^/]+)\/?$/.exec(path);
-    let name: string | null = null;
+    let name: string | null;
     try {
       name = match && match[1] === this.config.sqs.accountId ? decodeURIComponent(match[2]) : null;
     } catch {
