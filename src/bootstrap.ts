@@ -92,7 +92,7 @@ function readBody(request: Request, parser: express.RequestHandler, idleMs: numb
 
 /** Headers and whole requests that arrive too slowly are cut off (Node's defaults: 60 s and 300 s). */
 function serverTimeouts(app: NestExpressApplication, config: AppConfig): void {
-  const server = app.getHttpServer() as http.Server;
+  const server = app.getHttpServer();
   server.requestTimeout = config.http.requestTimeoutSeconds * 1000;
   server.headersTimeout = config.http.headersTimeoutSeconds * 1000;
   // `Expect: 100-continue` requests reach the app before Node says "continue": bodyParsing says it once the token is valid

@@ -82,9 +82,9 @@ export async function pgBossBatchCycleOn(boss: PgBoss, queue: string, workers: n
   const sampler = new ResourceSampler(process.pid);
   const machine = new MachineSampler();
   try {
-    const jobs = Array.from({ length: batchSize }, () => ({ name: queue, data: body }));
+    const jobs = Array.from({ length: batchSize }, () => ({ data: body }));
     const result = await closedLoop({ clients: workers, durationMs, maxIterations: 5_000_000 }, async () => {
-      await timed(ops.send, () => boss.insert(jobs));
+      await timed(ops.send, () => boss.insert(queue, jobs));
       const fetched = await timed(ops.fetch, () => boss.fetch(queue, { batchSize }));
       if (fetched.length) await timed(ops.complete, () => boss.complete(queue, fetched.map((job) => job.id)));
       return fetched.length;

@@ -73,7 +73,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     throw new ApiFailure({ status: 0, code: 'NETWORK', message: 'Mailroom does not answer' });
   }
   if (response.status === 204) return undefined as T;
-  const payload = await response.json().catch(() => null);
+  const payload = (await response.json().catch(() => null)) as { code?: string; message?: string; errors?: ApiError['errors'] } | null;
   if (!response.ok) {
     const error: ApiError = { status: response.status, code: payload?.code ?? `HTTP_${response.status}`, message: payload?.message ?? response.statusText, errors: payload?.errors };
     if (response.status === 401) onUnauthenticated();

@@ -91,7 +91,7 @@ function CreateQueue({ onCreated }: { onCreated: () => void }) {
     setError(null);
     try {
       const definition: Record<string, unknown> = { name: name.trim() };
-      if (schema.trim()) definition.incoming = { schema: JSON.parse(schema) };
+      if (schema.trim()) definition.incoming = { schema: JSON.parse(schema) as unknown };
       if (dlq.trim()) definition.delivery = { deadLetterQueue: dlq.trim() };
       await api('POST', '/queues', definition);
       setName('');

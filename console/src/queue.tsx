@@ -74,7 +74,7 @@ function PushForm({ path, schema, onPushed }: { path: string; schema: unknown; o
   const [problems, setProblems] = useState<string[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [pushed, setPushed] = useState<Message | null>(null);
-  const validator = useMemo(() => (schema && typeof schema === 'object' ? new Validator(schema as object, '7', false) : null), [schema]);
+  const validator = useMemo(() => (schema && typeof schema === 'object' ? new Validator(schema, '7', false) : null), [schema]);
   const submit = async (event: Event) => {
     event.preventDefault();
     setError(null);

@@ -63,7 +63,7 @@ export class MailroomClient {
     }
     if (response.status === 204) return undefined as T;
     const text = await response.text();
-    let payload: unknown = null;
+    let payload: unknown;
     try {
       payload = text ? JSON.parse(text) : null;
     } catch {

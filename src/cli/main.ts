@@ -270,7 +270,7 @@ program
   .option('--queue <queue>')
   .action(async (options: { queue?: string }) => {
     const me = await client().request<{ subject: string; roles: string[]; rights: Record<string, boolean>; queue: Record<string, unknown> | null }>('GET', `/me${options.queue ? `?queue=${enc(options.queue)}` : ''}`);
-    out(me, () => `${me.subject} (${me.roles.join(', ') || 'no roles'})\n${Object.entries({ ...me.rights, ...(me.queue ?? {}) }).map(([k, v]) => `  ${k}: ${v}`).join('\n')}\n`);
+    out(me, () => `${me.subject} (${me.roles.join(', ') || 'no roles'})\n${Object.entries({ ...me.rights, ...(me.queue ?? {}) }).map(([k, v]) => `  ${k}: ${String(v)}`).join('\n')}\n`);
   });
 
 program

@@ -52,6 +52,7 @@ function verify(request: Request, response: Response): Promise<Principal> {
       }
       resolve(user);
     };
-    passport.authenticate('jwt', { session: false }, done)(request, response, (error: unknown) => reject(error ?? new DomainError('UNAUTHENTICATED', 'Authentication failed')));
+    const authenticate = passport.authenticate('jwt', { session: false }, done) as (request: Request, response: Response, next: (error?: Error) => void) => void;
+    authenticate(request, response, (error) => reject(error ?? new DomainError('UNAUTHENTICATED', 'Authentication failed')));
   });
 }

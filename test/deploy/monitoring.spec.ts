@@ -32,7 +32,7 @@ function metricNames(expr: string): string[] {
     .replace(/\[[^\]]*\]/g, ' ')
     .replace(/\$\w+/g, ' ');
   const names = [...stripped.matchAll(/(?<![\w.])[A-Za-z_:][\w:]*/g)]
-    .filter((m) => !/^\s*\(/.test(stripped.slice(m.index! + m[0].length)))
+    .filter((m) => !/^\s*\(/.test(stripped.slice(m.index + m[0].length)))
     .map((m) => m[0]);
   return [...new Set(names.filter((n) => !KEYWORDS.has(n.toLowerCase())))];
 }
@@ -82,9 +82,9 @@ describe('deploy/k8s/monitoring', () => {
 
   it('renders a ServiceMonitor, a PrometheusRule and a dashboard ConfigMap that validate', () => {
     expect(objects.map((o) => `${o.apiVersion}/${o.kind}`).sort()).toEqual(['monitoring.coreos.com/v1/PrometheusRule', 'monitoring.coreos.com/v1/ServiceMonitor', 'v1/ConfigMap']);
-    new ServiceMonitor(monitor as never).validate();
-    new PrometheusRule(rule as never).validate();
-    new ConfigMap(dashboardMap as never).validate();
+    new ServiceMonitor(monitor).validate();
+    new PrometheusRule(rule).validate();
+    new ConfigMap(dashboardMap).validate();
     expect(dashboardMap.metadata.labels.grafana_dashboard).toBe('1');
     if (kubectlAvailable()) {
       const key = (o: K8sObject) => `${o.kind}/${o.metadata.name}`;

@@ -7,7 +7,7 @@ const BATCH = '/api/v1/queues/orders/messages/batch';
 const TWENTY_MB = 20 * 1024 * 1024;
 
 async function listen(t: TestApp): Promise<number> {
-  const server = t.app.getHttpServer() as http.Server;
+  const server = t.app.getHttpServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as net.AddressInfo).port;
 }

@@ -26,7 +26,7 @@ export async function send(t: SqsTestApp, headers: Record<string, string>, body:
   let all: Record<string, string> = { host: url.host, ...headers };
   if (sign) {
     const signed = await signer.sign({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', query: {}, headers: all, body });
-    all = signed.headers as Record<string, string>;
+    all = signed.headers;
   }
   const response = await fetch(t.endpoint, { method: 'POST', headers: all, body });
   return { status: response.status, headers: response.headers, text: await response.text() };
