@@ -1,6 +1,6 @@
 /**
  * Layering rules of Mailroom (npm run check:layers). A module is a top-level folder of src/
- * (common, config, health, http, messages, queues, security, sqs, storage, topics); common/ and config/
+ * (cli, common, config, health, http, messages, queues, security, sqs, storage, topics); common/ and config/
  * are the shared kernel every module may use. See docs/development.md ("Layering").
  * Violations that existed when a rule was introduced are listed in
  * .dependency-cruiser-known-violations.json and ignored; any new one fails the check.
