@@ -98,7 +98,7 @@ export async function all<T>(path: string, maxPages = 20): Promise<T[]> {
 
 /** `map` with at most `limit` requests in flight, so a big catalog does not flood the server. */
 export async function mapLimited<T, R>(items: readonly T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
+  const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

@@ -84,7 +84,7 @@ export class MailroomClient {
 
 /** `map` with at most `limit` calls in flight (one request per queue must not flood the server). */
 export async function mapLimited<T, R>(items: readonly T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
+  const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
