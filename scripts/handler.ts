@@ -147,6 +147,8 @@ async function main(): Promise<void> {
     },
     logger: { info: log('info'), log: log('info'), warn: log('warn'), error: log('error'), debug: log('debug') },
   };
+  // the handler file named on the command line is loaded as the worker thread loads it
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const loaded = require(args.file) as unknown;
   const handler = (typeof loaded === 'function' ? loaded : (loaded as { default?: unknown; handler?: unknown })?.default ?? (loaded as { handler?: unknown })?.handler) as
     | ((this: unknown, request: unknown, context: unknown) => unknown)

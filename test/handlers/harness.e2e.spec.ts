@@ -16,6 +16,8 @@ function harness(args: string[], env: Record<string, string>): Promise<{ code: n
       ['-r', '@swc-node/register', 'scripts/handler.ts', ...args],
       { cwd: ROOT, env: { PATH: process.env.PATH ?? '', CONFIG_DIR: 'docs/examples/config', ...env }, timeout: 60_000 },
       (error, stdout, stderr) => {
+        // execFile's error is an Error whose type Omit<>s its code
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
         if (error && typeof error.code !== 'number') return reject(error);
         try {
           resolve({ code: error ? Number(error.code) : 0, out: JSON.parse(stdout), stderr });

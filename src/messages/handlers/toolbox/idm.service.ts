@@ -103,7 +103,7 @@ export class IdmService {
       throw new HandlerServiceError('IdmError', `the user info endpoint at ${host} cannot be reached: ${(error as Error).name}`);
     }
     if (response.status === 404) throw new HandlerServiceError('IdmUserNotFound', `the user info endpoint at ${host} does not know this subject`);
-    let body: unknown = null;
+    let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
