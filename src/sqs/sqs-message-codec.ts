@@ -19,7 +19,6 @@ const MAX_ATTRIBUTES = 10;
 const ATTRIBUTE_NAME = /^[A-Za-z0-9_-](?:[A-Za-z0-9_.-]{0,254}[A-Za-z0-9_-])?$/;
 const DATA_TYPE = /^(String|Number|Binary)(\.[\x21-\x7e]{1,249})?$/;
 // SQS's allowed characters: #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF
-// eslint-disable-next-line no-control-regex
 const FORBIDDEN_CHARACTER = /[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const EXACT_JSON_MAX_DEPTH = 64;

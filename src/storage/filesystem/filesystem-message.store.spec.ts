@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Logger } from '@nestjs/common';
 import { DomainError } from '@app/common/domain-error';
 import type { NewMessage, StoredMessage } from '@app/storage/ports/message.store';
-import { FilesystemMessageStore, type FilesystemStoreOptions } from '@app/storage/filesystem/filesystem-message.store';
+import { FilesystemMessageStore } from '@app/storage/filesystem/filesystem-message.store';
 import { HEADER_BYTES, frameRecord, scanRecords } from '@app/storage/filesystem/journal-format';
 import { useFilesystemStores } from '@test/support/fs-stores';
 import { waitFor } from '@test/support/time';
@@ -173,7 +173,7 @@ describe('FilesystemMessageStore (durability)', () => {
   });
 
   it('creates journals 0600 and their directory 0700, and tightens an older 0644 journal at open', async () => {
-    let store = await openStore();
+    const store = await openStore();
     await busyQueue(store, 'orders');
     await store.compact('orders');
     expect(fs.statSync(journal('orders')).mode & 0o777).toBe(0o600);
@@ -181,7 +181,7 @@ describe('FilesystemMessageStore (durability)', () => {
     await store.insert([draft('other', 'x')]);
     await store.close();
     fs.chmodSync(journal('other'), 0o644);
-    store = await reopen(store);
+    await reopen(store);
     expect(fs.statSync(journal('other')).mode & 0o777).toBe(0o600);
     expect(fs.statSync(journal('orders')).mode & 0o777).toBe(0o600);
   });

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Logger } from '@nestjs/common';
 import type { MessageErrorInfo, NewMessage, StoredMessage } from '@app/storage/ports/message.store';
-import { FilesystemMessageStore, type FilesystemStoreOptions } from '@app/storage/filesystem/filesystem-message.store';
+import { FilesystemMessageStore } from '@app/storage/filesystem/filesystem-message.store';
 import { Journal } from '@app/storage/filesystem/journal';
 import { frameRecord, scanRecords } from '@app/storage/filesystem/journal-format';
 import { MISS, PayloadCache, PayloadRef } from '@app/storage/filesystem/payload-ref';
@@ -112,7 +112,7 @@ describe('FilesystemMessageStore payloads (kept in the journal, read back on dem
           }
           const late = draft({ late: blob(10_000) });
           writes.push(store.insert([late]));
-          expected.set(late.id, { ...late, status: 'PENDING', result: null, error: null, attempts: 0, seq: 0, leaseExpiresAt: null, receipt: null, updatedAt: late.createdAt, deadLetter: null, groupId: null, senderRoles: null } as StoredMessage);
+          expected.set(late.id, { ...late, status: 'PENDING', result: null, error: null, attempts: 0, seq: 0, leaseExpiresAt: null, receipt: null, updatedAt: late.createdAt, deadLetter: null, groupId: null, senderRoles: null });
         },
         (generation) => {
           onSwap?.(generation);
@@ -132,7 +132,7 @@ describe('FilesystemMessageStore payloads (kept in the journal, read back on dem
     const strip = ({ seq: _seq, ...rest }: StoredMessage) => rest;
     for (const message of results) {
       expect(message).not.toBeNull();
-      const options = [before.get(message!.id), expected.get(message!.id)].filter((m) => m !== undefined).map((m) => strip(m!));
+      const options = [before.get(message!.id), expected.get(message!.id)].filter((m) => m !== undefined).map((m) => strip(m));
       expect(options).toContainEqual(strip(message!));
     }
     const after = await everything(store);

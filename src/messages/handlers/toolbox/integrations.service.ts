@@ -164,8 +164,6 @@ export class IntegrationsService implements OnModuleInit, OnModuleDestroy {
   private url(integration: IntegrationDefinition, req: IntegrationRequest): URL {
     const name = integration.name;
     const relative = req.path ?? '/';
-    // control characters are among what the path may not contain
-    // eslint-disable-next-line no-control-regex
     if (typeof relative !== 'string' || !relative.startsWith('/') || relative.length > PATH_MAX || /[\\?#\s\x00-\x1f\x7f]/.test(relative)) {
       throw new HandlerServiceError('IntegrationPathNotAllowed', `integration ${name}: the path must start with / and have no query, fragment, backslash or spaces (use "query")`);
     }
