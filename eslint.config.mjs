@@ -28,7 +28,20 @@ const commonJsGlobals = Object.fromEntries(
 );
 
 export default defineConfig(
-  { ignores: ['dist/', 'coverage/', 'data/', 'bench/results/', 'bench/tmp/', 'bench/.dist-snapshot-*/', '.mr-dist-check/', '.prof-dist/', 'test-artifacts/', 'migrations'] },
+  {
+    ignores: [
+      'dist/',
+      'coverage/',
+      'data/',
+      'bench/results/',
+      'bench/tmp/',
+      'bench/.dist-snapshot-*/',
+      '.mr-dist-check/',
+      '.prof-dist/',
+      'test-artifacts/',
+      'migrations',
+    ],
+  },
   // compiled by test/openapi against a client generated at test time, outside tsconfig.check.json
   { ignores: ['test/openapi/client/'] },
   eslint.configs.recommended,

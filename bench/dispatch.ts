@@ -31,7 +31,12 @@ function args(): Record<string, number> {
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
     const match = /^--([a-z]+)(?:=(.*))?$/.exec(argv[i]);
-    if (!match || !(match[1] in out)) throw new Error(`unknown argument ${argv[i]} (known: ${Object.keys(out).map((k) => `--${k}`).join(' ')})`);
+    if (!match || !(match[1] in out))
+      throw new Error(
+        `unknown argument ${argv[i]} (known: ${Object.keys(out)
+          .map((k) => `--${k}`)
+          .join(' ')})`,
+      );
     const value = Number(match[2] ?? argv[++i]);
     if (!Number.isFinite(value) || value < 0) throw new Error(`--${match[1]} must be a positive number`);
     out[match[1]] = value;
@@ -59,7 +64,10 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(queues, 'drain.queue.json'), JSON.stringify(definition('drain')));
   fs.writeFileSync(path.join(queues, 'drain.queue.js'), 'module.exports = async function () {}');
   fs.writeFileSync(path.join(queues, 'latency.queue.json'), JSON.stringify(definition('latency')));
-  fs.writeFileSync(path.join(queues, 'latency.queue.js'), 'module.exports = async function () { return { startedAt: performance.timeOrigin + performance.now() } }');
+  fs.writeFileSync(
+    path.join(queues, 'latency.queue.js'),
+    'module.exports = async function () { return { startedAt: performance.timeOrigin + performance.now() } }',
+  );
   const config = (dispatcher: boolean): AppConfig =>
     loadConfig({
       NODE_ENV: 'production',
@@ -203,7 +211,12 @@ async function main(): Promise<void> {
       latency: {
         ratePerSecond: options.rate,
         messages: startMs.length,
-        pushToStartMs: { p50: round(percentile(startMs, 50)), p90: round(percentile(startMs, 90)), p99: round(percentile(startMs, 99)), max: round(startMs[startMs.length - 1]) },
+        pushToStartMs: {
+          p50: round(percentile(startMs, 50)),
+          p90: round(percentile(startMs, 90)),
+          p99: round(percentile(startMs, 99)),
+          max: round(startMs[startMs.length - 1]),
+        },
         pushResponseMs: { p50: round(percentile(pushMs, 50)), p99: round(percentile(pushMs, 99)) },
         /** the dispatcher's share: from the push's 201 reaching the client to the handler's start (negative: it started first) */
         startAfterPushAnswerMs: { p50: round(percentile(afterAnswerMs, 50)), p99: round(percentile(afterAnswerMs, 99)) },

@@ -91,7 +91,13 @@ interface EngineReport {
   error?: string;
 }
 
-async function runEngine(engine: Engine, options: BenchOptions, main: string, databaseUrl: string | null, references: Record<string, any>): Promise<EngineReport> {
+async function runEngine(
+  engine: Engine,
+  options: BenchOptions,
+  main: string,
+  databaseUrl: string | null,
+  references: Record<string, any>,
+): Promise<EngineReport> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `mailroom-bench-${engine}-`));
   const configDir = path.join(root, 'config');
   const dataDir = path.join(root, 'data');
@@ -157,7 +163,12 @@ async function runEngine(engine: Engine, options: BenchOptions, main: string, da
             await record(`cycle_${clients}c`, async () => {
               const result = await scenarios.cycle(mailroom, clients, options.size, durationMs, 10);
               const reference = references[`pgboss_cycle_${clients}w`];
-              return { ...result, vsReference: reference?.unitsPerSecond ? { reference: `pgboss_cycle_${clients}w`, ratio: ratio(result.throughput.perSecond, reference.unitsPerSecond) } : null };
+              return {
+                ...result,
+                vsReference: reference?.unitsPerSecond
+                  ? { reference: `pgboss_cycle_${clients}w`, ratio: ratio(result.throughput.perSecond, reference.unitsPerSecond) }
+                  : null,
+              };
             });
           }
         }
@@ -172,7 +183,12 @@ async function runEngine(engine: Engine, options: BenchOptions, main: string, da
             await record(`cycle_${c}c_${options.replicas}r`, async () => {
               const result = await scenarios.cycle([mailroom, ...others], c, options.size, durationMs, 10);
               const reference = references[`pgboss_cycle_${c}w`];
-              return { ...result, vsReference: reference?.unitsPerSecond ? { reference: `pgboss_cycle_${c}w`, ratio: ratio(result.throughput.perSecond, reference.unitsPerSecond) } : null };
+              return {
+                ...result,
+                vsReference: reference?.unitsPerSecond
+                  ? { reference: `pgboss_cycle_${c}w`, ratio: ratio(result.throughput.perSecond, reference.unitsPerSecond) }
+                  : null,
+              };
             });
           } finally {
             for (const [i, other] of others.entries()) await stop(`http-replica-${i + 2}`, other);
@@ -196,7 +212,12 @@ async function runEngine(engine: Engine, options: BenchOptions, main: string, da
           await record(`dispatch_${options.dispatchBacklog}`, async () => {
             const result = await scenarios.dispatchDrain(mailroom, QUEUES.dispatch, options.dispatchBacklog, c, Math.max(60_000, options.dispatchBacklog * 10));
             const reference = references[`graphile_drain_${c}`];
-            return { ...result, vsReference: reference?.jobsPerSecond ? { reference: `graphile_drain_${c}`, ratio: ratio(result.throughput.perSecond, reference.jobsPerSecond) } : null };
+            return {
+              ...result,
+              vsReference: reference?.jobsPerSecond
+                ? { reference: `graphile_drain_${c}`, ratio: ratio(result.throughput.perSecond, reference.jobsPerSecond) }
+                : null,
+            };
           });
         }
         if (has('latency')) await record('push_to_start_100ps', () => scenarios.pushToStart(mailroom, 100, options.latencyCount));
@@ -264,7 +285,13 @@ const WARM_UP_MS = 500;
  * queue in a partition of its own, so that measures its best case (an empty partition; it runs
  * at about half speed after 15 s of history on one queue, see docs/benchmarks.md).
  */
-async function interleavedCycle(mailroom: MailroomProcess, engine: Engine, databaseUrl: string, options: BenchOptions, sameQueue: boolean): Promise<Record<string, unknown>> {
+async function interleavedCycle(
+  mailroom: MailroomProcess,
+  engine: Engine,
+  databaseUrl: string,
+  options: BenchOptions,
+  sameQueue: boolean,
+): Promise<Record<string, unknown>> {
   const c = options.concurrency;
   const slice = Math.max(500, (options.durationSeconds * 1000) / INTERLEAVED_ROUNDS);
   const rounds: Array<{ pgboss: number; mailroom: number }> = [];
@@ -372,21 +399,49 @@ function evaluateTargets(options: BenchOptions, engines: Record<string, EngineRe
       // the 1.5 × target is taken from the interleaved row below: the stand-alone windows are
       // minutes apart, and this 2-vCPU VM's speed drifts by more than the margin between them
       const value = ratio(cycle.throughput.perSecond, boss.unitsPerSecond);
-      targets.push({ target: `HTTP cycle at ${c} clients ≥ 1.0 × pg-boss cycle at ${c} workers (SQL engine issue)`, engine, value, threshold: '>= 1.0', pass: value !== null && value >= 1, note: 'one Mailroom process, stand-alone (pg-boss measured minutes earlier)' });
+      targets.push({
+        target: `HTTP cycle at ${c} clients ≥ 1.0 × pg-boss cycle at ${c} workers (SQL engine issue)`,
+        engine,
+        value,
+        threshold: '>= 1.0',
+        pass: value !== null && value >= 1,
+        note: 'one Mailroom process, stand-alone (pg-boss measured minutes earlier)',
+      });
     }
     const interleaved = get(engine, `cycle_${c}c_interleaved`);
     if (interleaved?.vsReference?.ratio != null) {
       const value = interleaved.vsReference.ratio as number;
       const note = `one Mailroom process, ${INTERLEAVED_ROUNDS} rounds taking turns with a started pg-boss, one queue each`;
-      targets.push({ target: `HTTP cycle at ${c} clients ≥ 1.5 × pg-boss cycle at ${c} workers`, engine, value, threshold: '>= 1.5', pass: value >= 1.5, note });
-      targets.push({ target: `HTTP cycle at ${c} clients ≥ 1.0 × pg-boss cycle at ${c} workers (SQL engine issue)`, engine, value, threshold: '>= 1.0', pass: value >= 1, note });
+      targets.push({
+        target: `HTTP cycle at ${c} clients ≥ 1.5 × pg-boss cycle at ${c} workers`,
+        engine,
+        value,
+        threshold: '>= 1.5',
+        pass: value >= 1.5,
+        note,
+      });
+      targets.push({
+        target: `HTTP cycle at ${c} clients ≥ 1.0 × pg-boss cycle at ${c} workers (SQL engine issue)`,
+        engine,
+        value,
+        threshold: '>= 1.0',
+        pass: value >= 1,
+        note,
+      });
     }
     const replicated = get(engine, `cycle_${c}c_${options.replicas}r`);
     if (replicated?.throughput && boss?.unitsPerSecond) {
       const value = ratio(replicated.throughput.perSecond, boss.unitsPerSecond);
       // the 1.5 × target is one Mailroom against one pg-boss; this row is the replicas' safety check of the SQL engine issue
       const note = `${options.replicas} Mailroom processes on the same ${os.cpus().length} cores and one Postgres (clients spread over them)`;
-      targets.push({ target: `HTTP cycle at ${c} clients ≥ 1.0 × pg-boss cycle at ${c} workers (SQL engine issue)`, engine, value, threshold: '>= 1.0', pass: value !== null && value >= 1, note });
+      targets.push({
+        target: `HTTP cycle at ${c} clients ≥ 1.0 × pg-boss cycle at ${c} workers (SQL engine issue)`,
+        engine,
+        value,
+        threshold: '>= 1.0',
+        pass: value !== null && value >= 1,
+        note,
+      });
     }
     const sqs = get(engine, `sqs_cycle_${c}c`);
     if (sqs?.throughput) {
@@ -403,21 +458,46 @@ function evaluateTargets(options: BenchOptions, engines: Record<string, EngineRe
     const graphile = references[`graphile_drain_${c}`];
     if (dispatch?.throughput && graphile?.jobsPerSecond) {
       const value = ratio(dispatch.throughput.perSecond, graphile.jobsPerSecond);
-      targets.push({ target: `handler dispatch ≥ graphile-worker jobs/s (concurrency ${c})`, engine, value, threshold: '>= 1.0 (ratio)', pass: value !== null && value >= 1 });
+      targets.push({
+        target: `handler dispatch ≥ graphile-worker jobs/s (concurrency ${c})`,
+        engine,
+        value,
+        threshold: '>= 1.0 (ratio)',
+        pass: value !== null && value >= 1,
+      });
     }
     const batch = get(engine, `batch_${c}c`);
     if (batch?.throughput) {
-      targets.push({ target: 'batch push ≥ 20,000 messages/s', engine, value: batch.throughput.perSecond, threshold: '>= 20000', pass: batch.throughput.perSecond >= 20_000 });
+      targets.push({
+        target: 'batch push ≥ 20,000 messages/s',
+        engine,
+        value: batch.throughput.perSecond,
+        threshold: '>= 20000',
+        pass: batch.throughput.perSecond >= 20_000,
+      });
     }
     const wide = get(engine, `dispatch_${options.dispatchBacklog}_c${WIDE_CONCURRENCY}`);
     const best = [dispatch, wide].filter((d) => d?.throughput).sort((a, b) => b.throughput.perSecond - a.throughput.perSecond)[0];
     if (engine === 'filesystem' && best) {
-      targets.push({ target: '≥ 3,000 no-op handlers/s', engine, value: best.throughput.perSecond, threshold: '>= 3000', pass: best.throughput.perSecond >= 3000, note: `queue concurrency ${best.concurrency}` });
+      targets.push({
+        target: '≥ 3,000 no-op handlers/s',
+        engine,
+        value: best.throughput.perSecond,
+        threshold: '>= 3000',
+        pass: best.throughput.perSecond >= 3000,
+        note: `queue concurrency ${best.concurrency}`,
+      });
     }
     const latency = get(engine, 'push_to_start_100ps');
     if (engine === 'filesystem' && latency?.latencyMs) {
       const p99 = latency.latencyMs.p99;
-      targets.push({ target: 'p99 push → handler start ≤ 20 ms at 100 msg/s', engine, value: p99, threshold: '<= 20', pass: p99 !== null && p99 <= 20 && latency.finished === true });
+      targets.push({
+        target: 'p99 push → handler start ≤ 20 ms at 100 msg/s',
+        engine,
+        value: p99,
+        threshold: '<= 20',
+        pass: p99 !== null && p99 <= 20 && latency.finished === true,
+      });
     }
     const backlog = get(engine, `backlog_${options.backlogSize}`);
     if (backlog?.at1M || backlog?.atFull) {
@@ -442,7 +522,9 @@ async function main(): Promise<void> {
   // BENCH_MAILROOM_MAIN runs another build (e.g. an experiment) instead of a snapshot of dist/
   const main = process.env.BENCH_MAILROOM_MAIN
     ? path.resolve(process.env.BENCH_MAILROOM_MAIN)
-    : options.engines.length && [...options.scenarios].some((s) => s !== 'references') ? snapshotDist() : '';
+    : options.engines.length && [...options.scenarios].some((s) => s !== 'references')
+      ? snapshotDist()
+      : '';
   const skipped: string[] = [];
   const runtimeProblem = options.scenarios.has('references') ? referencesRuntimeProblem() : null;
   if (runtimeProblem) {
@@ -504,12 +586,14 @@ async function main(): Promise<void> {
       p99Ms: latency?.p99 ?? null,
       cpuPercent: resources.cpuPercent ?? null,
       /** CPU time of the measured process per unit of throughput: steadier than throughput on a busy machine */
-      cpuMsPerUnit: resources.cpuSeconds != null && r.seconds && perSecond ? Math.round(((resources.cpuSeconds * 1000) / (perSecond * r.seconds)) * 1000) / 1000 : null,
+      cpuMsPerUnit:
+        resources.cpuSeconds != null && r.seconds && perSecond ? Math.round(((resources.cpuSeconds * 1000) / (perSecond * r.seconds)) * 1000) / 1000 : null,
       peakRssMb: resources.peakRssMb ?? null,
       vsReference: r.vsReference?.ratio ?? null,
     });
   };
-  for (const [name, r] of Object.entries(references)) row('reference', name, r, r.unitsPerSecond ?? r.jobsPerSecond, r.unitsPerSecond !== undefined ? 'jobs completed' : 'jobs');
+  for (const [name, r] of Object.entries(references))
+    row('reference', name, r, r.unitsPerSecond ?? r.jobsPerSecond, r.unitsPerSecond !== undefined ? 'jobs completed' : 'jobs');
   for (const [engine, report] of Object.entries(engines)) {
     for (const [name, r] of Object.entries(report.scenarios) as [string, any][]) row(engine, name, r, r.throughput?.perSecond, r.throughput?.unit);
   }
@@ -519,7 +603,14 @@ async function main(): Promise<void> {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
-    machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? null, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}`, loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100) },
+    machine: {
+      cpus: cpus.length,
+      cpuModel: cpus[0]?.model ?? null,
+      memoryGb: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+      loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    },
     options: { ...options, scenarios: [...options.scenarios], out: undefined },
     notes: [
       'Mailroom runs as a child process (node dist/main.js, NODE_ENV=production, LOG_LEVEL=warn); the load generator and the references run in the bench process on the same machine.',

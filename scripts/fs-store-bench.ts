@@ -20,7 +20,15 @@ const pad = (i: number) => (PAYLOAD_BYTES > 0 ? { pad: `${i}`.padEnd(PAYLOAD_BYT
 
 function draft(i: number): NewMessage {
   const now = Date.now();
-  return { id: randomUUID(), queue: QUEUE, request: { sku: `A${i}`, qty: i, note: 'hello world', ...pad(i) }, sentBy: 'bench', createdAt: now, availableAt: now, idempotencyKey: null };
+  return {
+    id: randomUUID(),
+    queue: QUEUE,
+    request: { sku: `A${i}`, qty: i, note: 'hello world', ...pad(i) },
+    sentBy: 'bench',
+    createdAt: now,
+    availableAt: now,
+    idempotencyKey: null,
+  };
 }
 
 async function timed(label: string, count: number, run: () => Promise<void>): Promise<void> {

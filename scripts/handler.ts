@@ -35,7 +35,10 @@ function parseArgs(argv: string[]): Args {
     if (match[1] === 'real') real = true;
     else raw[match[1]] = match[2] ?? argv[++i] ?? '';
   }
-  if (!raw.file) throw new Error('usage: npm run handler -- --file <x.queue.js> --message <json> [--real] [--queue name] [--sender subject] [--roles a,b] [--timeout seconds]');
+  if (!raw.file)
+    throw new Error(
+      'usage: npm run handler -- --file <x.queue.js> --message <json> [--real] [--queue name] [--sender subject] [--roles a,b] [--timeout seconds]',
+    );
   let message: unknown = {};
   if (raw.message !== undefined) {
     try {
@@ -51,7 +54,18 @@ function parseArgs(argv: string[]): Args {
     real,
     queue: raw.queue ?? path.basename(file).replace(/\.queue\.js$|\.js$/, ''),
     sender: raw.sender ?? 'developer',
-    roles: raw.roles === undefined ? null : senderRoles(principalFromClaims({ roles: raw.roles.split(',').map((r) => r.trim()).filter(Boolean) }), null),
+    roles:
+      raw.roles === undefined
+        ? null
+        : senderRoles(
+            principalFromClaims({
+              roles: raw.roles
+                .split(',')
+                .map((r) => r.trim())
+                .filter(Boolean),
+            }),
+            null,
+          ),
     timeoutSeconds: Number(raw.timeout ?? 30),
   };
 }
@@ -77,7 +91,10 @@ async function main(): Promise<void> {
   };
   const queued = new Map<string, { id: string; queue: string; request: unknown; status: string; sentBy: string }>();
   const kv = new Map<string, unknown>();
-  const log = (level: string) => (message: unknown, fields?: unknown) => process.stderr.write(`[${level}] ${typeof message === 'string' ? message : JSON.stringify(message)}${fields === undefined ? '' : ` ${JSON.stringify(fields)}`}\n`);
+  const log = (level: string) => (message: unknown, fields?: unknown) =>
+    process.stderr.write(
+      `[${level}] ${typeof message === 'string' ? message : JSON.stringify(message)}${fields === undefined ? '' : ` ${JSON.stringify(fields)}`}\n`,
+    );
   const services = {
     messagingService: {
       queueMessage: async (queue: string, body: unknown, options?: unknown) => {
@@ -150,9 +167,9 @@ async function main(): Promise<void> {
   // the handler file named on the command line is loaded as the worker thread loads it
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const loaded = require(args.file) as unknown;
-  const handler = (typeof loaded === 'function' ? loaded : (loaded as { default?: unknown; handler?: unknown })?.default ?? (loaded as { handler?: unknown })?.handler) as
-    | ((this: unknown, request: unknown, context: unknown) => unknown)
-    | undefined;
+  const handler = (
+    typeof loaded === 'function' ? loaded : ((loaded as { default?: unknown; handler?: unknown })?.default ?? (loaded as { handler?: unknown })?.handler)
+  ) as ((this: unknown, request: unknown, context: unknown) => unknown) | undefined;
   if (typeof handler !== 'function') throw new Error(`${args.file} does not export a function`);
   const context = { id: '00000000-0000-4000-8000-000000000000', queue: args.queue, attempt: 1, signal: controller.signal };
   let timer: NodeJS.Timeout | undefined;
@@ -178,8 +195,15 @@ async function main(): Promise<void> {
 }
 
 /** Mailroom's own messages (a skipped file, a refused host) go to stderr: stdout is the JSON report. */
-const toStderr = (level: string) => (message: unknown, ...rest: unknown[]) =>
-  void process.stderr.write(`[mailroom ${level}] ${[rest.at(-1)].filter((c) => typeof c === 'string').map((c) => `[${c}] `).join('')}${typeof message === 'string' ? message : JSON.stringify(message)}\n`);
+const toStderr =
+  (level: string) =>
+  (message: unknown, ...rest: unknown[]) =>
+    void process.stderr.write(
+      `[mailroom ${level}] ${[rest.at(-1)]
+        .filter((c) => typeof c === 'string')
+        .map((c) => `[${c}] `)
+        .join('')}${typeof message === 'string' ? message : JSON.stringify(message)}\n`,
+    );
 Logger.overrideLogger({ log: () => undefined, error: toStderr('error'), warn: toStderr('warn') });
 main().catch((error) => {
   process.stderr.write(`${(error as Error).message}\n`);

@@ -22,7 +22,10 @@ async function main(): Promise<void> {
   const config = withDevelopmentSecret(loadConfig());
   const token = await mintDevToken(config, {
     subject: args.sub ?? 'developer',
-    roles: (args.roles ?? '').split(',').map((r) => r.trim()).filter(Boolean),
+    roles: (args.roles ?? '')
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean),
     client: args.client,
     ttlSeconds: Number(args.ttl ?? 3600),
   });

@@ -67,7 +67,8 @@ function bodyParsing(app: NestExpressApplication, config: AppConfig): void {
       if (request.headers.expect?.toLowerCase() === '100-continue') response.writeContinue();
       readBody(request, BATCH_PATH.test(request.path) ? batch : single, idleMs, (error) => {
         if (error) refuse(error);
-        else if (jsonDepthExceeds(request.body, maxDepth)) next(new DomainError('JSON_TOO_DEEP', `The request body is nested more than ${maxDepth} levels deep`, { maxDepth }));
+        else if (jsonDepthExceeds(request.body, maxDepth))
+          next(new DomainError('JSON_TOO_DEEP', `The request body is nested more than ${maxDepth} levels deep`, { maxDepth }));
         else next();
       });
     }, refuse);

@@ -62,7 +62,11 @@ export async function closedLoop(options: LoopOptions, iteration: (client: numbe
 }
 
 /** Open loop: starts `task` at a fixed rate for `count` times (not waiting for earlier ones). */
-export async function fixedRate(ratePerSecond: number, count: number, task: (n: number) => Promise<void>): Promise<{ errors: number; firstError: string | null }> {
+export async function fixedRate(
+  ratePerSecond: number,
+  count: number,
+  task: (n: number) => Promise<void>,
+): Promise<{ errors: number; firstError: string | null }> {
   const interval = 1000 / ratePerSecond;
   const started = Date.now();
   const pending: Promise<void>[] = [];

@@ -110,14 +110,18 @@ export class MailroomProcess {
     const mailroom = new MailroomProcess(child, port, client, options.logFile);
     let exitCode: number | null | undefined;
     void mailroom.exited.then((code) => (exitCode = code));
-    const ready = await pollUntil(async () => {
-      if (exitCode !== undefined) return true;
-      try {
-        return (await client.request('GET', '/readyz', undefined, 2000)).status === 200;
-      } catch {
-        return false;
-      }
-    }, 60_000, 100);
+    const ready = await pollUntil(
+      async () => {
+        if (exitCode !== undefined) return true;
+        try {
+          return (await client.request('GET', '/readyz', undefined, 2000)).status === 200;
+        } catch {
+          return false;
+        }
+      },
+      60_000,
+      100,
+    );
     if (exitCode !== undefined || !ready) {
       await mailroom.stop();
       throw new Error(`Mailroom did not become ready (exit ${exitCode ?? 'none'}): ${mailroom.logTail()}`);

@@ -64,8 +64,14 @@ export function summariseProfile(file: string, top = 15): ProfileSummary {
   return {
     file: path.basename(file),
     sampledMs: Math.round(busy * msPerSample),
-    topFunctions: [...byFunction.values()].sort((a, b) => b.hits - a.hits).slice(0, top).map((e) => ({ fn: e.fn, where: e.where, selfPercent: pct(e.hits) })),
-    topAreas: [...byArea.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([area, hits]) => ({ area, selfPercent: pct(hits) })),
+    topFunctions: [...byFunction.values()]
+      .sort((a, b) => b.hits - a.hits)
+      .slice(0, top)
+      .map((e) => ({ fn: e.fn, where: e.where, selfPercent: pct(e.hits) })),
+    topAreas: [...byArea.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([area, hits]) => ({ area, selfPercent: pct(hits) })),
   };
 }
 

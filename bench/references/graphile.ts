@@ -73,5 +73,13 @@ async function drain(pgPool: Pool, schema: string, jobs: number, concurrency: nu
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const resources = { ...sampler.stop(), ...machine.stop() };
   await runner.stop();
-  return { jobs, concurrency, completed, seconds: round(seconds), jobsPerSecond: round(completed / seconds, 1), enqueueSeconds: round(enqueueSeconds), resources };
+  return {
+    jobs,
+    concurrency,
+    completed,
+    seconds: round(seconds),
+    jobsPerSecond: round(completed / seconds, 1),
+    enqueueSeconds: round(enqueueSeconds),
+    resources,
+  };
 }

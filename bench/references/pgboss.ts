@@ -27,7 +27,14 @@ export async function closePgBoss(boss: PgBoss): Promise<void> {
  * pg-boss v12 doing what a Mailroom HTTP client does in the cycle scenario:
  * each worker loops send → fetch(batchSize) → complete each fetched job, on a fresh queue.
  */
-export async function pgBossCycleOn(boss: PgBoss, queue: string, workers: number, durationMs: number, body: object, fetchBatchSize: number): Promise<PgBossCycleResult> {
+export async function pgBossCycleOn(
+  boss: PgBoss,
+  queue: string,
+  workers: number,
+  durationMs: number,
+  body: object,
+  fetchBatchSize: number,
+): Promise<PgBossCycleResult> {
   await boss.createQueue(queue);
   const ops = { send: new Latencies(), fetch: new Latencies(), complete: new Latencies() };
   const timed = async <T>(into: Latencies, work: () => Promise<T>): Promise<T> => {
@@ -70,7 +77,14 @@ export async function pgBossCycle(databaseUrl: string, workers: number, duration
  * pg-boss's batch cycle, the SQS scenario's counterpart: each worker loops insert(batch) →
  * fetch(batchSize) → complete(the fetched ids in one call).
  */
-export async function pgBossBatchCycleOn(boss: PgBoss, queue: string, workers: number, durationMs: number, body: object, batchSize: number): Promise<PgBossCycleResult> {
+export async function pgBossBatchCycleOn(
+  boss: PgBoss,
+  queue: string,
+  workers: number,
+  durationMs: number,
+  body: object,
+  batchSize: number,
+): Promise<PgBossCycleResult> {
   await boss.createQueue(queue);
   const ops = { send: new Latencies(), fetch: new Latencies(), complete: new Latencies() };
   const timed = async <T>(into: Latencies, work: () => Promise<T>): Promise<T> => {
@@ -86,7 +100,13 @@ export async function pgBossBatchCycleOn(boss: PgBoss, queue: string, workers: n
     const result = await closedLoop({ clients: workers, durationMs, maxIterations: 5_000_000 }, async () => {
       await timed(ops.send, () => boss.insert(queue, jobs));
       const fetched = await timed(ops.fetch, () => boss.fetch(queue, { batchSize }));
-      if (fetched.length) await timed(ops.complete, () => boss.complete(queue, fetched.map((job) => job.id)));
+      if (fetched.length)
+        await timed(ops.complete, () =>
+          boss.complete(
+            queue,
+            fetched.map((job) => job.id),
+          ),
+        );
       return fetched.length;
     });
     return {

@@ -21,7 +21,13 @@ export async function runBacklog(mailroom: MailroomProcess, databaseUrl: string,
     const statsMs = Date.now() - statsStarted;
     const receive = await receiveOnBacklog(mailroom, QUEUES.backlog, 200);
     const mem = memory(mailroom.pid);
-    return { pending: counts.PENDING, statsRequestMs: statsMs, ...receive, peakRssMb: receive.resources.peakRssMb, processHighWaterRssMb: mem ? Math.round(mem.hwmMb) : null };
+    return {
+      pending: counts.PENDING,
+      statsRequestMs: statsMs,
+      ...receive,
+      peakRssMb: receive.resources.peakRssMb,
+      processHighWaterRssMb: mem ? Math.round(mem.hwmMb) : null,
+    };
   };
   log(`backlog: pushing ${FIRST_STAGE} by batch push`);
   const fill10k = await fillByBatch(mailroom, QUEUES.backlog, FIRST_STAGE, 100);

@@ -34,13 +34,19 @@ async function sampled<T>(mailroom: MailroomProcess | MailroomProcess[], work: (
     const value = await work();
     const each = samplers.map((s) => s.stop());
     const sum = (pick: (u: ResourceUsage) => number | null) => (each.some((u) => pick(u) === null) ? null : round(each.reduce((a, u) => a + pick(u)!, 0)));
-    const usage: ResourceUsage = each.length === 1 ? each[0] : {
-      cpuPercent: sum((u) => u.cpuPercent),
-      cpuSeconds: sum((u) => u.cpuSeconds),
-      peakRssMb: Math.max(...each.map((u) => u.peakRssMb ?? 0)) || null,
-      endRssMb: Math.max(...each.map((u) => u.endRssMb ?? 0)) || null,
+    const usage: ResourceUsage =
+      each.length === 1
+        ? each[0]
+        : {
+            cpuPercent: sum((u) => u.cpuPercent),
+            cpuSeconds: sum((u) => u.cpuSeconds),
+            peakRssMb: Math.max(...each.map((u) => u.peakRssMb ?? 0)) || null,
+            endRssMb: Math.max(...each.map((u) => u.endRssMb ?? 0)) || null,
+          };
+    return {
+      value,
+      resources: { ...usage, ...machine.stop(), loadGeneratorCpuPercent: self.stop().cpuPercent, ...(each.length > 1 ? { replicas: each } : {}) },
     };
-    return { value, resources: { ...usage, ...machine.stop(), loadGeneratorCpuPercent: self.stop().cpuPercent, ...(each.length > 1 ? { replicas: each } : {}) } };
   } catch (error) {
     samplers.forEach((s) => s.stop());
     machine.stop();
@@ -80,7 +86,14 @@ export async function pushOnly(mailroom: MailroomProcess, clients: number, bytes
  * Each client loops: push one, receive up to `maxMessages`, ack each received as complete. With
  * several replicas (one Postgres) client i talks to replica i mod n, as behind a Service.
  */
-export async function cycle(mailroom: MailroomProcess | MailroomProcess[], clients: number, bytes: number, durationMs: number, maxMessages: number, queue: string = QUEUES.cycle): Promise<ScenarioResult> {
+export async function cycle(
+  mailroom: MailroomProcess | MailroomProcess[],
+  clients: number,
+  bytes: number,
+  durationMs: number,
+  maxMessages: number,
+  queue: string = QUEUES.cycle,
+): Promise<ScenarioResult> {
   const replicas = Array.isArray(mailroom) ? mailroom : [mailroom];
   const base = messagesPath(queue);
   const payload = JSON.stringify(bodyOfSize(bytes));
@@ -101,12 +114,18 @@ export async function cycle(mailroom: MailroomProcess | MailroomProcess[], clien
     }),
   );
   const where = replicas.length > 1 ? ` over ${replicas.length} replicas` : '';
-  return fromLoop(`push → receive(maxMessages ${maxMessages}) → ack each: ${clients} client(s)${where}; latency per loop; throughput = acked messages`, value, resources, 'messages acked', {
-    clients,
-    bodyBytes: bytes,
-    ...(replicas.length > 1 ? { replicas: replicas.length } : {}),
-    opsLatencyMs: { push: ops.push.summary(), receive: ops.receive.summary(), ack: ops.ack.summary() },
-  });
+  return fromLoop(
+    `push → receive(maxMessages ${maxMessages}) → ack each: ${clients} client(s)${where}; latency per loop; throughput = acked messages`,
+    value,
+    resources,
+    'messages acked',
+    {
+      clients,
+      bodyBytes: bytes,
+      ...(replicas.length > 1 ? { replicas: replicas.length } : {}),
+      opsLatencyMs: { push: ops.push.summary(), receive: ops.receive.summary(), ack: ops.ack.summary() },
+    },
+  );
 }
 
 /** Batch push: 100 messages per request. */
@@ -118,7 +137,11 @@ export async function batchPush(mailroom: MailroomProcess, clients: number, byte
       return batchSize;
     }),
   );
-  return fromLoop(`batch push of ${batchSize}-message batches (${bytes} B each): ${clients} client(s); latency per batch`, value, resources, 'messages', { clients, bodyBytes: bytes, batchSize });
+  return fromLoop(`batch push of ${batchSize}-message batches (${bytes} B each): ${clients} client(s); latency per batch`, value, resources, 'messages', {
+    clients,
+    bodyBytes: bytes,
+    batchSize,
+  });
 }
 
 /** Creates the bench topic bound to FANOUT_QUEUES queues (idempotent). */
@@ -138,7 +161,11 @@ export async function fanOut(mailroom: MailroomProcess, clients: number, bytes: 
       return published.body.messages.length;
     }),
   );
-  return fromLoop(`topic publish fanned out to ${FANOUT_QUEUES} queues: ${clients} client(s); latency per publish`, value, resources, 'messages stored', { clients, bodyBytes: bytes, boundQueues: FANOUT_QUEUES });
+  return fromLoop(`topic publish fanned out to ${FANOUT_QUEUES} queues: ${clients} client(s); latency per publish`, value, resources, 'messages stored', {
+    clients,
+    bodyBytes: bytes,
+    boundQueues: FANOUT_QUEUES,
+  });
 }
 
 export async function queueCounts(mailroom: MailroomProcess, queue: string): Promise<Record<string, number>> {
@@ -147,7 +174,13 @@ export async function queueCounts(mailroom: MailroomProcess, queue: string): Pro
 }
 
 /** Fills a queue with `count` small messages by batch push (10 clients × 100 per batch). */
-export async function fillByBatch(mailroom: MailroomProcess, queue: string, count: number, bytes = 100, timeoutMs = 30 * 60_000): Promise<{ seconds: number; perSecond: number }> {
+export async function fillByBatch(
+  mailroom: MailroomProcess,
+  queue: string,
+  count: number,
+  bytes = 100,
+  timeoutMs = 30 * 60_000,
+): Promise<{ seconds: number; perSecond: number }> {
   const started = Date.now();
   const batches = Math.ceil(count / 100);
   const one = JSON.stringify({ messages: Array.from({ length: 100 }, () => bodyOfSize(bytes)) });
@@ -171,7 +204,13 @@ export async function fillByBatch(mailroom: MailroomProcess, queue: string, coun
  * Handler dispatch: the backlog was stored while the dispatcher was off; this Mailroom has it
  * on. Throughput = messages completed per second from readiness until the backlog is done.
  */
-export async function dispatchDrain(mailroom: MailroomProcess, queue: string, backlog: number, concurrency: number, timeoutMs: number): Promise<ScenarioResult> {
+export async function dispatchDrain(
+  mailroom: MailroomProcess,
+  queue: string,
+  backlog: number,
+  concurrency: number,
+  timeoutMs: number,
+): Promise<ScenarioResult> {
   const done = async () => {
     const counts = await queueCounts(mailroom, queue);
     return counts.COMPLETE + counts.ERROR;
@@ -220,17 +259,29 @@ export async function pushToStart(mailroom: MailroomProcess, ratePerSecond: numb
       pushLatency.add(pushed.ms);
       ids.push(pushed.body.id);
     });
-    const finished = await pollUntil(async () => {
-      const counts = await queueCounts(mailroom, QUEUES.latency);
-      return counts.COMPLETE + counts.ERROR >= ids.length;
-    }, 30_000, 100);
+    const finished = await pollUntil(
+      async () => {
+        const counts = await queueCounts(mailroom, QUEUES.latency);
+        return counts.COMPLETE + counts.ERROR >= ids.length;
+      },
+      30_000,
+      100,
+    );
     return { ...run, finished };
   });
   const toStart = new Latencies();
   const toComplete = new Latencies();
   for (let i = 0; i < ids.length; i += 20) {
     const views = await Promise.all(
-      ids.slice(i, i + 20).map((id) => mailroom.client.expect<{ createdAt: string; updatedAt: string; result: { startedAt?: number } | null }>([200], 'GET', `${messagesPath(QUEUES.latency)}/${id}`)),
+      ids
+        .slice(i, i + 20)
+        .map((id) =>
+          mailroom.client.expect<{ createdAt: string; updatedAt: string; result: { startedAt?: number } | null }>(
+            [200],
+            'GET',
+            `${messagesPath(QUEUES.latency)}/${id}`,
+          ),
+        ),
     );
     for (const view of views) {
       const created = Date.parse(view.body.createdAt);
@@ -254,13 +305,20 @@ export async function pushToStart(mailroom: MailroomProcess, ratePerSecond: numb
 }
 
 /** Receive latency on a deep queue: `iterations` receive(10) + ack loops from one client. */
-export async function receiveOnBacklog(mailroom: MailroomProcess, queue: string, iterations: number): Promise<{ receiveMs: LatencySummary; ackMs: LatencySummary; resources: ResourceUsage }> {
+export async function receiveOnBacklog(
+  mailroom: MailroomProcess,
+  queue: string,
+  iterations: number,
+): Promise<{ receiveMs: LatencySummary; ackMs: LatencySummary; resources: ResourceUsage }> {
   const receive = new Latencies();
   const ack = new Latencies();
   const base = messagesPath(queue);
   const { resources } = await sampled(mailroom, async () => {
     for (let i = 0; i < iterations; i++) {
-      const received = await mailroom.client.expect<{ messages: { id: string; receipt: string }[] }>([200], 'POST', `${base}/receive`, { maxMessages: 10, visibilityTimeoutSeconds: 60 });
+      const received = await mailroom.client.expect<{ messages: { id: string; receipt: string }[] }>([200], 'POST', `${base}/receive`, {
+        maxMessages: 10,
+        visibilityTimeoutSeconds: 60,
+      });
       receive.add(received.ms);
       for (const message of received.body.messages) {
         const acked = await mailroom.client.expect([200], 'POST', `${base}/${message.id}/ack`, { receipt: message.receipt, outcome: 'complete' });

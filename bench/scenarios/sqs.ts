@@ -22,7 +22,14 @@ export function sqsEnv(dir: string, port: number): Record<string, string> {
  * DeleteMessageBatch(received), then pg-boss's batch cycle (insert 10 → fetch 10 → complete ids)
  * at as many workers on the same Postgres, right after, for the ratio.
  */
-export async function sqsCycle(mailroomPid: number, sqsPort: number, databaseUrl: string, clients: number, bytes: number, durationMs: number): Promise<Record<string, unknown>> {
+export async function sqsCycle(
+  mailroomPid: number,
+  sqsPort: number,
+  databaseUrl: string,
+  clients: number,
+  bytes: number,
+  durationMs: number,
+): Promise<Record<string, unknown>> {
   const endpoint = `http://127.0.0.1:${sqsPort}`;
   const sdk = Array.from({ length: clients }, () => new SQSClient({ endpoint, region: 'us-east-1', credentials: SQS_BENCH_KEY, maxAttempts: 1 }));
   const body = JSON.stringify(bodyOfSize(bytes));
@@ -79,7 +86,9 @@ export async function sqsCycle(mailroomPid: number, sqsPort: number, databaseUrl
       reference: reference
         ? { name: `pgboss_batch_cycle_${clients}w`, perSecond: reference.unitsPerSecond, errors: reference.errors, firstError: reference.firstError }
         : { name: `pgboss_batch_cycle_${clients}w`, skipped: runtimeProblem },
-      vsReference: reference ? { reference: `pgboss_batch_cycle_${clients}w (same run, right after)`, ratio: ratio(loop.unitsPerSecond, reference.unitsPerSecond) } : null,
+      vsReference: reference
+        ? { reference: `pgboss_batch_cycle_${clients}w (same run, right after)`, ratio: ratio(loop.unitsPerSecond, reference.unitsPerSecond) }
+        : null,
     };
   } finally {
     for (const client of sdk) client.destroy();

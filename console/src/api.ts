@@ -13,8 +13,18 @@ export class ApiFailure extends Error {
   }
 }
 
-export interface Counts { PENDING: number; INPROGRESS: number; COMPLETE: number; ERROR: number }
-export interface Stats { queue: string; counts: Counts; oldestPendingAgeSeconds: number | null; storage?: { available: boolean } }
+export interface Counts {
+  PENDING: number;
+  INPROGRESS: number;
+  COMPLETE: number;
+  ERROR: number;
+}
+export interface Stats {
+  queue: string;
+  counts: Counts;
+  oldestPendingAgeSeconds: number | null;
+  storage?: { available: boolean };
+}
 export interface Queue {
   name: string;
   storageEngine: string;
@@ -38,9 +48,21 @@ export interface Message {
   availableAt?: string;
   deadLetter?: { queue: string; id: string; error: unknown };
 }
-export interface Topic { name: string; queues: string[] }
-export interface Grant { resource: { type: 'queue' | 'topic'; name: string }; subject: string; action: string; grantedBy: string; grantedAt: string }
-export interface Page<T> { items: T[]; nextCursor: string | null }
+export interface Topic {
+  name: string;
+  queues: string[];
+}
+export interface Grant {
+  resource: { type: 'queue' | 'topic'; name: string };
+  subject: string;
+  action: string;
+  grantedBy: string;
+  grantedAt: string;
+}
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
 export interface Me {
   subject: string;
   roles: string[];
@@ -75,7 +97,12 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   if (response.status === 204) return undefined as T;
   const payload = (await response.json().catch(() => null)) as { code?: string; message?: string; errors?: ApiError['errors'] } | null;
   if (!response.ok) {
-    const error: ApiError = { status: response.status, code: payload?.code ?? `HTTP_${response.status}`, message: payload?.message ?? response.statusText, errors: payload?.errors };
+    const error: ApiError = {
+      status: response.status,
+      code: payload?.code ?? `HTTP_${response.status}`,
+      message: payload?.message ?? response.statusText,
+      errors: payload?.errors,
+    };
     if (response.status === 401) onUnauthenticated();
     throw new ApiFailure(error);
   }

@@ -21,11 +21,21 @@ function SignIn({ reason, onSignedIn }: { reason: unknown; onSignedIn: () => voi
   return (
     <main class="signin">
       <h1>Mailroom console</h1>
-      <form data-testid="signin" onSubmit={(e) => { e.preventDefault(); session.signIn(token); onSignedIn(); }}>
-        <label>Paste a JWT (kept in this tab's session storage only)
+      <form
+        data-testid="signin"
+        onSubmit={(e) => {
+          e.preventDefault();
+          session.signIn(token);
+          onSignedIn();
+        }}
+      >
+        <label>
+          Paste a JWT (kept in this tab's session storage only)
           <textarea name="token" rows={5} class="code" autocomplete="off" spellcheck={false} value={token} onInput={(e) => setToken(e.currentTarget.value)} />
         </label>
-        <button type="submit" class="primary" disabled={!token.trim()}>Sign in</button>
+        <button type="submit" class="primary" disabled={!token.trim()}>
+          Sign in
+        </button>
       </form>
       <ErrorBox error={reason} />
     </main>
@@ -47,22 +57,53 @@ export function App() {
   const [problem, setProblem] = useState<unknown>(null);
   const [attempt, setAttempt] = useState(0);
   useEffect(() => {
-    whenUnauthenticated(() => { session.signOut(); setMe(null); });
+    whenUnauthenticated(() => {
+      session.signOut();
+      setMe(null);
+    });
     if (!session.token()) return;
-    api<Me>('GET', '/me').then(setMe, (e) => { session.signOut(); setProblem(e); });
+    api<Me>('GET', '/me').then(setMe, (e) => {
+      session.signOut();
+      setProblem(e);
+    });
   }, [attempt]);
-  if (!session.token() || (!me && problem)) return <SignIn reason={problem} onSignedIn={() => { setProblem(null); setAttempt((n) => n + 1); }} />;
+  if (!session.token() || (!me && problem))
+    return (
+      <SignIn
+        reason={problem}
+        onSignedIn={() => {
+          setProblem(null);
+          setAttempt((n) => n + 1);
+        }}
+      />
+    );
   if (!me) return <p class="muted">Signing in…</p>;
   return (
     <div>
       <nav class="top">
-        <a class="brand" href="#/">Mailroom</a>
+        <a class="brand" href="#/">
+          Mailroom
+        </a>
         <a href="#/">Queues &amp; topics</a>
         {me.rights.readCatalog ? <a href="#/grants">Grants by subject</a> : null}
-        <span class="who" data-testid="who">{me.subject} · {me.roles.join(', ') || 'no roles'}</span>
-        <button type="button" class="link" onClick={() => { session.signOut(); setMe(null); setProblem(null); }}>sign out</button>
+        <span class="who" data-testid="who">
+          {me.subject} · {me.roles.join(', ') || 'no roles'}
+        </span>
+        <button
+          type="button"
+          class="link"
+          onClick={() => {
+            session.signOut();
+            setMe(null);
+            setProblem(null);
+          }}
+        >
+          sign out
+        </button>
       </nav>
-      <main>{me.rights.readCatalog ? route(hash, me) : <p>This token may not read the catalog (needs system_admin, system_reader, queue_admin or queue_reader).</p>}</main>
+      <main>
+        {me.rights.readCatalog ? route(hash, me) : <p>This token may not read the catalog (needs system_admin, system_reader, queue_admin or queue_reader).</p>}
+      </main>
     </div>
   );
 }

@@ -16,13 +16,29 @@ export function ResourceGrants({ type, name, canWrite }: { type: 'queue' | 'topi
       <GrantTable grants={grants.data ?? []} canWrite={canWrite} onChange={grants.reload} />
       {canWrite ? (
         <div class="inline-form" data-testid="grant-form">
-          <label>subject <input name="subject" value={subject} onInput={(e) => setSubject(e.currentTarget.value)} /></label>
-          <label>action
+          <label>
+            subject <input name="subject" value={subject} onInput={(e) => setSubject(e.currentTarget.value)} />
+          </label>
+          <label>
+            action
             <select name="action" value={action} onChange={(e) => setAction(e.currentTarget.value)}>
-              {ACTIONS[type].map((a) => <option key={a} value={a}>{a}</option>)}
+              {ACTIONS[type].map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
+              ))}
             </select>
           </label>
-          <Action label="Grant" kind="primary" testid="grant" run={async () => { await api('PUT', `${base}/${enc(subject.trim())}/${enc(action)}`); setSubject(''); await grants.reload(); }} />
+          <Action
+            label="Grant"
+            kind="primary"
+            testid="grant"
+            run={async () => {
+              await api('PUT', `${base}/${enc(subject.trim())}/${enc(action)}`);
+              setSubject('');
+              await grants.reload();
+            }}
+          />
         </div>
       ) : null}
     </Section>
@@ -30,21 +46,49 @@ export function ResourceGrants({ type, name, canWrite }: { type: 'queue' | 'topi
 }
 
 function GrantTable({ grants, canWrite, onChange }: { grants: Grant[]; canWrite: boolean; onChange: () => void }) {
-  if (!grants.length) return <p class="muted" data-testid="no-grants">No grants.</p>;
+  if (!grants.length)
+    return (
+      <p class="muted" data-testid="no-grants">
+        No grants.
+      </p>
+    );
   return (
     <table data-testid="grants">
-      <thead><tr><th>resource</th><th>subject</th><th>action</th><th>granted by</th><th>at</th>{canWrite ? <th /> : null}</tr></thead>
+      <thead>
+        <tr>
+          <th>resource</th>
+          <th>subject</th>
+          <th>action</th>
+          <th>granted by</th>
+          <th>at</th>
+          {canWrite ? <th /> : null}
+        </tr>
+      </thead>
       <tbody>
         {grants.map((g) => {
           const path = `/${g.resource.type === 'queue' ? 'queues' : 'topics'}/${enc(g.resource.name)}/permissions/${enc(g.subject)}/${enc(g.action)}`;
           return (
             <tr key={path} data-grant={`${g.subject}/${g.action}`}>
-              <td>{g.resource.type} <a href={`#/${g.resource.type === 'queue' ? 'queues' : 'topics'}/${enc(g.resource.name)}`}>{g.resource.name}</a></td>
+              <td>
+                {g.resource.type} <a href={`#/${g.resource.type === 'queue' ? 'queues' : 'topics'}/${enc(g.resource.name)}`}>{g.resource.name}</a>
+              </td>
               <td>{g.subject}</td>
               <td>{g.action}</td>
               <td>{g.grantedBy}</td>
               <td>{time(g.grantedAt)}</td>
-              {canWrite ? <td><Action label="Revoke" kind="danger" testid="revoke" run={async () => { await api('DELETE', path); onChange(); }} /></td> : null}
+              {canWrite ? (
+                <td>
+                  <Action
+                    label="Revoke"
+                    kind="danger"
+                    testid="revoke"
+                    run={async () => {
+                      await api('DELETE', path);
+                      onChange();
+                    }}
+                  />
+                </td>
+              ) : null}
             </tr>
           );
         })}
@@ -60,8 +104,16 @@ export function SubjectGrants({ canWrite, initial }: { canWrite: boolean; initia
   const grants = useLoad(async () => (shown ? all<Grant>(`/permissions?subject=${enc(shown)}`) : []), [shown]);
   return (
     <Section title="Grants of a subject">
-      <form class="inline-form" onSubmit={(e) => { e.preventDefault(); setShown(subject.trim()); }}>
-        <label>subject <input name="subject" value={subject} onInput={(e) => setSubject(e.currentTarget.value)} /></label>
+      <form
+        class="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setShown(subject.trim());
+        }}
+      >
+        <label>
+          subject <input name="subject" value={subject} onInput={(e) => setSubject(e.currentTarget.value)} />
+        </label>
         <button type="submit">Show</button>
       </form>
       <ErrorBox error={grants.error} />

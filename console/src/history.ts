@@ -1,6 +1,12 @@
 import type { Stats } from './api';
 
-export interface Point { t: number; PENDING: number; INPROGRESS: number; COMPLETE: number; ERROR: number }
+export interface Point {
+  t: number;
+  PENDING: number;
+  INPROGRESS: number;
+  COMPLETE: number;
+  ERROR: number;
+}
 
 const WINDOW_MS = 15 * 60_000;
 const history = new Map<string, Point[]>();

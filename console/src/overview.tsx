@@ -5,7 +5,12 @@ import { Action, age, DepthChart, ErrorBox, Section, useLoad } from './ui';
 
 const POLL_MS = 3000;
 
-interface Row { queue: Queue; stats: Stats | null; error: string | null; points: Point[] }
+interface Row {
+  queue: Queue;
+  stats: Stats | null;
+  error: string | null;
+  points: Point[];
+}
 
 async function loadRows(): Promise<Row[]> {
   const queues = await all<Queue>('/queues');
@@ -29,8 +34,16 @@ export function Overview({ me }: { me: Me }) {
         <table data-testid="queues">
           <thead>
             <tr>
-              <th>queue</th><th>engine</th><th>handler</th><th class="num">pending</th><th class="num">in progress</th><th class="num">complete</th><th class="num">error</th>
-              <th class="num">oldest pending</th><th class="num">settled/min</th><th>depth (15 min)</th>
+              <th>queue</th>
+              <th>engine</th>
+              <th>handler</th>
+              <th class="num">pending</th>
+              <th class="num">in progress</th>
+              <th class="num">complete</th>
+              <th class="num">error</th>
+              <th class="num">oldest pending</th>
+              <th class="num">settled/min</th>
+              <th>depth (15 min)</th>
             </tr>
           </thead>
           <tbody>
@@ -38,22 +51,37 @@ export function Overview({ me }: { me: Me }) {
               const rate = throughput(points);
               return (
                 <tr key={queue.name} data-queue={queue.name}>
-                  <td><a href={`#/queues/${enc(queue.name)}`}>{queue.name}</a>{queue.source === 'file' ? <span class="tag">file</span> : null}</td>
+                  <td>
+                    <a href={`#/queues/${enc(queue.name)}`}>{queue.name}</a>
+                    {queue.source === 'file' ? <span class="tag">file</span> : null}
+                  </td>
                   <td>{queue.storageEngine}</td>
                   <td>{queue.hasHandler ? 'yes' : '—'}</td>
                   {stats ? (
                     <>
-                      <td class="num" data-status="PENDING">{stats.counts.PENDING}</td>
-                      <td class="num" data-status="INPROGRESS">{stats.counts.INPROGRESS}</td>
-                      <td class="num" data-status="COMPLETE">{stats.counts.COMPLETE}</td>
-                      <td class="num" data-status="ERROR">{stats.counts.ERROR}</td>
+                      <td class="num" data-status="PENDING">
+                        {stats.counts.PENDING}
+                      </td>
+                      <td class="num" data-status="INPROGRESS">
+                        {stats.counts.INPROGRESS}
+                      </td>
+                      <td class="num" data-status="COMPLETE">
+                        {stats.counts.COMPLETE}
+                      </td>
+                      <td class="num" data-status="ERROR">
+                        {stats.counts.ERROR}
+                      </td>
                       <td class="num">{age(stats.oldestPendingAgeSeconds)}</td>
                       <td class="num">{rate === null ? '—' : rate.toFixed(1)}</td>
                     </>
                   ) : (
-                    <td colSpan={6} class="error-text">{error}</td>
+                    <td colSpan={6} class="error-text">
+                      {error}
+                    </td>
                   )}
-                  <td><DepthChart points={points} /></td>
+                  <td>
+                    <DepthChart points={points} />
+                  </td>
                 </tr>
               );
             })}
@@ -65,11 +93,18 @@ export function Overview({ me }: { me: Me }) {
       <Section title="Topics">
         <ErrorBox error={topics.error} />
         <table data-testid="topics">
-          <thead><tr><th>topic</th><th>bound queues</th></tr></thead>
+          <thead>
+            <tr>
+              <th>topic</th>
+              <th>bound queues</th>
+            </tr>
+          </thead>
           <tbody>
             {(topics.data ?? []).map((topic) => (
               <tr key={topic.name}>
-                <td><a href={`#/topics/${enc(topic.name)}`}>{topic.name}</a></td>
+                <td>
+                  <a href={`#/topics/${enc(topic.name)}`}>{topic.name}</a>
+                </td>
                 <td>{topic.queues.length ? topic.queues.join(', ') : '—'}</td>
               </tr>
             ))}
@@ -105,10 +140,19 @@ function CreateQueue({ onCreated }: { onCreated: () => void }) {
   return (
     <form class="inline-form" data-testid="create-queue" onSubmit={submit}>
       <h3>Create a queue</h3>
-      <label>name <input name="name" required value={name} onInput={(e) => setName(e.currentTarget.value)} /></label>
-      <label>dead-letter queue <input name="deadLetterQueue" value={dlq} onInput={(e) => setDlq(e.currentTarget.value)} /></label>
-      <label class="wide">JSON Schema (optional)<textarea name="schema" rows={3} value={schema} onInput={(e) => setSchema(e.currentTarget.value)} /></label>
-      <button type="submit" class="primary">Create</button>
+      <label>
+        name <input name="name" required value={name} onInput={(e) => setName(e.currentTarget.value)} />
+      </label>
+      <label>
+        dead-letter queue <input name="deadLetterQueue" value={dlq} onInput={(e) => setDlq(e.currentTarget.value)} />
+      </label>
+      <label class="wide">
+        JSON Schema (optional)
+        <textarea name="schema" rows={3} value={schema} onInput={(e) => setSchema(e.currentTarget.value)} />
+      </label>
+      <button type="submit" class="primary">
+        Create
+      </button>
       <ErrorBox error={error} />
     </form>
   );
@@ -119,8 +163,18 @@ function CreateTopic({ onCreated }: { onCreated: () => void }) {
   return (
     <div class="inline-form">
       <h3>Create a topic</h3>
-      <label>name <input name="topic" value={name} onInput={(e) => setName(e.currentTarget.value)} /></label>
-      <Action label="Create topic" kind="primary" run={async () => { await api('POST', '/topics', { name: name.trim() }); setName(''); onCreated(); }} />
+      <label>
+        name <input name="topic" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+      </label>
+      <Action
+        label="Create topic"
+        kind="primary"
+        run={async () => {
+          await api('POST', '/topics', { name: name.trim() });
+          setName('');
+          onCreated();
+        }}
+      />
     </div>
   );
 }

@@ -14,10 +14,21 @@ export function QueuePage({ name, me }: { name: string; me: Me }) {
   const path = `/queues/${enc(name)}`;
   const queue = useLoad(() => api<Queue>('GET', path), [path]);
   const rights = useLoad(() => api<Me>('GET', `/me?queue=${enc(name)}`), [path]);
-  const stats = useLoad(async () => { const s = await api<Stats>('GET', `${path}/stats`); record(s); return s; }, [path], 3000);
+  const stats = useLoad(
+    async () => {
+      const s = await api<Stats>('GET', `${path}/stats`);
+      record(s);
+      return s;
+    },
+    [path],
+    3000,
+  );
   const [status, setStatus] = useState<keyof Counts>('PENDING');
   const [listVersion, setListVersion] = useState(0);
-  const changed = () => { void stats.reload(); setListVersion((v) => v + 1); };
+  const changed = () => {
+    void stats.reload();
+    setListVersion((v) => v + 1);
+  };
   const can = rights.data?.queue ?? { push: false, consume: false, administer: false };
   if (queue.error) return <ErrorBox error={queue.error} />;
   if (!queue.data) return <p class="muted">Loading…</p>;
@@ -32,9 +43,17 @@ export function QueuePage({ name, me }: { name: string; me: Me }) {
         {stats.data ? (
           <div class="stats" data-testid="stats">
             {STATUSES.map((s) => (
-              <div key={s} class={`stat stat-${s}`}><span class="label">{s}</span><span class="value" data-status={s}>{stats.data!.counts[s]}</span></div>
+              <div key={s} class={`stat stat-${s}`}>
+                <span class="label">{s}</span>
+                <span class="value" data-status={s}>
+                  {stats.data!.counts[s]}
+                </span>
+              </div>
             ))}
-            <div class="stat"><span class="label">oldest pending</span><span class="value">{age(stats.data.oldestPendingAgeSeconds)}</span></div>
+            <div class="stat">
+              <span class="label">oldest pending</span>
+              <span class="value">{age(stats.data.oldestPendingAgeSeconds)}</span>
+            </div>
             <DepthChart points={pointsOf(q.name)} width={320} height={60} />
           </div>
         ) : null}
@@ -42,12 +61,19 @@ export function QueuePage({ name, me }: { name: string; me: Me }) {
       <div class="columns">
         <Section title="Definition">
           <dl class="facts">
-            <dt>engine</dt><dd>{q.storageEngine}</dd>
-            <dt>source</dt><dd>{q.source === 'file' ? 'config file (read-only here)' : 'API'}</dd>
-            <dt>handler</dt><dd>{q.hasHandler ? 'yes' : 'no'}</dd>
-            <dt>dead-letter queue</dt><dd>{dlq ? <a href={`#/queues/${enc(dlq)}`}>{dlq}</a> : '—'}</dd>
+            <dt>engine</dt>
+            <dd>{q.storageEngine}</dd>
+            <dt>source</dt>
+            <dd>{q.source === 'file' ? 'config file (read-only here)' : 'API'}</dd>
+            <dt>handler</dt>
+            <dd>{q.hasHandler ? 'yes' : 'no'}</dd>
+            <dt>dead-letter queue</dt>
+            <dd>{dlq ? <a href={`#/queues/${enc(dlq)}`}>{dlq}</a> : '—'}</dd>
           </dl>
-          <details><summary>full definition</summary><Json value={q} /></details>
+          <details>
+            <summary>full definition</summary>
+            <Json value={q} />
+          </details>
           <h3>Schema</h3>
           <Json value={schema ?? '(none: any JSON)'} />
         </Section>
@@ -62,7 +88,11 @@ export function QueuePage({ name, me }: { name: string; me: Me }) {
             </button>
           ))}
         </div>
-        {can.consume ? <MessageList key={`${status}:${listVersion}`} path={path} queue={q.name} status={status} can={can} onChanged={changed} /> : <p class="muted">Listing messages needs a reader role or a receive grant on this queue.</p>}
+        {can.consume ? (
+          <MessageList key={`${status}:${listVersion}`} path={path} queue={q.name} status={status} can={can} onChanged={changed} />
+        ) : (
+          <p class="muted">Listing messages needs a reader role or a receive grant on this queue.</p>
+        )}
       </Section>
       {me.rights.readCatalog ? <ResourceGrants type="queue" name={q.name} canWrite={me.rights.writeCatalog} /> : null}
     </div>
@@ -104,13 +134,23 @@ function PushForm({ path, schema, onPushed }: { path: string; schema: unknown; o
       <form data-testid="push-form" onSubmit={submit}>
         <textarea name="message" rows={6} class="code" value={text} onInput={(e) => setText(e.currentTarget.value)} />
         {problems.length ? (
-          <ul class="error" data-testid="push-problems">{problems.map((p) => <li key={p}>{p}</li>)}</ul>
+          <ul class="error" data-testid="push-problems">
+            {problems.map((p) => (
+              <li key={p}>{p}</li>
+            ))}
+          </ul>
         ) : null}
-        <button type="submit" class="primary">Push</button>
+        <button type="submit" class="primary">
+          Push
+        </button>
         {validator ? <span class="muted"> checked against the queue's schema before sending</span> : null}
       </form>
       <ErrorBox error={error} />
-      {pushed ? <p class="ok" data-testid="pushed">Pushed <a href={`#${path}/messages/${enc(pushed.id)}`}>{pushed.id}</a></p> : null}
+      {pushed ? (
+        <p class="ok" data-testid="pushed">
+          Pushed <a href={`#${path}/messages/${enc(pushed.id)}`}>{pushed.id}</a>
+        </p>
+      ) : null}
     </Section>
   );
 }
@@ -147,46 +187,118 @@ function AdminActions({ path, queue, onDone }: { path: string; queue: Queue; onD
   return (
     <Section title="Administer">
       <div class="inline-form" data-testid="admin-actions">
-        <label>purge
+        <label>
+          purge
           <select name="purgeStatus" value={purgeStatus} onChange={(e) => setPurgeStatus(e.currentTarget.value)}>
             <option value="">every message</option>
-            {STATUSES.map((s) => <option key={s} value={s}>{s} only</option>)}
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s} only
+              </option>
+            ))}
           </select>
         </label>
         <Action label="Purge" confirm="Really purge?" kind="danger" testid="purge" run={purge} />
         {dlq ? <Action label={`Redrive its dead letters from ${dlq}`} testid="redrive" run={() => redrive(dlq, queue.name)} /> : null}
         <Action label="Redrive dead letters held here" testid="redrive-here" run={() => redrive(queue.name, null)} />
-        <Action label="Delete queue" confirm="Really delete the queue and its messages?" kind="danger" testid="delete-queue" disabled={queue.source === 'file'}
-          run={async () => { await api('DELETE', path); location.hash = '#/'; }} />
-        {progress ? <span class="ok" data-testid="progress">{progress}</span> : null}
+        <Action
+          label="Delete queue"
+          confirm="Really delete the queue and its messages?"
+          kind="danger"
+          testid="delete-queue"
+          disabled={queue.source === 'file'}
+          run={async () => {
+            await api('DELETE', path);
+            location.hash = '#/';
+          }}
+        />
+        {progress ? (
+          <span class="ok" data-testid="progress">
+            {progress}
+          </span>
+        ) : null}
       </div>
     </Section>
   );
 }
 
-function MessageList({ path, queue, status, can, onChanged }: { path: string; queue: string; status: string; can: { push: boolean; consume: boolean }; onChanged: () => void }) {
+function MessageList({
+  path,
+  queue,
+  status,
+  can,
+  onChanged,
+}: {
+  path: string;
+  queue: string;
+  status: string;
+  can: { push: boolean; consume: boolean };
+  onChanged: () => void;
+}) {
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const cursor = cursors[cursors.length - 1];
-  const page = useLoad(() => api<Page<Message>>('GET', `${path}/messages?status=${status}&limit=${PAGE_SIZE}${cursor ? `&cursor=${enc(cursor)}` : ''}`), [cursor]);
+  const page = useLoad(
+    () => api<Page<Message>>('GET', `${path}/messages?status=${status}&limit=${PAGE_SIZE}${cursor ? `&cursor=${enc(cursor)}` : ''}`),
+    [cursor],
+  );
   for (const m of page.data?.items ?? []) listed.set(`${queue}/${m.id}`, m);
-  const done = () => { void page.reload(); onChanged(); };
+  const done = () => {
+    void page.reload();
+    onChanged();
+  };
   return (
     <div>
       <ErrorBox error={page.error} />
       <table data-testid="messages">
-        <thead><tr><th>id</th><th>sent by</th><th>created</th><th>updated</th><th class="num">attempts</th><th>request</th><th /></tr></thead>
+        <thead>
+          <tr>
+            <th>id</th>
+            <th>sent by</th>
+            <th>created</th>
+            <th>updated</th>
+            <th class="num">attempts</th>
+            <th>request</th>
+            <th />
+          </tr>
+        </thead>
         <tbody>
           {(page.data?.items ?? []).map((m) => (
             <tr key={m.id} data-message={m.id}>
-              <td><a href={`#/queues/${enc(queue)}/messages/${enc(m.id)}`}><code>{m.id.slice(0, 8)}</code></a></td>
+              <td>
+                <a href={`#/queues/${enc(queue)}/messages/${enc(m.id)}`}>
+                  <code>{m.id.slice(0, 8)}</code>
+                </a>
+              </td>
               <td>{m.sentBy}</td>
               <td>{time(m.createdAt)}</td>
               <td>{time(m.updatedAt)}</td>
               <td class="num">{m.attempts}</td>
-              <td><code class="preview">{JSON.stringify(m.request).slice(0, 80)}</code></td>
               <td>
-                {m.status === 'ERROR' && can.consume ? <Action label="Requeue" testid="requeue" run={async () => { await api('POST', `${path}/messages/${enc(m.id)}/requeue`); done(); }} /> : null}
-                {can.push ? <Action label="Delete" confirm="Really delete?" kind="danger" testid="delete" run={async () => { await api('DELETE', `${path}/messages/${enc(m.id)}`); done(); }} /> : null}
+                <code class="preview">{JSON.stringify(m.request).slice(0, 80)}</code>
+              </td>
+              <td>
+                {m.status === 'ERROR' && can.consume ? (
+                  <Action
+                    label="Requeue"
+                    testid="requeue"
+                    run={async () => {
+                      await api('POST', `${path}/messages/${enc(m.id)}/requeue`);
+                      done();
+                    }}
+                  />
+                ) : null}
+                {can.push ? (
+                  <Action
+                    label="Delete"
+                    confirm="Really delete?"
+                    kind="danger"
+                    testid="delete"
+                    run={async () => {
+                      await api('DELETE', `${path}/messages/${enc(m.id)}`);
+                      done();
+                    }}
+                  />
+                ) : null}
               </td>
             </tr>
           ))}
@@ -194,9 +306,13 @@ function MessageList({ path, queue, status, can, onChanged }: { path: string; qu
       </table>
       {page.data && !page.data.items.length ? <p class="muted">No {status} messages.</p> : null}
       <div class="pager">
-        <button type="button" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>← newer</button>
+        <button type="button" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
+          ← newer
+        </button>
         <span class="muted">page {cursors.length}</span>
-        <button type="button" disabled={!page.data?.nextCursor} onClick={() => setCursors([...cursors, page.data!.nextCursor])}>older →</button>
+        <button type="button" disabled={!page.data?.nextCursor} onClick={() => setCursors([...cursors, page.data!.nextCursor])}>
+          older →
+        </button>
       </div>
     </div>
   );
@@ -208,7 +324,13 @@ export function MessagePage({ queue, id }: { queue: string; id: string }) {
   const message = useLoad(() => api<Message>('GET', path), [path]);
   const can = rights.data?.queue;
   const fromList = message.error && describe(message.error).status === 403 ? listed.get(`${queue}/${id}`) : undefined;
-  if (message.error && !fromList) return <div><h1>Message {id}</h1><ErrorBox error={message.error} /></div>;
+  if (message.error && !fromList)
+    return (
+      <div>
+        <h1>Message {id}</h1>
+        <ErrorBox error={message.error} />
+      </div>
+    );
   const m = message.data ?? fromList;
   if (!m) return <p class="muted">Loading…</p>;
   const history: [string, string | undefined][] = [
@@ -218,25 +340,82 @@ export function MessagePage({ queue, id }: { queue: string; id: string }) {
   ];
   return (
     <div data-testid="message">
-      <p><a href={`#/queues/${enc(queue)}`}>← queue {queue}</a></p>
-      <h1>Message <code>{m.id}</code></h1>
-      {fromList ? <p class="muted" data-testid="from-list">As listed: opening a single message needs a writer right on the queue.</p> : null}
+      <p>
+        <a href={`#/queues/${enc(queue)}`}>← queue {queue}</a>
+      </p>
+      <h1>
+        Message <code>{m.id}</code>
+      </h1>
+      {fromList ? (
+        <p class="muted" data-testid="from-list">
+          As listed: opening a single message needs a writer right on the queue.
+        </p>
+      ) : null}
       <dl class="facts">
-        <dt>status</dt><dd><span class={`badge badge-${m.status}`} data-testid="message-status">{m.status}</span></dd>
-        <dt>attempts</dt><dd>{m.attempts}</dd>
-        <dt>sent by</dt><dd>{m.sentBy}</dd>
+        <dt>status</dt>
+        <dd>
+          <span class={`badge badge-${m.status}`} data-testid="message-status">
+            {m.status}
+          </span>
+        </dd>
+        <dt>attempts</dt>
+        <dd>{m.attempts}</dd>
+        <dt>sent by</dt>
+        <dd>{m.sentBy}</dd>
       </dl>
       <h3>History</h3>
-      <ol class="history">{history.map(([what, when]) => <li key={what}><span class="muted">{time(when)}</span> {what}</li>)}</ol>
-      {m.deadLetter ? <p>Dead letter of <a href={`#/queues/${enc(m.deadLetter.queue)}/messages/${enc(m.deadLetter.id)}`}>{m.deadLetter.queue}/{m.deadLetter.id}</a></p> : null}
+      <ol class="history">
+        {history.map(([what, when]) => (
+          <li key={what}>
+            <span class="muted">{time(when)}</span> {what}
+          </li>
+        ))}
+      </ol>
+      {m.deadLetter ? (
+        <p>
+          Dead letter of{' '}
+          <a href={`#/queues/${enc(m.deadLetter.queue)}/messages/${enc(m.deadLetter.id)}`}>
+            {m.deadLetter.queue}/{m.deadLetter.id}
+          </a>
+        </p>
+      ) : null}
       <div class="columns">
-        <div><h3>Request</h3><Json value={m.request} /></div>
-        <div><h3>Result</h3><Json value={m.result} /></div>
-        <div><h3>Error</h3><Json value={m.error} /></div>
+        <div>
+          <h3>Request</h3>
+          <Json value={m.request} />
+        </div>
+        <div>
+          <h3>Result</h3>
+          <Json value={m.result} />
+        </div>
+        <div>
+          <h3>Error</h3>
+          <Json value={m.error} />
+        </div>
       </div>
       <div class="inline-form">
-        {m.status === 'ERROR' && can?.consume ? <Action label="Requeue" testid="requeue" run={async () => { await api('POST', `${path}/requeue`); await message.reload(); }} /> : null}
-        {can?.push ? <Action label="Delete" confirm="Really delete?" kind="danger" testid="delete" run={async () => { await api('DELETE', path); location.hash = `#/queues/${enc(queue)}`; }} /> : null}
+        {m.status === 'ERROR' && can?.consume ? (
+          <Action
+            label="Requeue"
+            testid="requeue"
+            run={async () => {
+              await api('POST', `${path}/requeue`);
+              await message.reload();
+            }}
+          />
+        ) : null}
+        {can?.push ? (
+          <Action
+            label="Delete"
+            confirm="Really delete?"
+            kind="danger"
+            testid="delete"
+            run={async () => {
+              await api('DELETE', path);
+              location.hash = `#/queues/${enc(queue)}`;
+            }}
+          />
+        ) : null}
       </div>
     </div>
   );

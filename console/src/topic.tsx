@@ -15,21 +15,57 @@ export function TopicPage({ name, me }: { name: string; me: Me }) {
       <h1>Topic {topic.data.name}</h1>
       <Section title="Bound queues">
         <table data-testid="bindings">
-          <thead><tr><th>queue</th>{canWrite ? <th /> : null}</tr></thead>
+          <thead>
+            <tr>
+              <th>queue</th>
+              {canWrite ? <th /> : null}
+            </tr>
+          </thead>
           <tbody>
             {topic.data.queues.map((q) => (
               <tr key={q}>
-                <td><a href={`#/queues/${enc(q)}`}>{q}</a></td>
-                {canWrite ? <td><Action label="Unbind" kind="danger" run={async () => { await api('DELETE', `${path}/queues/${enc(q)}`); await topic.reload(); }} /></td> : null}
+                <td>
+                  <a href={`#/queues/${enc(q)}`}>{q}</a>
+                </td>
+                {canWrite ? (
+                  <td>
+                    <Action
+                      label="Unbind"
+                      kind="danger"
+                      run={async () => {
+                        await api('DELETE', `${path}/queues/${enc(q)}`);
+                        await topic.reload();
+                      }}
+                    />
+                  </td>
+                ) : null}
               </tr>
             ))}
           </tbody>
         </table>
         {canWrite ? (
           <div class="inline-form">
-            <label>queue <input name="queue" value={queue} onInput={(e) => setQueue(e.currentTarget.value)} /></label>
-            <Action label="Bind" kind="primary" run={async () => { await api('PUT', `${path}/queues/${enc(queue.trim())}`); setQueue(''); await topic.reload(); }} />
-            <Action label="Delete topic" confirm="Really delete the topic?" kind="danger" run={async () => { await api('DELETE', path); location.hash = '#/'; }} />
+            <label>
+              queue <input name="queue" value={queue} onInput={(e) => setQueue(e.currentTarget.value)} />
+            </label>
+            <Action
+              label="Bind"
+              kind="primary"
+              run={async () => {
+                await api('PUT', `${path}/queues/${enc(queue.trim())}`);
+                setQueue('');
+                await topic.reload();
+              }}
+            />
+            <Action
+              label="Delete topic"
+              confirm="Really delete the topic?"
+              kind="danger"
+              run={async () => {
+                await api('DELETE', path);
+                location.hash = '#/';
+              }}
+            />
           </div>
         ) : null}
       </Section>

@@ -51,7 +51,14 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], every?: numb
 }
 
 /** A button that runs an action, shows it busy, and reports its error. */
-export function Action(props: { label: string; run: () => Promise<unknown>; confirm?: string; kind?: 'danger' | 'primary'; testid?: string; disabled?: boolean }) {
+export function Action(props: {
+  label: string;
+  run: () => Promise<unknown>;
+  confirm?: string;
+  kind?: 'danger' | 'primary';
+  testid?: string;
+  disabled?: boolean;
+}) {
   const [busy, setBusy] = useState(false);
   const [armed, setArmed] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -117,7 +124,15 @@ export function time(iso: string | undefined): string {
 const STATUS_COLORS = { PENDING: '#2563eb', INPROGRESS: '#d97706', ERROR: '#dc2626' } as const;
 
 /** Depth over time as small lines per status, drawn in SVG (no chart library, no inline style). */
-export function DepthChart({ points, width = 160, height = 36 }: { points: { t: number; PENDING: number; INPROGRESS: number; ERROR: number }[]; width?: number; height?: number }) {
+export function DepthChart({
+  points,
+  width = 160,
+  height = 36,
+}: {
+  points: { t: number; PENDING: number; INPROGRESS: number; ERROR: number }[];
+  width?: number;
+  height?: number;
+}) {
   if (points.length < 2) return <svg class="chart" width={width} height={height} aria-label="depth chart (collecting)" />;
   const t0 = points[0].t;
   const span = Math.max(1, points[points.length - 1].t - t0);

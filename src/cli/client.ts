@@ -48,14 +48,25 @@ export class MailroomClient {
     if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') throw usage('--url must be http:// or https://');
   }
 
-  async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = this.options.timeoutMs ?? 30_000): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    timeoutMs = this.options.timeoutMs ?? 30_000,
+  ): Promise<T> {
     const url = new URL(`api/v1${path}`, this.base);
     const all: Record<string, string> = { Accept: 'application/json', ...headers };
     if (this.options.token) all.Authorization = `Bearer ${this.options.token}`;
     if (body !== undefined) all['Content-Type'] = 'application/json';
     let response: Response;
     try {
-      response = await fetch(url, { method, headers: all, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+      response = await fetch(url, {
+        method,
+        headers: all,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
     } catch (error) {
       const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
       const reason = cause?.code ?? cause?.message ?? (error as Error).name;

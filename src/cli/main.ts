@@ -7,11 +7,41 @@ import { ConfigError, loadConfig } from '@app/config/app.config';
 import { withDevelopmentSecret } from '@app/security/dev-secret';
 import { mintDevToken } from '@app/security/dev-token';
 
-interface Globals { url: string; token?: string; json?: boolean; quiet?: boolean }
-interface Counts { PENDING: number; INPROGRESS: number; COMPLETE: number; ERROR: number }
-interface Message { id: string; status: keyof Counts; request: unknown; result: unknown; error: unknown; attempts: number; sentBy: string; createdAt: string; updatedAt: string; receipt?: string }
-interface Page<T> { items: T[]; nextCursor: string | null }
-interface Grant { resource: { type: string; name: string }; subject: string; action: string; grantedBy: string; grantedAt: string }
+interface Globals {
+  url: string;
+  token?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+interface Counts {
+  PENDING: number;
+  INPROGRESS: number;
+  COMPLETE: number;
+  ERROR: number;
+}
+interface Message {
+  id: string;
+  status: keyof Counts;
+  request: unknown;
+  result: unknown;
+  error: unknown;
+  attempts: number;
+  sentBy: string;
+  createdAt: string;
+  updatedAt: string;
+  receipt?: string;
+}
+interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+interface Grant {
+  resource: { type: string; name: string };
+  subject: string;
+  action: string;
+  grantedBy: string;
+  grantedAt: string;
+}
 
 const enc = encodeURIComponent;
 const program = new Command('mailroom');
@@ -68,9 +98,12 @@ program
   .option('--json', 'machine-readable JSON on stdout')
   .option('-q, --quiet', 'no progress lines on stderr')
   .showHelpAfterError()
-  .addHelpText('after', `
+  .addHelpText(
+    'after',
+    `
 Exit codes: 0 ok · 1 usage · 2 not found · 3 not authenticated or not allowed · 4 rejected
-(validation, conflict) · 5 server error or unavailable.`);
+(validation, conflict) · 5 server error or unavailable.`,
+  );
 
 program
   .command('queues')
@@ -79,14 +112,33 @@ program
     const queues = await all<{ name: string; storageEngine: string; hasHandler: boolean; source: string }>('/queues');
     const rows = await mapLimited(queues, 8, async (q) => ({
       ...q,
-      stats: await client().request<{ counts: Counts; oldestPendingAgeSeconds: number | null }>('GET', `/queues/${enc(q.name)}/stats`).catch(() => null),
+      stats: await client()
+        .request<{ counts: Counts; oldestPendingAgeSeconds: number | null }>('GET', `/queues/${enc(q.name)}/stats`)
+        .catch(() => null),
     }));
     out(
-      rows.map((r) => ({ name: r.name, storageEngine: r.storageEngine, hasHandler: r.hasHandler, source: r.source, counts: r.stats?.counts ?? null, oldestPendingAgeSeconds: r.stats?.oldestPendingAgeSeconds ?? null })),
-      () => table(
-        ['QUEUE', 'ENGINE', 'HANDLER', 'PENDING', 'INPROGRESS', 'COMPLETE', 'ERROR', 'OLDEST'],
-        rows.map((r) => [r.name, r.storageEngine, r.hasHandler ? 'yes' : 'no', r.stats?.counts.PENDING, r.stats?.counts.INPROGRESS, r.stats?.counts.COMPLETE, r.stats?.counts.ERROR, age(r.stats?.oldestPendingAgeSeconds)]),
-      ),
+      rows.map((r) => ({
+        name: r.name,
+        storageEngine: r.storageEngine,
+        hasHandler: r.hasHandler,
+        source: r.source,
+        counts: r.stats?.counts ?? null,
+        oldestPendingAgeSeconds: r.stats?.oldestPendingAgeSeconds ?? null,
+      })),
+      () =>
+        table(
+          ['QUEUE', 'ENGINE', 'HANDLER', 'PENDING', 'INPROGRESS', 'COMPLETE', 'ERROR', 'OLDEST'],
+          rows.map((r) => [
+            r.name,
+            r.storageEngine,
+            r.hasHandler ? 'yes' : 'no',
+            r.stats?.counts.PENDING,
+            r.stats?.counts.INPROGRESS,
+            r.stats?.counts.COMPLETE,
+            r.stats?.counts.ERROR,
+            age(r.stats?.oldestPendingAgeSeconds),
+          ]),
+        ),
     );
   });
 
@@ -129,7 +181,8 @@ program
         const event = before === undefined ? 'new' : 'changed';
         if (globals().json) process.stdout.write(`${JSON.stringify({ event, message: m })}\n`);
         else {
-          const detail = m.status === 'COMPLETE' ? `result=${compact(m.result)}` : m.status === 'ERROR' ? `error=${compact(m.error)}` : `request=${compact(m.request)}`;
+          const detail =
+            m.status === 'COMPLETE' ? `result=${compact(m.result)}` : m.status === 'ERROR' ? `error=${compact(m.error)}` : `request=${compact(m.request)}`;
           process.stdout.write(`${new Date().toISOString()}  ${event.padEnd(7)}  ${m.id}  ${m.status.padEnd(10)}  attempts=${m.attempts}  ${detail}\n`);
         }
         if (options.count && ++events >= options.count) return;
@@ -151,7 +204,14 @@ program
     const body: Record<string, number> = { maxMessages: options.max, waitSeconds: options.wait };
     if (options.visibility) body.visibilityTimeoutSeconds = options.visibility;
     const result = await client((options.wait + 30) * 1000).request<{ messages: Message[] }>('POST', `/queues/${enc(queue)}/messages/receive`, body);
-    out(result.messages, () => (result.messages.length ? table(['ID', 'RECEIPT', 'ATTEMPTS', 'REQUEST'], result.messages.map((m) => [m.id, m.receipt, m.attempts, compact(m.request)])) : 'no messages\n'));
+    out(result.messages, () =>
+      result.messages.length
+        ? table(
+            ['ID', 'RECEIPT', 'ATTEMPTS', 'REQUEST'],
+            result.messages.map((m) => [m.id, m.receipt, m.attempts, compact(m.request)]),
+          )
+        : 'no messages\n',
+    );
   });
 
 program
@@ -160,7 +220,9 @@ program
   .argument('<queue>')
   .argument('<id>')
   .requiredOption('--receipt <receipt>', 'the receipt from receive')
-  .addOption(new Option('--outcome <outcome>').choices(['complete', 'error', 'return_to_queue', 'return_to_end_of_queue', 'send_to_another_queue']).default('complete'))
+  .addOption(
+    new Option('--outcome <outcome>').choices(['complete', 'error', 'return_to_queue', 'return_to_end_of_queue', 'send_to_another_queue']).default('complete'),
+  )
   .option('--result <json>', 'the result (outcome complete)')
   .option('--error <text>', 'the error (outcome error): a message, or JSON {"message": …}')
   .option('--to <queue>', 'target queue (send_to_another_queue)')
@@ -186,7 +248,11 @@ program
     let deleted = 0;
     let requests = 0;
     for (;;) {
-      const result = await client(120_000).request<{ deleted: number; done: boolean }>('POST', `/queues/${enc(queue)}/messages/purge`, options.status ? { status: options.status } : {});
+      const result = await client(120_000).request<{ deleted: number; done: boolean }>(
+        'POST',
+        `/queues/${enc(queue)}/messages/purge`,
+        options.status ? { status: options.status } : {},
+      );
       deleted += result.deleted;
       requests++;
       progress(`purge ${queue}: ${deleted} deleted${result.done ? ', done' : ' …'}`);
@@ -210,8 +276,13 @@ program
     const totals = { redriven: 0, requeued: 0, resent: 0, discarded: 0, skipped: [] as unknown[] };
     let cursor: string | null = null;
     for (;;) {
-      const result: { redriven: number; items: { outcome: 'requeued' | 'resent' | 'discarded' }[]; skipped: unknown[]; nextCursor: string | null; done: boolean } =
-        await client(120_000).request('POST', `/queues/${enc(dlq)}/messages/redrive`, cursor ? { ...filters, cursor } : filters);
+      const result: {
+        redriven: number;
+        items: { outcome: 'requeued' | 'resent' | 'discarded' }[];
+        skipped: unknown[];
+        nextCursor: string | null;
+        done: boolean;
+      } = await client(120_000).request('POST', `/queues/${enc(dlq)}/messages/redrive`, cursor ? { ...filters, cursor } : filters);
       totals.redriven += result.redriven;
       for (const item of result.items) totals[item.outcome]++;
       totals.skipped.push(...result.skipped);
@@ -219,8 +290,11 @@ program
       if (result.done || !result.nextCursor) break;
       cursor = result.nextCursor;
     }
-    out({ queue: dlq, ...totals, done: true }, () =>
-      `${totals.redriven} redriven from ${dlq} (requeued ${totals.requeued}, resent ${totals.resent}, discarded ${totals.discarded}), ${totals.skipped.length} skipped\n`);
+    out(
+      { queue: dlq, ...totals, done: true },
+      () =>
+        `${totals.redriven} redriven from ${dlq} (requeued ${totals.requeued}, resent ${totals.resent}, discarded ${totals.discarded}), ${totals.skipped.length} skipped\n`,
+    );
   });
 
 const grants = program.command('grants').description('list, grant and revoke permissions');
@@ -231,7 +305,14 @@ function resourcePath(options: { queue?: string; topic?: string }): string {
 }
 
 function printGrants(list: Grant[]): void {
-  out(list, () => (list.length ? table(['RESOURCE', 'SUBJECT', 'ACTION', 'BY', 'AT'], list.map((g) => [`${g.resource.type}:${g.resource.name}`, g.subject, g.action, g.grantedBy, g.grantedAt])) : 'no grants\n'));
+  out(list, () =>
+    list.length
+      ? table(
+          ['RESOURCE', 'SUBJECT', 'ACTION', 'BY', 'AT'],
+          list.map((g) => [`${g.resource.type}:${g.resource.name}`, g.subject, g.action, g.grantedBy, g.grantedAt]),
+        )
+      : 'no grants\n',
+  );
 }
 
 grants
@@ -249,7 +330,10 @@ grants
     printGrants(await all<Grant>(resourcePath(options)));
   });
 
-for (const [name, method, verb] of [['grant', 'PUT', 'granted'], ['revoke', 'DELETE', 'revoked']] as const) {
+for (const [name, method, verb] of [
+  ['grant', 'PUT', 'granted'],
+  ['revoke', 'DELETE', 'revoked'],
+] as const) {
   grants
     .command(name)
     .description(`${name} an action (send_to_queue, receive, administer_queue; send_to_topic) to a subject`)
@@ -260,7 +344,10 @@ for (const [name, method, verb] of [['grant', 'PUT', 'granted'], ['revoke', 'DEL
     .action(async (subject: string, action: string, options: { queue?: string; topic?: string }) => {
       await client().request(method, `${resourcePath(options)}/${enc(subject)}/${enc(action)}`);
       const target = options.queue ? `queue ${options.queue}` : `topic ${options.topic}`;
-      out({ subject, action, resource: options.queue ? { type: 'queue', name: options.queue } : { type: 'topic', name: options.topic }, [verb]: true }, () => `${verb} ${action} on ${target} to ${subject}\n`);
+      out(
+        { subject, action, resource: options.queue ? { type: 'queue', name: options.queue } : { type: 'topic', name: options.topic }, [verb]: true },
+        () => `${verb} ${action} on ${target} to ${subject}\n`,
+      );
     });
 }
 
@@ -269,8 +356,17 @@ program
   .description('who the token belongs to and what it may do (on a queue with --queue)')
   .option('--queue <queue>')
   .action(async (options: { queue?: string }) => {
-    const me = await client().request<{ subject: string; roles: string[]; rights: Record<string, boolean>; queue: Record<string, unknown> | null }>('GET', `/me${options.queue ? `?queue=${enc(options.queue)}` : ''}`);
-    out(me, () => `${me.subject} (${me.roles.join(', ') || 'no roles'})\n${Object.entries({ ...me.rights, ...(me.queue ?? {}) }).map(([k, v]) => `  ${k}: ${String(v)}`).join('\n')}\n`);
+    const me = await client().request<{ subject: string; roles: string[]; rights: Record<string, boolean>; queue: Record<string, unknown> | null }>(
+      'GET',
+      `/me${options.queue ? `?queue=${enc(options.queue)}` : ''}`,
+    );
+    out(
+      me,
+      () =>
+        `${me.subject} (${me.roles.join(', ') || 'no roles'})\n${Object.entries({ ...me.rights, ...(me.queue ?? {}) })
+          .map(([k, v]) => `  ${k}: ${String(v)}`)
+          .join('\n')}\n`,
+    );
   });
 
 program
@@ -285,7 +381,10 @@ program
     try {
       token = await mintDevToken(withDevelopmentSecret(loadConfig()), {
         subject: options.sub,
-        roles: options.roles.split(',').map((r) => r.trim()).filter(Boolean),
+        roles: options.roles
+          .split(',')
+          .map((r) => r.trim())
+          .filter(Boolean),
         client: options.client,
         ttlSeconds: options.ttl,
       });

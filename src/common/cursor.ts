@@ -19,7 +19,12 @@ export function byName(a: string, b: string): number {
  * One page of items identified by a unique name, in name order: the items after the cursor's
  * name, at most `limit`, and a cursor for the next page when there is one.
  */
-export function pageByName<T>(items: readonly T[], nameOf: (item: T) => string, limit: number, cursor: string | null): { items: T[]; nextCursor: string | null } {
+export function pageByName<T>(
+  items: readonly T[],
+  nameOf: (item: T) => string,
+  limit: number,
+  cursor: string | null,
+): { items: T[]; nextCursor: string | null } {
   const after = cursor === null ? null : decodeCursor(cursor);
   const rest = items.filter((item) => after === null || nameOf(item) > after).sort((a, b) => byName(nameOf(a), nameOf(b)));
   const page = rest.slice(0, limit);

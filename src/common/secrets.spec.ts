@@ -3,7 +3,9 @@ import { maskValues, scrubSecrets, scrubTokens, scrubUrlCredentials } from '@app
 describe('scrubUrlCredentials', () => {
   it('hides the password of connection strings, keeping user and host', () => {
     expect(scrubUrlCredentials('connect postgres://app:s3cr%40t@db:5432/app failed')).toBe('connect postgres://app:***@db:5432/app failed');
-    expect(scrubUrlCredentials('{"url":"mssql://sa:Pa55w0rd!@sql:1433/x","b":"mysql://root:x@h/d"}')).toBe('{"url":"mssql://sa:***@sql:1433/x","b":"mysql://root:***@h/d"}');
+    expect(scrubUrlCredentials('{"url":"mssql://sa:Pa55w0rd!@sql:1433/x","b":"mysql://root:x@h/d"}')).toBe(
+      '{"url":"mssql://sa:***@sql:1433/x","b":"mysql://root:***@h/d"}',
+    );
   });
 
   it('leaves URLs without credentials alone', () => {

@@ -9,6 +9,9 @@ export function truncateText(text: string, maxBytes: number): string {
   const marker = `… [truncated: ${bytes} bytes in all]`;
   const keep = Math.max(0, maxBytes - Buffer.byteLength(marker));
   // a character cut in half decodes as U+FFFD: dropped
-  const head = Buffer.from(text.slice(0, keep)).subarray(0, keep).toString('utf8').replace(/\uFFFD+$/, '');
+  const head = Buffer.from(text.slice(0, keep))
+    .subarray(0, keep)
+    .toString('utf8')
+    .replace(/\uFFFD+$/, '');
   return `${head}${marker}`;
 }

@@ -108,7 +108,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
-    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8, fd00::/8, 192.168.1.1/255.255.255.0, 172.16.0.1' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8', '192.168.1.1/255.255.255.0', '172.16.0.1']);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8, fd00::/8, 192.168.1.1/255.255.255.0, 172.16.0.1' }).trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::/8',
+      '192.168.1.1/255.255.255.0',
+      '172.16.0.1',
+    ]);
   });
 
   it('keeps /metrics on PORT and /docs on outside production unless told otherwise', () => {
@@ -121,7 +127,9 @@ describe('loadConfig', () => {
 
   it('looks for handler dependencies under CONFIG_DIR unless HANDLER_MODULES_DIR says where', () => {
     expect(loadConfig({ CONFIG_DIR: '/etc/mailroom' }).handlerModulesDir).toBe('/etc/mailroom/handlers/node_modules');
-    expect(loadConfig({ CONFIG_DIR: '/etc/mailroom', HANDLER_MODULES_DIR: '/opt/handler-deps/node_modules' }).handlerModulesDir).toBe('/opt/handler-deps/node_modules');
+    expect(loadConfig({ CONFIG_DIR: '/etc/mailroom', HANDLER_MODULES_DIR: '/opt/handler-deps/node_modules' }).handlerModulesDir).toBe(
+      '/opt/handler-deps/node_modules',
+    );
   });
 
   it('refuses production without an auth setting', () => {
@@ -142,8 +150,16 @@ describe('loadConfig', () => {
 
   it('reads the handler toolbox settings', () => {
     expect(loadConfig({}).toolbox).toEqual({ integrationAllowedHosts: [], idmUserinfoUrl: null, idmCacheTtlSeconds: 300, idmCacheMaxEntries: 1000 });
-    const config = loadConfig({ INTEGRATION_ALLOWED_HOSTS: 'API.internal, 10.0.0.5:8443,[::1]:80', IDM_USERINFO_URL: 'https://idp/userinfo', IDM_CACHE_TTL_SECONDS: '0' });
-    expect(config.toolbox).toMatchObject({ integrationAllowedHosts: ['api.internal', '10.0.0.5:8443', '[::1]:80'], idmUserinfoUrl: 'https://idp/userinfo', idmCacheTtlSeconds: 0 });
+    const config = loadConfig({
+      INTEGRATION_ALLOWED_HOSTS: 'API.internal, 10.0.0.5:8443,[::1]:80',
+      IDM_USERINFO_URL: 'https://idp/userinfo',
+      IDM_CACHE_TTL_SECONDS: '0',
+    });
+    expect(config.toolbox).toMatchObject({
+      integrationAllowedHosts: ['api.internal', '10.0.0.5:8443', '[::1]:80'],
+      idmUserinfoUrl: 'https://idp/userinfo',
+      idmCacheTtlSeconds: 0,
+    });
     expect(failure({ INTEGRATION_ALLOWED_HOSTS: 'http://api.internal' }).setting).toBe('INTEGRATION_ALLOWED_HOSTS');
     expect(failure({ INTEGRATION_ALLOWED_HOSTS: 'api:99999' }).setting).toBe('INTEGRATION_ALLOWED_HOSTS');
     expect(failure({ IDM_USERINFO_URL: 'ftp://idp' }).setting).toBe('IDM_USERINFO_URL');

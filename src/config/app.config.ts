@@ -129,7 +129,10 @@ export interface AppConfig {
 export type TrustProxy = boolean | number | string[];
 
 export class ConfigError extends Error {
-  constructor(readonly setting: string, reason: string) {
+  constructor(
+    readonly setting: string,
+    reason: string,
+  ) {
     super(`Invalid setting ${setting}: ${reason}`);
     this.name = 'ConfigError';
   }
@@ -176,7 +179,12 @@ function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string 
 
 function list(env: NodeJS.ProcessEnv, name: string): string[] {
   const raw = text(env, name);
-  return raw === null ? [] : raw.split(',').map((s) => s.trim()).filter(Boolean);
+  return raw === null
+    ? []
+    : raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
 }
 
 export function prefixed(env: NodeJS.ProcessEnv, prefix: string): Record<string, string> {
@@ -303,7 +311,10 @@ function trustProxy(env: NodeJS.ProcessEnv): TrustProxy {
   const entries = list(env, 'TRUST_PROXY');
   const bad = entries.find((entry) => !proxyAddress(entry));
   if (bad !== undefined) {
-    throw new ConfigError('TRUST_PROXY', `expected false, true, a hop count, or a comma-separated list of ${PROXY_NAMES.join(', ')}, IP addresses and CIDR ranges; "${bad}" is none of them`);
+    throw new ConfigError(
+      'TRUST_PROXY',
+      `expected false, true, a hop count, or a comma-separated list of ${PROXY_NAMES.join(', ')}, IP addresses and CIDR ranges; "${bad}" is none of them`,
+    );
   }
   return entries;
 }

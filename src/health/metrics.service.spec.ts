@@ -31,7 +31,12 @@ function setup(stats: (name: string) => Promise<QueueStatsView>, leader: LeaderL
   return { events, clock, queues, metrics, value, down };
 }
 
-const view = (queue: string, pending: number): QueueStatsView => ({ queue, counts: { PENDING: pending, INPROGRESS: 0, COMPLETE: 0, ERROR: 0 }, oldestPendingAgeSeconds: pending ? 7 : null, storage: { available: true, since: new Date(0).toISOString() } });
+const view = (queue: string, pending: number): QueueStatsView => ({
+  queue,
+  counts: { PENDING: pending, INPROGRESS: 0, COMPLETE: 0, ERROR: 0 },
+  oldestPendingAgeSeconds: pending ? 7 : null,
+  storage: { available: true, since: new Date(0).toISOString() },
+});
 
 describe('MetricsService', () => {
   it('maps every message event to its counter or histogram', async () => {

@@ -31,7 +31,10 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   private leading = false;
 
   private readonly pushed = this.counter('mailroom_messages_pushed_total', 'Messages stored by push, batch, publish or a handler', ['queue']);
-  private readonly delivered = this.counter('mailroom_messages_delivered_total', 'Deliveries: handler calls (via="handler") and receives (via="receive")', ['queue', 'via']);
+  private readonly delivered = this.counter('mailroom_messages_delivered_total', 'Deliveries: handler calls (via="handler") and receives (via="receive")', [
+    'queue',
+    'via',
+  ]);
   private readonly acked = this.counter('mailroom_messages_acked_total', 'Successful acknowledgements by consumers, by outcome', ['queue', 'outcome']);
   private readonly completed = this.counter('mailroom_messages_completed_total', 'Messages that became COMPLETE', ['queue']);
   private readonly errors = this.counter('mailroom_messages_errors_total', 'Messages that became ERROR (no attempt left)', ['queue']);
@@ -39,7 +42,10 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   private readonly deadLettered = this.counter('mailroom_messages_dead_lettered_total', 'Copies stored in a dead-letter queue', ['queue', 'target']);
   private readonly returned = this.counter('mailroom_messages_returned_total', 'Messages returned to their queue without a failure', ['queue']);
   private readonly purged = this.counter('mailroom_messages_purged_total', 'Messages deleted by a purge', ['queue']);
-  private readonly redriven = this.counter('mailroom_messages_redriven_total', 'Dead letters sent back to their source queue by a redrive', ['queue', 'source']);
+  private readonly redriven = this.counter('mailroom_messages_redriven_total', 'Dead letters sent back to their source queue by a redrive', [
+    'queue',
+    'source',
+  ]);
   private readonly handlerDuration = new Histogram({
     name: 'mailroom_handler_duration_seconds',
     help: 'Handler run time, by outcome',
@@ -149,7 +155,19 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   /** The exposition text; series naming a queue deleted since (on any replica) are dropped first, so deleted queues leave none behind. */
   async scrape(): Promise<string> {
     const existing = new Set(this.queues.list().map((entry) => entry.definition.name));
-    const perQueue: Array<Counter<string> | Histogram<string>> = [this.pushed, this.delivered, this.acked, this.completed, this.errors, this.retries, this.deadLettered, this.returned, this.purged, this.redriven, this.handlerDuration];
+    const perQueue: Array<Counter<string> | Histogram<string>> = [
+      this.pushed,
+      this.delivered,
+      this.acked,
+      this.completed,
+      this.errors,
+      this.retries,
+      this.deadLettered,
+      this.returned,
+      this.purged,
+      this.redriven,
+      this.handlerDuration,
+    ];
     for (const metric of perQueue) {
       const gone = new Map<string, Record<string, string | number>>();
       for (const { labels } of (await metric.get()).values) {

@@ -42,7 +42,14 @@ export class JsonExpressAdapter extends ExpressAdapter {
   }
 
   override reply(response: Response, body: unknown, statusCode?: number): unknown {
-    if (body === null || typeof body !== 'object' || body instanceof StreamableFile || body instanceof Error || Buffer.isBuffer(body) || response.hasHeader('Content-Type')) {
+    if (
+      body === null ||
+      typeof body !== 'object' ||
+      body instanceof StreamableFile ||
+      body instanceof Error ||
+      Buffer.isBuffer(body) ||
+      response.hasHeader('Content-Type')
+    ) {
       return super.reply(response, body, statusCode);
     }
     if (statusCode !== undefined) response.statusCode = statusCode;

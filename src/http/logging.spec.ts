@@ -12,7 +12,13 @@ describe('scrubbingDestination', () => {
 describe('createLogger', () => {
   it('masks the values of secret settings in every line, and leaves short values alone', () => {
     const lines: string[] = [];
-    const config = loadConfig({ AUTH_JWT_SECRET: 'j'.repeat(40), MAILROOM_SQL__PG_PASSWORD: 'pg "pass" word', MAILROOM_SQL__DB: 'test', MAILROOM_SECRET__KEY: 'handler-key-1', LOG_LEVEL: 'info' });
+    const config = loadConfig({
+      AUTH_JWT_SECRET: 'j'.repeat(40),
+      MAILROOM_SQL__PG_PASSWORD: 'pg "pass" word',
+      MAILROOM_SQL__DB: 'test',
+      MAILROOM_SECRET__KEY: 'handler-key-1',
+      LOG_LEVEL: 'info',
+    });
     const logger = createLogger(config, { write: (line: string) => void lines.push(line) });
     logger.info({ detail: 'pg "pass" word / pg%20%22pass%22%20word' }, `a test line with ${'j'.repeat(40)} and handler-key-1`);
     expect(lines).toHaveLength(1);

@@ -95,7 +95,14 @@ export function requestLog(logger: Logger): (request: Request, response: Respons
         const level = levelOf(status);
         if (!logger.isLevelEnabled(level)) return;
         logger[level](
-          { requestId: id, clientAddress: request.ip, ...requestBindings(request as RequestWithUser), req: request, res: { statusCode: status }, responseTime: Math.round(performance.now() - started) },
+          {
+            requestId: id,
+            clientAddress: request.ip,
+            ...requestBindings(request as RequestWithUser),
+            req: request,
+            res: { statusCode: status },
+            responseTime: Math.round(performance.now() - started),
+          },
           'request completed',
         );
       });

@@ -34,7 +34,11 @@ describe('OpenAPI document helpers', () => {
   });
 
   it('takes from a description only the codes that answer with the status', () => {
-    expect(namedCodes('MALFORMED_JSON, VALIDATION_FAILED or JSON_TOO_DEEP (MESSAGE_MAX_DEPTH); QUEUE_NOT_FOUND is 404', 400)).toEqual(['MALFORMED_JSON', 'VALIDATION_FAILED', 'JSON_TOO_DEEP']);
+    expect(namedCodes('MALFORMED_JSON, VALIDATION_FAILED or JSON_TOO_DEEP (MESSAGE_MAX_DEPTH); QUEUE_NOT_FOUND is 404', 400)).toEqual([
+      'MALFORMED_JSON',
+      'VALIDATION_FAILED',
+      'JSON_TOO_DEEP',
+    ]);
     expect(namedCodes('TOPIC_NOT_FOUND or QUEUE_NOT_FOUND\n\nTOPIC_NOT_FOUND', 404)).toEqual(['TOPIC_NOT_FOUND', 'QUEUE_NOT_FOUND']);
     expect(namedCodes('the lease expired', 409)).toEqual([]);
   });

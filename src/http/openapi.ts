@@ -2,7 +2,15 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { errorResponseSchema, schemaErrorResponseSchema, type ApiSchemaName } from '@app/common/api-schemas';
 import { ERROR_STATUS, type ErrorCode } from '@app/common/domain-error';
-import { ackBatchBodySchema, ackBatchResponseSchema, ackBodySchema, leaseBodySchema, leasedMessageViewSchema, receiveBodySchema, receiveResponseSchema } from '@app/messages/consumers.schemas';
+import {
+  ackBatchBodySchema,
+  ackBatchResponseSchema,
+  ackBodySchema,
+  leaseBodySchema,
+  leasedMessageViewSchema,
+  receiveBodySchema,
+  receiveResponseSchema,
+} from '@app/messages/consumers.schemas';
 import { deduplicatedViewSchema, messagePageSchema, messageViewSchema } from '@app/messages/message.view';
 import { batchBodySchema, batchResultSchema } from '@app/messages/push.schemas';
 import { purgeBodySchema, purgeResponseSchema, redriveBodySchema, redriveResponseSchema } from '@app/messages/queue-operations.schemas';
@@ -64,7 +72,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     app,
     new DocumentBuilder()
       .setTitle('Mailroom')
-      .setDescription('Durable message queues with JSON Schema validation, handlers, topics and pull consumers. Errors share one envelope with a stable `code`.')
+      .setDescription(
+        'Durable message queues with JSON Schema validation, handlers, topics and pull consumers. Errors share one envelope with a stable `code`.',
+      )
       .setVersion('1')
       .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
       .addServer('/', 'this Mailroom')
@@ -101,7 +111,8 @@ function withRefs(schema: unknown, named: Map<object, string>, top = false): unk
 function completeResponses(operation: Schema): void {
   const responses = operation.responses as Record<string, Schema>;
   if (operation.requestBody) {
-    for (const [status, description] of Object.entries(BODY_RESPONSES)) responses[status] ??= { description, content: { 'application/json': { schema: { $ref: ERROR_REF } } } };
+    for (const [status, description] of Object.entries(BODY_RESPONSES))
+      responses[status] ??= { description, content: { 'application/json': { schema: { $ref: ERROR_REF } } } };
   }
   for (const [status, response] of Object.entries(responses)) {
     const content = response.content as Record<string, { schema?: Schema }> | undefined;
@@ -127,7 +138,9 @@ export function namedCodes(description: string, status: number): ErrorCode[] {
 export function toOpenApi30(node: unknown, key?: string): unknown {
   if (Array.isArray(node)) return node.map((item) => toOpenApi30(item));
   if (!node || typeof node !== 'object' || (key !== undefined && ['example', 'examples', 'enum', 'default'].includes(key))) return node;
-  const entries = Object.entries(node).map(([k, v]) => [k, ['properties', 'paths', 'responses', 'schemas', 'content', 'headers'].includes(k) ? mapValues(v) : toOpenApi30(v, k)] as const);
+  const entries = Object.entries(node).map(
+    ([k, v]) => [k, ['properties', 'paths', 'responses', 'schemas', 'content', 'headers'].includes(k) ? mapValues(v) : toOpenApi30(v, k)] as const,
+  );
   const result: Schema = Object.fromEntries(entries);
   if (!isSchema(result)) return result;
   delete result.propertyNames;

@@ -23,7 +23,9 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   protected async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     const retryAfterSeconds = Math.max(1, Math.ceil(detail.timeToBlockExpire));
-    throw new DomainError('RATE_LIMITED', `Rate limit of ${detail.limit} requests per minute exceeded; retry in ${retryAfterSeconds} s`, undefined, { retryAfterSeconds });
+    throw new DomainError('RATE_LIMITED', `Rate limit of ${detail.limit} requests per minute exceeded; retry in ${retryAfterSeconds} s`, undefined, {
+      retryAfterSeconds,
+    });
   }
 }
 

@@ -1,5 +1,16 @@
 import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { apiError, apiRef, RETRY_AFTER_HEADER } from '@app/common/api-schemas';
 import { validateInput } from '@app/common/json-validation';
@@ -43,8 +54,18 @@ export class ConsumersController {
   @ApiOkResponse({ schema: apiRef('ReceiveResult') })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED', schema: apiRef('Error') })
   @ApiConflictResponse({ description: 'QUEUE_HAS_HANDLER: the queue is processed by its handler', schema: apiRef('Error') })
-  @ApiTooManyRequestsResponse({ description: 'TOO_MANY_LONG_POLLS: waitSeconds > 0 and the subject (LONG_POLL_MAX_PER_SUBJECT) or this replica (LONG_POLL_MAX) holds as many long polls as allowed; see Retry-After', schema: apiRef('Error'), headers: RETRY_AFTER_HEADER })
-  async receive(@Param('queue') queue: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) response: Response): Promise<{ messages: LeasedMessageView[] }> {
+  @ApiTooManyRequestsResponse({
+    description:
+      'TOO_MANY_LONG_POLLS: waitSeconds > 0 and the subject (LONG_POLL_MAX_PER_SUBJECT) or this replica (LONG_POLL_MAX) holds as many long polls as allowed; see Retry-After',
+    schema: apiRef('Error'),
+    headers: RETRY_AFTER_HEADER,
+  })
+  async receive(
+    @Param('queue') queue: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<{ messages: LeasedMessageView[] }> {
     const input = validateInput<ReceiveInput>(receiveBodySchema, body ?? {}, 'VALIDATION_FAILED', 'receive request');
     const aborted = new AbortController();
     const onClose = () => {
@@ -65,11 +86,15 @@ export class ConsumersController {
   @ApiOperation({
     operationId: 'ackMessages',
     summary: 'Acknowledge up to 10 received messages in one request, each answered on its own (SQS DeleteMessageBatch)',
-    description: 'Each entry is an ack as on /messages/{id}/ack (outcome defaults to complete). Answers 200 with the entries that succeeded and those that failed with the code the single ack would answer.',
+    description:
+      'Each entry is an ack as on /messages/{id}/ack (outcome defaults to complete). Answers 200 with the entries that succeeded and those that failed with the code the single ack would answer.',
   })
   @ApiBody({ schema: apiRef('AckBatchRequest') })
   @ApiOkResponse({ schema: apiRef('AckBatchResult') })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED (e.g. more than 10 entries, or one message named twice): nothing was acknowledged', schema: apiRef('Error') })
+  @ApiBadRequestResponse({
+    description: 'VALIDATION_FAILED (e.g. more than 10 entries, or one message named twice): nothing was acknowledged',
+    schema: apiRef('Error'),
+  })
   ackBatch(@Param('queue') queue: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<AckBatchResult> {
     const input = validateInput<AckBatchInput>(ackBatchBodySchema, body ?? null, 'VALIDATION_FAILED', 'batch ack');
     return this.consumers.ackBatch(queue, input, principal);
@@ -78,14 +103,20 @@ export class ConsumersController {
   @Post(':id/ack')
   @HttpCode(200)
   @Access('message.consume', { queueParam: 'queue' })
-  @ApiOperation({ operationId: 'ackMessage', summary: 'Acknowledge a received message: complete, error, return_to_queue, return_to_end_of_queue or send_to_another_queue' })
+  @ApiOperation({
+    operationId: 'ackMessage',
+    summary: 'Acknowledge a received message: complete, error, return_to_queue, return_to_end_of_queue or send_to_another_queue',
+  })
   @ApiNotFoundResponse(apiError('MESSAGE_NOT_FOUND: no message with this id in the queue'))
   @ApiBody({ schema: apiRef('AckRequest') })
   @ApiOkResponse({ schema: apiRef('Message'), description: 'the message after the outcome' })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED or JSON_TOO_DEEP (result or error deeper than MESSAGE_MAX_DEPTH)', schema: apiRef('Error') })
   @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE: error over 16 KiB as JSON, or the body over MESSAGE_MAX_BYTES', schema: apiRef('Error') })
   @ApiConflictResponse({ description: 'RECEIPT_STALE: the lease expired or the message was settled; nothing changed', schema: apiRef('Error') })
-  @ApiUnprocessableEntityResponse({ description: 'MESSAGE_SCHEMA_INVALID: send_to_another_queue and the target queue refuses the message', schema: apiRef('SchemaError') })
+  @ApiUnprocessableEntityResponse({
+    description: 'MESSAGE_SCHEMA_INVALID: send_to_another_queue and the target queue refuses the message',
+    schema: apiRef('SchemaError'),
+  })
   async ack(@Param('queue') queue: string, @Param('id') id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<MessageView> {
     const input = validateInput<AckInput>(ackBodySchema, body ?? null, 'VALIDATION_FAILED', 'ack');
     return toMessageView(await this.consumers.ack(queue, id, input, principal));

@@ -49,7 +49,13 @@ export const receiveBodySchema = {
   properties: {
     maxMessages: { type: 'integer', minimum: 1, maximum: 50, default: 5 },
     visibilityTimeoutSeconds: { ...visibility, description: "how long the messages stay leased; default: the queue's delivery.visibilityTimeoutSeconds" },
-    waitSeconds: { type: 'integer', minimum: 0, maximum: 20, default: 0, description: 'long polling: answer as soon as a message is available, or empty after this many seconds' },
+    waitSeconds: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 20,
+      default: 0,
+      description: 'long polling: answer as soon as a message is available, or empty after this many seconds',
+    },
   },
 };
 
@@ -69,7 +75,12 @@ export const ackBodySchema = {
       ],
     },
     queue: { type: 'string', pattern: NAME_PATTERN, description: 'the target queue (required with outcome send_to_another_queue)' },
-    delaySeconds: { type: 'integer', minimum: 0, maximum: MAX_DELAY_SECONDS, description: 'return_to_queue / return_to_end_of_queue: deliverable again after this delay' },
+    delaySeconds: {
+      type: 'integer',
+      minimum: 0,
+      maximum: MAX_DELAY_SECONDS,
+      description: 'return_to_queue / return_to_end_of_queue: deliverable again after this delay',
+    },
   },
 };
 
@@ -101,7 +112,14 @@ export const ackBatchResponseSchema = {
   type: 'object',
   required: ['successful', 'failed'],
   properties: {
-    successful: { type: 'array', items: { type: 'object', required: ['id', 'status'], properties: { id: { type: 'string' }, status: { type: 'string', description: 'the status after the outcome' } } } },
+    successful: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'status'],
+        properties: { id: { type: 'string' }, status: { type: 'string', description: 'the status after the outcome' } },
+      },
+    },
     failed: {
       type: 'array',
       items: {

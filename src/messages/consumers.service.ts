@@ -142,7 +142,9 @@ export class ConsumersService implements OnModuleDestroy {
     this.registry.require(queue);
     const ids = input.entries.map((e) => e.id);
     if (new Set(ids).size !== ids.length) throw new DomainError('VALIDATION_FAILED', 'entries must name distinct messages');
-    const outcomes = await Promise.allSettled(input.entries.map(({ id, ...ack }) => this.ack(queue, id, { ...ack, outcome: ack.outcome ?? 'complete' }, principal)));
+    const outcomes = await Promise.allSettled(
+      input.entries.map(({ id, ...ack }) => this.ack(queue, id, { ...ack, outcome: ack.outcome ?? 'complete' }, principal)),
+    );
     const result: AckBatchResult = { successful: [], failed: [] };
     outcomes.forEach((outcome, i) => {
       const id = ids[i];

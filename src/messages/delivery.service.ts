@@ -117,7 +117,12 @@ export class DeliveryService {
   }
 
   /** Not a failure: the attempt is not counted. `toEnd` puts it behind every other pending message. */
-  async release(definition: QueueDefinition, id: string, receipt: string, options: AckOptions & { toEnd: boolean; delaySeconds?: number }): Promise<StoredMessage> {
+  async release(
+    definition: QueueDefinition,
+    id: string,
+    receipt: string,
+    options: AckOptions & { toEnd: boolean; delaySeconds?: number },
+  ): Promise<StoredMessage> {
     const now = this.clock.now();
     const released = await this.settle(
       definition,
@@ -164,7 +169,10 @@ export class DeliveryService {
     const message = await store.get(definition.name, id);
     const copy = message?.status === 'ERROR' ? await this.deadLetterCopy(definition, message) : null;
     if (copy?.message.status === 'INPROGRESS') {
-      throw new DomainError('DEAD_LETTER_IN_PROGRESS', `The dead-letter copy ${copy.message.id} of message ${id} is being processed in queue ${copy.queue}; settle it first`);
+      throw new DomainError(
+        'DEAD_LETTER_IN_PROGRESS',
+        `The dead-letter copy ${copy.message.id} of message ${id} is being processed in queue ${copy.queue}; settle it first`,
+      );
     }
     const requeued = await store.requeue(definition.name, id, this.clock.now());
     this.events.emit({ type: 'returned', queue: definition.name });
@@ -172,7 +180,10 @@ export class DeliveryService {
     return requeued;
   }
 
-  private async deadLetterCopy(definition: QueueDefinition, failed: StoredMessage): Promise<{ queue: string; store: MessageStore; message: StoredMessage } | null> {
+  private async deadLetterCopy(
+    definition: QueueDefinition,
+    failed: StoredMessage,
+  ): Promise<{ queue: string; store: MessageStore; message: StoredMessage } | null> {
     const target = definition.delivery.deadLetterQueue;
     const entry = target ? this.registry.get(target) : undefined;
     if (!entry) return null;
@@ -252,7 +263,14 @@ export class DeliveryService {
     definition: QueueDefinition,
     id: string,
     receipt: string,
-    change: { status: StoredMessage['status']; result?: unknown; error?: MessageErrorInfo | null; availableAt?: number; toEnd?: boolean; uncountAttempt?: boolean },
+    change: {
+      status: StoredMessage['status'];
+      result?: unknown;
+      error?: MessageErrorInfo | null;
+      availableAt?: number;
+      toEnd?: boolean;
+      uncountAttempt?: boolean;
+    },
     options: AckOptions = {},
   ): Promise<StoredMessage> {
     assertMessageId(definition.name, id);

@@ -25,7 +25,15 @@ describe('HandlerDispatcher', () => {
       client_id: null,
       roles: { needsRole: false, replace: false, roles: [] },
       incoming: { schema: {} },
-      delivery: { visibilityTimeoutSeconds: 30, maxAttempts: 1, maxReceives: 0, backoffSeconds: 0, deadLetterQueue: null, handlerTimeoutSeconds: 5, concurrency },
+      delivery: {
+        visibilityTimeoutSeconds: 30,
+        maxAttempts: 1,
+        maxReceives: 0,
+        backoffSeconds: 0,
+        deadLetterQueue: null,
+        handlerTimeoutSeconds: 5,
+        concurrency,
+      },
       ordering: { mode: 'standard', contentBasedDeduplication: false, deduplicationWindowSeconds: 300 },
       retention: { processedMinutes: 180, allHours: 72 },
       createdAt: 0,
@@ -35,7 +43,10 @@ describe('HandlerDispatcher', () => {
 
   function setup(queues: Record<string, number>, overrides: Partial<AppConfig> = {}, clock: Clock = new SystemClock()) {
     const entries = new Map<string, QueueEntry>(
-      Object.entries(queues).map(([name, concurrency]) => [name, { definition: definition(name, concurrency), source: 'file', handlerPath: `/h/${name}.queue.js`, handlerVersion: 1 }]),
+      Object.entries(queues).map(([name, concurrency]) => [
+        name,
+        { definition: definition(name, concurrency), source: 'file', handlerPath: `/h/${name}.queue.js`, handlerVersion: 1 },
+      ]),
     );
     const pending = new Map<string, StoredMessage[]>([...entries.keys()].map((name) => [name, []]));
     const calls: string[] = [];
@@ -46,15 +57,20 @@ describe('HandlerDispatcher', () => {
       store: () => store,
       claim: async (def: QueueDefinition, max: number, lease: number) => {
         claims.push({ queue: def.name, max, lease });
-        return pending.get(def.name)!.splice(0, max).map((m) => ({ ...m, status: 'INPROGRESS', attempts: m.attempts + 1, receipt: `r-${m.id}` }));
+        return pending
+          .get(def.name)!
+          .splice(0, max)
+          .map((m) => ({ ...m, status: 'INPROGRESS', attempts: m.attempts + 1, receipt: `r-${m.id}` }));
       },
-      complete: async (def: QueueDefinition, id: string, receipt: string, result: unknown) => void calls.push(`complete ${id} ${receipt} ${JSON.stringify(result)}`),
+      complete: async (def: QueueDefinition, id: string, receipt: string, result: unknown) =>
+        void calls.push(`complete ${id} ${receipt} ${JSON.stringify(result)}`),
       fail: async (def: QueueDefinition, m: StoredMessage, receipt: string, error: { name: string; message: string }) => {
         calls.push(`fail ${m.id} ${receipt} ${error.name}`);
         errors.push(error);
         return { ...m, status: 'ERROR' };
       },
-      release: async (def: QueueDefinition, id: string, receipt: string, options: { toEnd: boolean }) => void calls.push(`release ${id} ${receipt} toEnd=${options.toEnd}`),
+      release: async (def: QueueDefinition, id: string, receipt: string, options: { toEnd: boolean }) =>
+        void calls.push(`release ${id} ${receipt} toEnd=${options.toEnd}`),
     };
     const running = new Map<string, { task: HandlerTask; finish: (outcome: HandlerOutcome) => void }>();
     const pool = {
@@ -73,11 +89,25 @@ describe('HandlerDispatcher', () => {
         pool.destroyed = true;
       },
     };
-    const services = { begin: () => 1, end: () => undefined, detachAll: () => undefined, redact: (text: string) => text.replaceAll('s3cret-value', '[REDACTED]') };
+    const services = {
+      begin: () => 1,
+      end: () => undefined,
+      detachAll: () => undefined,
+      redact: (text: string) => text.replaceAll('s3cret-value', '[REDACTED]'),
+    };
     const registry = { list: () => [...entries.values()], get: (name: string) => entries.get(name), onChange: () => () => undefined };
     const events = new MessageEvents();
     const config = { dispatcherEnabled: true, globalConcurrency: 100, shutdownGraceSeconds: 0, messageMaxBytes: 1000, ...overrides } as AppConfig;
-    const dispatcher = new HandlerDispatcher(registry as never, delivery as never, events, pool as never, services as never, new SchedulerRegistry(), clock, config);
+    const dispatcher = new HandlerDispatcher(
+      registry as never,
+      delivery as never,
+      events,
+      pool as never,
+      services as never,
+      new SchedulerRegistry(),
+      clock,
+      config,
+    );
     let seq = 0;
     const add = (queue: string, count: number) => {
       for (let i = 0; i < count; i++) {
@@ -115,7 +145,8 @@ describe('HandlerDispatcher', () => {
   ])('with concurrency %i, %i more waves of handlers start while the outcomes are still being stored', async (concurrency, moreWaves) => {
     const t = setup({ a: concurrency });
     const stored: (() => void)[] = [];
-    t.delivery.complete = (_def: QueueDefinition, id: string) => new Promise<undefined>((resolve) => stored.push(() => resolve(void t.calls.push(`complete ${id}`))));
+    t.delivery.complete = (_def: QueueDefinition, id: string) =>
+      new Promise<undefined>((resolve) => stored.push(() => resolve(void t.calls.push(`complete ${id}`))));
     t.dispatcher.onApplicationBootstrap();
     t.add('a', concurrency * 5);
     await settle(() => t.running.size === concurrency);

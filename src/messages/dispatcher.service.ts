@@ -173,7 +173,18 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
       const name = entry.definition.name;
       names.add(name);
       if (!this.queues.has(name)) {
-        this.queues.set(name, { name, active: 0, settling: 0, pumping: false, again: false, starved: false, retryTimer: null, retryAt: 0, lastWarnAt: 0, ready: [] });
+        this.queues.set(name, {
+          name,
+          active: 0,
+          settling: 0,
+          pumping: false,
+          again: false,
+          starved: false,
+          retryTimer: null,
+          retryAt: 0,
+          lastWarnAt: 0,
+          ready: [],
+        });
       }
       this.listenTo(entry.definition);
       this.wake(name);
@@ -376,7 +387,12 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
         message: truncateText(this.services.redact(outcome.error.message), HANDLER_ERROR_MAX_BYTES),
       };
       if (outcome.kind === 'timeout' || outcome.kind === 'crashed') {
-        this.logger.warn({ msg: `handler ${outcome.kind === 'timeout' ? 'timed out' : 'crashed its worker'}`, queue: definition.name, messageId: message.id, error: error.message });
+        this.logger.warn({
+          msg: `handler ${outcome.kind === 'timeout' ? 'timed out' : 'crashed its worker'}`,
+          queue: definition.name,
+          messageId: message.id,
+          error: error.message,
+        });
       }
       const settled = await this.delivery.fail(definition, message, receipt, error);
       if (settled.status === 'PENDING') this.wakeAt(definition.name, settled.availableAt);

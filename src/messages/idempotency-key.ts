@@ -36,7 +36,9 @@ export function assertFifoId(value: string, name: 'Message-Group-Id' | 'Deduplic
 
 /** Content-based deduplication: the SHA-256 (hex) of the message body as JSON. */
 export function contentDeduplicationId(body: unknown): string {
-  return createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(body ?? null))
+    .digest('hex');
 }
 
 /**

@@ -1,5 +1,19 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiQuery, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiQuery,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { apiError, apiRef } from '@app/common/api-schemas';
 import { batchBodySchema, type BatchInput } from '@app/messages/push.schemas';
@@ -25,9 +39,15 @@ const groupHeader = {
 const deduplicationHeader = {
   name: 'Deduplication-Id',
   required: false,
-  description: "FIFO queues: a push with an id already stored in this queue within the deduplication window (any sender) answers 200 with the first message's id and stores nothing",
+  description:
+    "FIFO queues: a push with an id already stored in this queue within the deduplication window (any sender) answers 200 with the first message's id and stores nothing",
 } as const;
-const idempotencyHeader = { name: 'Idempotency-Key', required: false, description: "a retried push by the same subject with the same key answers 200 with its first message instead of storing another; keys are per subject (another subject's equal key is a key of its own)" } as const;
+const idempotencyHeader = {
+  name: 'Idempotency-Key',
+  required: false,
+  description:
+    "a retried push by the same subject with the same key answers 200 with its first message instead of storing another; keys are per subject (another subject's equal key is a key of its own)",
+} as const;
 
 /** A FIFO duplicate of another sender's message shows only its id: its body is not the caller's to read. */
 function pushedView(outcome: PushResult, principal: Principal): MessageView | DeduplicatedView {
@@ -60,9 +80,13 @@ export class MessagesController {
   })
   @ApiOkResponse({
     schema: { oneOf: [apiRef('Message'), apiRef('DeduplicatedMessage')] },
-    description: "the Idempotency-Key (or, in a FIFO queue, the Deduplication-Id) was used before: the first message; another sender's shows only id, queue, status, groupId, sequenceNumber",
+    description:
+      "the Idempotency-Key (or, in a FIFO queue, the Deduplication-Id) was used before: the first message; another sender's shows only id, queue, status, groupId, sequenceNumber",
   })
-  @ApiConflictResponse({ description: "IDEMPOTENCY_KEY_CONFLICT: a guard, should a stored key name another subject's message (nothing of it is shown)", schema: apiRef('Error') })
+  @ApiConflictResponse({
+    description: "IDEMPOTENCY_KEY_CONFLICT: a guard, should a stored key name another subject's message (nothing of it is shown)",
+    schema: apiRef('Error'),
+  })
   @ApiBadRequestResponse({ description: 'MALFORMED_JSON, VALIDATION_FAILED or JSON_TOO_DEEP (MESSAGE_MAX_DEPTH)', schema: apiRef('Error') })
   @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE (MESSAGE_MAX_BYTES)', schema: apiRef('Error') })
   @ApiUnprocessableEntityResponse({ description: 'MESSAGE_SCHEMA_INVALID', schema: apiRef('SchemaError') })
@@ -91,13 +115,22 @@ export class MessagesController {
   @Post('batch')
   @Access('message.write', { queueParam: 'queue' })
   @ApiOperation({ operationId: 'pushMessages', summary: 'Push up to 100 messages: all are valid and stored, or none is' })
-  @ApiHeader({ ...idempotencyHeader, description: "a retried batch by the same subject with the same key stores nothing new; batch keys never match a single push's key" })
+  @ApiHeader({
+    ...idempotencyHeader,
+    description: "a retried batch by the same subject with the same key stores nothing new; batch keys never match a single push's key",
+  })
   @ApiHeader({ ...groupHeader, description: 'FIFO queues: the message group of every message without its own entries[].groupId' })
   @ApiQuery(delayQuery)
   @ApiBody({ schema: apiRef('PushBatchRequest') })
   @ApiCreatedResponse({ schema: apiRef('PushBatchResult'), description: 'all stored durably (or, with a used Idempotency-Key, the first batch)' })
-  @ApiConflictResponse({ description: "IDEMPOTENCY_KEY_CONFLICT: a guard, should a stored key name another subject's message (nothing of it is shown)", schema: apiRef('Error') })
-  @ApiBadRequestResponse({ description: 'MALFORMED_JSON, VALIDATION_FAILED or JSON_TOO_DEEP (MESSAGE_MAX_DEPTH; the message names the index)', schema: apiRef('Error') })
+  @ApiConflictResponse({
+    description: "IDEMPOTENCY_KEY_CONFLICT: a guard, should a stored key name another subject's message (nothing of it is shown)",
+    schema: apiRef('Error'),
+  })
+  @ApiBadRequestResponse({
+    description: 'MALFORMED_JSON, VALIDATION_FAILED or JSON_TOO_DEEP (MESSAGE_MAX_DEPTH; the message names the index)',
+    schema: apiRef('Error'),
+  })
   @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE', schema: apiRef('Error') })
   @ApiUnprocessableEntityResponse({ description: 'MESSAGE_SCHEMA_INVALID (the message names the index)', schema: apiRef('SchemaError') })
   async pushBatch(
@@ -200,7 +233,10 @@ export class MessagesController {
   @Post(':id/requeue')
   @HttpCode(200)
   @Access('message.consume', { queueParam: 'queue' })
-  @ApiOperation({ operationId: 'requeueMessage', summary: 'Put an ERROR message back to PENDING (attempts start again); its waiting dead-letter copy is deleted' })
+  @ApiOperation({
+    operationId: 'requeueMessage',
+    summary: 'Put an ERROR message back to PENDING (attempts start again); its waiting dead-letter copy is deleted',
+  })
   @ApiNotFoundResponse(apiError('MESSAGE_NOT_FOUND: no message with this id in the queue'))
   @ApiOkResponse({ schema: apiRef('Message') })
   @ApiConflictResponse({ description: 'MESSAGE_NOT_IN_ERROR, or DEAD_LETTER_IN_PROGRESS (its dead-letter copy is leased right now)', schema: apiRef('Error') })

@@ -22,7 +22,22 @@ import { QueueOperationsService } from '@app/messages/queue-operations.service';
 @Module({
   imports: [StorageModule, QueuesModule, SecurityModule],
   controllers: [MessagesController, ConsumersController],
-  providers: [MessagesService, DeliveryService, MessageEvents, ConsumersService, LongPollSlots, MaintenanceService, HandlerDispatcher, HandlerPool, HandlerServices, AuthClientTokens, IntegrationsService, RulesetsService, IdmService, QueueOperationsService],
+  providers: [
+    MessagesService,
+    DeliveryService,
+    MessageEvents,
+    ConsumersService,
+    LongPollSlots,
+    MaintenanceService,
+    HandlerDispatcher,
+    HandlerPool,
+    HandlerServices,
+    AuthClientTokens,
+    IntegrationsService,
+    RulesetsService,
+    IdmService,
+    QueueOperationsService,
+  ],
   exports: [MessagesService, DeliveryService, MessageEvents, MaintenanceService, ConsumersService, QueueOperationsService, LongPollSlots],
 })
 export class MessagesModule {}

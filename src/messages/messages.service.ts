@@ -154,7 +154,10 @@ export class MessagesService {
     if (deduplicationId !== null) assertFifoId(deduplicationId, 'Deduplication-Id');
     if (!isFifo(definition)) {
       if (groupId !== null || deduplicationId !== null) {
-        throw new DomainError('VALIDATION_FAILED', `${at}queue ${definition.name} is not a FIFO queue: Message-Group-Id and Deduplication-Id are for queues with ordering.mode "fifo"`);
+        throw new DomainError(
+          'VALIDATION_FAILED',
+          `${at}queue ${definition.name} is not a FIFO queue: Message-Group-Id and Deduplication-Id are for queues with ordering.mode "fifo"`,
+        );
       }
       return { groupId: null, storedKey: null };
     }
@@ -198,7 +201,12 @@ export class MessagesService {
         label,
       );
       const storedKey = fifo.storedKey ?? (key === null ? null : storedIdempotencyKey({ kind: 'batch', sentBy: options.sentBy, key, index }));
-      return this.prepare(entry, body, { ...sender(options), sentBy: options.sentBy, delaySeconds: options.delaySeconds, storedKey, groupId: fifo.groupId }, label);
+      return this.prepare(
+        entry,
+        body,
+        { ...sender(options), sentBy: options.sentBy, delaySeconds: options.delaySeconds, storedKey, groupId: fifo.groupId },
+        label,
+      );
     });
     const outcomes = await this.insertPrepared(records);
     assertOwnReplays(outcomes, options.sentBy);

@@ -59,7 +59,11 @@ export const redriveBodySchema = {
       items: { type: 'string', format: 'uuid' },
       description: 'only these dead-letter messages (ids in the dead-letter queue)',
     },
-    status: { type: 'string', enum: ['PENDING', 'ERROR'], description: 'only dead letters in this status; default both (leased and completed ones are never redriven)' },
+    status: {
+      type: 'string',
+      enum: ['PENDING', 'ERROR'],
+      description: 'only dead letters in this status; default both (leased and completed ones are never redriven)',
+    },
     olderThanSeconds: { type: 'integer', minimum: 0, maximum: 315_360_000, description: 'only dead letters stored at least this long ago' },
     maxMessages: { type: 'integer', minimum: 1, maximum: MAX_REDRIVE_PER_REQUEST, default: 100, description: 'at most this many are redriven by this request' },
     cursor: { type: 'string', minLength: 1, maxLength: 512, description: 'nextCursor of the previous answer, to go on where it stopped' },
@@ -68,7 +72,15 @@ export const redriveBodySchema = {
 
 export const REDRIVE_OUTCOMES = ['requeued', 'resent', 'discarded'] as const;
 export type RedriveOutcome = (typeof REDRIVE_OUTCOMES)[number];
-export const REDRIVE_SKIPS = ['NOT_A_DEAD_LETTER', 'SOURCE_QUEUE_NOT_FOUND', 'FORBIDDEN', 'MESSAGE_SCHEMA_INVALID', 'PAYLOAD_TOO_LARGE', 'NOT_REDRIVABLE', 'MESSAGE_NOT_FOUND'] as const;
+export const REDRIVE_SKIPS = [
+  'NOT_A_DEAD_LETTER',
+  'SOURCE_QUEUE_NOT_FOUND',
+  'FORBIDDEN',
+  'MESSAGE_SCHEMA_INVALID',
+  'PAYLOAD_TOO_LARGE',
+  'NOT_REDRIVABLE',
+  'MESSAGE_NOT_FOUND',
+] as const;
 export type RedriveSkip = (typeof REDRIVE_SKIPS)[number];
 
 export const redriveResponseSchema = {
@@ -84,7 +96,11 @@ export const redriveResponseSchema = {
         required: ['id', 'source', 'outcome'],
         properties: {
           id: { type: 'string', description: 'the dead letter (deleted now)' },
-          source: { type: 'object', required: ['queue', 'id'], properties: { queue: { type: 'string' }, id: { type: 'string', description: 'the message that will be processed again' } } },
+          source: {
+            type: 'object',
+            required: ['queue', 'id'],
+            properties: { queue: { type: 'string' }, id: { type: 'string', description: 'the message that will be processed again' } },
+          },
           outcome: {
             type: 'string',
             enum: [...REDRIVE_OUTCOMES],

@@ -123,7 +123,7 @@ export class QueueOperationsService {
 
     try {
       if (input.ids) {
-        for (let next = 0; next < input.ids.length && result.redriven < input.maxMessages; ) {
+        for (let next = 0; next < input.ids.length && result.redriven < input.maxMessages;) {
           const slice = input.ids.slice(next, next + Math.min(REDRIVE_PARALLEL, input.maxMessages - result.redriven));
           next += slice.length;
           const found = await mapLimited(slice, REDRIVE_PARALLEL, (id) => store.get(queue, id));
@@ -161,7 +161,13 @@ export class QueueOperationsService {
     }
   }
 
-  private async redriveOne(dlq: QueueDefinition, store: MessageStore, copy: StoredMessage, principal: Principal, allowed: Map<string, Promise<boolean>>): Promise<Handled> {
+  private async redriveOne(
+    dlq: QueueDefinition,
+    store: MessageStore,
+    copy: StoredMessage,
+    principal: Principal,
+    allowed: Map<string, Promise<boolean>>,
+  ): Promise<Handled> {
     const origin = copy.deadLetter;
     if (!origin) return { skip: 'NOT_A_DEAD_LETTER' };
     const source = this.registry.get(origin.queue);
@@ -187,7 +193,8 @@ export class QueueOperationsService {
     const sourceStore = this.storage.forQueue(source.definition);
     const original = await sourceStore.get(sourceName, originalId);
     if (original) {
-      if (original.status !== 'ERROR' || !deadLetterKeys(sourceName, original).includes(copy.idempotencyKey ?? '')) return { outcome: 'discarded', sourceId: original.id };
+      if (original.status !== 'ERROR' || !deadLetterKeys(sourceName, original).includes(copy.idempotencyKey ?? ''))
+        return { outcome: 'discarded', sourceId: original.id };
       try {
         await sourceStore.requeue(sourceName, original.id, this.clock.now());
         this.events.emit({ type: 'returned', queue: sourceName });
@@ -199,7 +206,12 @@ export class QueueOperationsService {
     }
     let record;
     try {
-      record = this.messages.prepare(source, copy.request, { sentBy: copy.sentBy, senderRoles: copy.senderRoles, storedKey: storedIdempotencyKey({ kind: 'redrive', queue: dlq.name, id: copy.id }), groupId: copy.groupId });
+      record = this.messages.prepare(source, copy.request, {
+        sentBy: copy.sentBy,
+        senderRoles: copy.senderRoles,
+        storedKey: storedIdempotencyKey({ kind: 'redrive', queue: dlq.name, id: copy.id }),
+        groupId: copy.groupId,
+      });
     } catch (error) {
       if (error instanceof DomainError && (error.code === 'MESSAGE_SCHEMA_INVALID' || error.code === 'PAYLOAD_TOO_LARGE')) return { skip: error.code };
       throw error;

@@ -103,7 +103,10 @@ export class ConfigFilesService implements OnModuleInit, OnModuleDestroy {
 
   private filesIn(dir: string, suffix: string): string[] {
     try {
-      return fs.readdirSync(dir).filter((f) => f.endsWith(suffix)).sort();
+      return fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(suffix))
+        .sort();
     } catch {
       return [];
     }
@@ -111,7 +114,10 @@ export class ConfigFilesService implements OnModuleInit, OnModuleDestroy {
 
   private computeFingerprint(): string {
     const parts: string[] = [];
-    for (const [dir, suffixes] of [[this.queuesDir, ['.queue.json', '.queue.js']], [this.topicsDir, ['.topic.json']]] as const) {
+    for (const [dir, suffixes] of [
+      [this.queuesDir, ['.queue.json', '.queue.js']],
+      [this.topicsDir, ['.topic.json']],
+    ] as const) {
       for (const suffix of suffixes) {
         for (const file of this.filesIn(dir, suffix)) {
           try {

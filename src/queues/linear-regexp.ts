@@ -3,7 +3,10 @@ import { RE2JS } from 're2js';
 
 /** A schema pattern the linear-time engine cannot run (backreferences, lookaround) or that is not a valid ECMA-262 regex. */
 export class UnsupportedPatternError extends Error {
-  constructor(readonly pattern: string, reason: string) {
+  constructor(
+    readonly pattern: string,
+    reason: string,
+  ) {
     super(`pattern ${JSON.stringify(pattern.length > 200 ? `${pattern.slice(0, 200)}…` : pattern)} is not supported: ${reason}`);
     this.name = 'UnsupportedPatternError';
   }

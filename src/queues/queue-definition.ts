@@ -27,12 +27,7 @@ const DEFINITION_MAX_DEPTH = 260;
  */
 export function normalizeQueueDefinition(raw: unknown, now: number, createdAt = now, defaultEngine: StorageEngine = 'filesystem'): QueueDefinition {
   assertJsonDepth(raw, DEFINITION_MAX_DEPTH, 'the queue definition');
-  const input = validateInput<QueueDefinitionInput>(
-    queueDefinitionInputSchema,
-    structuredClone(raw ?? null),
-    'INVALID_QUEUE_DEFINITION',
-    'queue definition',
-  );
+  const input = validateInput<QueueDefinitionInput>(queueDefinitionInputSchema, structuredClone(raw ?? null), 'INVALID_QUEUE_DEFINITION', 'queue definition');
   assertNotReserved(input.name, 'queue');
   const storageEngine = input.storageEngine ?? (input.connectionString ? 'sql' : defaultEngine);
   if (storageEngine === 'filesystem' && input.connectionString) {

@@ -5,7 +5,7 @@ import { normalizeQueueDefinition } from '@app/queues/queue-definition';
 import { QueueRegistry } from '@app/queues/queue-registry.service';
 
 describe('QueueRegistry', () => {
-  it('gives a definition stored before a field existed that field\'s default (maxReceives, ordering)', async () => {
+  it("gives a definition stored before a field existed that field's default (maxReceives, ordering)", async () => {
     const current = normalizeQueueDefinition({ name: 'fifo', ordering: { mode: 'fifo', contentBasedDeduplication: true } }, 1);
     const { ordering: _ordering, ...older } = normalizeQueueDefinition({ name: 'older' }, 1);
     const { maxReceives: _maxReceives, ...delivery } = older.delivery;

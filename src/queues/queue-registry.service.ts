@@ -94,7 +94,12 @@ export class QueueRegistry implements OnModuleInit, OnModuleDestroy {
     this.entries = next;
     for (const [name, entry] of next) {
       const before = previous.get(name);
-      if (!before || before.definition.updatedAt !== entry.definition.updatedAt || before.handlerVersion !== entry.handlerVersion || before.source !== entry.source) {
+      if (
+        !before ||
+        before.definition.updatedAt !== entry.definition.updatedAt ||
+        before.handlerVersion !== entry.handlerVersion ||
+        before.source !== entry.source
+      ) {
         this.emit({ kind: 'upsert', entry });
       }
     }

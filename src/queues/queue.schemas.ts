@@ -26,15 +26,29 @@ export const queueDefinitionInputSchema = {
     incoming: {
       type: 'object',
       additionalProperties: false,
-      properties: { schema: { description: 'JSON Schema (draft 2020-12 or draft-07) for incoming messages', oneOf: [{ type: 'object' }, { type: 'boolean' }] } },
+      properties: {
+        schema: { description: 'JSON Schema (draft 2020-12 or draft-07) for incoming messages', oneOf: [{ type: 'object' }, { type: 'boolean' }] },
+      },
     },
     delivery: {
       type: 'object',
       additionalProperties: false,
       properties: {
         visibilityTimeoutSeconds: { type: 'integer', minimum: 1, maximum: 43200, default: 30 },
-        maxAttempts: { type: 'integer', minimum: 1, maximum: 1000, default: 1, description: 'handler attempts (a rejection, timeout or crash is a failed attempt); 1 = no retry' },
-        maxReceives: { type: 'integer', minimum: 0, maximum: 1000, default: 0, description: 'receives of a pulled message before an expired lease makes it ERROR (and dead-letters it); 0 = unlimited (SQS maxReceiveCount)' },
+        maxAttempts: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 1000,
+          default: 1,
+          description: 'handler attempts (a rejection, timeout or crash is a failed attempt); 1 = no retry',
+        },
+        maxReceives: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 1000,
+          default: 0,
+          description: 'receives of a pulled message before an expired lease makes it ERROR (and dead-letters it); 0 = unlimited (SQS maxReceiveCount)',
+        },
         backoffSeconds: { type: 'integer', minimum: 0, maximum: 3600, default: 5 },
         deadLetterQueue: { type: 'string', nullable: true, pattern: NAME_PATTERN },
         handlerTimeoutSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 30 },
@@ -46,9 +60,24 @@ export const queueDefinitionInputSchema = {
       additionalProperties: false,
       description: 'FIFO message groups (SQS FIFO queues, Service Bus sessions); see docs/fifo.md',
       properties: {
-        mode: { type: 'string', enum: ['standard', 'fifo'], default: 'standard', description: 'fifo: strict order within a message group, one batch of a group in flight at a time; pushes need Message-Group-Id' },
-        contentBasedDeduplication: { type: 'boolean', default: false, description: 'fifo: a message without Deduplication-Id is deduplicated by the SHA-256 of its body' },
-        deduplicationWindowSeconds: { type: 'integer', minimum: 1, maximum: 86400, default: 300, description: 'fifo: how long a deduplication id is remembered (SQS: 5 minutes)' },
+        mode: {
+          type: 'string',
+          enum: ['standard', 'fifo'],
+          default: 'standard',
+          description: 'fifo: strict order within a message group, one batch of a group in flight at a time; pushes need Message-Group-Id',
+        },
+        contentBasedDeduplication: {
+          type: 'boolean',
+          default: false,
+          description: 'fifo: a message without Deduplication-Id is deduplicated by the SHA-256 of its body',
+        },
+        deduplicationWindowSeconds: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 86400,
+          default: 300,
+          description: 'fifo: how long a deduplication id is remembered (SQS: 5 minutes)',
+        },
       },
     },
     retention: {
@@ -66,7 +95,13 @@ export const queueDefinitionInputSchema = {
       properties: {
         delaySeconds: { type: 'integer', minimum: 0, maximum: 900, default: 0 },
         receiveMessageWaitTimeSeconds: { type: 'integer', minimum: 0, maximum: 20, default: 0 },
-        tags: { type: 'object', maxProperties: 50, propertyNames: { minLength: 1, maxLength: 128 }, additionalProperties: { type: 'string', maxLength: 256 }, default: {} },
+        tags: {
+          type: 'object',
+          maxProperties: 50,
+          propertyNames: { minLength: 1, maxLength: 128 },
+          additionalProperties: { type: 'string', maxLength: 256 },
+          default: {},
+        },
       },
     },
   },
@@ -78,7 +113,21 @@ const input = queueDefinitionInputSchema.properties;
 /** A queue as the API returns it: every default applied. */
 export const queueViewSchema = {
   type: 'object',
-  required: ['name', 'storageEngine', 'connectionString', 'client_id', 'roles', 'incoming', 'delivery', 'ordering', 'retention', 'source', 'hasHandler', 'createdAt', 'updatedAt'],
+  required: [
+    'name',
+    'storageEngine',
+    'connectionString',
+    'client_id',
+    'roles',
+    'incoming',
+    'delivery',
+    'ordering',
+    'retention',
+    'source',
+    'hasHandler',
+    'createdAt',
+    'updatedAt',
+  ],
   properties: {
     ...input,
     roles: settled(input.roles),
@@ -114,7 +163,8 @@ export const queueStatsSchema = {
     oldestPendingAgeSeconds: { type: 'number', nullable: true },
     storage: {
       type: 'object',
-      description: 'whether the queue\'s storage answered its last use, and since when; while it does not, this route answers 503 STORAGE_UNAVAILABLE with this object in details.storage',
+      description:
+        "whether the queue's storage answered its last use, and since when; while it does not, this route answers 503 STORAGE_UNAVAILABLE with this object in details.storage",
       required: ['available', 'since'],
       properties: { available: { type: 'boolean' }, since: { type: 'string', format: 'date-time' } },
     },

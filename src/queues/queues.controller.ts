@@ -1,5 +1,16 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiOkResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOperation, ApiQuery, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiOkResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { apiRef } from '@app/common/api-schemas';
 import { queryInt } from '@app/common/json-validation';
 import { Access } from '@app/security/access.decorator';
@@ -27,7 +38,11 @@ export class QueuesController {
   @ApiOperation({ operationId: 'createQueue', summary: 'Create a queue' })
   @ApiBody({ schema: apiRef('QueueDefinition') })
   @ApiCreatedResponse({ schema: apiRef('Queue') })
-  @ApiBadRequestResponse({ description: 'INVALID_QUEUE_DEFINITION, RESERVED_NAME, SCHEMA_TOO_COMPLEX (SCHEMA_MAX_BYTES, SCHEMA_MAX_DEPTH, SCHEMA_MAX_PATTERNS), SCHEMA_PATTERN_UNSUPPORTED (backreferences, lookaround), JSON_TOO_DEEP, STORAGE_ENGINE_NOT_ALLOWED, INVALID_CONNECTION_STRING, PLACEHOLDER_NOT_ALLOWED, SQL_HOST_NOT_ALLOWED, SQL_POOL_SIZE_TOO_LARGE, CONNECTION_FAILED', schema: apiRef('Error') })
+  @ApiBadRequestResponse({
+    description:
+      'INVALID_QUEUE_DEFINITION, RESERVED_NAME, SCHEMA_TOO_COMPLEX (SCHEMA_MAX_BYTES, SCHEMA_MAX_DEPTH, SCHEMA_MAX_PATTERNS), SCHEMA_PATTERN_UNSUPPORTED (backreferences, lookaround), JSON_TOO_DEEP, STORAGE_ENGINE_NOT_ALLOWED, INVALID_CONNECTION_STRING, PLACEHOLDER_NOT_ALLOWED, SQL_HOST_NOT_ALLOWED, SQL_POOL_SIZE_TOO_LARGE, CONNECTION_FAILED',
+    schema: apiRef('Error'),
+  })
   @ApiConflictResponse({ description: 'NAME_TAKEN, SQL_POOL_LIMIT_REACHED', schema: apiRef('Error') })
   create(@Body() body: unknown): Promise<QueueView> {
     return this.queues.create(body);
@@ -46,7 +61,11 @@ export class QueuesController {
   @ApiOperation({ operationId: 'replaceQueue', summary: 'Replace a queue definition' })
   @ApiBody({ schema: apiRef('QueueDefinition') })
   @ApiOkResponse({ schema: apiRef('Queue') })
-  @ApiBadRequestResponse({ description: 'INVALID_QUEUE_DEFINITION, RESERVED_NAME, SCHEMA_TOO_COMPLEX (SCHEMA_MAX_BYTES, SCHEMA_MAX_DEPTH, SCHEMA_MAX_PATTERNS), SCHEMA_PATTERN_UNSUPPORTED (backreferences, lookaround), JSON_TOO_DEEP, STORAGE_ENGINE_NOT_ALLOWED, INVALID_CONNECTION_STRING, PLACEHOLDER_NOT_ALLOWED, SQL_HOST_NOT_ALLOWED, SQL_POOL_SIZE_TOO_LARGE, CONNECTION_FAILED', schema: apiRef('Error') })
+  @ApiBadRequestResponse({
+    description:
+      'INVALID_QUEUE_DEFINITION, RESERVED_NAME, SCHEMA_TOO_COMPLEX (SCHEMA_MAX_BYTES, SCHEMA_MAX_DEPTH, SCHEMA_MAX_PATTERNS), SCHEMA_PATTERN_UNSUPPORTED (backreferences, lookaround), JSON_TOO_DEEP, STORAGE_ENGINE_NOT_ALLOWED, INVALID_CONNECTION_STRING, PLACEHOLDER_NOT_ALLOWED, SQL_HOST_NOT_ALLOWED, SQL_POOL_SIZE_TOO_LARGE, CONNECTION_FAILED',
+    schema: apiRef('Error'),
+  })
   @ApiConflictResponse({ description: 'MANAGED_BY_CONFIG, SQL_POOL_LIMIT_REACHED', schema: apiRef('Error') })
   replace(@Param('queue') queue: string, @Body() body: unknown): Promise<QueueView> {
     return this.queues.replace(queue, body);
@@ -66,7 +85,10 @@ export class QueuesController {
   @Access('catalog.read', { queueParam: 'queue' })
   @ApiOperation({ operationId: 'getQueueStats', summary: 'Message counts by status and the age of the oldest pending message' })
   @ApiOkResponse({ schema: apiRef('Stats') })
-  @ApiServiceUnavailableResponse({ description: "STORAGE_UNAVAILABLE: the queue's storage does not answer (details.storage: {available, since}; Retry-After)", schema: apiRef('Error') })
+  @ApiServiceUnavailableResponse({
+    description: "STORAGE_UNAVAILABLE: the queue's storage does not answer (details.storage: {available, since}; Retry-After)",
+    schema: apiRef('Error'),
+  })
   stats(@Param('queue') queue: string): Promise<QueueStatsView> {
     return this.queues.stats(queue);
   }

@@ -96,7 +96,7 @@ export class QueuesService implements OnApplicationBootstrap {
 
   async replace(name: string, body: unknown): Promise<QueueView> {
     const existing = this.assertApiManaged(name);
-    if (body && typeof body === 'object' && 'name' in body && (body).name !== name) {
+    if (body && typeof body === 'object' && 'name' in body && body.name !== name) {
       throw new DomainError('INVALID_QUEUE_DEFINITION', 'the name in the body must match the queue in the path');
     }
     this.schemas.assertWithinLimits(schemaIn(body));
@@ -139,7 +139,10 @@ export class QueuesService implements OnApplicationBootstrap {
       snapshot = await this.storage.forQueue(definition).stats(name);
     } catch (error) {
       if (!(error instanceof DomainError) || error.code !== 'STORAGE_UNAVAILABLE') throw error;
-      throw new DomainError('STORAGE_UNAVAILABLE', `The storage of queue ${name} is unavailable; retry later`, { queue: name, storage: this.storageView(definition) });
+      throw new DomainError('STORAGE_UNAVAILABLE', `The storage of queue ${name} is unavailable; retry later`, {
+        queue: name,
+        storage: this.storageView(definition),
+      });
     }
     const oldest = snapshot.oldestPendingCreatedAt;
     return {
@@ -188,7 +191,10 @@ export class QueuesService implements OnApplicationBootstrap {
 
   /** Frees what the storage held for a definition no queue has any more (a SQL pool no other queue uses). */
   private async releaseStorage(definition: QueueDefinition): Promise<void> {
-    await this.storage.release(definition, this.registry.list().map((entry) => entry.definition));
+    await this.storage.release(
+      definition,
+      this.registry.list().map((entry) => entry.definition),
+    );
   }
 
   private async prepare(definition: QueueDefinition): Promise<void> {

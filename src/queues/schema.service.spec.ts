@@ -167,7 +167,9 @@ describe('SchemaService', () => {
     const tooMany = schemaError(() => schemas.check(patterns));
     expect(tooMany.code).toBe('SCHEMA_TOO_COMPLEX');
     expect(tooMany.message).toMatch(/SCHEMA_MAX_PATTERNS/);
-    expect(() => schemas.check(withSchema({ properties: Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`p${i}`, { pattern: `^${i}$` }])) }))).not.toThrow();
+    expect(() =>
+      schemas.check(withSchema({ properties: Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`p${i}`, { pattern: `^${i}$` }])) })),
+    ).not.toThrow();
   });
 
   it('keeps $data off: a message cannot choose its own limits', () => {
@@ -194,7 +196,12 @@ describe('SchemaService', () => {
     const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const compile = jest.spyOn(Ajv2020.prototype, 'compile');
     const upsert = (name: string, schema: unknown) => {
-      const entry: QueueEntry = { definition: normalizeQueueDefinition({ name, incoming: { schema } }, 1), source: 'file', handlerPath: null, handlerVersion: 0 };
+      const entry: QueueEntry = {
+        definition: normalizeQueueDefinition({ name, incoming: { schema } }, 1),
+        source: 'file',
+        handlerPath: null,
+        handlerVersion: 0,
+      };
       entries.set(name, entry);
       for (const listener of listeners) listener({ kind: 'upsert', entry });
       return entry.definition;

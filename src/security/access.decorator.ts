@@ -1,5 +1,13 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiSecurity, ApiServiceUnavailableResponse, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiSecurity,
+  ApiServiceUnavailableResponse,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { apiError, RETRY_AFTER_HEADER } from '@app/common/api-schemas';
 import type { AccessAction } from '@app/security/access-rules';
 
@@ -15,7 +23,8 @@ export interface AccessMetadata {
 }
 
 const DESCRIPTIONS: Record<AccessAction, string> = {
-  'message.write': 'a writer role of the queue (system_admin, system_writer, queue_writer, <queue>_writer or the queue\'s own roles; only system_admin when roles.replace), no role when roles.needsRole is false, or a send_to_queue grant',
+  'message.write':
+    "a writer role of the queue (system_admin, system_writer, queue_writer, <queue>_writer or the queue's own roles; only system_admin when roles.replace), no role when roles.needsRole is false, or a send_to_queue grant",
   'message.consume': 'system_admin, queue_reader or <queue>_reader (only system_admin when roles.replace), or a receive grant',
   'queue.admin': 'system_admin, queue_admin or <queue>_admin, or an administer_queue grant',
   'topic.publish': 'system_admin, system_writer, topic_writer or <topic>_writer, or a send_to_topic grant',

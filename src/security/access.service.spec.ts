@@ -54,7 +54,7 @@ const TABLE: [string, Record<string, unknown>, QueueKind, AccessAction, boolean]
   ['system_writer', { roles: ['system_writer'] }, 'default', 'message.write', true],
   ['queue_writer', { role: 'queue_writer' }, 'default', 'message.write', true],
   ['<queue>_writer', { realm_access: { roles: ['orders_writer'] } }, 'default', 'message.write', true],
-  ['another queue\'s writer', { roles: ['invoices_writer'] }, 'default', 'message.write', false],
+  ["another queue's writer", { roles: ['invoices_writer'] }, 'default', 'message.write', false],
   ['reader cannot write', { roles: ['queue_reader'] }, 'default', 'message.write', false],
   ['custom role', { roles: ['order_clerk'] }, 'custom', 'message.write', true],
   ['custom role elsewhere is nothing', { roles: ['order_clerk'] }, 'default', 'message.write', false],

@@ -37,7 +37,9 @@ export class Authenticator {
     } catch (error) {
       const retryAfterSeconds = this.failures.fail(request.ip ?? request.socket.remoteAddress ?? 'unknown');
       if (retryAfterSeconds === null) throw error;
-      throw new DomainError('RATE_LIMITED', `Too many failed authentications from this address; retry in ${retryAfterSeconds} s`, undefined, { retryAfterSeconds });
+      throw new DomainError('RATE_LIMITED', `Too many failed authentications from this address; retry in ${retryAfterSeconds} s`, undefined, {
+        retryAfterSeconds,
+      });
     }
   }
 }
@@ -52,7 +54,11 @@ function verify(request: Request, response: Response): Promise<Principal> {
       }
       resolve(user);
     };
-    const authenticate = passport.authenticate('jwt', { session: false }, done) as (request: Request, response: Response, next: (error?: Error) => void) => void;
+    const authenticate = passport.authenticate('jwt', { session: false }, done) as (
+      request: Request,
+      response: Response,
+      next: (error?: Error) => void,
+    ) => void;
     authenticate(request, response, (error) => reject(error ?? new DomainError('UNAUTHENTICATED', 'Authentication failed')));
   });
 }

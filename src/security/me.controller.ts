@@ -13,7 +13,10 @@ export class MeController {
 
   @Get()
   @Access('self')
-  @ApiOperation({ operationId: 'getMe', summary: "The caller's subject, roles and what they allow (on a queue or topic when named); the console uses it to show only allowed actions" })
+  @ApiOperation({
+    operationId: 'getMe',
+    summary: "The caller's subject, roles and what they allow (on a queue or topic when named); the console uses it to show only allowed actions",
+  })
   @ApiQuery({ name: 'queue', required: false, schema: { type: 'string' } })
   @ApiQuery({ name: 'topic', required: false, schema: { type: 'string' } })
   @ApiOkResponse({ schema: apiRef('Me') })

@@ -6,7 +6,11 @@ import { CurrentPrincipal } from '@app/security/current-principal.decorator';
 import type { Principal } from '@app/security/principal';
 import { GRANT_ACTIONS, PermissionsService, SUBJECT_PATTERN, type GrantList } from '@app/security/permissions.service';
 
-const subjectParam = { name: 'subject', description: `the token's sub, matching ${SUBJECT_PATTERN}`, schema: { type: 'string', pattern: SUBJECT_PATTERN } } as const;
+const subjectParam = {
+  name: 'subject',
+  description: `the token's sub, matching ${SUBJECT_PATTERN}`,
+  schema: { type: 'string', pattern: SUBJECT_PATTERN },
+} as const;
 const invalid = { description: 'INVALID_PERMISSION: unknown action or malformed subject', schema: apiRef('Error') };
 
 @ApiTags('permissions')
@@ -30,7 +34,12 @@ export class PermissionsController {
   @ApiParam({ name: 'action', enum: GRANT_ACTIONS.queue })
   @ApiNoContentResponse()
   @ApiBadRequestResponse(invalid)
-  grantOnQueue(@Param('queue') queue: string, @Param('subject') subject: string, @Param('action') action: string, @CurrentPrincipal() principal: Principal): Promise<void> {
+  grantOnQueue(
+    @Param('queue') queue: string,
+    @Param('subject') subject: string,
+    @Param('action') action: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<void> {
     return this.permissions.grant('queue', queue, subject, action, principal.subject);
   }
 
@@ -62,7 +71,12 @@ export class PermissionsController {
   @ApiParam({ name: 'action', enum: GRANT_ACTIONS.topic })
   @ApiNoContentResponse()
   @ApiBadRequestResponse(invalid)
-  grantOnTopic(@Param('topic') topic: string, @Param('subject') subject: string, @Param('action') action: string, @CurrentPrincipal() principal: Principal): Promise<void> {
+  grantOnTopic(
+    @Param('topic') topic: string,
+    @Param('subject') subject: string,
+    @Param('action') action: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<void> {
     return this.permissions.grant('topic', topic, subject, action, principal.subject);
   }
 

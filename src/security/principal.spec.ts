@@ -1,7 +1,7 @@
 import { principalFromClaims, senderRoles, SENDER_ROLES_MAX } from '@app/security/principal';
 
 describe('senderRoles', () => {
-  it('records the global roles plus, for a queue with client_id, that client\'s roles, sorted and without duplicates', () => {
+  it("records the global roles plus, for a queue with client_id, that client's roles, sorted and without duplicates", () => {
     const principal = principalFromClaims({
       sub: 'alice',
       roles: ['writer', 'admin'],

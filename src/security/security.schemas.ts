@@ -17,7 +17,10 @@ export const grantListSchema = {
   properties: { items: { type: 'array', items: grantSchema }, nextCursor: { type: 'string', nullable: true } },
 };
 
-const flags = (names: string[]) => ({ required: ['name', ...names], properties: { name: { type: 'string' }, ...Object.fromEntries(names.map((n) => [n, { type: 'boolean' }])) } });
+const flags = (names: string[]) => ({
+  required: ['name', ...names],
+  properties: { name: { type: 'string' }, ...Object.fromEntries(names.map((n) => [n, { type: 'boolean' }])) },
+});
 
 export const meSchema = {
   type: 'object',

@@ -80,11 +80,17 @@ describe('bodies', () => {
     expect(toStoredRequest(typed, '{ "a": 1 }', {})).toEqual({ a: 1 });
     expect(() => toStoredRequest(typed, 'nope', {})).toThrow(SqsError);
     expect(() => toStoredRequest(typed, 'nope', {})).toThrow(expect.objectContaining({ type: 'InvalidMessageContents' }));
-    expect(() => toStoredRequest(typed, '{}', { k: { DataType: 'String', StringValue: 'v' } })).toThrow(expect.objectContaining({ type: 'UnsupportedOperation' }));
+    expect(() => toStoredRequest(typed, '{}', { k: { DataType: 'String', StringValue: 'v' } })).toThrow(
+      expect.objectContaining({ type: 'UnsupportedOperation' }),
+    );
   });
 
   it('selects attributes by All, exact name and prefix.*', () => {
-    const all = { 'a.x': { DataType: 'String', StringValue: '1' }, 'a.y': { DataType: 'String', StringValue: '2' }, b: { DataType: 'String', StringValue: '3' } };
+    const all = {
+      'a.x': { DataType: 'String', StringValue: '1' },
+      'a.y': { DataType: 'String', StringValue: '2' },
+      b: { DataType: 'String', StringValue: '3' },
+    };
     expect(Object.keys(selectAttributes(all, ['All']))).toEqual(['a.x', 'a.y', 'b']);
     expect(Object.keys(selectAttributes(all, ['a.*']))).toEqual(['a.x', 'a.y']);
     expect(Object.keys(selectAttributes(all, ['b']))).toEqual(['b']);

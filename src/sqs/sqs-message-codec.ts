@@ -37,7 +37,10 @@ export function isSchemaless(definition: QueueDefinition): boolean {
 export function assertValidBody(body: unknown, label = 'MessageBody'): string {
   if (typeof body !== 'string' || body.length === 0) throw new SqsError('MissingParameter', `The request must contain the parameter ${label}.`);
   if (FORBIDDEN_CHARACTER.test(body)) {
-    throw new SqsError('InvalidMessageContents', `${label} contains characters outside the allowed set (#x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF).`);
+    throw new SqsError(
+      'InvalidMessageContents',
+      `${label} contains characters outside the allowed set (#x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF).`,
+    );
   }
   return body;
 }
@@ -47,17 +50,24 @@ export function validateAttributes(raw: unknown): { attributes: SqsMessageAttrib
   if (raw === undefined || raw === null) return { attributes: {}, bytes: 0 };
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new SqsError('InvalidParameterValue', 'MessageAttributes must be a map of name to value.');
   const entries = Object.entries(raw as Record<string, unknown>);
-  if (entries.length > MAX_ATTRIBUTES) throw new SqsError('InvalidParameterValue', `Number of message attributes [${entries.length}] exceeds the allowed maximum [${MAX_ATTRIBUTES}].`);
+  if (entries.length > MAX_ATTRIBUTES)
+    throw new SqsError('InvalidParameterValue', `Number of message attributes [${entries.length}] exceeds the allowed maximum [${MAX_ATTRIBUTES}].`);
   const attributes: Array<[string, SqsMessageAttribute]> = [];
   let bytes = 0;
   for (const [name, value] of entries) {
     if (!ATTRIBUTE_NAME.test(name) || name.includes('..') || /^(aws\.|amazon\.)/i.test(name) || name === '__proto__') {
-      throw new SqsError('InvalidParameterValue', `Message attribute name '${name.slice(0, 256)}' is invalid: up to 256 of A-Z a-z 0-9 _ - ., no leading or trailing '.', no '..', not starting with AWS. or Amazon.`);
+      throw new SqsError(
+        'InvalidParameterValue',
+        `Message attribute name '${name.slice(0, 256)}' is invalid: up to 256 of A-Z a-z 0-9 _ - ., no leading or trailing '.', no '..', not starting with AWS. or Amazon.`,
+      );
     }
     const v = (value ?? {}) as Record<string, unknown>;
     const dataType = v.DataType;
     if (typeof dataType !== 'string' || !DATA_TYPE.test(dataType)) {
-      throw new SqsError('InvalidParameterValue', `The message attribute '${name}' has an invalid DataType: use String, Number or Binary, optionally followed by .<custom type>.`);
+      throw new SqsError(
+        'InvalidParameterValue',
+        `The message attribute '${name}' has an invalid DataType: use String, Number or Binary, optionally followed by .<custom type>.`,
+      );
     }
     if (dataType.startsWith('Binary')) {
       const binary = v.BinaryValue;
@@ -69,10 +79,21 @@ export function validateAttributes(raw: unknown): { attributes: SqsMessageAttrib
     } else {
       const text = v.StringValue;
       if (typeof text !== 'string' || text.length === 0 || v.BinaryValue !== undefined) {
-        throw new SqsError('InvalidParameterValue', `The message attribute '${name}' with type '${dataType.split('.')[0]}' must use field 'StringValue' (not empty).`);
+        throw new SqsError(
+          'InvalidParameterValue',
+          `The message attribute '${name}' with type '${dataType.split('.')[0]}' must use field 'StringValue' (not empty).`,
+        );
       }
-      if (FORBIDDEN_CHARACTER.test(text)) throw new SqsError('InvalidParameterValue', `The message attribute '${name}' contains characters outside the allowed set.`);
-      if (dataType.startsWith('Number') && (!NUMBER.test(text) || text.replace(/^[+-]/, '').replace(/[eE].*$/, '').replace('.', '').length > 38)) {
+      if (FORBIDDEN_CHARACTER.test(text))
+        throw new SqsError('InvalidParameterValue', `The message attribute '${name}' contains characters outside the allowed set.`);
+      if (
+        dataType.startsWith('Number') &&
+        (!NUMBER.test(text) ||
+          text
+            .replace(/^[+-]/, '')
+            .replace(/[eE].*$/, '')
+            .replace('.', '').length > 38)
+      ) {
         throw new SqsError('InvalidParameterValue', `The message attribute '${name}' with type 'Number' must hold a number of up to 38 digits.`);
       }
       attributes.push([name, { DataType: dataType, StringValue: text }]);
@@ -130,12 +151,18 @@ export function toStoredRequest(definition: QueueDefinition, body: string, attri
   const hasAttributes = Object.keys(attributes).length > 0;
   if (!isSchemaless(definition)) {
     if (hasAttributes) {
-      throw new SqsError('UnsupportedOperation', `Queue ${definition.name} has a JSON Schema: its messages are JSON only, message attributes are not supported on it.`);
+      throw new SqsError(
+        'UnsupportedOperation',
+        `Queue ${definition.name} has a JSON Schema: its messages are JSON only, message attributes are not supported on it.`,
+      );
     }
     try {
       return JSON.parse(body);
     } catch {
-      throw new SqsError('InvalidMessageContents', `${label} is not JSON, and queue ${definition.name} has a JSON Schema: its messages must be JSON documents that match it.`);
+      throw new SqsError(
+        'InvalidMessageContents',
+        `${label} is not JSON, and queue ${definition.name} has a JSON Schema: its messages must be JSON documents that match it.`,
+      );
     }
   }
   if (hasAttributes) return { [ENVELOPE_KEY]: { body, attributes } };
@@ -146,7 +173,14 @@ export function toStoredRequest(definition: QueueDefinition, body: string, attri
 export function fromStoredRequest(request: unknown): { body: string; attributes: SqsMessageAttributes } {
   if (request && typeof request === 'object' && !Array.isArray(request)) {
     const envelope = (request as Record<string, unknown>)[ENVELOPE_KEY] as { body?: unknown; attributes?: unknown } | undefined;
-    if (Object.keys(request).length === 1 && envelope && typeof envelope.body === 'string' && !FORBIDDEN_CHARACTER.test(envelope.body) && envelope.attributes && typeof envelope.attributes === 'object') {
+    if (
+      Object.keys(request).length === 1 &&
+      envelope &&
+      typeof envelope.body === 'string' &&
+      !FORBIDDEN_CHARACTER.test(envelope.body) &&
+      envelope.attributes &&
+      typeof envelope.attributes === 'object'
+    ) {
       const attributes = storedAttributes(envelope.attributes);
       if (attributes) return { body: envelope.body, attributes };
     }

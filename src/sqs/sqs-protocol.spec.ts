@@ -23,7 +23,9 @@ describe('Query protocol input', () => {
   });
 
   it('reads attribute maps, name lists and tags', () => {
-    const params = new URLSearchParams('Action=CreateQueue&QueueName=q&Attribute.1.Name=VisibilityTimeout&Attribute.1.Value=5&Tag.1.Key=team&Tag.1.Value=ops&AttributeName.1=All');
+    const params = new URLSearchParams(
+      'Action=CreateQueue&QueueName=q&Attribute.1.Name=VisibilityTimeout&Attribute.1.Value=5&Tag.1.Key=team&Tag.1.Value=ops&AttributeName.1=All',
+    );
     expect(queryToInput(params).input).toEqual({ QueueName: 'q', Attributes: { VisibilityTimeout: '5' }, Tags: { team: 'ops' }, AttributeNames: ['All'] });
   });
 
@@ -34,9 +36,12 @@ describe('Query protocol input', () => {
     expect(Object.getPrototypeOf(attributes)).toBe(Object.prototype);
   });
 
-  it.each([`${'a.'.repeat(100_000)}b=1`, 'a..b=1', '__proto__.x=1', 'AttributeName.0=x', 'AttributeName.100000=x', 'QueueName=a&QueueName.x=b'])('refuses the malformed %s', (query) => {
-    expect(() => queryToInput(new URLSearchParams(query))).toThrow(expect.objectContaining({ type: 'InvalidParameterValue' }));
-  });
+  it.each([`${'a.'.repeat(100_000)}b=1`, 'a..b=1', '__proto__.x=1', 'AttributeName.0=x', 'AttributeName.100000=x', 'QueueName=a&QueueName.x=b'])(
+    'refuses the malformed %s',
+    (query) => {
+      expect(() => queryToInput(new URLSearchParams(query))).toThrow(expect.objectContaining({ type: 'InvalidParameterValue' }));
+    },
+  );
 });
 
 describe('answers', () => {
@@ -46,8 +51,12 @@ describe('answers', () => {
       Failed: [{ Id: 'b', SenderFault: true, Code: 'InvalidParameterValue', Message: '<bad>' }],
     });
     expect(body).toContain('<SendMessageBatchResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><SendMessageBatchResult>');
-    expect(body).toContain('<SendMessageBatchResultEntry><Id>a</Id><MessageId>m</MessageId><MD5OfMessageBody>x</MD5OfMessageBody></SendMessageBatchResultEntry>');
-    expect(body).toContain('<BatchResultErrorEntry><Id>b</Id><SenderFault>true</SenderFault><Code>InvalidParameterValue</Code><Message>&lt;bad&gt;</Message></BatchResultErrorEntry>');
+    expect(body).toContain(
+      '<SendMessageBatchResultEntry><Id>a</Id><MessageId>m</MessageId><MD5OfMessageBody>x</MD5OfMessageBody></SendMessageBatchResultEntry>',
+    );
+    expect(body).toContain(
+      '<BatchResultErrorEntry><Id>b</Id><SenderFault>true</SenderFault><Code>InvalidParameterValue</Code><Message>&lt;bad&gt;</Message></BatchResultErrorEntry>',
+    );
     const attributes = successResponse('query', 'GetQueueAttributes', { Attributes: { VisibilityTimeout: '30' } }).body;
     expect(attributes).toContain('<Attribute><Name>VisibilityTimeout</Name><Value>30</Value></Attribute>');
     expect(successResponse('query', 'DeleteQueue', null).body).toMatch(/^<\?xml version="1.0"\?><DeleteQueueResponse [^>]+><ResponseMetadata><RequestId>/);
@@ -60,6 +69,8 @@ describe('answers', () => {
     expect(json.headers['x-amzn-query-error']).toBe('AWS.SimpleQueueService.NonExistentQueue;Sender');
     expect(JSON.parse(json.body)).toEqual({ __type: 'com.amazonaws.sqs#QueueDoesNotExist', message: 'The specified queue does not exist.' });
     const xml = errorResponse('query', error).body;
-    expect(xml).toContain('<ErrorResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><Error><Type>Sender</Type><Code>AWS.SimpleQueueService.NonExistentQueue</Code>');
+    expect(xml).toContain(
+      '<ErrorResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><Error><Type>Sender</Type><Code>AWS.SimpleQueueService.NonExistentQueue</Code>',
+    );
   });
 });

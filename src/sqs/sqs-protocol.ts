@@ -38,7 +38,10 @@ export function queryToInput(params: URLSearchParams): { action: string; input: 
   const tree: Tree = Object.create(null) as Tree;
   for (const [key, value] of params) {
     const path = key.split('.', MAX_NAME_PARTS + 1);
-    if (path.length > MAX_NAME_PARTS || path.some((part) => part === '' || part === '__proto__' || (/^\d+$/.test(part) && (Number(part) < 1 || Number(part) > MAX_LIST_INDEX)))) {
+    if (
+      path.length > MAX_NAME_PARTS ||
+      path.some((part) => part === '' || part === '__proto__' || (/^\d+$/.test(part) && (Number(part) < 1 || Number(part) > MAX_LIST_INDEX)))
+    ) {
       throw new SqsError('InvalidParameterValue', `Malformed parameter name ${key.slice(0, 200)}`);
     }
     let node = tree;
@@ -114,7 +117,8 @@ function xmlFields(fields: Record<string, unknown>, action: string): string {
     if (value === undefined) continue;
     const map = XML_MAPS[key];
     if (map && value && typeof value === 'object' && !Array.isArray(value)) {
-      for (const [k, v] of Object.entries(value)) xml += `<${map.item}><${map.key}>${escapeXml(k)}</${map.key}><${map.value}>${xmlValue(v, action)}</${map.value}></${map.item}>`;
+      for (const [k, v] of Object.entries(value))
+        xml += `<${map.item}><${map.key}>${escapeXml(k)}</${map.key}><${map.value}>${xmlValue(v, action)}</${map.value}></${map.item}>`;
     } else if (Array.isArray(value)) {
       const item = key === 'Successful' ? `${action}ResultEntry` : (XML_LIST_ITEMS[key] ?? key);
       for (const v of value) xml += `<${item}>${xmlValue(v, action)}</${item}>`;

@@ -6,7 +6,8 @@ const KEY = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret-0123456789'
 const NOW = Date.UTC(2026, 11, 4, 12, 0, 0);
 
 type Data = string | ArrayBuffer | ArrayBufferView;
-const bytes = (data: Data) => (typeof data === 'string' ? Buffer.from(data) : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data));
+const bytes = (data: Data) =>
+  typeof data === 'string' ? Buffer.from(data) : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
 
 /** the test signs as a client would, with its own hash, independent of the verifier's */
 class Sha256 {
@@ -29,10 +30,25 @@ const BODY = '{"QueueName":"q"}';
 
 async function signed(options: { secret?: string; accessKeyId?: string; at?: number } = {}): Promise<ReceivedRequest> {
   const request = await signer(options.secret, options.accessKeyId).sign(
-    { method: 'POST', protocol: 'http:', hostname: 'localhost', port: 9324, path: '/', query: {}, headers: { host: 'localhost:9324', 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.CreateQueue' }, body: BODY },
+    {
+      method: 'POST',
+      protocol: 'http:',
+      hostname: 'localhost',
+      port: 9324,
+      path: '/',
+      query: {},
+      headers: { host: 'localhost:9324', 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.CreateQueue' },
+      body: BODY,
+    },
     { signingDate: new Date(options.at ?? NOW) },
   );
-  return { method: 'POST', path: '/', rawQuery: '', headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v])), body: Buffer.from(BODY) };
+  return {
+    method: 'POST',
+    path: '/',
+    rawQuery: '',
+    headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v])),
+    body: Buffer.from(BODY),
+  };
 }
 
 describe('SignatureVerifier', () => {
@@ -46,15 +62,21 @@ describe('SignatureVerifier', () => {
     await expect(verifier.verify(await signed({ secret: 'another-secret-0123456789' }))).rejects.toMatchObject({ type: 'SignatureDoesNotMatch' });
     const tampered = await signed();
     await expect(verifier.verify({ ...tampered, body: Buffer.from('{"QueueName":"r"}') })).rejects.toMatchObject({ type: 'SignatureDoesNotMatch' });
-    await expect(verifier.verify({ ...tampered, headers: { ...tampered.headers, 'x-amz-target': 'AmazonSQS.DeleteQueue' } })).rejects.toMatchObject({ type: 'SignatureDoesNotMatch' });
-    await expect(verifier.verify({ ...tampered, headers: { ...tampered.headers, 'x-amz-content-sha256': createHash('sha256').update('other').digest('hex') } })).rejects.toMatchObject({
+    await expect(verifier.verify({ ...tampered, headers: { ...tampered.headers, 'x-amz-target': 'AmazonSQS.DeleteQueue' } })).rejects.toMatchObject({
+      type: 'SignatureDoesNotMatch',
+    });
+    await expect(
+      verifier.verify({ ...tampered, headers: { ...tampered.headers, 'x-amz-content-sha256': createHash('sha256').update('other').digest('hex') } }),
+    ).rejects.toMatchObject({
       type: 'SignatureDoesNotMatch',
     });
   });
 
   it('refuses an unknown key, an unsigned request, and a time more than 15 minutes off', async () => {
     await expect(verifier.verify(await signed({ accessKeyId: 'AKIDOTHER' }))).rejects.toMatchObject({ type: 'InvalidClientTokenId' });
-    await expect(verifier.verify({ method: 'POST', path: '/', rawQuery: '', headers: {}, body: Buffer.alloc(0) })).rejects.toMatchObject({ type: 'MissingParameter' });
+    await expect(verifier.verify({ method: 'POST', path: '/', rawQuery: '', headers: {}, body: Buffer.alloc(0) })).rejects.toMatchObject({
+      type: 'MissingParameter',
+    });
     await expect(verifier.verify(await signed({ at: NOW - 16 * 60_000 }))).rejects.toMatchObject({ type: 'SignatureDoesNotMatch' });
     await expect(verifier.verify(await signed({ at: NOW + 16 * 60_000 }))).rejects.toMatchObject({ type: 'SignatureDoesNotMatch' });
     await expect(verifier.verify(await signed({ at: NOW - 14 * 60_000 }))).resolves.toBeDefined();
@@ -62,7 +84,15 @@ describe('SignatureVerifier', () => {
 
   it('accepts a presigned URL until it expires', async () => {
     const presigned = await signer().presign(
-      { method: 'GET', protocol: 'http:', hostname: 'localhost', port: 9324, path: '/000000000000/q', query: { Action: 'GetQueueAttributes', 'AttributeName.1': 'All' }, headers: { host: 'localhost:9324' } },
+      {
+        method: 'GET',
+        protocol: 'http:',
+        hostname: 'localhost',
+        port: 9324,
+        path: '/000000000000/q',
+        query: { Action: 'GetQueueAttributes', 'AttributeName.1': 'All' },
+        headers: { host: 'localhost:9324' },
+      },
       { signingDate: new Date(NOW), expiresIn: 300 },
     );
     const rawQuery = new URLSearchParams(presigned.query as Record<string, string>).toString();

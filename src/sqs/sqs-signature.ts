@@ -147,7 +147,8 @@ export class SignatureVerifier {
     if (!signedHeaders.includes('x-amz-date')) throw new SqsError('SignatureDoesNotMatch', 'The x-amz-date header must be signed.');
     const payloadHash = createHash('sha256').update(request.body).digest('hex');
     const declared = header(request, 'x-amz-content-sha256');
-    if (declared !== undefined && declared !== payloadHash) throw new SqsError('SignatureDoesNotMatch', 'x-amz-content-sha256 does not match the request body.');
+    if (declared !== undefined && declared !== payloadHash)
+      throw new SqsError('SignatureDoesNotMatch', 'x-amz-content-sha256 does not match the request body.');
     const headers: Record<string, string> = {};
     for (const name of signedHeaders) {
       if (name === 'authorization') continue;
@@ -155,7 +156,11 @@ export class SignatureVerifier {
       if (value === undefined) throw new SqsError('SignatureDoesNotMatch', `The signed header ${name} is missing.`);
       headers[name] = value;
     }
-    const canonicalHeaders = getCanonicalHeaders({ method: request.method, protocol: 'http:', hostname: '', path: request.path, query, headers }, undefined, new Set(signedHeaders));
+    const canonicalHeaders = getCanonicalHeaders(
+      { method: request.method, protocol: 'http:', hostname: '', path: request.path, query, headers },
+      undefined,
+      new Set(signedHeaders),
+    );
     const scope = `${date}/${region}/${service}/aws4_request`;
     const canonicalRequest = this.canonical.build(
       { method: request.method, protocol: 'http:', hostname: '', path: request.path, query, headers, body: request.body },
@@ -163,9 +168,14 @@ export class SignatureVerifier {
       payloadHash,
     );
     const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
-    const expected = createHmac('sha256', this.signingKey(credential, date, region, service)).update(stringToSign).digest('hex');
+    const expected = createHmac('sha256', this.signingKey(credential, date, region, service))
+      .update(stringToSign)
+      .digest('hex');
     if (Object.keys(canonicalHeaders).sort().join(';') !== signedHeadersText || !sameSignature(expected, signature)) {
-      throw new SqsError('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.');
+      throw new SqsError(
+        'SignatureDoesNotMatch',
+        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+      );
     }
     return credential;
   }
@@ -183,13 +193,15 @@ export class SignatureVerifier {
 
   private async verifyPresigned(request: ReceivedRequest, query: Record<string, string | string[]>): Promise<SqsCredential> {
     const values = PRESIGN_PARAMS.map((name) => query[name]);
-    if (values.some((v) => typeof v !== 'string')) throw new SqsError('IncompleteSignature', `A presigned request needs each of ${PRESIGN_PARAMS.join(', ')} once.`);
+    if (values.some((v) => typeof v !== 'string'))
+      throw new SqsError('IncompleteSignature', `A presigned request needs each of ${PRESIGN_PARAMS.join(', ')} once.`);
     const [algorithm, credentialText, amzDate, expiresText, signedHeadersText, signature] = values as string[];
     if (algorithm !== 'AWS4-HMAC-SHA256') throw new SqsError('IncompleteSignature', 'X-Amz-Algorithm must be AWS4-HMAC-SHA256.');
     const { credential, region, service, date } = this.credential(credentialText);
     const signingDate = parseAmzDate(amzDate);
     const expiresIn = Number(expiresText);
-    if (!/^\d{1,6}$/.test(expiresText) || expiresIn < 1 || expiresIn > MAX_PRESIGN_SECONDS) throw new SqsError('IncompleteSignature', 'X-Amz-Expires must be 1 to 604800 seconds.');
+    if (!/^\d{1,6}$/.test(expiresText) || expiresIn < 1 || expiresIn > MAX_PRESIGN_SECONDS)
+      throw new SqsError('IncompleteSignature', 'X-Amz-Expires must be 1 to 604800 seconds.');
     if (signingDate.getTime() > this.now() + MAX_SKEW_MS) throw new SqsError('RequestExpired', 'The request is signed for a time in the future.');
     if (signingDate.getTime() + expiresIn * 1000 < this.now()) throw new SqsError('RequestExpired', 'The presigned request has expired.');
     if (date !== amzDate.slice(0, 8)) throw new SqsError('SignatureDoesNotMatch', 'The credential scope date does not match X-Amz-Date.');
@@ -209,7 +221,10 @@ export class SignatureVerifier {
     );
     const expected = String(presigned.query?.['X-Amz-Signature'] ?? '');
     if (presigned.query?.['X-Amz-SignedHeaders'] !== signedHeadersText || !sameSignature(expected, signature)) {
-      throw new SqsError('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.');
+      throw new SqsError(
+        'SignatureDoesNotMatch',
+        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+      );
     }
     return credential;
   }
@@ -228,7 +243,8 @@ export class SignatureVerifier {
     if (Math.abs(signingDate.getTime() - this.now()) > MAX_SKEW_MS) {
       throw new SqsError('SignatureDoesNotMatch', 'Signature expired: the request time is more than 15 minutes away from the server time.');
     }
-    if (signingDate.toISOString().slice(0, 10).replace(/-/g, '') !== scopeDate) throw new SqsError('SignatureDoesNotMatch', 'The credential scope date does not match X-Amz-Date.');
+    if (signingDate.toISOString().slice(0, 10).replace(/-/g, '') !== scopeDate)
+      throw new SqsError('SignatureDoesNotMatch', 'The credential scope date does not match X-Amz-Date.');
   }
 
   private signer(credential: SqsCredential, region: string, service: string): SignatureV4 {

@@ -58,7 +58,8 @@ export class SqsServer implements OnApplicationBootstrap, BeforeApplicationShutd
       });
     });
     this.server = server;
-    if (!this.config.sqs.credentials.length) this.logger.warn('SQS endpoint: SQS_CREDENTIALS_FILE is not set, so every request is refused (InvalidClientTokenId)');
+    if (!this.config.sqs.credentials.length)
+      this.logger.warn('SQS endpoint: SQS_CREDENTIALS_FILE is not set, so every request is refused (InvalidClientTokenId)');
     this.logger.log(`SQS endpoint listening on port ${this.port} (account ${this.config.sqs.accountId}, ${this.config.sqs.credentials.length} access key(s))`);
   }
 
@@ -124,7 +125,10 @@ export class SqsServer implements OnApplicationBootstrap, BeforeApplicationShutd
     if (limit === 0) return;
     const record = await this.throttler.increment(`sqs:${subject}`, 60_000, limit, 60_000, 'sqs');
     if (record.isBlocked) {
-      throw new SqsError('RequestThrottled', `Rate limit of ${limit} requests per minute exceeded; retry in ${Math.max(1, Math.ceil(record.timeToBlockExpire))} s`);
+      throw new SqsError(
+        'RequestThrottled',
+        `Rate limit of ${limit} requests per minute exceeded; retry in ${Math.max(1, Math.ceil(record.timeToBlockExpire))} s`,
+      );
     }
   }
 
@@ -177,7 +181,8 @@ export class SqsServer implements OnApplicationBootstrap, BeforeApplicationShutd
     const params = new URLSearchParams();
     for (const [key, value] of url.searchParams) if (!AUTH_QUERY_PARAM.test(key)) params.append(key, value);
     if (body.length) {
-      if (type !== FORM_TYPE) throw new SqsError('InvalidParameterValue', `The Query protocol needs Content-Type: ${FORM_TYPE} (or the JSON protocol's X-Amz-Target).`);
+      if (type !== FORM_TYPE)
+        throw new SqsError('InvalidParameterValue', `The Query protocol needs Content-Type: ${FORM_TYPE} (or the JSON protocol's X-Amz-Target).`);
       for (const [key, value] of new URLSearchParams(body.toString('utf8'))) params.append(key, value);
     }
     return queryToInput(params);

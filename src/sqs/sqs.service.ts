@@ -89,7 +89,10 @@ function int(input: Input, name: string, min: number, max: number, fallback?: nu
   }
   const number = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d{1,10}$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(number) || number < min || number > max) {
-    throw new SqsError('InvalidParameterValue', `Value ${String(value).slice(0, 40)} for parameter ${name} is invalid. Reason: must be between ${min} and ${max}.`);
+    throw new SqsError(
+      'InvalidParameterValue',
+      `Value ${String(value).slice(0, 40)} for parameter ${name} is invalid. Reason: must be between ${min} and ${max}.`,
+    );
   }
   return number;
 }
@@ -107,7 +110,8 @@ function stringMap(input: Input, name: string): Record<string, string> {
   if (typeof value !== 'object' || Array.isArray(value)) throw new SqsError('InvalidParameterValue', `${name} must be a map of names to values.`);
   const out: Array<[string, string]> = [];
   for (const [key, v] of Object.entries(value)) {
-    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw new SqsError('InvalidAttributeValue', `Value of ${name}.${key} must be a string.`);
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
+      throw new SqsError('InvalidAttributeValue', `Value of ${name}.${key} must be a string.`);
     out.push([key, String(v)]);
   }
   // fromEntries keeps a key such as "__proto__" as a plain key, to be refused by name later
@@ -119,13 +123,18 @@ function entries(input: Input): Input[] {
   if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) {
     throw new SqsError('EmptyBatchRequest', 'There should be at least one entry in the request.');
   }
-  if (!Array.isArray(value) || value.some((e) => !e || typeof e !== 'object' || Array.isArray(e))) throw new SqsError('InvalidParameterValue', 'Entries must be a list of objects.');
-  if (value.length > MAX_BATCH) throw new SqsError('TooManyEntriesInBatchRequest', `Maximum number of entries per request are ${MAX_BATCH}. You have sent ${value.length}.`);
+  if (!Array.isArray(value) || value.some((e) => !e || typeof e !== 'object' || Array.isArray(e)))
+    throw new SqsError('InvalidParameterValue', 'Entries must be a list of objects.');
+  if (value.length > MAX_BATCH)
+    throw new SqsError('TooManyEntriesInBatchRequest', `Maximum number of entries per request are ${MAX_BATCH}. You have sent ${value.length}.`);
   const ids = new Set<string>();
   for (const entry of value as Input[]) {
     const id = entry.Id;
     if (typeof id !== 'string' || !BATCH_ENTRY_ID.test(id)) {
-      throw new SqsError('InvalidBatchEntryId', 'A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.');
+      throw new SqsError(
+        'InvalidBatchEntryId',
+        'A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.',
+      );
     }
     if (ids.has(id)) throw new SqsError('BatchEntryIdsNotDistinct', `Id ${id} repeated.`);
     ids.add(id);
@@ -254,21 +263,32 @@ export class SqsService {
     const tags = { ...stringMap(input, 'tags'), ...stringMap(input, 'Tags') };
     const fifo = attributes.FifoQueue !== undefined && boolAttribute('FifoQueue', attributes.FifoQueue);
     if (fifo && !FIFO_NAME.test(name)) {
-      throw new SqsError('InvalidParameterValue', 'The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.');
+      throw new SqsError(
+        'InvalidParameterValue',
+        'The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.',
+      );
     }
     if (!fifo && (!STANDARD_NAME.test(name) || !NAME.test(name))) {
-      throw new SqsError('InvalidParameterValue', 'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length (a name ending .fifo needs the attribute FifoQueue=true).');
+      throw new SqsError(
+        'InvalidParameterValue',
+        'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length (a name ending .fifo needs the attribute FifoQueue=true).',
+      );
     }
     await this.assertAny(call.principal, ['catalog.write']);
     const existing = this.registry.get(name);
     if (existing) {
-      if (isFifo(existing.definition) !== fifo) throw new SqsError('QueueNameExists', `A queue already exists with the same name and a different value for attribute FifoQueue`);
+      if (isFifo(existing.definition) !== fifo)
+        throw new SqsError('QueueNameExists', `A queue already exists with the same name and a different value for attribute FifoQueue`);
       const wanted = this.applyAttributes(existing.definition, attributes);
       const current = this.attributeValues(existing.definition);
       const differs = Object.keys(attributes)
         .filter((key) => SETTABLE_ATTRIBUTES.includes(key) || FIFO_ATTRIBUTES.includes(key))
         .some((key) => (this.attributeValues(wanted)[key] ?? '') !== (current[key] ?? ''));
-      if (differs) throw new SqsError('QueueNameExists', `A queue already exists with the same name and a different value for attribute(s) ${Object.keys(attributes).join(', ')}`);
+      if (differs)
+        throw new SqsError(
+          'QueueNameExists',
+          `A queue already exists with the same name and a different value for attribute(s) ${Object.keys(attributes).join(', ')}`,
+        );
       return { QueueUrl: this.queueUrl(call.host, name) };
     }
     // the storage engine is Mailroom's default for new queues (STORAGE_ENGINES, DATABASE_URL)
@@ -312,7 +332,10 @@ export class SqsService {
       }
     }
     if (isFifo(next) && next.sqs.delaySeconds > 0) {
-      throw new SqsError('InvalidAttributeValue', 'Invalid value for the parameter DelaySeconds: Mailroom FIFO queues cannot delay messages (a delayed message would hold its group); use 0.');
+      throw new SqsError(
+        'InvalidAttributeValue',
+        'Invalid value for the parameter DelaySeconds: Mailroom FIFO queues cannot delay messages (a delayed message would hold its group); use 0.',
+      );
     }
     return next;
   }
@@ -320,7 +343,8 @@ export class SqsService {
   /** FifoQueue cannot change; DeduplicationScope and FifoThroughputLimit take SQS's defaults only (see docs/sqs.md). */
   private applyFifoAttribute(next: QueueDefinition, name: string, value: string): void {
     if (name === 'FifoQueue') {
-      if (boolAttribute(name, value) !== isFifo(next)) throw new SqsError('InvalidAttributeValue', 'Invalid value for the parameter FifoQueue: a queue cannot change between standard and FIFO.');
+      if (boolAttribute(name, value) !== isFifo(next))
+        throw new SqsError('InvalidAttributeValue', 'Invalid value for the parameter FifoQueue: a queue cannot change between standard and FIFO.');
       return;
     }
     if (!isFifo(next)) throw new SqsError('InvalidAttributeName', `Unknown Attribute ${name}: it is for FIFO queues only.`);
@@ -330,7 +354,10 @@ export class SqsService {
     }
     const only = name === 'DeduplicationScope' ? 'queue' : 'perQueue';
     if (value !== only) {
-      throw new SqsError('InvalidAttributeValue', `Invalid value for the parameter ${name}: Mailroom supports only ${only} (deduplication per queue, no high-throughput FIFO mode).`);
+      throw new SqsError(
+        'InvalidAttributeValue',
+        `Invalid value for the parameter ${name}: Mailroom supports only ${only} (deduplication per queue, no high-throughput FIFO mode).`,
+      );
     }
   }
 
@@ -348,7 +375,8 @@ export class SqsService {
       definition.delivery.maxReceives = 0;
       return;
     }
-    const invalid = (reason: string) => new SqsError('InvalidParameterValue', `Value ${value.slice(0, 300)} for parameter RedrivePolicy is invalid. Reason: ${reason}`);
+    const invalid = (reason: string) =>
+      new SqsError('InvalidParameterValue', `Value ${value.slice(0, 300)} for parameter RedrivePolicy is invalid. Reason: ${reason}`);
     let policy: { deadLetterTargetArn?: unknown; maxReceiveCount?: unknown };
     try {
       policy = JSON.parse(value) as typeof policy;
@@ -362,7 +390,8 @@ export class SqsService {
     if (!this.registry.get(match[2])) throw invalid('Dead letter target does not exist.');
     if (match[2] === definition.name) throw invalid('A queue cannot be its own dead-letter queue.');
     const count = Number(policy.maxReceiveCount);
-    if (!Number.isInteger(count) || count < 1 || count > MAX_RECEIVE_COUNT) throw invalid(`maxReceiveCount must be a whole number from 1 to ${MAX_RECEIVE_COUNT}.`);
+    if (!Number.isInteger(count) || count < 1 || count > MAX_RECEIVE_COUNT)
+      throw invalid(`maxReceiveCount must be a whole number from 1 to ${MAX_RECEIVE_COUNT}.`);
     definition.delivery.deadLetterQueue = match[2];
     definition.delivery.maxReceives = count;
   }
@@ -412,7 +441,12 @@ export class SqsService {
     for (const entry of this.registry.list()) {
       const name = entry.definition.name;
       if (!name.startsWith(prefix) || name <= after) continue;
-      if (!all && !(await this.access.can(call.principal, 'message.write', { queue: entry.definition })) && !(await this.access.can(call.principal, 'message.consume', { queue: entry.definition }))) continue;
+      if (
+        !all &&
+        !(await this.access.can(call.principal, 'message.write', { queue: entry.definition })) &&
+        !(await this.access.can(call.principal, 'message.consume', { queue: entry.definition }))
+      )
+        continue;
       if (names.length === max) {
         more = true;
         break;
@@ -448,7 +482,8 @@ export class SqsService {
     await this.assertAny(call.principal, ['catalog.read', 'message.write', 'message.consume'], definition);
     const requested = strings(input, 'AttributeNames');
     for (const attribute of requested) {
-      if (attribute !== 'All' && !READABLE_ATTRIBUTES.includes(attribute) && !FIFO_ATTRIBUTES.includes(attribute)) throw new SqsError('InvalidAttributeName', `Unknown Attribute ${attribute.slice(0, 100)}.`);
+      if (attribute !== 'All' && !READABLE_ATTRIBUTES.includes(attribute) && !FIFO_ATTRIBUTES.includes(attribute))
+        throw new SqsError('InvalidAttributeName', `Unknown Attribute ${attribute.slice(0, 100)}.`);
     }
     if (!requested.length) return {};
     const wanted = requested.includes('All') ? [...READABLE_ATTRIBUTES, ...FIFO_ATTRIBUTES] : requested;
@@ -528,29 +563,53 @@ export class SqsService {
   }
 
   /** Checks one message to send and builds its record; throws SQS errors. */
-  private prepareSend(definition: QueueDefinition, entry: Input, principal: Principal, label: string): { record: NewMessage; body: string; attributes: SqsMessageAttributes } {
+  private prepareSend(
+    definition: QueueDefinition,
+    entry: Input,
+    principal: Principal,
+    label: string,
+  ): { record: NewMessage; body: string; attributes: SqsMessageAttributes } {
     const body = assertValidBody(entry.MessageBody, label);
     const { attributes, bytes } = validateAttributes(entry.MessageAttributes);
     const size = Buffer.byteLength(body) + bytes;
     if (size > this.config.messageMaxBytes) {
-      throw new SqsError('InvalidParameterValue', `One or more parameters are invalid. Reason: Message must be shorter than ${this.config.messageMaxBytes} bytes.`);
+      throw new SqsError(
+        'InvalidParameterValue',
+        `One or more parameters are invalid. Reason: Message must be shorter than ${this.config.messageMaxBytes} bytes.`,
+      );
     }
     const fifo = isFifo(definition);
     const groupId = fifoId(entry, 'MessageGroupId');
     const deduplicationId = fifoId(entry, 'MessageDeduplicationId');
     if (!fifo) {
-      for (const [name, value] of [['MessageGroupId', groupId], ['MessageDeduplicationId', deduplicationId]]) {
-        if (value !== undefined) throw new SqsError('InvalidParameterValue', `The request include parameter ${name} that is not valid for this queue type (${definition.name} is not a FIFO queue).`);
+      for (const [name, value] of [
+        ['MessageGroupId', groupId],
+        ['MessageDeduplicationId', deduplicationId],
+      ]) {
+        if (value !== undefined)
+          throw new SqsError(
+            'InvalidParameterValue',
+            `The request include parameter ${name} that is not valid for this queue type (${definition.name} is not a FIFO queue).`,
+          );
       }
     }
     if (fifo && groupId === undefined) throw new SqsError('MissingParameter', 'The request must contain the parameter MessageGroupId.');
     if (fifo && entry.DelaySeconds !== undefined && entry.DelaySeconds !== null && int(entry, 'DelaySeconds', 0, 900) !== 0) {
-      throw new SqsError('InvalidParameterValue', `Value ${String(entry.DelaySeconds).slice(0, 20)} for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type (FIFO messages have no delay of their own).`);
+      throw new SqsError(
+        'InvalidParameterValue',
+        `Value ${String(entry.DelaySeconds).slice(0, 20)} for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type (FIFO messages have no delay of their own).`,
+      );
     }
     const delaySeconds = fifo ? 0 : int(entry, 'DelaySeconds', 0, 900, definition.sqs?.delaySeconds ?? 0);
     const request = toStoredRequest(definition, body, attributes, label);
     const storedKey = fifo ? this.deduplicationKey(definition, body, attributes, request, deduplicationId) : null;
-    const record = this.messages.prepare(this.registry.require(definition.name), request, { sentBy: principal.subject, principal, storedKey, delaySeconds, groupId: groupId ?? null });
+    const record = this.messages.prepare(this.registry.require(definition.name), request, {
+      sentBy: principal.subject,
+      principal,
+      storedKey,
+      delaySeconds,
+      groupId: groupId ?? null,
+    });
     return { record, body, attributes };
   }
 
@@ -559,11 +618,20 @@ export class SqsService {
    * of the body (ContentBasedDeduplication) hashed as the REST API hashes the same body, so both
    * paths deduplicate each other's messages; message attributes do not count, as on SQS.
    */
-  private deduplicationKey(definition: QueueDefinition, body: string, attributes: SqsMessageAttributes, request: unknown, explicit: string | undefined): string {
+  private deduplicationKey(
+    definition: QueueDefinition,
+    body: string,
+    attributes: SqsMessageAttributes,
+    request: unknown,
+    explicit: string | undefined,
+  ): string {
     let id = explicit;
     if (id === undefined) {
       if (!definition.ordering.contentBasedDeduplication) {
-        throw new SqsError('InvalidParameterValue', 'The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly');
+        throw new SqsError(
+          'InvalidParameterValue',
+          'The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly',
+        );
       }
       id = contentDeduplicationId(Object.keys(attributes).length ? toStoredRequest(definition, body, {}) : request);
     }
@@ -654,7 +722,8 @@ export class SqsService {
       MessageGroupId: message.groupId ?? undefined,
       SequenceNumber: message.groupId === null ? undefined : String(message.seq),
     };
-    for (const attribute of SYSTEM_ATTRIBUTES) if ((all || systemNames.includes(attribute)) && values[attribute] !== undefined) system[attribute] = values[attribute]!;
+    for (const attribute of SYSTEM_ATTRIBUTES)
+      if ((all || systemNames.includes(attribute)) && values[attribute] !== undefined) system[attribute] = values[attribute]!;
     if (Object.keys(system).length) out.Attributes = system;
     const selected = selectAttributes(attributes, attributeNames);
     if (Object.keys(selected).length) {
@@ -740,7 +809,9 @@ export class SqsService {
     const name = this.queueName(input, call);
     const list = entries(input);
     await this.assertAny(call.principal, ['message.consume'], this.definition(name));
-    const outcomes = await Promise.allSettled(list.map(async (entry) => this.changeOne(name, entry.ReceiptHandle, int(entry, 'VisibilityTimeout', 0, MAX_VISIBILITY))));
+    const outcomes = await Promise.allSettled(
+      list.map(async (entry) => this.changeOne(name, entry.ReceiptHandle, int(entry, 'VisibilityTimeout', 0, MAX_VISIBILITY))),
+    );
     const successful: Record<string, unknown>[] = [];
     const failed: Record<string, unknown>[] = [];
     outcomes.forEach((outcome, i) => {

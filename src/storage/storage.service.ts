@@ -57,9 +57,14 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
    * After a queue was deleted (or moved to other storage): releases what its storage held for it
    * alone. A SQL pool is closed once no queue in `remaining` (nor DATABASE_URL) uses its database.
    */
-  async release(definition: Pick<QueueDefinition, 'storageEngine' | 'connectionString'>, remaining: ReadonlyArray<Pick<QueueDefinition, 'storageEngine' | 'connectionString'>>): Promise<void> {
+  async release(
+    definition: Pick<QueueDefinition, 'storageEngine' | 'connectionString'>,
+    remaining: ReadonlyArray<Pick<QueueDefinition, 'storageEngine' | 'connectionString'>>,
+  ): Promise<void> {
     if (definition.storageEngine !== 'sql') return;
-    const stillUsed = remaining.filter((other) => other.storageEngine === 'sql' && (other.connectionString ?? this.config.databaseUrl)).map((other) => this.sqlConnectionString(other));
+    const stillUsed = remaining
+      .filter((other) => other.storageEngine === 'sql' && (other.connectionString ?? this.config.databaseUrl))
+      .map((other) => this.sqlConnectionString(other));
     await this.sql.release(this.sqlConnectionString(definition), stillUsed);
   }
 

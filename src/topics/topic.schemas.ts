@@ -13,7 +13,14 @@ export const topicInputSchema = {
   required: ['name'],
   properties: {
     name: { type: 'string', pattern: NAME_PATTERN, example: 'order-events', description: 'shares one namespace with queues' },
-    queues: { type: 'array', items: { type: 'string', pattern: NAME_PATTERN }, maxItems: 1000, uniqueItems: true, default: [], description: 'queues to bind at once' },
+    queues: {
+      type: 'array',
+      items: { type: 'string', pattern: NAME_PATTERN },
+      maxItems: 1000,
+      uniqueItems: true,
+      default: [],
+      description: 'queues to bind at once',
+    },
   },
 };
 

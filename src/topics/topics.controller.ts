@@ -1,5 +1,19 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiQuery, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiQuery,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { apiRef } from '@app/common/api-schemas';
 import { queryInt } from '@app/common/json-validation';
@@ -85,16 +99,34 @@ export class TopicsController {
 
   @Post(':topic/messages')
   @Access('topic.publish', { topicParam: 'topic' })
-  @ApiOperation({ operationId: 'publishMessage', summary: 'Publish: one message per bound queue, each checked against its queue schema first (all or nothing stored)' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: "a retried publish by the same subject with the same key stores no second copy in any queue and answers 200; topic keys never match a direct push's key" })
+  @ApiOperation({
+    operationId: 'publishMessage',
+    summary: 'Publish: one message per bound queue, each checked against its queue schema first (all or nothing stored)',
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      "a retried publish by the same subject with the same key stores no second copy in any queue and answers 200; topic keys never match a direct push's key",
+  })
   @ApiBody({ schema: { description: 'any JSON value accepted by every bound queue schema' } })
-  @ApiHeader({ name: 'Message-Group-Id', required: false, description: 'the message group of the copies stored in FIFO queues (copies in other queues have none)' })
+  @ApiHeader({
+    name: 'Message-Group-Id',
+    required: false,
+    description: 'the message group of the copies stored in FIFO queues (copies in other queues have none)',
+  })
   @ApiCreatedResponse({ schema: apiRef('PublishResult') })
   @ApiOkResponse({ schema: apiRef('PublishResult'), description: 'the Idempotency-Key was used before: the first copies' })
-  @ApiConflictResponse({ description: "IDEMPOTENCY_KEY_CONFLICT: a guard, should a stored key name another subject's message (nothing of it is shown)", schema: apiRef('Error') })
+  @ApiConflictResponse({
+    description: "IDEMPOTENCY_KEY_CONFLICT: a guard, should a stored key name another subject's message (nothing of it is shown)",
+    schema: apiRef('Error'),
+  })
   @ApiBadRequestResponse({ description: 'MALFORMED_JSON, VALIDATION_FAILED or JSON_TOO_DEEP (MESSAGE_MAX_DEPTH)', schema: apiRef('Error') })
   @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE', schema: apiRef('Error') })
-  @ApiUnprocessableEntityResponse({ description: 'MESSAGE_SCHEMA_INVALID: `queue` names the bound queue that refused it; nothing was stored', schema: apiRef('SchemaError') })
+  @ApiUnprocessableEntityResponse({
+    description: 'MESSAGE_SCHEMA_INVALID: `queue` names the bound queue that refused it; nothing was stored',
+    schema: apiRef('SchemaError'),
+  })
   async publish(
     @Param('topic') topic: string,
     @Body() body: unknown,
@@ -103,7 +135,12 @@ export class TopicsController {
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) response: Response,
   ): Promise<PublishResult> {
-    const { replayed, ...result } = await this.fanOut.fanOut(topic, body, { sentBy: principal.subject, principal, idempotencyKey: idempotencyKey ?? null, groupId: groupId ?? null });
+    const { replayed, ...result } = await this.fanOut.fanOut(topic, body, {
+      sentBy: principal.subject,
+      principal,
+      idempotencyKey: idempotencyKey ?? null,
+      groupId: groupId ?? null,
+    });
     response.status(replayed ? 200 : 201);
     return result;
   }

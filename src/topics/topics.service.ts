@@ -48,7 +48,9 @@ export class TopicsService {
     for (const name of this.files.current().topics.keys()) records.set(name, { name, source: 'file', createdAt: null });
     const page = pageByName([...records.values()], (record) => record.name, limit, cursor);
     const bindings = await this.catalog.listBindings();
-    const items = page.items.map((record) => this.view(record, record.source === 'file' ? this.fileQueues(record.name) : bindings.filter((b) => b.topic === record.name).map((b) => b.queue)));
+    const items = page.items.map((record) =>
+      this.view(record, record.source === 'file' ? this.fileQueues(record.name) : bindings.filter((b) => b.topic === record.name).map((b) => b.queue)),
+    );
     return { items, nextCursor: page.nextCursor };
   }
 
@@ -115,7 +117,10 @@ export class TopicsService {
 
   private async boundQueues(record: TopicRecord): Promise<string[]> {
     if (record.source === 'file') return this.fileQueues(record.name);
-    return (await this.catalog.listBindings()).filter((b) => b.topic === record.name).map((b) => b.queue).sort();
+    return (await this.catalog.listBindings())
+      .filter((b) => b.topic === record.name)
+      .map((b) => b.queue)
+      .sort();
   }
 
   private fileQueues(name: string): string[] {
@@ -129,6 +134,11 @@ export class TopicsService {
   }
 
   private view(record: TopicRecord, queues: string[]): TopicView {
-    return { name: record.name, source: record.source, queues: [...queues].sort(), createdAt: record.createdAt === null ? null : new Date(record.createdAt).toISOString() };
+    return {
+      name: record.name,
+      source: record.source,
+      queues: [...queues].sort(),
+      createdAt: record.createdAt === null ? null : new Date(record.createdAt).toISOString(),
+    };
   }
 }

@@ -18,10 +18,24 @@ describe('grants are scoped to their queue or topic (e2e)', () => {
     for (const name of ['mine', 'theirs']) {
       expect((await t.http.post('/api/v1/queues').set(auth(admin)).send({ name })).status).toBe(201);
     }
-    for (const [name, queue] of [['minetopic', 'mine'], ['theirtopic', 'theirs']]) {
-      expect((await t.http.post('/api/v1/topics').set(auth(admin)).send({ name, queues: [queue] })).status).toBe(201);
+    for (const [name, queue] of [
+      ['minetopic', 'mine'],
+      ['theirtopic', 'theirs'],
+    ]) {
+      expect(
+        (
+          await t.http
+            .post('/api/v1/topics')
+            .set(auth(admin))
+            .send({ name, queues: [queue] })
+        ).status,
+      ).toBe(201);
     }
-    for (const path of ['/api/v1/queues/mine/permissions/gus/send_to_queue', '/api/v1/queues/mine/permissions/gus/receive', '/api/v1/topics/minetopic/permissions/gus/send_to_topic']) {
+    for (const path of [
+      '/api/v1/queues/mine/permissions/gus/send_to_queue',
+      '/api/v1/queues/mine/permissions/gus/receive',
+      '/api/v1/topics/minetopic/permissions/gus/send_to_topic',
+    ]) {
       expect((await t.http.put(path).set(auth(admin))).status).toBe(204);
     }
     ownMessage = (await t.http.post('/api/v1/queues/mine/messages').set(auth(admin)).send({ own: true })).body.id;
@@ -62,11 +76,17 @@ describe('grants are scoped to their queue or topic (e2e)', () => {
     expect(refused.map((r) => r.status)).toEqual(refused.map(() => 403));
   });
 
-  it('acknowledging another queue\'s message through the granted queue finds nothing and changes nothing', async () => {
+  it("acknowledging another queue's message through the granted queue finds nothing and changes nothing", async () => {
     const gus = await t.token('gus');
-    const ack = await t.http.post(`/api/v1/queues/mine/messages/${otherMessage}/ack`).set(auth(gus)).send({ receipt: otherReceipt, outcome: 'complete', result: 'stolen' });
+    const ack = await t.http
+      .post(`/api/v1/queues/mine/messages/${otherMessage}/ack`)
+      .set(auth(gus))
+      .send({ receipt: otherReceipt, outcome: 'complete', result: 'stolen' });
     expect(ack.status).toBe(404);
-    const lease = await t.http.post(`/api/v1/queues/mine/messages/${otherMessage}/lease`).set(auth(gus)).send({ receipt: otherReceipt, visibilityTimeoutSeconds: 600 });
+    const lease = await t.http
+      .post(`/api/v1/queues/mine/messages/${otherMessage}/lease`)
+      .set(auth(gus))
+      .send({ receipt: otherReceipt, visibilityTimeoutSeconds: 600 });
     expect(lease.status).toBe(404);
     expect((await t.http.get(`/api/v1/queues/mine/messages/${otherMessage}`).set(auth(gus))).status).toBe(404);
     const original = await t.http.get(`/api/v1/queues/theirs/messages/${otherMessage}`).set(auth(admin));
@@ -76,7 +96,10 @@ describe('grants are scoped to their queue or topic (e2e)', () => {
   it('send_to_another_queue needs a right on the target queue too', async () => {
     const gus = await t.token('gus');
     const [m] = (await t.http.post('/api/v1/queues/mine/messages/receive').set(auth(gus)).send({ maxMessages: 1 })).body.messages;
-    const moved = await t.http.post(`/api/v1/queues/mine/messages/${m.id}/ack`).set(auth(gus)).send({ receipt: m.receipt, outcome: 'send_to_another_queue', queue: 'theirs' });
+    const moved = await t.http
+      .post(`/api/v1/queues/mine/messages/${m.id}/ack`)
+      .set(auth(gus))
+      .send({ receipt: m.receipt, outcome: 'send_to_another_queue', queue: 'theirs' });
     expect(moved.status).toBe(403);
     expect((await t.http.get(`/api/v1/queues/mine/messages/${m.id}`).set(auth(gus))).body.status).toBe('INPROGRESS');
     const stats = await t.http.get('/api/v1/queues/theirs/stats').set(auth(admin));

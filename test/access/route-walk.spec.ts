@@ -19,7 +19,14 @@ describe('every API route needs a token and a right (e2e route walk)', () => {
     admin = await t.token('admin', ['system_admin']);
     const auth = { Authorization: `Bearer ${admin}` };
     expect((await t.http.post('/api/v1/queues').set(auth).send({ name: 'walked' })).status).toBe(201);
-    expect((await t.http.post('/api/v1/topics').set(auth).send({ name: 'walkedtopic', queues: ['walked'] })).status).toBe(201);
+    expect(
+      (
+        await t.http
+          .post('/api/v1/topics')
+          .set(auth)
+          .send({ name: 'walkedtopic', queues: ['walked'] })
+      ).status,
+    ).toBe(201);
     const pushed = await t.http.post('/api/v1/queues/walked/messages').set(auth).send({ a: 1 });
     messageId = pushed.body.id;
     await t.http.put('/api/v1/queues/walked/permissions/someone/receive').set(auth);

@@ -27,7 +27,11 @@ async function postgresReachable(): Promise<boolean> {
 
 function runBench(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', '-s', 'bench', '--', ...args], { cwd: ROOT, env: { ...process.env, BENCH_POSTGRES_URL: POSTGRES_URL }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['run', '-s', 'bench', '--', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, BENCH_POSTGRES_URL: POSTGRES_URL },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -66,17 +70,22 @@ describe('npm run bench -- --quick', () => {
 
     const document = JSON.parse(stdout);
     expect(JSON.parse(fs.readFileSync(out, 'utf8'))).toEqual(document);
-    expect(document).toEqual(expect.objectContaining({ benchmark: 'mailroom', command: expect.stringContaining('--quick'), machine: expect.any(Object), targets: expect.any(Array) }));
+    expect(document).toEqual(
+      expect.objectContaining({ benchmark: 'mailroom', command: expect.stringContaining('--quick'), machine: expect.any(Object), targets: expect.any(Array) }),
+    );
     const engines = ['filesystem'];
     expect(Object.keys(document.engines).sort()).toEqual(engines);
     for (const engine of engines) {
       const scenarios = document.engines[engine].scenarios;
-      for (const name of ['push_1c_1kb', 'push_10c_100kb', 'cycle_1c', 'cycle_10c', 'batch_10c', 'fanout_10c', 'dispatch_1000']) expectScenario(scenarios[name]);
+      for (const name of ['push_1c_1kb', 'push_10c_100kb', 'cycle_1c', 'cycle_10c', 'batch_10c', 'fanout_10c', 'dispatch_1000'])
+        expectScenario(scenarios[name]);
       expect(scenarios.cycle_10c.latencyMs).toEqual(expect.objectContaining({ p50: expect.any(Number), p95: expect.any(Number), p99: expect.any(Number) }));
       expect(scenarios.push_to_start_100ps.latencyMs.count).toBe(50);
     }
     const targetNames = document.targets.map((t: any) => `${t.engine}: ${t.target}`);
-    expect(targetNames).toEqual(expect.arrayContaining(['filesystem: batch push ≥ 20,000 messages/s', 'filesystem: p99 push → handler start ≤ 20 ms at 100 msg/s']));
+    expect(targetNames).toEqual(
+      expect.arrayContaining(['filesystem: batch push ≥ 20,000 messages/s', 'filesystem: p99 push → handler start ≤ 20 ms at 100 msg/s']),
+    );
     for (const target of document.targets) expect(typeof target.pass).toBe('boolean');
     // pg-boss 12 and graphile-worker 0.18 need Node ≥ 22: on Node 20 the bench skips them with a notice
     const runtimeProblem = referencesRuntimeProblem(document.machine.node.replace(/^v/, ''));
@@ -90,7 +99,12 @@ describe('npm run bench -- --quick', () => {
       expect(document.references.pgboss_cycle_10w.unitsPerSecond).toBeGreaterThan(0);
       expect(document.references.graphile_drain_10.completed).toBe(1000);
       expect(document.engines.filesystem.scenarios.cycle_10c.vsReference.ratio).toEqual(expect.any(Number));
-      expect(targetNames).toEqual(expect.arrayContaining(['filesystem: HTTP cycle at 10 clients ≥ 1.5 × pg-boss cycle at 10 workers', 'filesystem: handler dispatch ≥ graphile-worker jobs/s (concurrency 10)']));
+      expect(targetNames).toEqual(
+        expect.arrayContaining([
+          'filesystem: HTTP cycle at 10 clients ≥ 1.5 × pg-boss cycle at 10 workers',
+          'filesystem: handler dispatch ≥ graphile-worker jobs/s (concurrency 10)',
+        ]),
+      );
     }
   }, 150_000);
 });

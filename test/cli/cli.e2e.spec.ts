@@ -4,7 +4,11 @@ import { CLI, ensureBuilt, ROOT } from '../support/build';
 import { closedPort } from '../support/net';
 import { waitFor } from '../support/time';
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /**
  * The real `mailroom` binary (dist/cli/main.js, the package's bin) run as a child process against
@@ -41,9 +45,23 @@ describe('mailroom CLI (e2e, the built binary against a running server)', () => 
     expect(minted.code).toBe(0);
     token = JSON.parse(minted.stdout).token;
     const auth = { Authorization: `Bearer ${token}` };
-    expect((await t.http.post('/api/v1/queues').set(auth).send({ name: 'orders', incoming: { schema: { type: 'object', required: ['sku'] } } })).status).toBe(201);
+    expect(
+      (
+        await t.http
+          .post('/api/v1/queues')
+          .set(auth)
+          .send({ name: 'orders', incoming: { schema: { type: 'object', required: ['sku'] } } })
+      ).status,
+    ).toBe(201);
     for (const name of ['work-dead', 'tailed', 'purged']) expect((await t.http.post('/api/v1/queues').set(auth).send({ name })).status).toBe(201);
-    expect((await t.http.post('/api/v1/queues').set(auth).send({ name: 'work', delivery: { deadLetterQueue: 'work-dead' } })).status).toBe(201);
+    expect(
+      (
+        await t.http
+          .post('/api/v1/queues')
+          .set(auth)
+          .send({ name: 'work', delivery: { deadLetterQueue: 'work-dead' } })
+      ).status,
+    ).toBe(201);
   }, 200_000);
   afterAll(async () => {
     await t?.close();
@@ -63,7 +81,11 @@ describe('mailroom CLI (e2e, the built binary against a running server)', () => 
     expect(fromStdin.code).toBe(0);
     expect(fromStdin.stdout.trim()).toMatch(/^[0-9a-f-]{36}$/);
     const queues = await json(['queues']);
-    expect(queues.find((q: { name: string }) => q.name === 'orders')).toMatchObject({ storageEngine: 'filesystem', hasHandler: false, counts: { PENDING: 2, INPROGRESS: 0, COMPLETE: 0, ERROR: 0 } });
+    expect(queues.find((q: { name: string }) => q.name === 'orders')).toMatchObject({
+      storageEngine: 'filesystem',
+      hasHandler: false,
+      counts: { PENDING: 2, INPROGRESS: 0, COMPLETE: 0, ERROR: 0 },
+    });
     const table = await run(['queues']);
     expect(table.stdout.split('\n')[0]).toMatch(/^QUEUE\s+ENGINE\s+HANDLER\s+PENDING\s+INPROGRESS\s+COMPLETE\s+ERROR\s+OLDEST$/);
     expect(table.stdout).toMatch(/orders\s+filesystem\s+no\s+2\s+0\s+0\s+0/);
@@ -116,7 +138,11 @@ describe('mailroom CLI (e2e, the built binary against a running server)', () => 
       await waitFor(() => stderr.includes('following tailed'), 15_000);
       expect(stdout).toBe('');
       const pushed = await json(['push', 'tailed', '{"n":1}']);
-      const events = () => stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { event: string; message: { id: string; status: string; result: unknown } });
+      const events = () =>
+        stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as { event: string; message: { id: string; status: string; result: unknown } });
       await waitFor(() => events().some((e) => e.event === 'new' && e.message.id === pushed.id), 15_000);
       const [leased] = await json(['receive', 'tailed', '--max', '1']);
       expect(leased.id).toBe(pushed.id);

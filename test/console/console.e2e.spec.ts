@@ -57,7 +57,16 @@ describe('operator console in a real browser (e2e)', () => {
     // launch() starts Chromium with a fresh temporary profile (user-data-dir) of its own and removes it on close
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   afterAll(async () => {
@@ -107,7 +116,9 @@ describe('operator console in a real browser (e2e)', () => {
 
     // the message fails: a consumer acks it as an error
     const [leased] = (await api('post', '/queues/orders/messages/receive', { maxMessages: 1 })).body.messages;
-    expect((await api('post', `/queues/orders/messages/${leased.id}/ack`, { receipt: leased.receipt, outcome: 'error', error: 'out of stock' })).status).toBe(200);
+    expect((await api('post', `/queues/orders/messages/${leased.id}/ack`, { receipt: leased.receipt, outcome: 'error', error: 'out of stock' })).status).toBe(
+      200,
+    );
 
     await page.click('a[href="#/queues/orders"]');
     await page.waitForSelector('[data-testid=stats]');
@@ -126,7 +137,9 @@ describe('operator console in a real browser (e2e)', () => {
     await grantForm.locator('select[name=action]').selectOption('receive');
     await grantForm.locator('[data-testid=grant]').click();
     await page.waitForSelector('tr[data-grant="carol/receive"]');
-    expect((await api('get', '/permissions?subject=carol')).body.items).toEqual([expect.objectContaining({ action: 'receive', grantedBy: 'admin', resource: { type: 'queue', name: 'orders' } })]);
+    expect((await api('get', '/permissions?subject=carol')).body.items).toEqual([
+      expect.objectContaining({ action: 'receive', grantedBy: 'admin', resource: { type: 'queue', name: 'orders' } }),
+    ]);
     await page.click('tr[data-grant="carol/receive"] [data-testid=revoke]');
     await page.waitForSelector('tr[data-grant="carol/receive"]', { state: 'detached' });
     expect((await api('get', '/permissions?subject=carol')).body.items).toEqual([]);
@@ -160,7 +173,14 @@ describe('operator console in a real browser (e2e)', () => {
     await page.click('a[href="#/queues/reports"]');
     await page.waitForSelector('[data-testid=messages] tr[data-message]');
     await page.waitForSelector('[data-testid=grants], [data-testid=no-grants]');
-    for (const admin of ['[data-testid=admin-actions]', '[data-testid=push-form]', '[data-testid=grant-form]', '[data-testid=revoke]', '[data-testid=purge]', '[data-testid=delete]']) {
+    for (const admin of [
+      '[data-testid=admin-actions]',
+      '[data-testid=push-form]',
+      '[data-testid=grant-form]',
+      '[data-testid=revoke]',
+      '[data-testid=purge]',
+      '[data-testid=delete]',
+    ]) {
       expect([admin, await page.locator(admin).count()]).toEqual([admin, 0]);
     }
     await shot(page, 'queue-reader');

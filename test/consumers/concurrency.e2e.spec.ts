@@ -31,7 +31,7 @@ describe('pull consumers under concurrency (e2e)', () => {
     const deliveries = new Map<string, number>();
     let acked = 0;
     const receiver = async (me: number) => {
-      for (let empty = 0; empty < 3 && acked < TOTAL; ) {
+      for (let empty = 0; empty < 3 && acked < TOTAL;) {
         const res = await t.http.post('/api/v1/queues/busy/messages/receive').set('Authorization', `Bearer ${reader}`).send({ maxMessages: 5 });
         expect(res.status).toBe(200);
         const messages = res.body.messages as { id: string; receipt: string }[];
@@ -46,7 +46,10 @@ describe('pull consumers under concurrency (e2e)', () => {
         }
         for (const m of messages) {
           holder.delete(m.id);
-          const ack = await t.http.post(`/api/v1/queues/busy/messages/${m.id}/ack`).set('Authorization', `Bearer ${reader}`).send({ receipt: m.receipt, outcome: 'complete', result: { by: me } });
+          const ack = await t.http
+            .post(`/api/v1/queues/busy/messages/${m.id}/ack`)
+            .set('Authorization', `Bearer ${reader}`)
+            .send({ receipt: m.receipt, outcome: 'complete', result: { by: me } });
           expect(ack.status).toBe(200);
           acked++;
         }

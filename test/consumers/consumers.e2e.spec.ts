@@ -30,13 +30,19 @@ describe('pull consumers: receive, ack, lease (e2e)', () => {
 
   async function createQueue(extra: Record<string, unknown> = {}): Promise<string> {
     const name = `q${++counter}`;
-    const res = await t.http.post('/api/v1/queues').set(auth(admin)).send({ name, ...extra });
+    const res = await t.http
+      .post('/api/v1/queues')
+      .set(auth(admin))
+      .send({ name, ...extra });
     expect(res.status).toBe(201);
     return name;
   }
 
   async function push(queue: string, body: unknown): Promise<string> {
-    const res = await t.http.post(`/api/v1/queues/${queue}/messages`).set(auth(admin)).send(body as object);
+    const res = await t.http
+      .post(`/api/v1/queues/${queue}/messages`)
+      .set(auth(admin))
+      .send(body as object);
     expect(res.status).toBe(201);
     return res.body.id;
   }
@@ -79,7 +85,14 @@ describe('pull consumers: receive, ack, lease (e2e)', () => {
     const noBody = await t.http.post(`/api/v1/queues/${q}/messages/receive`).set(auth(reader));
     expect(noBody.status).toBe(200);
     expect(noBody.body).toEqual({ messages: [] });
-    for (const body of [{ maxMessages: 0 }, { maxMessages: 51 }, { waitSeconds: 21 }, { visibilityTimeoutSeconds: 0 }, { visibilityTimeoutSeconds: 43201 }, { other: 1 }]) {
+    for (const body of [
+      { maxMessages: 0 },
+      { maxMessages: 51 },
+      { waitSeconds: 21 },
+      { visibilityTimeoutSeconds: 0 },
+      { visibilityTimeoutSeconds: 43201 },
+      { other: 1 },
+    ]) {
       const res = await t.http.post(`/api/v1/queues/${q}/messages/receive`).set(auth(reader)).send(body);
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
@@ -130,7 +143,10 @@ describe('pull consumers: receive, ack, lease (e2e)', () => {
     const stale = await ack(q, id, { receipt: first.receipt, outcome: 'complete', result: 'late' });
     expect(stale.status).toBe(409);
     expect(stale.body.code).toBe('RECEIPT_STALE');
-    const staleLease = await t.http.post(`/api/v1/queues/${q}/messages/${id}/lease`).set(auth(reader)).send({ receipt: first.receipt, visibilityTimeoutSeconds: 60 });
+    const staleLease = await t.http
+      .post(`/api/v1/queues/${q}/messages/${id}/lease`)
+      .set(auth(reader))
+      .send({ receipt: first.receipt, visibilityTimeoutSeconds: 60 });
     expect(staleLease.status).toBe(409);
     expect((await get(q, id)).body).toMatchObject({ status: 'INPROGRESS', attempts: 2, result: null });
     expect((await ack(q, id, { receipt: second.receipt, outcome: 'complete' })).body.status).toBe('COMPLETE');
@@ -201,7 +217,10 @@ describe('pull consumers: receive, ack, lease (e2e)', () => {
       clock.advance(1_001);
       await maintenance.expireLeases();
     }
-    const changed = await t.http.put(`/api/v1/queues/${q}`).set(auth(admin)).send({ delivery: { deadLetterQueue: dlq, maxReceives: 1 } });
+    const changed = await t.http
+      .put(`/api/v1/queues/${q}`)
+      .set(auth(admin))
+      .send({ delivery: { deadLetterQueue: dlq, maxReceives: 1 } });
     expect(changed.status).toBe(200);
     const other = await push(q, { n: 8 });
     expect((await receive(q)).map((m) => m.id)).toEqual([other]);
@@ -234,7 +253,10 @@ describe('pull consumers: receive, ack, lease (e2e)', () => {
     expect(copy).toMatchObject({ request: { n: 1 }, deadLetter: { queue: q, id } });
     const plain = await push(q, { n: 2 });
     const [p] = await receive(q);
-    expect((await ack(q, plain, { receipt: p.receipt, outcome: 'error', error: 'just text' })).body.error).toMatchObject({ name: 'ConsumerError', message: 'just text' });
+    expect((await ack(q, plain, { receipt: p.receipt, outcome: 'error', error: 'just text' })).body.error).toMatchObject({
+      name: 'ConsumerError',
+      message: 'just text',
+    });
   });
 
   it('return_to_queue puts it back at its place (attempt not counted), optionally after a delay', async () => {
@@ -305,7 +327,10 @@ describe('pull consumers: receive, ack, lease (e2e)', () => {
     await t.app.get(MaintenanceService).expireLeases();
     expect(await receive(q)).toEqual([]);
     expect((await ack(q, id, { receipt: m.receipt, outcome: 'complete' })).body.status).toBe('COMPLETE');
-    const wrong = await t.http.post(`/api/v1/queues/${q}/messages/${id}/lease`).set(auth(reader)).send({ receipt: 'not-the-receipt', visibilityTimeoutSeconds: 10 });
+    const wrong = await t.http
+      .post(`/api/v1/queues/${q}/messages/${id}/lease`)
+      .set(auth(reader))
+      .send({ receipt: 'not-the-receipt', visibilityTimeoutSeconds: 10 });
     expect(wrong.body.code).toBe('RECEIPT_STALE');
   });
 
@@ -325,7 +350,11 @@ describe('pull consumers: receive, ack, lease (e2e)', () => {
 
   it('long polling answers with a message pushed while it waits', async () => {
     const q = await createQueue();
-    const poll = t.http.post(`/api/v1/queues/${q}/messages/receive`).set(auth(reader)).send({ waitSeconds: 20 }).then((r) => r);
+    const poll = t.http
+      .post(`/api/v1/queues/${q}/messages/receive`)
+      .set(auth(reader))
+      .send({ waitSeconds: 20 })
+      .then((r) => r);
     const id = await push(q, { n: 'late' });
     const res = await poll;
     expect(res.status).toBe(200);

@@ -41,7 +41,11 @@ describe('caps on concurrent long polls (e2e)', () => {
 
     for (let i = 0; i < 3; i++) await t.http.post('/api/v1/queues/orders/messages').set('Authorization', `Bearer ${writer}`).send({ i }).expect(201);
     const answers = await Promise.all(held);
-    expect(answers.map((r) => [r.status, r.body.messages.length])).toEqual([[200, 1], [200, 1], [200, 1]]);
+    expect(answers.map((r) => [r.status, r.body.messages.length])).toEqual([
+      [200, 1],
+      [200, 1],
+      [200, 1],
+    ]);
     await waitFor(() => open() === 0);
   });
 

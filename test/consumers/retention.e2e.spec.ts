@@ -24,8 +24,14 @@ describe('retention (e2e, ManualClock)', () => {
   const status = async (queue: string, id: string) => (await t.http.get(`/api/v1/queues/${queue}/messages/${id}`).set(auth())).status;
 
   it('deletes COMPLETE messages after processedMinutes and every message after allHours', async () => {
-    await t.http.post('/api/v1/queues').set(auth()).send({ name: 'kept', retention: { processedMinutes: 10, allHours: 2 } });
-    await t.http.post('/api/v1/queues').set(auth()).send({ name: 'longer', retention: { processedMinutes: 600, allHours: 48 } });
+    await t.http
+      .post('/api/v1/queues')
+      .set(auth())
+      .send({ name: 'kept', retention: { processedMinutes: 10, allHours: 2 } });
+    await t.http
+      .post('/api/v1/queues')
+      .set(auth())
+      .send({ name: 'longer', retention: { processedMinutes: 600, allHours: 48 } });
     const done = await push('kept', { n: 'done' });
     const failed = await push('kept', { n: 'failed' });
     const waiting = await push('kept', { n: 'waiting' });
@@ -64,7 +70,10 @@ describe('retention (e2e, ManualClock)', () => {
   });
 
   it('deletes a large backlog in bounded batches', async () => {
-    await t.http.post('/api/v1/queues').set(auth()).send({ name: 'backlog', retention: { processedMinutes: 1, allHours: 1 } });
+    await t.http
+      .post('/api/v1/queues')
+      .set(auth())
+      .send({ name: 'backlog', retention: { processedMinutes: 1, allHours: 1 } });
     for (let batch = 0; batch < 6; batch++) {
       const messages = Array.from({ length: 100 }, (_, i) => ({ i: batch * 100 + i }));
       expect((await t.http.post('/api/v1/queues/backlog/messages/batch').set(auth()).send({ messages })).status).toBe(201);

@@ -22,7 +22,12 @@ interface Running {
 }
 
 /** Starts a TypeScript entry point in a child process; resolves once it printed a line matching `ready`. */
-function start(script: string, env: Record<string, string>, ready: RegExp, onLine?: (line: string, running: Running) => void): Promise<Running & { match: RegExpMatchArray }> {
+function start(
+  script: string,
+  env: Record<string, string>,
+  ready: RegExp,
+  onLine?: (line: string, running: Running) => void,
+): Promise<Running & { match: RegExpMatchArray }> {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', script], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env },
@@ -134,7 +139,10 @@ describe('filesystem engine crash safety', () => {
     try {
       let cursor: string | null = null;
       do {
-        const response = await http().get('/api/v1/queues/crash/messages').query({ limit: 100, ...(cursor ? { cursor } : {}) }).set(headers);
+        const response = await http()
+          .get('/api/v1/queues/crash/messages')
+          .query({ limit: 100, ...(cursor ? { cursor } : {}) })
+          .set(headers);
         expect(response.status).toBe(200);
         const page = response.body as { items: Array<{ id: string; request: unknown; status: string }>; nextCursor: string | null };
         for (const item of page.items) stored.set(item.id, item);

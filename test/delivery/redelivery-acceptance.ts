@@ -25,7 +25,10 @@ export function redeliveryAcceptance(harness: () => AcceptanceHarness): void {
     const auth = { Authorization: `Bearer ${await t.token('ops', ['queue_admin', 'queue_reader', 'queue_writer'])}` };
     const created = [
       await t.http.post('/api/v1/queues').set(auth).send({ name: 'acc-dead', storageEngine }),
-      await t.http.post('/api/v1/queues').set(auth).send({ name: 'acc', storageEngine, delivery: { maxReceives: 3, deadLetterQueue: 'acc-dead' } }),
+      await t.http
+        .post('/api/v1/queues')
+        .set(auth)
+        .send({ name: 'acc', storageEngine, delivery: { maxReceives: 3, deadLetterQueue: 'acc-dead' } }),
     ];
     expect(created.map((r) => r.status)).toEqual([201, 201]);
     expect(created[1].body.delivery).toMatchObject({ maxReceives: 3, maxAttempts: 1 });
@@ -49,16 +52,26 @@ export function redeliveryAcceptance(harness: () => AcceptanceHarness): void {
     const stats = async (queue: string) => (await t.http.get(`/api/v1/queues/${queue}/stats`).set(auth)).body.counts;
     await waitFor(async () => (await stats('acc')).ERROR === 5);
     for (const id of ids) {
-      expect((await t.http.get(`/api/v1/queues/acc/messages/${id}`).set(auth)).body).toMatchObject({ status: 'ERROR', attempts: 3, error: { name: 'MaxReceivesExceeded' } });
+      expect((await t.http.get(`/api/v1/queues/acc/messages/${id}`).set(auth)).body).toMatchObject({
+        status: 'ERROR',
+        attempts: 3,
+        error: { name: 'MaxReceivesExceeded' },
+      });
     }
     expect(await receive('acc')).toEqual([]);
-    const dead = (await t.http.get('/api/v1/queues/acc-dead/messages').set(auth)).body.items as Array<{ id: string; deadLetter: { queue: string; id: string } }>;
+    const dead = (await t.http.get('/api/v1/queues/acc-dead/messages').set(auth)).body.items as Array<{
+      id: string;
+      deadLetter: { queue: string; id: string };
+    }>;
     expect(dead.map((m) => m.deadLetter.id).sort()).toEqual([...ids].sort());
 
     const redriven: Array<{ id: string; source: { queue: string; id: string }; outcome: string }> = [];
     let cursor: string | undefined;
     for (let round = 0; round < 10; round++) {
-      const res = await t.http.post('/api/v1/queues/acc-dead/messages/redrive').set(auth).send({ maxMessages: 2, ...(cursor ? { cursor } : {}) });
+      const res = await t.http
+        .post('/api/v1/queues/acc-dead/messages/redrive')
+        .set(auth)
+        .send({ maxMessages: 2, ...(cursor ? { cursor } : {}) });
       expect(res.status).toBe(200);
       expect(res.body.skipped).toEqual([]);
       redriven.push(...res.body.items);

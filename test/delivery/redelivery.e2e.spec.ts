@@ -34,7 +34,14 @@ describe('redelivery, dead-letter redrive and purge on the filesystem engine (e2
     const q = `src${++counter}`;
     const dlq = `${q}-dead`;
     expect((await t.http.post('/api/v1/queues').set(admin).send({ name: dlq })).status).toBe(201);
-    expect((await t.http.post('/api/v1/queues').set(admin).send({ name: q, delivery: { maxReceives: 1, deadLetterQueue: dlq } })).status).toBe(201);
+    expect(
+      (
+        await t.http
+          .post('/api/v1/queues')
+          .set(admin)
+          .send({ name: q, delivery: { maxReceives: 1, deadLetterQueue: dlq } })
+      ).status,
+    ).toBe(201);
     return { q, dlq };
   }
 
@@ -118,7 +125,15 @@ describe('redelivery, dead-letter redrive and purge on the filesystem engine (e2
       const stored = randomUUID();
       const now = clock.now();
       await storeOf(q).insert([
-        { id: stored, queue: q, request: { k: 'crashed' }, sentBy: 'root', createdAt: now, availableAt: now, idempotencyKey: storedIdempotencyKey({ kind: 'redrive', queue: dlq, id: copyOf(crashed) }) },
+        {
+          id: stored,
+          queue: q,
+          request: { k: 'crashed' },
+          sentBy: 'root',
+          createdAt: now,
+          availableAt: now,
+          idempotencyKey: storedIdempotencyKey({ kind: 'redrive', queue: dlq, id: copyOf(crashed) }),
+        },
       ]);
 
       const res = await t.http.post(`/api/v1/queues/${dlq}/messages/redrive`).set(admin).send({});
@@ -150,7 +165,16 @@ describe('redelivery, dead-letter redrive and purge on the filesystem engine (e2
         const failedAt = Date.parse((await get(q, id)).updatedAt);
         const now = clock.now();
         await storeOf(dlq).insert([
-          { id: randomUUID(), queue: dlq, request: {}, sentBy: 'root', createdAt: now, availableAt: now, idempotencyKey: `dead-letter:${q}:${id}:${failedAt}`, deadLetter: { queue: q, id, error: null } },
+          {
+            id: randomUUID(),
+            queue: dlq,
+            request: {},
+            sentBy: 'root',
+            createdAt: now,
+            availableAt: now,
+            idempotencyKey: `dead-letter:${q}:${id}:${failedAt}`,
+            deadLetter: { queue: q, id, error: null },
+          },
         ]);
       }
       expect((await t.http.post(`/api/v1/queues/${q}/messages/${first}/requeue`).set(admin)).status).toBe(200);
@@ -163,14 +187,24 @@ describe('redelivery, dead-letter redrive and purge on the filesystem engine (e2
     it('filters by source queue, ids, status and age, and bounds the work with maxMessages', async () => {
       const { q, dlq } = await queuePair();
       const other = `${q}-other`;
-      expect((await t.http.post('/api/v1/queues').set(admin).send({ name: other, delivery: { maxReceives: 1, deadLetterQueue: dlq } })).status).toBe(201);
+      expect(
+        (
+          await t.http
+            .post('/api/v1/queues')
+            .set(admin)
+            .send({ name: other, delivery: { maxReceives: 1, deadLetterQueue: dlq } })
+        ).status,
+      ).toBe(201);
       const early = await deadLetter(q, [{ n: 1 }, { n: 2 }, { n: 3 }]);
       clock.advance(3_600_000);
       const fromOther = await deadLetter(other, [{ n: 4 }]);
       const copies = await deadLetters(dlq);
       const copyOf = (id: string) => copies.find((c) => c.deadLetter.id === id)!.id;
 
-      const byIds = await t.http.post(`/api/v1/queues/${dlq}/messages/redrive`).set(admin).send({ ids: [copyOf(early[1]), '00000000-0000-4000-8000-000000000000'] });
+      const byIds = await t.http
+        .post(`/api/v1/queues/${dlq}/messages/redrive`)
+        .set(admin)
+        .send({ ids: [copyOf(early[1]), '00000000-0000-4000-8000-000000000000'] });
       expect(byIds.body).toMatchObject({ redriven: 1, items: [{ source: { id: early[1] } }], skipped: [{ reason: 'MESSAGE_NOT_FOUND' }], done: true });
 
       const old = await t.http.post(`/api/v1/queues/${dlq}/messages/redrive`).set(admin).send({ olderThanSeconds: 1800 });
@@ -203,7 +237,15 @@ describe('redelivery, dead-letter redrive and purge on the filesystem engine (e2
 
     it('rejects a malformed request or cursor with a 400, never a 500', async () => {
       const { dlq } = await queuePair();
-      for (const body of [{ maxMessages: 0 }, { maxMessages: 1001 }, { status: 'COMPLETE' }, { ids: ['nope'] }, { colour: 'red' }, [1], { sourceQueue: 'a/b' }]) {
+      for (const body of [
+        { maxMessages: 0 },
+        { maxMessages: 1001 },
+        { status: 'COMPLETE' },
+        { ids: ['nope'] },
+        { colour: 'red' },
+        [1],
+        { sourceQueue: 'a/b' },
+      ]) {
         const res = await t.http.post(`/api/v1/queues/${dlq}/messages/redrive`).set(admin).send(body);
         expect([res.status, res.body.code]).toEqual([400, 'VALIDATION_FAILED']);
       }

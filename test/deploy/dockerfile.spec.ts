@@ -14,7 +14,10 @@ function stages(): Stage[] {
   const out: Stage[] = [];
   for (const instruction of dockerfile.getInstructions()) {
     if (instruction.getKeyword() === 'FROM') {
-      const stageName = dockerfile.getFROMs().find((f) => f.getRange().start.line === instruction.getRange().start.line)?.getBuildStage();
+      const stageName = dockerfile
+        .getFROMs()
+        .find((f) => f.getRange().start.line === instruction.getRange().start.line)
+        ?.getBuildStage();
       out.push({ name: stageName ?? null, instructions: [] });
     } else if (out.length) {
       out[out.length - 1].instructions.push(instruction);
@@ -130,7 +133,10 @@ describe('Dockerfile', () => {
         expect(text(copy)).not.toMatch(/\.env\b|\bdata\b|\.pem\b|dev-jwt-secret/);
       }
     }
-    const ignore = fs.readFileSync(path.join(root, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignore = fs
+      .readFileSync(path.join(root, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     for (const entry of ['**/node_modules', 'data', '.git', '**/.env', '**/.env.*']) expect(ignore).toContain(entry);
   });
 });

@@ -38,7 +38,14 @@ function render(name: string): K8sObject[] {
 }
 const find = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind);
 const deploymentOf = (objects: K8sObject[]) => {
-  const [deployment] = find(objects, 'Deployment') as unknown as Array<{ spec: { replicas: number; strategy?: { type: string }; selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: IPodSpec } } }>;
+  const [deployment] = find(objects, 'Deployment') as unknown as Array<{
+    spec: {
+      replicas: number;
+      strategy?: { type: string };
+      selector: { matchLabels: Record<string, string> };
+      template: { metadata: { labels: Record<string, string> }; spec: IPodSpec };
+    };
+  }>;
   return deployment;
 };
 const mailroomContainer = (spec: IPodSpec): IContainer => spec.containers.find((c) => c.name === 'mailroom')!;
@@ -93,7 +100,10 @@ describe.each(['single', 'postgres'])('kustomize overlay %s', (name) => {
       expect(volume.emptyDir ?? volume.persistentVolumeClaim).toBeDefined();
     }
     const configDir = envValue(container, 'CONFIG_DIR')!.value!;
-    for (const [sub, suffix] of [['queues', '.queue.json'], ['topics', '.topic.json']]) {
+    for (const [sub, suffix] of [
+      ['queues', '.queue.json'],
+      ['topics', '.topic.json'],
+    ]) {
       const { volume } = volumeAt(`${configDir}/${sub}`);
       const configMap = find(objects, 'ConfigMap').find((c) => c.metadata.name === volume.configMap?.name) as { data: Record<string, string> } | undefined;
       expect(configMap).toBeDefined();
@@ -177,9 +187,15 @@ function mebibytes(quantity: string | number | undefined): number {
 function peakRssOf(engine: 'filesystem' | 'postgres'): number {
   const readme = fs.readFileSync(path.join(root, 'docs', 'benchmarks.md'), 'utf8').split('\n');
   const header = readme.find((l) => l.startsWith('| engine | scenario |'))!;
-  const column = header.split('|').map((c) => c.trim()).indexOf('peak RSS MB');
+  const column = header
+    .split('|')
+    .map((c) => c.trim())
+    .indexOf('peak RSS MB');
   expect(column).toBeGreaterThan(0);
-  const peaks = readme.filter((l) => l.startsWith(`| ${engine} |`)).map((l) => Number(l.split('|')[column].trim().replace(/,/g, ''))).filter(Number.isFinite);
+  const peaks = readme
+    .filter((l) => l.startsWith(`| ${engine} |`))
+    .map((l) => Number(l.split('|')[column].trim().replace(/,/g, '')))
+    .filter(Number.isFinite);
   expect(peaks.length).toBeGreaterThan(3);
   return Math.max(...peaks);
 }
@@ -198,12 +214,15 @@ describe('memory sizing from the measured peak RSS', () => {
 });
 
 describe('handler packages and auth client settings (both overlays)', () => {
-  it.each(['single', 'postgres'])('%s: AUTH_CLIENT_SCOPE and AUTH_CLIENT_AUDIENCE come from optional keys of mailroom-auth, like the other AUTH_CLIENT_*', (name) => {
-    const container = mailroomContainer(deploymentOf(render(name)).spec.template.spec);
-    for (const variable of ['AUTH_CLIENT_TOKEN_URL', 'AUTH_CLIENT_ID', 'AUTH_CLIENT_SECRET', 'AUTH_CLIENT_SCOPE', 'AUTH_CLIENT_AUDIENCE']) {
-      expect(envValue(container, variable)?.valueFrom?.secretKeyRef).toEqual({ name: 'mailroom-auth', key: variable, optional: true });
-    }
-  });
+  it.each(['single', 'postgres'])(
+    '%s: AUTH_CLIENT_SCOPE and AUTH_CLIENT_AUDIENCE come from optional keys of mailroom-auth, like the other AUTH_CLIENT_*',
+    (name) => {
+      const container = mailroomContainer(deploymentOf(render(name)).spec.template.spec);
+      for (const variable of ['AUTH_CLIENT_TOKEN_URL', 'AUTH_CLIENT_ID', 'AUTH_CLIENT_SECRET', 'AUTH_CLIENT_SCOPE', 'AUTH_CLIENT_AUDIENCE']) {
+        expect(envValue(container, variable)?.valueFrom?.secretKeyRef).toEqual({ name: 'mailroom-auth', key: variable, optional: true });
+      }
+    },
+  );
 
   it.each(['single', 'postgres'])('%s: an init container installs handler packages where HANDLER_MODULES_DIR points by default', (name) => {
     const pod = deploymentOf(render(name)).spec.template.spec;
@@ -248,7 +267,9 @@ describe('overlay differences', () => {
     expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(3);
     expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
     const queues = find(objects, 'ConfigMap').find((c) => c.metadata.name === 'mailroom-queues') as unknown as { data: Record<string, string> };
-    const engines = Object.entries(queues.data).filter(([k]) => k.endsWith('.queue.json')).map(([, v]) => JSON.parse(v).storageEngine);
+    const engines = Object.entries(queues.data)
+      .filter(([k]) => k.endsWith('.queue.json'))
+      .map(([, v]) => JSON.parse(v).storageEngine);
     expect(engines.length).toBeGreaterThan(0);
     expect(engines.every((e) => e === 'sql')).toBe(true);
     expect(envValue(mailroomContainer(deployment.spec.template.spec), 'STORAGE_ENGINES')?.value).toBe('sql');
@@ -286,7 +307,9 @@ describe('overlay differences', () => {
   });
 
   it('the schema validation catches a wrongly typed or missing field', () => {
-    const deployment = structuredClone(find(render('single'), 'Deployment')[0]) as K8sObject & { spec: { replicas: unknown; template: { spec: { containers: Array<Record<string, unknown>> } } } };
+    const deployment = structuredClone(find(render('single'), 'Deployment')[0]) as K8sObject & {
+      spec: { replicas: unknown; template: { spec: { containers: Array<Record<string, unknown>> } } };
+    };
     deployment.spec.replicas = 'three';
     expect(() => validate(deployment)).toThrow();
     const nameless = structuredClone(find(render('single'), 'Deployment')[0]) as typeof deployment;

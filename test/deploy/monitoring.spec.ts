@@ -11,13 +11,21 @@ const root = path.resolve(__dirname, '../..');
 const monitoring = path.join(root, 'deploy/k8s/monitoring');
 
 type Rule = { alert: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-type Dashboard = { uid: string; title: string; panels: Array<{ title: string; targets: Array<{ expr: string }> }>; templating: { list: Array<{ query?: unknown }> } };
+type Dashboard = {
+  uid: string;
+  title: string;
+  panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+  templating: { list: Array<{ query?: unknown }> };
+};
 
 const objects = renderKustomization(monitoring).objects;
 const one = <T>(kind: string) => objects.find((o) => o.kind === kind) as unknown as T & K8sObject;
 const rule = one<{ spec: { groups: Array<{ name: string; rules: Rule[] }> } }>('PrometheusRule');
 const monitor = one<{ spec: { selector: { matchLabels: Record<string, string> }; endpoints: Array<{ port: string; path: string }> } }>('ServiceMonitor');
-const dashboardMap = objects.find((o) => o.kind === 'ConfigMap') as unknown as K8sObject & { metadata: { labels: Record<string, string> }; data: Record<string, string> };
+const dashboardMap = objects.find((o) => o.kind === 'ConfigMap') as unknown as K8sObject & {
+  metadata: { labels: Record<string, string> };
+  data: Record<string, string>;
+};
 const dashboard = JSON.parse(dashboardMap.data['mailroom.json']) as Dashboard;
 const rules = rule.spec.groups.flatMap((g) => g.rules);
 
@@ -31,9 +39,7 @@ function metricNames(expr: string): string[] {
     .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ')
     .replace(/\[[^\]]*\]/g, ' ')
     .replace(/\$\w+/g, ' ');
-  const names = [...stripped.matchAll(/(?<![\w.])[A-Za-z_:][\w:]*/g)]
-    .filter((m) => !/^\s*\(/.test(stripped.slice(m.index + m[0].length)))
-    .map((m) => m[0]);
+  const names = [...stripped.matchAll(/(?<![\w.])[A-Za-z_:][\w:]*/g)].filter((m) => !/^\s*\(/.test(stripped.slice(m.index + m[0].length))).map((m) => m[0]);
   return [...new Set(names.filter((n) => !KEYWORDS.has(n.toLowerCase())))];
 }
 
@@ -65,14 +71,23 @@ describe('deploy/k8s/monitoring', () => {
     });
     const auth = `Bearer ${await t.token('alice', ['system_admin'])}`;
     const ids = [];
-    for (const body of [{ fail: false }, { fail: true }]) ids.push((await t.http.post('/api/v1/queues/work/messages').set('Authorization', auth).send(body).expect(201)).body.id);
+    for (const body of [{ fail: false }, { fail: true }])
+      ids.push((await t.http.post('/api/v1/queues/work/messages').set('Authorization', auth).send(body).expect(201)).body.id);
     for (const id of ids) {
-      await waitFor(async () => ['COMPLETE', 'ERROR'].includes((await t.http.get(`/api/v1/queues/work/messages/${id}`).set('Authorization', auth)).body.status), 10_000);
+      await waitFor(
+        async () => ['COMPLETE', 'ERROR'].includes((await t.http.get(`/api/v1/queues/work/messages/${id}`).set('Authorization', auth)).body.status),
+        10_000,
+      );
     }
     await t.http.post('/api/v1/queues/pulled/messages').set('Authorization', auth).send({ n: 1 }).expect(201);
     const received = await t.http.post('/api/v1/queues/pulled/messages/receive').set('Authorization', auth).send({ maxMessages: 1 });
     const [message] = received.body.messages ?? [];
-    if (message) await t.http.post(`/api/v1/queues/pulled/messages/${message.id}/ack`).set('Authorization', auth).send({ receipt: message.receipt, outcome: 'complete' }).expect(200);
+    if (message)
+      await t.http
+        .post(`/api/v1/queues/pulled/messages/${message.id}/ack`)
+        .set('Authorization', auth)
+        .send({ receipt: message.receipt, outcome: 'complete' })
+        .expect(200);
     exposed = await waitFor(async () => {
       const names = exposedNames((await t.http.get('/metrics').expect(200)).text);
       return names.samples.has('mailroom_messages_dead_lettered_total') && names.samples.has('mailroom_handler_duration_seconds_count') ? names : null;
@@ -81,7 +96,11 @@ describe('deploy/k8s/monitoring', () => {
   afterAll(() => t.close());
 
   it('renders a ServiceMonitor, a PrometheusRule and a dashboard ConfigMap that validate', () => {
-    expect(objects.map((o) => `${o.apiVersion}/${o.kind}`).sort()).toEqual(['monitoring.coreos.com/v1/PrometheusRule', 'monitoring.coreos.com/v1/ServiceMonitor', 'v1/ConfigMap']);
+    expect(objects.map((o) => `${o.apiVersion}/${o.kind}`).sort()).toEqual([
+      'monitoring.coreos.com/v1/PrometheusRule',
+      'monitoring.coreos.com/v1/ServiceMonitor',
+      'v1/ConfigMap',
+    ]);
     new ServiceMonitor(monitor).validate();
     new PrometheusRule(rule).validate();
     new ConfigMap(dashboardMap).validate();
@@ -96,10 +115,20 @@ describe('deploy/k8s/monitoring', () => {
   it('the ServiceMonitor selects the Service of both overlays and scrapes its /metrics port', () => {
     for (const overlay of ['single', 'postgres']) {
       const rendered = renderKustomization(path.join(root, 'deploy/k8s/overlays', overlay)).objects;
-      const service = rendered.find((o) => o.kind === 'Service') as unknown as { metadata: { labels: Record<string, string> }; spec: { ports: Array<{ name: string }> } };
+      const service = rendered.find((o) => o.kind === 'Service') as unknown as {
+        metadata: { labels: Record<string, string> };
+        spec: { ports: Array<{ name: string }> };
+      };
       for (const [key, value] of Object.entries(monitor.spec.selector.matchLabels)) expect(service.metadata.labels[key]).toBe(value);
-      const deployment = rendered.find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: Array<{ name: string; env: Array<{ name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }> }> } } } };
-      const token = deployment.spec.template.spec.containers.find((c) => c.name === 'mailroom')!.env.find((e) => e.name === 'METRICS_TOKEN')!.valueFrom!.secretKeyRef!;
+      const deployment = rendered.find((o) => o.kind === 'Deployment') as unknown as {
+        spec: {
+          template: {
+            spec: { containers: Array<{ name: string; env: Array<{ name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }> }> };
+          };
+        };
+      };
+      const token = deployment.spec.template.spec.containers.find((c) => c.name === 'mailroom')!.env.find((e) => e.name === 'METRICS_TOKEN')!.valueFrom!
+        .secretKeyRef!;
       for (const endpoint of monitor.spec.endpoints as Array<{ port: string; path: string; authorization?: { credentials: { name: string; key: string } } }>) {
         expect(service.spec.ports.map((p) => p.name)).toContain(endpoint.port);
         expect(endpoint.path).toBe('/metrics');
@@ -126,7 +155,11 @@ describe('deploy/k8s/monitoring', () => {
     const expressions = [
       ...rules.map((r) => ({ where: `alert ${r.alert}`, expr: r.expr })),
       ...dashboard.panels.flatMap((p) => p.targets.map((target) => ({ where: `panel ${p.title}`, expr: target.expr }))),
-      ...dashboard.templating.list.flatMap((v) => (typeof v.query === 'object' && v.query ? [{ where: 'variable', expr: String((v.query as { query: string }).query).replace(/^label_values\((.*),\s*\w+\)$/, '$1') }] : [])),
+      ...dashboard.templating.list.flatMap((v) =>
+        typeof v.query === 'object' && v.query
+          ? [{ where: 'variable', expr: String((v.query as { query: string }).query).replace(/^label_values\((.*),\s*\w+\)$/, '$1') }]
+          : [],
+      ),
     ];
     expect(expressions.length).toBeGreaterThanOrEqual(20);
     const unknown = expressions.flatMap(({ where, expr }) => {
@@ -141,7 +174,10 @@ describe('deploy/k8s/monitoring', () => {
   });
 
   it('the metric-name extraction sees through functions, groupings, matchers and ranges', () => {
-    expect(metricNames('histogram_quantile(0.95, sum by (queue, le) (rate(a_bucket{queue=~"x|y", b!="c"}[5m]))) / on (queue) b_total > bool 0.5')).toEqual(['a_bucket', 'b_total']);
+    expect(metricNames('histogram_quantile(0.95, sum by (queue, le) (rate(a_bucket{queue=~"x|y", b!="c"}[5m]))) / on (queue) b_total > bool 0.5')).toEqual([
+      'a_bucket',
+      'b_total',
+    ]);
     expect(metricNames('max by (namespace, queue) (made_up_metric) > 900')).toEqual(['made_up_metric']);
   });
 

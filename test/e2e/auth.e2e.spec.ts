@@ -21,7 +21,12 @@ describe('JWT verification with an HS256 secret (e2e)', () => {
   afterAll(() => t.close());
 
   const issuedAt = (iat: number) =>
-    new SignJWT({ roles: ['system_reader'], iss: 'https://issuer.test', aud: 'mailroom' }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuedAt(iat).setExpirationTime('2h').sign(new TextEncoder().encode(TEST_SECRET));
+    new SignJWT({ roles: ['system_reader'], iss: 'https://issuer.test', aud: 'mailroom' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .setIssuedAt(iat)
+      .setExpirationTime('2h')
+      .sign(new TextEncoder().encode(TEST_SECRET));
   const good = (claims: Record<string, unknown> = {}, expiresIn: string | number = '1h') =>
     signToken(TEST_SECRET, 'alice', ['system_reader'], { iss: 'https://issuer.test', aud: 'mailroom', ...claims }, expiresIn);
 
@@ -34,13 +39,31 @@ describe('JWT verification with an HS256 secret (e2e)', () => {
   it.each([
     ['no token', async () => undefined],
     ['alg none', async () => unsigned({ sub: 'alice', roles: ['system_admin'], iss: 'https://issuer.test', aud: 'mailroom', exp: now() + 60 })],
-    ['a wrong signature', async () => signToken('another-secret-that-is-long-enough-!!!!', 'alice', ['system_admin'], { iss: 'https://issuer.test', aud: 'mailroom' })],
+    [
+      'a wrong signature',
+      async () => signToken('another-secret-that-is-long-enough-!!!!', 'alice', ['system_admin'], { iss: 'https://issuer.test', aud: 'mailroom' }),
+    ],
     ['an expired token', async () => good({}, now() - 3600)],
     ['a token from another issuer', async () => good({ iss: 'https://evil.test' })],
     ['a token for another audience', async () => good({ aud: 'other' })],
-    ['a token without a subject', async () => new SignJWT({ roles: ['system_admin'], iss: 'https://issuer.test', aud: 'mailroom' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(TEST_SECRET))],
+    [
+      'a token without a subject',
+      async () =>
+        new SignJWT({ roles: ['system_admin'], iss: 'https://issuer.test', aud: 'mailroom' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setExpirationTime('1h')
+          .sign(new TextEncoder().encode(TEST_SECRET)),
+    ],
     ['garbage', async () => 'not.a.jwt'],
-    ['a token without exp', async () => new SignJWT({ roles: ['system_admin'], iss: 'https://issuer.test', aud: 'mailroom' }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuedAt().sign(new TextEncoder().encode(TEST_SECRET))],
+    [
+      'a token without exp',
+      async () =>
+        new SignJWT({ roles: ['system_admin'], iss: 'https://issuer.test', aud: 'mailroom' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject('alice')
+          .setIssuedAt()
+          .sign(new TextEncoder().encode(TEST_SECRET)),
+    ],
     ['a token issued in the future (iat beyond the tolerance)', async () => issuedAt(now() + 120)],
     ['a token not valid yet (nbf beyond the tolerance)', async () => good({ nbf: now() + 120 })],
   ])('refuses %s with 401 UNAUTHENTICATED', async (_label, make) => {
@@ -53,7 +76,10 @@ describe('JWT verification with an HS256 secret (e2e)', () => {
   });
 
   it('names the missing exp and the future iat', async () => {
-    const endless = await new SignJWT({ roles: ['system_admin'], iss: 'https://issuer.test', aud: 'mailroom' }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').sign(new TextEncoder().encode(TEST_SECRET));
+    const endless = await new SignJWT({ roles: ['system_admin'], iss: 'https://issuer.test', aud: 'mailroom' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .sign(new TextEncoder().encode(TEST_SECRET));
     expect((await t.http.get('/api/v1/queues').set('Authorization', `Bearer ${endless}`)).body.message).toContain('no expiry (exp)');
     const future = await issuedAt(now() + 3600);
     expect((await t.http.get('/api/v1/queues').set('Authorization', `Bearer ${future}`)).body.message).toContain('issued in the future (iat)');
@@ -68,7 +94,10 @@ describe('JWT verification with an HS256 secret (e2e)', () => {
   it('reads roles from roles, role and realm_access.roles', async () => {
     for (const claims of [{ roles: ['queue_admin'] }, { role: 'queue_admin' }, { role: ['queue_admin'] }, { realm_access: { roles: ['queue_admin'] } }]) {
       const token = await signToken(TEST_SECRET, 'bob', [], { iss: 'https://issuer.test', aud: 'mailroom', ...claims });
-      const response = await t.http.post('/api/v1/queues').set('Authorization', `Bearer ${token}`).send({ name: `q-${Object.keys(claims)[0]}-${Math.random().toString(36).slice(2, 8)}` });
+      const response = await t.http
+        .post('/api/v1/queues')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ name: `q-${Object.keys(claims)[0]}-${Math.random().toString(36).slice(2, 8)}` });
       expect(response.status).toBe(201);
     }
   });
@@ -118,8 +147,17 @@ describe('JWT verification with a JWKS (e2e)', () => {
   });
 
   it('refuses a token of the set without exp, or issued in the future', async () => {
-    const endless = await new SignJWT({ roles: ['system_reader'] }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('carol').setIssuedAt().sign(privateKey);
-    const future = await new SignJWT({ roles: ['system_reader'] }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('carol').setIssuedAt(Math.floor(Date.now() / 1000) + 3600).setExpirationTime('2h').sign(privateKey);
+    const endless = await new SignJWT({ roles: ['system_reader'] })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setSubject('carol')
+      .setIssuedAt()
+      .sign(privateKey);
+    const future = await new SignJWT({ roles: ['system_reader'] })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setSubject('carol')
+      .setIssuedAt(Math.floor(Date.now() / 1000) + 3600)
+      .setExpirationTime('2h')
+      .sign(privateKey);
     for (const token of [endless, future]) {
       const response = await t.http.get('/api/v1/queues').set('Authorization', `Bearer ${token}`);
       expect(response.status).toBe(401);

@@ -41,7 +41,14 @@ function idempotencySuite(engine: 'filesystem' | TestDatabaseKind): void {
     for (const name of ['payments', 'events', 'bulk', 'exact']) {
       expect((await t.http.post('/api/v1/queues').set(auth(admin)).send({ name })).status).toBe(201);
     }
-    expect((await t.http.post('/api/v1/topics').set(auth(admin)).send({ name: 'T', queues: ['events'] })).status).toBe(201);
+    expect(
+      (
+        await t.http
+          .post('/api/v1/topics')
+          .set(auth(admin))
+          .send({ name: 'T', queues: ['events'] })
+      ).status,
+    ).toBe(201);
   });
 
   afterAll(async () => {
@@ -81,7 +88,11 @@ function idempotencySuite(engine: 'filesystem' | TestDatabaseKind): void {
     const retried = await publish('T', { real: true }, publisher, 'evt-9');
     expect(retried.status).toBe(200);
     expect(retried.body.messages).toEqual(event.body.messages);
-    const byOther = await t.http.post('/api/v1/topics/T/messages').set(auth(await t.token('tess', ['topic_writer']))).set('Idempotency-Key', 'evt-9').send({ other: true });
+    const byOther = await t.http
+      .post('/api/v1/topics/T/messages')
+      .set(auth(await t.token('tess', ['topic_writer'])))
+      .set('Idempotency-Key', 'evt-9')
+      .send({ other: true });
     expect(byOther.status).toBe(201);
     expect(await requests('events')).toEqual([{ forged: true }, { real: true }, { other: true }]);
   });

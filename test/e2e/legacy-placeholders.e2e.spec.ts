@@ -10,7 +10,9 @@ describe('a queue whose connection string names a variable outside MAILROOM_SQL_
     process.env.ORDERS_DB_PASSWORD = canary;
     t = await startTestApp({
       env: { ORDERS_DB_PASSWORD: canary, SQL_ALLOWED_HOSTS: '127.0.0.1', LOG_LEVEL: 'warn', DISPATCHER_ENABLED: 'false' },
-      files: { 'queues/legacy.queue.json': { name: 'legacy', storageEngine: 'sql', connectionString: 'postgres://app:${ORDERS_DB_PASSWORD}@127.0.0.1:5432/app' } },
+      files: {
+        'queues/legacy.queue.json': { name: 'legacy', storageEngine: 'sql', connectionString: 'postgres://app:${ORDERS_DB_PASSWORD}@127.0.0.1:5432/app' },
+      },
       logDestination: { write: (line) => void logs.push(line) },
     });
   });

@@ -74,7 +74,10 @@ describe('limits: schemas, nesting depth, error sizes (e2e)', () => {
   }
 
   async function createQueue(name: string, schema: unknown) {
-    return t.http.post('/api/v1/queues').set('Authorization', `Bearer ${admin}`).send({ name, roles: { needsRole: false }, incoming: { schema } });
+    return t.http
+      .post('/api/v1/queues')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({ name, roles: { needsRole: false }, incoming: { schema } });
   }
 
   describe('schemas (item 2)', () => {
@@ -89,9 +92,11 @@ describe('limits: schemas, nesting depth, error sizes (e2e)', () => {
       const evil = JSON.stringify({ s: `${'a'.repeat(40)}b` });
       const evilKey = JSON.stringify({ [`${'x'.repeat(40)}xy`]: 'matches the key pattern, and is not a number' });
       const attack = () => Promise.all([post('/api/v1/queues/redos/messages', evil), post('/api/v1/queues/redos/messages', evilKey)]);
-      expect(await fastestHealthzDuring(async () => {
-        for (const outcome of await attack()) expect(outcome).toMatchObject({ status: 422, body: { code: 'MESSAGE_SCHEMA_INVALID' } });
-      })).toBeLessThan(100);
+      expect(
+        await fastestHealthzDuring(async () => {
+          for (const outcome of await attack()) expect(outcome).toMatchObject({ status: 422, body: { code: 'MESSAGE_SCHEMA_INVALID' } });
+        }),
+      ).toBeLessThan(100);
       expect((await post('/api/v1/queues/redos/messages', JSON.stringify({ [`${'x'.repeat(40)}`]: 'no y: the pattern does not apply' }))).status).toBe(201);
       expect((await post('/api/v1/queues/redos/messages', JSON.stringify({ s: 'a'.repeat(10_000) }))).status).toBe(201);
       expect((await post('/api/v1/queues/redos/messages', JSON.stringify({ [`${'x'.repeat(40)}y`]: 42 }))).status).toBe(201);
@@ -101,13 +106,18 @@ describe('limits: schemas, nesting depth, error sizes (e2e)', () => {
       const properties = Object.fromEntries(Array.from({ length: 5500 }, (_, i) => [`p${i}`, { pattern: `^[a-z]+${i}$` }]));
       const body = JSON.stringify({ name: 'big', incoming: { schema: { type: 'object', properties } } });
       expect(body.length).toBeGreaterThan(190_000);
-      expect(await fastestHealthzDuring(async () => {
-        expect(await post('/api/v1/queues', body)).toMatchObject({ status: 400, body: { code: 'SCHEMA_TOO_COMPLEX' } });
-      })).toBeLessThan(100);
+      expect(
+        await fastestHealthzDuring(async () => {
+          expect(await post('/api/v1/queues', body)).toMatchObject({ status: 400, body: { code: 'SCHEMA_TOO_COMPLEX' } });
+        }),
+      ).toBeLessThan(100);
     });
 
     it('refuses more patterns than SCHEMA_MAX_PATTERNS, accepts as many', async () => {
-      const patterned = (n: number) => ({ type: 'object', properties: Object.fromEntries(Array.from({ length: n }, (_, i) => [`p${i}`, { pattern: `^v${i}$` }])) });
+      const patterned = (n: number) => ({
+        type: 'object',
+        properties: Object.fromEntries(Array.from({ length: n }, (_, i) => [`p${i}`, { pattern: `^v${i}$` }])),
+      });
       expect((await createQueue('patterns-over', patterned(33))).body.code).toBe('SCHEMA_TOO_COMPLEX');
       expect((await createQueue('patterns-ok', patterned(32))).status).toBe(201);
     });
@@ -146,7 +156,14 @@ describe('limits: schemas, nesting depth, error sizes (e2e)', () => {
       const batch = await post('/api/v1/queues/redos/messages/batch', `{"messages":[{},${nestedJson(101)}]}`);
       expect(batch.status).toBe(400);
       expect(batch.body).toMatchObject({ code: 'JSON_TOO_DEEP', message: expect.stringMatching(/^messages\[1\] /) });
-      expect((await t.http.post('/api/v1/topics').set('Authorization', `Bearer ${admin}`).send({ name: 'deep-topic', queues: ['redos'] })).status).toBe(201);
+      expect(
+        (
+          await t.http
+            .post('/api/v1/topics')
+            .set('Authorization', `Bearer ${admin}`)
+            .send({ name: 'deep-topic', queues: ['redos'] })
+        ).status,
+      ).toBe(201);
       expect((await post('/api/v1/topics/deep-topic/messages', nestedJson(101))).body.code).toBe('JSON_TOO_DEEP');
       expect((await post('/api/v1/topics/deep-topic/messages', nestedJson(5000))).body.code).toBe('JSON_TOO_DEEP');
       expect((await post('/api/v1/topics/deep-topic/messages', nestedJson(10))).status).toBe(201);

@@ -25,7 +25,11 @@ describe('messages API (e2e)', () => {
   afterAll(() => t.close());
 
   const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
-  const push = (queue: string, body: unknown, token = writer) => t.http.post(`/api/v1/queues/${queue}/messages`).set(auth(token)).send(body as object);
+  const push = (queue: string, body: unknown, token = writer) =>
+    t.http
+      .post(`/api/v1/queues/${queue}/messages`)
+      .set(auth(token))
+      .send(body as object);
 
   it('stores a message: 201, Location, and the stored message', async () => {
     const response = await push('orders', { sku: 'A1' });
@@ -59,10 +63,7 @@ describe('messages API (e2e)', () => {
     expect(response.status).toBe(422);
     expect(response.body).toMatchObject({ statusCode: 422, code: 'MESSAGE_SCHEMA_INVALID', queue: 'orders' });
     expect(response.body.errors).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ keyword: 'required' }),
-        expect.objectContaining({ keyword: 'minimum', instancePath: '/qty' }),
-      ]),
+      expect.arrayContaining([expect.objectContaining({ keyword: 'required' }), expect.objectContaining({ keyword: 'minimum', instancePath: '/qty' })]),
     );
     const after = await t.http.get('/api/v1/queues/orders/stats').set(auth(await t.token('adm', ['system_admin'])));
     expect(after.body.counts).toEqual(before.body.counts);
@@ -127,8 +128,16 @@ describe('messages API (e2e)', () => {
   });
 
   it('makes idempotent batches; a single push with "<key>:<i>" is a message of its own', async () => {
-    const first = await t.http.post('/api/v1/queues/bulk/messages/batch').set(auth(writer)).set('Idempotency-Key', 'b1').send({ messages: [{ a: 1 }, { a: 2 }] });
-    const again = await t.http.post('/api/v1/queues/bulk/messages/batch').set(auth(writer)).set('Idempotency-Key', 'b1').send({ messages: [{ a: 1 }, { a: 2 }] });
+    const first = await t.http
+      .post('/api/v1/queues/bulk/messages/batch')
+      .set(auth(writer))
+      .set('Idempotency-Key', 'b1')
+      .send({ messages: [{ a: 1 }, { a: 2 }] });
+    const again = await t.http
+      .post('/api/v1/queues/bulk/messages/batch')
+      .set(auth(writer))
+      .set('Idempotency-Key', 'b1')
+      .send({ messages: [{ a: 1 }, { a: 2 }] });
     expect(again.body.items.map((m: { id: string }) => m.id)).toEqual(first.body.items.map((m: { id: string }) => m.id));
     const single = await push('bulk', { a: 2 }).set('Idempotency-Key', 'b1:1');
     expect(single.status).toBe(201);

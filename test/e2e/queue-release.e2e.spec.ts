@@ -25,8 +25,22 @@ describe('deleting a filesystem queue releases its files (e2e)', () => {
 
   async function createPushDelete(name: string): Promise<void> {
     expect((await t.http.post('/api/v1/queues').set(auth).send({ name, storageEngine: 'filesystem' })).status).toBe(201);
-    expect((await t.http.post(`/api/v1/queues/${name}/messages`).set(auth).send({ n: 1, pad: 'x'.repeat(2000) })).status).toBe(201);
-    expect((await t.http.post(`/api/v1/queues/${name}/messages/batch`).set(auth).send({ messages: [{ n: 2 }, { n: 3 }] })).status).toBe(201);
+    expect(
+      (
+        await t.http
+          .post(`/api/v1/queues/${name}/messages`)
+          .set(auth)
+          .send({ n: 1, pad: 'x'.repeat(2000) })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await t.http
+          .post(`/api/v1/queues/${name}/messages/batch`)
+          .set(auth)
+          .send({ messages: [{ n: 2 }, { n: 3 }] })
+      ).status,
+    ).toBe(201);
     expect((await t.http.delete(`/api/v1/queues/${name}`).set(auth)).status).toBe(204);
   }
 
@@ -35,7 +49,9 @@ describe('deleting a filesystem queue releases its files (e2e)', () => {
     expect((await t.http.post('/api/v1/queues/modes/messages').set(auth).send({ n: 1 })).status).toBe(201);
     expect((await t.http.put('/api/v1/queues/modes/permissions/bob/send_to_queue').set(auth)).status).toBe(204);
     const entries = [{ file: t.dataDir, dir: true }, ...walk(t.dataDir)];
-    expect(entries.map((e) => path.relative(t.dataDir, e.file))).toEqual(expect.arrayContaining(['queues', path.join('queues', 'modes.journal'), 'catalog.json']));
+    expect(entries.map((e) => path.relative(t.dataDir, e.file))).toEqual(
+      expect.arrayContaining(['queues', path.join('queues', 'modes.journal'), 'catalog.json']),
+    );
     for (const { file, dir } of entries) {
       expect({ file, mode: (fs.statSync(file).mode & 0o777).toString(8) }).toEqual({ file, mode: dir ? '700' : '600' });
     }
@@ -46,10 +62,16 @@ describe('deleting a filesystem queue releases its files (e2e)', () => {
     const openFds = () => fs.readdirSync('/proc/self/fd').length;
     for (let i = 0; i < 3; i++) await createPushDelete(`warm-${i}`);
     const fdsBefore = openFds();
-    const filesBefore = walk(t.dataDir).map((e) => e.file).sort();
+    const filesBefore = walk(t.dataDir)
+      .map((e) => e.file)
+      .sort();
     for (let i = 0; i < 50; i++) await createPushDelete(`loop-${i}`);
     expect(openFds()).toBeLessThanOrEqual(fdsBefore + 3);
-    expect(walk(t.dataDir).map((e) => e.file).sort()).toEqual(filesBefore);
+    expect(
+      walk(t.dataDir)
+        .map((e) => e.file)
+        .sort(),
+    ).toEqual(filesBefore);
     expect(fs.readdirSync(path.join(t.dataDir, 'queues'))).toEqual([]);
   }, 120_000);
 

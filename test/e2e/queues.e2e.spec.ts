@@ -24,7 +24,10 @@ describe('queues admin API (e2e)', () => {
   const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
   it('creates a queue with every default applied and reads it back', async () => {
-    const created = await t.http.post('/api/v1/queues').set(auth(admin)).send({ name: 'orders', incoming: { schema: { type: 'object', required: ['sku'] } } });
+    const created = await t.http
+      .post('/api/v1/queues')
+      .set(auth(admin))
+      .send({ name: 'orders', incoming: { schema: { type: 'object', required: ['sku'] } } });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
       name: 'orders',
@@ -84,7 +87,10 @@ describe('queues admin API (e2e)', () => {
   });
 
   it('replaces a queue definition', async () => {
-    const response = await t.http.put('/api/v1/queues/orders').set(auth(admin)).send({ roles: { roles: ['order_clerk'] }, delivery: { maxAttempts: 3 } });
+    const response = await t.http
+      .put('/api/v1/queues/orders')
+      .set(auth(admin))
+      .send({ roles: { roles: ['order_clerk'] }, delivery: { maxAttempts: 3 } });
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ name: 'orders', roles: { roles: ['order_clerk'] }, delivery: { maxAttempts: 3 } });
     expect(response.body.incoming.schema).toEqual({});

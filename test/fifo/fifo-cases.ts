@@ -52,7 +52,10 @@ export function fifoCases(harness: () => FifoHarness, orderFile: () => string): 
   async function fifoQueue(ordering: Record<string, unknown> = {}): Promise<string> {
     const name = `fifo${++counter}`;
     const admin = await bearer('root', ['system_admin']);
-    const res = await ctx().t.http.post('/api/v1/queues').set(admin).send({ name, ordering: { mode: 'fifo', ...ordering } });
+    const res = await ctx()
+      .t.http.post('/api/v1/queues')
+      .set(admin)
+      .send({ name, ordering: { mode: 'fifo', ...ordering } });
     expect(res.status).toBe(201);
     return name;
   }
@@ -66,7 +69,10 @@ export function fifoCases(harness: () => FifoHarness, orderFile: () => string): 
   }
 
   async function receive(queue: string, maxMessages = 10): Promise<Leased[]> {
-    const res = await ctx().t.http.post(`/api/v1/queues/${queue}/messages/receive`).set(await bearer('reader', ['queue_reader'])).send({ maxMessages });
+    const res = await ctx()
+      .t.http.post(`/api/v1/queues/${queue}/messages/receive`)
+      .set(await bearer('reader', ['queue_reader']))
+      .send({ maxMessages });
     expect(res.status).toBe(200);
     return res.body.messages;
   }
@@ -78,10 +84,16 @@ export function fifoCases(harness: () => FifoHarness, orderFile: () => string): 
     const name = await fifoQueue();
     const res = await ctx().t.http.get(`/api/v1/queues/${name}`).set(admin);
     expect(res.body.ordering).toEqual({ mode: 'fifo', contentBasedDeduplication: false, deduplicationWindowSeconds: 300 });
-    const standard = await ctx().t.http.post('/api/v1/queues').set(admin).send({ name: `std${++counter}` });
+    const standard = await ctx()
+      .t.http.post('/api/v1/queues')
+      .set(admin)
+      .send({ name: `std${++counter}` });
     expect(standard.body.ordering).toEqual({ mode: 'standard', contentBasedDeduplication: false, deduplicationWindowSeconds: 300 });
     for (const ordering of [{ mode: 'lifo' }, { deduplicationWindowSeconds: 0 }, { contentBasedDeduplication: 'yes' }, { extra: 1 }]) {
-      const bad = await ctx().t.http.post('/api/v1/queues').set(admin).send({ name: `bad${++counter}`, ordering });
+      const bad = await ctx()
+        .t.http.post('/api/v1/queues')
+        .set(admin)
+        .send({ name: `bad${++counter}`, ordering });
       expect(bad.status).toBe(400);
       expect(bad.body.code).toBe('INVALID_QUEUE_DEFINITION');
     }
@@ -91,7 +103,10 @@ export function fifoCases(harness: () => FifoHarness, orderFile: () => string): 
     const fifo = await fifoQueue();
     const writer = await bearer('writer', ['queue_writer']);
     const std = `std${++counter}`;
-    await ctx().t.http.post('/api/v1/queues').set(await bearer('root', ['system_admin'])).send({ name: std });
+    await ctx()
+      .t.http.post('/api/v1/queues')
+      .set(await bearer('root', ['system_admin']))
+      .send({ name: std });
     const cases = [
       await push(fifo, 'no group', {}),
       await push(fifo, 'bad group', { 'Message-Group-Id': 'x'.repeat(129) }),
@@ -100,9 +115,19 @@ export function fifoCases(harness: () => FifoHarness, orderFile: () => string): 
       await ctx().t.http.post(`/api/v1/queues/${fifo}/messages?delaySeconds=5`).set(writer).set({ 'Message-Group-Id': 'g' }).send({ label: 'delayed' }),
       await push(std, 'group on standard', { 'Message-Group-Id': 'g' }),
       await push(std, 'dedup on standard', { 'Deduplication-Id': 'd' }),
-      await ctx().t.http.post(`/api/v1/queues/${fifo}/messages/batch`).set(writer).send({ entries: [{ message: { label: 'ok' }, groupId: 'g' }, { message: { label: 'no group' } }] }),
-      await ctx().t.http.post(`/api/v1/queues/${fifo}/messages/batch`).set(writer).send({ messages: [{}], entries: [{ message: {}, groupId: 'g' }] }),
-      await ctx().t.http.post(`/api/v1/queues/${fifo}/messages/batch`).set(writer).set({ 'Deduplication-Id': 'd' }).send({ messages: [{}] }),
+      await ctx()
+        .t.http.post(`/api/v1/queues/${fifo}/messages/batch`)
+        .set(writer)
+        .send({ entries: [{ message: { label: 'ok' }, groupId: 'g' }, { message: { label: 'no group' } }] }),
+      await ctx()
+        .t.http.post(`/api/v1/queues/${fifo}/messages/batch`)
+        .set(writer)
+        .send({ messages: [{}], entries: [{ message: {}, groupId: 'g' }] }),
+      await ctx()
+        .t.http.post(`/api/v1/queues/${fifo}/messages/batch`)
+        .set(writer)
+        .set({ 'Deduplication-Id': 'd' })
+        .send({ messages: [{}] }),
     ];
     expect(cases.map((r) => `${r.status} ${r.body.code}`)).toEqual(Array(cases.length).fill('400 VALIDATION_FAILED'));
     expect(cases[0].body.message).toContain('Message-Group-Id');
@@ -114,14 +139,22 @@ export function fifoCases(harness: () => FifoHarness, orderFile: () => string): 
     const q = await fifoQueue();
     const writer = await bearer('writer', ['queue_writer']);
     const pushed: Array<{ sequenceNumber: string; groupId: string }> = [];
-    for (const [label, group] of [['a1', 'a'], ['b1', 'b'], ['a2', 'a']] as const) {
+    for (const [label, group] of [
+      ['a1', 'a'],
+      ['b1', 'b'],
+      ['a2', 'a'],
+    ] as const) {
       const res = await push(q, label, { 'Message-Group-Id': group });
       expect(res.status).toBe(201);
       pushed.push(res.body);
     }
-    const batch = await ctx().t.http.post(`/api/v1/queues/${q}/messages/batch`).set(writer).set({ 'Message-Group-Id': 'a' }).send({
-      entries: [{ message: { label: 'b2' }, groupId: 'b' }, { message: { label: 'a3' } }],
-    });
+    const batch = await ctx()
+      .t.http.post(`/api/v1/queues/${q}/messages/batch`)
+      .set(writer)
+      .set({ 'Message-Group-Id': 'a' })
+      .send({
+        entries: [{ message: { label: 'b2' }, groupId: 'b' }, { message: { label: 'a3' } }],
+      });
     expect(batch.status).toBe(201);
     pushed.push(...batch.body.items);
     expect(pushed.map((m) => m.groupId)).toEqual(['a', 'b', 'a', 'b', 'a']);
@@ -134,13 +167,16 @@ export function fifoCases(harness: () => FifoHarness, orderFile: () => string): 
     expect(await receive(q)).toEqual([]);
 
     const reader = await bearer('reader', ['queue_reader']);
-    const acked = await ctx().t.http.post(`/api/v1/queues/${q}/messages/ack`).set(reader).send({
-      entries: [
-        { id: first[0].id, receipt: first[0].receipt },
-        { id: first[1].id, receipt: 'not-the-receipt' },
-        { id: '00000000-0000-4000-8000-000000000000', receipt: 'r' },
-      ],
-    });
+    const acked = await ctx()
+      .t.http.post(`/api/v1/queues/${q}/messages/ack`)
+      .set(reader)
+      .send({
+        entries: [
+          { id: first[0].id, receipt: first[0].receipt },
+          { id: first[1].id, receipt: 'not-the-receipt' },
+          { id: '00000000-0000-4000-8000-000000000000', receipt: 'r' },
+        ],
+      });
     expect(acked.status).toBe(200);
     expect(acked.body.successful).toEqual([{ id: first[0].id, status: 'COMPLETE' }]);
     expect(acked.body.failed.map((f: { id: string; code: string }) => [f.id, f.code])).toEqual([
@@ -150,16 +186,22 @@ export function fifoCases(harness: () => FifoHarness, orderFile: () => string): 
     const next = await receive(q);
     expect(labels(next)).toEqual(['a2', 'a3']);
 
-    const endOfQueue = await ctx().t.http.post(`/api/v1/queues/${q}/messages/${next[0].id}/ack`).set(reader).send({ receipt: next[0].receipt, outcome: 'return_to_end_of_queue' });
+    const endOfQueue = await ctx()
+      .t.http.post(`/api/v1/queues/${q}/messages/${next[0].id}/ack`)
+      .set(reader)
+      .send({ receipt: next[0].receipt, outcome: 'return_to_end_of_queue' });
     expect([endOfQueue.status, endOfQueue.body.code]).toEqual([400, 'VALIDATION_FAILED']);
 
-    const returned = await ctx().t.http.post(`/api/v1/queues/${q}/messages/ack`).set(reader).send({
-      entries: [
-        { id: next[0].id, receipt: next[0].receipt, outcome: 'return_to_queue' },
-        { id: next[1].id, receipt: next[1].receipt, outcome: 'return_to_queue' },
-        { id: first[1].id, receipt: first[1].receipt },
-      ],
-    });
+    const returned = await ctx()
+      .t.http.post(`/api/v1/queues/${q}/messages/ack`)
+      .set(reader)
+      .send({
+        entries: [
+          { id: next[0].id, receipt: next[0].receipt, outcome: 'return_to_queue' },
+          { id: next[1].id, receipt: next[1].receipt, outcome: 'return_to_queue' },
+          { id: first[1].id, receipt: first[1].receipt },
+        ],
+      });
     expect(returned.body.successful.map((s: { status: string }) => s.status)).toEqual(['PENDING', 'PENDING', 'COMPLETE']);
     expect(labels(await receive(q))).toEqual(['a2', 'b2', 'a3']);
   });
@@ -168,17 +210,31 @@ export function fifoCases(harness: () => FifoHarness, orderFile: () => string): 
     const q = await fifoQueue();
     const reader = await bearer('reader', ['queue_reader']);
     const entry = (n: number) => ({ id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, receipt: 'r' });
-    const tooMany = await ctx().t.http.post(`/api/v1/queues/${q}/messages/ack`).set(reader).send({ entries: Array.from({ length: 11 }, (_, n) => entry(n)) });
+    const tooMany = await ctx()
+      .t.http.post(`/api/v1/queues/${q}/messages/ack`)
+      .set(reader)
+      .send({ entries: Array.from({ length: 11 }, (_, n) => entry(n)) });
     expect([tooMany.status, tooMany.body.code]).toEqual([400, 'VALIDATION_FAILED']);
-    const twice = await ctx().t.http.post(`/api/v1/queues/${q}/messages/ack`).set(reader).send({ entries: [entry(1), entry(1)] });
+    const twice = await ctx()
+      .t.http.post(`/api/v1/queues/${q}/messages/ack`)
+      .set(reader)
+      .send({ entries: [entry(1), entry(1)] });
     expect([twice.status, twice.body.code]).toEqual([400, 'VALIDATION_FAILED']);
     const empty = await ctx().t.http.post(`/api/v1/queues/${q}/messages/ack`).set(reader).send({ entries: [] });
     expect(empty.status).toBe(400);
-    const writerOnly = await ctx().t.http.post(`/api/v1/queues/${q}/messages/ack`).set(await bearer('writer', ['queue_writer'])).send({ entries: [entry(1)] });
+    const writerOnly = await ctx()
+      .t.http.post(`/api/v1/queues/${q}/messages/ack`)
+      .set(await bearer('writer', ['queue_writer']))
+      .send({ entries: [entry(1)] });
     expect(writerOnly.status).toBe(403);
-    const anonymous = await ctx().t.http.post(`/api/v1/queues/${q}/messages/ack`).send({ entries: [entry(1)] });
+    const anonymous = await ctx()
+      .t.http.post(`/api/v1/queues/${q}/messages/ack`)
+      .send({ entries: [entry(1)] });
     expect(anonymous.status).toBe(401);
-    const missing = await ctx().t.http.post('/api/v1/queues/nope/messages/ack').set(await bearer('root', ['system_admin'])).send({ entries: [entry(1)] });
+    const missing = await ctx()
+      .t.http.post('/api/v1/queues/nope/messages/ack')
+      .set(await bearer('root', ['system_admin']))
+      .send({ entries: [entry(1)] });
     expect(missing.status).toBe(404);
   });
 
@@ -220,7 +276,14 @@ export function fifoCases(harness: () => FifoHarness, orderFile: () => string): 
     const std = `std${++counter}`;
     await ctx().t.http.post('/api/v1/queues').set(admin).send({ name: std });
     const topic = `topic${++counter}`;
-    expect((await ctx().t.http.post('/api/v1/topics').set(admin).send({ name: topic, queues: [fifo, std] })).status).toBe(201);
+    expect(
+      (
+        await ctx()
+          .t.http.post('/api/v1/topics')
+          .set(admin)
+          .send({ name: topic, queues: [fifo, std] })
+      ).status,
+    ).toBe(201);
     const published = await ctx().t.http.post(`/api/v1/topics/${topic}/messages`).set(admin).set({ 'Message-Group-Id': 'tenant-1' }).send({ label: 'fanned' });
     expect(published.status).toBe(201);
     const [inFifo] = await receive(fifo);

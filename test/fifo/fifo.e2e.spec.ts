@@ -16,7 +16,10 @@ describe('FIFO queues, deduplication and batch ack on the filesystem engine (e2e
     await t?.close();
   });
 
-  fifoCases(() => ({ t, clock }), () => orderFile);
+  fifoCases(
+    () => ({ t, clock }),
+    () => orderFile,
+  );
 });
 
 describeWithDatabase('postgres', 'FIFO queues, deduplication and batch ack on Postgres (DATABASE_URL, e2e)', () => {
@@ -34,12 +37,22 @@ describeWithDatabase('postgres', 'FIFO queues, deduplication and batch ack on Po
     await database?.drop();
   });
 
-  fifoCases(() => ({ t, clock }), () => orderFile);
+  fifoCases(
+    () => ({ t, clock }),
+    () => orderFile,
+  );
 
   it('a batch ack of 10 settles them in one statement', async () => {
     const admin = { Authorization: `Bearer ${await t.token('root', ['system_admin'])}` };
     expect((await t.http.post('/api/v1/queues').set(admin).send({ name: 'acked-together' })).status).toBe(201);
-    expect((await t.http.post('/api/v1/queues/acked-together/messages/batch').set(admin).send({ messages: Array.from({ length: 10 }, (_, n) => ({ n })) })).status).toBe(201);
+    expect(
+      (
+        await t.http
+          .post('/api/v1/queues/acked-together/messages/batch')
+          .set(admin)
+          .send({ messages: Array.from({ length: 10 }, (_, n) => ({ n })) })
+      ).status,
+    ).toBe(201);
     const received = await t.http.post('/api/v1/queues/acked-together/messages/receive').set(admin).send({ maxMessages: 10 });
     expect(received.body.messages).toHaveLength(10);
     const query = jest.spyOn(SqlDatabase.prototype, 'query');

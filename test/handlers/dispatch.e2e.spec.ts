@@ -21,7 +21,8 @@ describe('handlers: the dispatcher', () => {
       env: { SHUTDOWN_GRACE_SECONDS: '1' },
       files: {
         ...queue('echo'),
-        'queues/echo.queue.js': 'module.exports = async function (request, context) { return { echo: request, attempt: context.attempt, queue: context.queue, id: context.id } }',
+        'queues/echo.queue.js':
+          'module.exports = async function (request, context) { return { echo: request, attempt: context.attempt, queue: context.queue, id: context.id } }',
         ...queue('fails'),
         'queues/fails.queue.js': `module.exports = function (request) {
           if (request.mode === 'reject') return Promise.reject(Object.assign(new Error('card declined'), { name: 'PaymentError' }));
@@ -138,7 +139,10 @@ describe('handlers: the dispatcher', () => {
 
   it('hands messages to a concurrency-1 queue one at a time, in send order', async () => {
     const batch = Array.from({ length: 40 }, (_, n) => ({ n }));
-    const res = await t.http.post('/api/v1/queues/ordered/messages/batch').set('Authorization', `Bearer ${admin}`).send({ messages: batch.slice(0, 30) });
+    const res = await t.http
+      .post('/api/v1/queues/ordered/messages/batch')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({ messages: batch.slice(0, 30) });
     expect(res.status).toBe(201);
     for (const body of batch.slice(30)) await push('ordered', body);
     await waitFor(() => fs.existsSync(orderFile) && fs.readFileSync(orderFile, 'utf8').trim().split('\n').length === 80);
@@ -153,10 +157,14 @@ describe('handlers: the dispatcher', () => {
     fs.writeFileSync(file, 'module.exports = async () => "v2"');
     const later = new Date(Date.now() + 5000);
     fs.utimesSync(file, later, later);
-    const result = await waitFor(async () => {
-      const message = await settled('versioned', await push('versioned', {}));
-      return message.result === 'v2' ? message.result : null;
-    }, 10_000, 50);
+    const result = await waitFor(
+      async () => {
+        const message = await settled('versioned', await push('versioned', {}));
+        return message.result === 'v2' ? message.result : null;
+      },
+      10_000,
+      50,
+    );
     expect(result).toBe('v2');
   });
 });

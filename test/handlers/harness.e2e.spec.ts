@@ -32,7 +32,9 @@ function harness(args: string[], env: Record<string, string>): Promise<{ code: n
 /** `npm run handler`: one handler file, one message, services stubbed or real. */
 describe('handler harness (scripts/handler.ts)', () => {
   it('runs the example handler with stubbed services and reports the calls it made', async () => {
-    const { code, out } = await harness(['--file', EXAMPLE, '--message', '{"orderId":"A-1","total":1250}', '--sender', 'alice'], { MAILROOM_ENV__REGION: 'eu' });
+    const { code, out } = await harness(['--file', EXAMPLE, '--message', '{"orderId":"A-1","total":1250}', '--sender', 'alice'], {
+      MAILROOM_ENV__REGION: 'eu',
+    });
     expect(code).toBe(0);
     expect(out.result).toEqual({ orderId: 'A-1', status: 200, decisions: ['review', 'express-shipping'], region: 'eu', tokenReady: true, seen: 1 });
     expect(out.calls.map((c: { service: string }) => c.service)).toEqual([
@@ -74,7 +76,10 @@ describe('handler harness (scripts/handler.ts)', () => {
       const env = { MAILROOM_SECRET__ORDERS_API_TOKEN: 'local-token' };
       const refused = await harness(['--file', EXAMPLE, '--message', '{"orderId":"A-2","total":10}', '--real'], env);
       expect(refused.code).toBe(1);
-      expect(refused.out.error).toEqual({ name: 'IntegrationHostNotAllowed', message: 'integration orders-api: orders-api.internal:8080 is not in INTEGRATION_ALLOWED_HOSTS' });
+      expect(refused.out.error).toEqual({
+        name: 'IntegrationHostNotAllowed',
+        message: 'integration orders-api: orders-api.internal:8080 is not in INTEGRATION_ALLOWED_HOSTS',
+      });
       expect(JSON.stringify(refused.out)).not.toContain('local-token');
       expect(requests).toHaveLength(0);
 

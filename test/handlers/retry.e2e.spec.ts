@@ -84,7 +84,7 @@ describe('handlers: retries and dead letters', () => {
     expect(done).toMatchObject({ attempts: 2, result: { paidOn: 2 } });
   });
 
-  it('spreads retries with equal jitter: half the backoff fixed, the other half scaled by the clock\'s jitter', async () => {
+  it("spreads retries with equal jitter: half the backoff fixed, the other half scaled by the clock's jitter", async () => {
     clock.jitterFraction = 0.2;
     try {
       const pushed = await t.http.post('/api/v1/queues/payments/messages').set('Authorization', `Bearer ${admin}`).send({ amount: 1 });

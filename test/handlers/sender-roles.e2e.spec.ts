@@ -51,7 +51,10 @@ describe("handlers: idmService.getSender() returns the pusher's subject and the 
 
   it('a batch push: every message carries the roles', async () => {
     const bob = await t.token('bob', ['queue_writer']);
-    const pushed = await t.http.post('/api/v1/queues/whoami/messages/batch').set(auth(bob)).send({ messages: [{ a: 1 }, { b: 2 }] });
+    const pushed = await t.http
+      .post('/api/v1/queues/whoami/messages/batch')
+      .set(auth(bob))
+      .send({ messages: [{ a: 1 }, { b: 2 }] });
     expect(pushed.status).toBe(201);
     for (const item of pushed.body.items) {
       expect((await completed('whoami', item.id, bob)).result).toEqual({ subject: 'bob', roles: ['queue_writer'] });

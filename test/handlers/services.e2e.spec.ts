@@ -108,7 +108,16 @@ describe('handlers: services on this', () => {
     expect(result.invalid).toBe('MailroomError:MESSAGE_SCHEMA_INVALID');
     expect(result.deleted).toBe(true);
     expect((await t.http.get(`/api/v1/queues/sink/messages/${victim.body.id}`).set('Authorization', `Bearer ${admin}`)).status).toBe(404);
-    expect(result).toMatchObject({ counter: 1, removed: true, keys: ['counter'], region: 'eu-west', env: { REGION: 'eu-west' }, secret: 'very-secret-value', secrets: ['API_KEY'], tokens: ['token-1', 'token-1'] });
+    expect(result).toMatchObject({
+      counter: 1,
+      removed: true,
+      keys: ['counter'],
+      region: 'eu-west',
+      env: { REGION: 'eu-west' },
+      secret: 'very-secret-value',
+      secrets: ['API_KEY'],
+      tokens: ['token-1', 'token-1'],
+    });
 
     const stored = await t.http.get(`/api/v1/queues/sink/messages/${result.queued.id}`).set('Authorization', `Bearer ${admin}`);
     expect(stored.body).toMatchObject({ status: 'PENDING', request: { from: message.id }, sentBy: 'handler:worker' });
@@ -127,7 +136,11 @@ describe('handlers: services on this', () => {
     const message = await runToCompletion({ step: 2 });
     expect(message.result).toMatchObject({ counter: 2, tokens: ['token-1', 'token-1'] });
     expect(tokenRequests).toHaveLength(1);
-    expect(Object.fromEntries(new URLSearchParams(tokenRequests[0]))).toMatchObject({ grant_type: 'client_credentials', client_id: 'mailroom', scope: 'orders:write' });
+    expect(Object.fromEntries(new URLSearchParams(tokenRequests[0]))).toMatchObject({
+      grant_type: 'client_credentials',
+      client_id: 'mailroom',
+      scope: 'orders:write',
+    });
   });
 
   it('masks secret values in handler log lines and error messages', async () => {

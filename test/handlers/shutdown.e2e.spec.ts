@@ -26,11 +26,14 @@ describe('handlers: shutdown and DISPATCHER_ENABLED', () => {
   it('lets short handlers finish and returns long ones to PENDING; a replica with the dispatcher off does not run them', async () => {
     const first = await startTestApp({ env: { ...env, SHUTDOWN_GRACE_SECONDS: '1' } });
     const admin = await first.token('alice', ['system_admin']);
-    const push = async (ms: number) => (await first.http.post('/api/v1/queues/slow/messages').set('Authorization', `Bearer ${admin}`).send({ ms })).body.id as string;
+    const push = async (ms: number) =>
+      (await first.http.post('/api/v1/queues/slow/messages').set('Authorization', `Bearer ${admin}`).send({ ms })).body.id as string;
     const quick = await push(300);
     const long = await push(600_000);
     await waitFor(async () => {
-      const statuses = await Promise.all([quick, long].map(async (id) => (await first.http.get(`/api/v1/queues/slow/messages/${id}`).set('Authorization', `Bearer ${admin}`)).body.status));
+      const statuses = await Promise.all(
+        [quick, long].map(async (id) => (await first.http.get(`/api/v1/queues/slow/messages/${id}`).set('Authorization', `Bearer ${admin}`)).body.status),
+      );
       return statuses.every((s) => s === 'INPROGRESS');
     });
     const closing = Date.now();

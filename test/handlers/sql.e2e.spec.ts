@@ -14,7 +14,12 @@ for (const kind of ['postgres', 'mariadb'] as TestDatabaseKind[]) {
       t = await startTestApp({
         env: { DATABASE_URL: database.url, SQL_ALLOWED_HOSTS: '127.0.0.1' },
         files: {
-          'queues/sql-jobs.queue.json': { name: 'sql-jobs', storageEngine: 'sql', roles: { needsRole: false }, delivery: { maxAttempts: 2, backoffSeconds: 0 } },
+          'queues/sql-jobs.queue.json': {
+            name: 'sql-jobs',
+            storageEngine: 'sql',
+            roles: { needsRole: false },
+            delivery: { maxAttempts: 2, backoffSeconds: 0 },
+          },
           'queues/sql-jobs.queue.js': `module.exports = async function (request, context) {
             const seen = ((await this.storageService.get('seen')) || 0) + 1;
             await this.storageService.set('seen', seen);

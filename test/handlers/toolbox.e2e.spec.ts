@@ -91,7 +91,8 @@ describe('handlers: the Elemental toolbox (integrations, service provider, rules
         }
         if (url === '/api/orders/huge') return json(200, { blob: 'x'.repeat(5000) });
         if (url === '/api/orders/flaky') return ++flaky === 1 ? json(503, { error: 'try again' }) : json(200, { id: 'flaky', tries: flaky });
-        if (url.startsWith('/api/orders/') && req.method === 'GET') return json(200, { id: url.slice('/api/orders/'.length).split('?')[0], query: url.split('?')[1] ?? '' });
+        if (url.startsWith('/api/orders/') && req.method === 'GET')
+          return json(200, { id: url.slice('/api/orders/'.length).split('?')[0], query: url.split('?')[1] ?? '' });
         if (url === '/api/orders' && req.method === 'POST') return json(201, { created: JSON.parse(body) });
         json(404, { error: 'not found' });
       });
@@ -127,7 +128,12 @@ describe('handlers: the Elemental toolbox (integrations, service provider, rules
         'integrations/oauth.json': { baseUrl: `${base}/api`, auth: { type: 'oauth2-client-credentials' } },
         'rulesets/routing.json': {
           rules: [
-            { name: 'big', conditions: { all: [{ fact: 'total', operator: 'greaterThan', value: 100 }] }, event: { type: 'review', params: { team: 'finance' } }, priority: 2 },
+            {
+              name: 'big',
+              conditions: { all: [{ fact: 'total', operator: 'greaterThan', value: 100 }] },
+              event: { type: 'review', params: { team: 'finance' } },
+              priority: 2,
+            },
             { conditions: { any: [{ fact: 'customer', path: '$.tier', operator: 'in', value: ['gold', 'platinum'] }] }, event: { type: 'express' } },
             { conditions: { all: [{ fact: 'total', operator: 'lessThan', value: 0 }] }, event: { type: 'refund' } },
           ],
@@ -149,7 +155,9 @@ describe('handlers: the Elemental toolbox (integrations, service provider, rules
       },
     });
     admin = await t.token('alice', ['system_admin']);
-    await t.app.get(GrantStore).put({ resource: { type: 'queue', name: 'elemental' }, subject: 'alice', action: 'receive', grantedBy: 'test', grantedAt: new Date(0).toISOString() });
+    await t.app
+      .get(GrantStore)
+      .put({ resource: { type: 'queue', name: 'elemental' }, subject: 'alice', action: 'receive', grantedBy: 'test', grantedAt: new Date(0).toISOString() });
   });
 
   afterAll(async () => {
@@ -195,7 +203,10 @@ describe('handlers: the Elemental toolbox (integrations, service provider, rules
   it('refuses a host outside INTEGRATION_ALLOWED_HOSTS, times out, and names unknown integrations and bad rulesets', async () => {
     const message = await run('failures', {});
     const result = message.result;
-    expect(result.notAllowed).toEqual({ name: 'IntegrationHostNotAllowed', message: 'integration elsewhere: 127.0.0.2:' + port + ' is not in INTEGRATION_ALLOWED_HOSTS' });
+    expect(result.notAllowed).toEqual({
+      name: 'IntegrationHostNotAllowed',
+      message: 'integration elsewhere: 127.0.0.2:' + port + ' is not in INTEGRATION_ALLOWED_HOSTS',
+    });
     expect(result.timeout).toMatchObject({ name: 'IntegrationTimeout' });
     expect(held.length).toBe(3);
     expect(result.unknown).toMatchObject({ name: 'IntegrationNotFound' });

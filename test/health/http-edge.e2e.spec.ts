@@ -28,7 +28,13 @@ describe('HTTP edge with logging, a rate limit and CORS configured', () => {
 
   it('logs JSON lines with the request id (taken or generated), subject, queue and message id, secrets redacted', async () => {
     const token = await t.token('alice', ['system_admin']);
-    const pushed = await t.http.post('/api/v1/queues/orders/messages').set('Authorization', `Bearer ${token}`).set('x-request-id', 'req-abc.123').set('Cookie', 'session=cookie-value-xyz').send({ a: 1 }).expect(201);
+    const pushed = await t.http
+      .post('/api/v1/queues/orders/messages')
+      .set('Authorization', `Bearer ${token}`)
+      .set('x-request-id', 'req-abc.123')
+      .set('Cookie', 'session=cookie-value-xyz')
+      .send({ a: 1 })
+      .expect(201);
     expect(pushed.headers['x-request-id']).toBe('req-abc.123');
     const read = await t.http.get(`/api/v1/queues/orders/messages/${pushed.body.id}`).set('x-access-token', token).expect(200);
     const generated = read.headers['x-request-id'];
@@ -60,7 +66,9 @@ describe('HTTP edge with logging, a rate limit and CORS configured', () => {
     expect(text).not.toContain(token);
     expect(text).not.toContain('opaque-query-secret');
     const urls = lines.map((line) => (JSON.parse(line) as { req?: { url?: string } }).req?.url).filter(Boolean);
-    expect(urls).toEqual(expect.arrayContaining(['/api/v1/queues?access_token=***', '/api/v1/queues/orders/messages?limit=5&token=***', '/api/v1/no-such-route?jwt=***']));
+    expect(urls).toEqual(
+      expect.arrayContaining(['/api/v1/queues?access_token=***', '/api/v1/queues/orders/messages?limit=5&token=***', '/api/v1/no-such-route?jwt=***']),
+    );
   });
 
   it('does not log probe and scrape requests', async () => {

@@ -6,10 +6,12 @@ function sample(text: string, name: string, labels: Record<string, string>): num
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`)) continue;
     const body = line.slice(name.length + 1, line.indexOf('}'));
-    const pairs = Object.fromEntries(body.split(',').map((pair) => {
-      const eq = pair.indexOf('=');
-      return [pair.slice(0, eq), JSON.parse(pair.slice(eq + 1))];
-    }));
+    const pairs = Object.fromEntries(
+      body.split(',').map((pair) => {
+        const eq = pair.indexOf('=');
+        return [pair.slice(0, eq), JSON.parse(pair.slice(eq + 1))];
+      }),
+    );
     if (Object.entries(labels).every(([k, v]) => pairs[k] === v)) return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return undefined;
@@ -47,7 +49,11 @@ describe('/metrics', () => {
     for (let i = 0; i < 3; i++) await t.http.post('/api/v1/queues/orders/messages').set('Authorization', `Bearer ${admin}`).send({ n: i }).expect(201);
     const received = await t.http.post('/api/v1/queues/orders/messages/receive').set('Authorization', `Bearer ${admin}`).send({ maxMessages: 1 }).expect(200);
     const [message] = received.body.messages;
-    await t.http.post(`/api/v1/queues/orders/messages/${message.id}/ack`).set('Authorization', `Bearer ${admin}`).send({ receipt: message.receipt, outcome: 'complete' }).expect(200);
+    await t.http
+      .post(`/api/v1/queues/orders/messages/${message.id}/ack`)
+      .set('Authorization', `Bearer ${admin}`)
+      .send({ receipt: message.receipt, outcome: 'complete' })
+      .expect(200);
 
     const cached = await scrape();
     expect(sample(cached, 'mailroom_queue_messages', { queue: 'orders', status: 'PENDING' })).toBe(0);
@@ -68,7 +74,9 @@ describe('/metrics', () => {
       const body = await scrape();
       return sample(body, 'mailroom_http_request_duration_seconds_count', { route: '/api/v1/queues/:queue/messages/:id', status_code: '404' }) ? body : null;
     });
-    expect(sample(text, 'mailroom_http_request_duration_seconds_count', { method: 'POST', route: '/api/v1/queues/:queue/messages', status_code: '201' })).toBeGreaterThanOrEqual(3);
+    expect(
+      sample(text, 'mailroom_http_request_duration_seconds_count', { method: 'POST', route: '/api/v1/queues/:queue/messages', status_code: '201' }),
+    ).toBeGreaterThanOrEqual(3);
     expect(text).not.toContain('00000000-0000-4000-8000-000000000000');
     expect(text).not.toMatch(/route="\/api\/v1\/queues\/orders/);
   });
@@ -80,7 +88,10 @@ describe('/metrics', () => {
   });
 
   it('keeps one registry per application instance', async () => {
-    const other = await startTestApp({ files: { 'queues/orders.queue.json': { name: 'orders', roles: { needsRole: false } } }, env: { DISPATCHER_ENABLED: 'false' } });
+    const other = await startTestApp({
+      files: { 'queues/orders.queue.json': { name: 'orders', roles: { needsRole: false } } },
+      env: { DISPATCHER_ENABLED: 'false' },
+    });
     try {
       const text = (await other.http.get('/metrics').expect(200)).text;
       expect(sample(text, 'mailroom_messages_pushed_total', { queue: 'orders' }) ?? 0).toBe(0);

@@ -18,7 +18,10 @@ describe('METRICS_TOKEN: /metrics needs the bearer token', () => {
     expect(none.text).not.toContain(METRICS_TOKEN);
     await t.http.get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}x`).expect(401);
     // a user's JWT is not the scrape token either
-    await t.http.get('/metrics').set('Authorization', `Bearer ${await t.token('alice', ['system_admin'])}`).expect(401);
+    await t.http
+      .get('/metrics')
+      .set('Authorization', `Bearer ${await t.token('alice', ['system_admin'])}`)
+      .expect(401);
     const scraped = await t.http.get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`).expect(200);
     expect(scraped.text).toContain('mailroom_http_request_duration_seconds');
   });
@@ -89,13 +92,22 @@ describe.each([
   let t: TestApp;
   const logs = new Capture();
   beforeAll(async () => {
-    t = await startTestApp({ env: { LOG_LEVEL: 'info', DISPATCHER_ENABLED: 'false', ...(trustProxy ? { TRUST_PROXY: trustProxy } : {}) }, files: ORDERS, logDestination: logs });
+    t = await startTestApp({
+      env: { LOG_LEVEL: 'info', DISPATCHER_ENABLED: 'false', ...(trustProxy ? { TRUST_PROXY: trustProxy } : {}) },
+      files: ORDERS,
+      logDestination: logs,
+    });
   });
   afterAll(() => t.close());
 
   it(`${trusted ? 'takes' : 'ignores'} the client address in X-Forwarded-For`, async () => {
     const token = await t.token('alice', ['system_admin']);
-    await t.http.get('/api/v1/queues/orders/stats').set('Authorization', `Bearer ${token}`).set('x-request-id', 'xff-probe').set('X-Forwarded-For', '203.0.113.7').expect(200);
+    await t.http
+      .get('/api/v1/queues/orders/stats')
+      .set('Authorization', `Bearer ${token}`)
+      .set('x-request-id', 'xff-probe')
+      .set('X-Forwarded-For', '203.0.113.7')
+      .expect(200);
     const line = logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((r) => r.requestId === 'xff-probe');
     expect(line).toBeDefined();
     if (trusted) expect(line!.clientAddress).toBe('203.0.113.7');
@@ -109,7 +121,10 @@ describe.each([
 ])('TRUST_PROXY %s: the per-address limit of failed authentications', (_label, trustProxy, trusted) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ env: { AUTH_FAILURE_LIMIT_PER_MINUTE: '2', DISPATCHER_ENABLED: 'false', ...(trustProxy ? { TRUST_PROXY: trustProxy } : {}) }, files: ORDERS });
+    t = await startTestApp({
+      env: { AUTH_FAILURE_LIMIT_PER_MINUTE: '2', DISPATCHER_ENABLED: 'false', ...(trustProxy ? { TRUST_PROXY: trustProxy } : {}) },
+      files: ORDERS,
+    });
   });
   afterAll(() => t.close());
 

@@ -22,7 +22,13 @@ interface UploadResult {
 /** Streams `total` bytes of a JSON body (with backpressure) until the server answers. */
 function upload(port: number, headers: Record<string, string>, total: number): Promise<UploadResult> {
   return new Promise((resolve, reject) => {
-    const request = http.request({ host: '127.0.0.1', port, method: 'POST', path: BATCH, headers: { 'content-type': 'application/json', 'content-length': String(total), ...headers } });
+    const request = http.request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: BATCH,
+      headers: { 'content-type': 'application/json', 'content-length': String(total), ...headers },
+    });
     const chunk = Buffer.alloc(64 * 1024, 0x20);
     let sent = 0;
     let answered = false;
@@ -77,7 +83,13 @@ describe('bodies of unauthenticated requests are never read (e2e, real HTTP)', (
   function expectContinue(headers: Record<string, string>): Promise<{ status: number; continued: boolean }> {
     return new Promise((resolve, reject) => {
       const body = Buffer.from(JSON.stringify({ messages: [{ a: 1 }] }));
-      const request = http.request({ host: '127.0.0.1', port, method: 'POST', path: BATCH, headers: { 'content-type': 'application/json', 'content-length': String(body.length), expect: '100-continue', ...headers } });
+      const request = http.request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: BATCH,
+        headers: { 'content-type': 'application/json', 'content-length': String(body.length), expect: '100-continue', ...headers },
+      });
       let continued = false;
       request.on('continue', () => {
         continued = true;
@@ -101,7 +113,10 @@ describe('bodies of unauthenticated requests are never read (e2e, real HTTP)', (
     const token = await t.token('alice', ['system_admin']);
     const result = await upload(port, { authorization: `Bearer ${token}` }, TWENTY_MB * 2);
     expect(result.status).toBe(413);
-    const small = await t.http.post(BATCH).set('Authorization', `Bearer ${token}`).send({ messages: [{ a: 1 }] });
+    const small = await t.http
+      .post(BATCH)
+      .set('Authorization', `Bearer ${token}`)
+      .send({ messages: [{ a: 1 }] });
     expect(small.status).toBe(201);
   });
 });
@@ -129,7 +144,11 @@ describe('failed authentications per address (e2e)', () => {
   it('never refuses a valid token because others at the address failed', async () => {
     const token = await signToken(TEST_SECRET, 'alice', ['system_admin']);
     await t.http.get('/api/v1/queues').set('Authorization', `Bearer ${token}`).expect(200);
-    await t.http.post(BATCH).set('Authorization', `Bearer ${token}`).send({ messages: [{ a: 1 }] }).expect(201);
+    await t.http
+      .post(BATCH)
+      .set('Authorization', `Bearer ${token}`)
+      .send({ messages: [{ a: 1 }] })
+      .expect(201);
   });
 });
 

@@ -60,9 +60,15 @@ describe('the OpenAPI document lints clean and generates a typed client that run
   it('names its schemas and operations, and documents every answer with the Error schema and its codes', () => {
     const document = JSON.parse(fs.readFileSync(documentPath, 'utf8'));
     expect(document.servers).toEqual([expect.objectContaining({ url: '/' })]);
-    expect(Object.keys(document.components.schemas)).toEqual(expect.arrayContaining(['Queue', 'QueueDefinition', 'Message', 'Error', 'Grant', 'Topic', 'Stats']));
-    const ids = Object.values(document.paths as Record<string, Record<string, { operationId: string }>>).flatMap((methods) => Object.values(methods).map((op) => op.operationId));
-    expect(ids).toEqual(expect.arrayContaining(['createQueue', 'pushMessage', 'receiveMessages', 'ackMessage', 'ackMessages', 'getQueueStats', 'createTopic', 'publishMessage']));
+    expect(Object.keys(document.components.schemas)).toEqual(
+      expect.arrayContaining(['Queue', 'QueueDefinition', 'Message', 'Error', 'Grant', 'Topic', 'Stats']),
+    );
+    const ids = Object.values(document.paths as Record<string, Record<string, { operationId: string }>>).flatMap((methods) =>
+      Object.values(methods).map((op) => op.operationId),
+    );
+    expect(ids).toEqual(
+      expect.arrayContaining(['createQueue', 'pushMessage', 'receiveMessages', 'ackMessage', 'ackMessages', 'getQueueStats', 'createTopic', 'publishMessage']),
+    );
     expect(ids.filter((id) => !/^[a-z][A-Za-z]+$/.test(id))).toEqual([]);
     expect(new Set(ids).size).toBe(ids.length);
 
@@ -89,7 +95,17 @@ describe('the OpenAPI document lints clean and generates a typed client that run
     fs.writeFileSync(
       path.join(dir, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { strict: true, noEmitOnError: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'], types: ['node'], skipLibCheck: true, outDir: 'out' },
+        compilerOptions: {
+          strict: true,
+          noEmitOnError: true,
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          lib: ['es2022', 'dom'],
+          types: ['node'],
+          skipLibCheck: true,
+          outDir: 'out',
+        },
         files: ['walkthrough.ts', 'api.d.ts'],
       }),
     );

@@ -24,7 +24,13 @@ function exactSubjects(engine: 'filesystem' | TestDatabaseKind): void {
   });
 
   it(`serves "alice" and neither "alice " nor "ALICE" (${engine})`, async () => {
-    const push = async (sub: string) => (await t.http.post('/api/v1/queues/granted/messages').set({ Authorization: `Bearer ${await t.token(sub)}` }).send({ n: 1 })).status;
+    const push = async (sub: string) =>
+      (
+        await t.http
+          .post('/api/v1/queues/granted/messages')
+          .set({ Authorization: `Bearer ${await t.token(sub)}` })
+          .send({ n: 1 })
+      ).status;
     expect(await push('alice')).toBe(201);
     expect(await push('alice ')).toBe(403);
     expect(await push('ALICE')).toBe(403);

@@ -20,7 +20,14 @@ describe('permission admin API (e2e)', () => {
     for (const name of ['orders', 'invoices']) {
       expect((await t.http.post('/api/v1/queues').set(auth(admin)).send({ name })).status).toBe(201);
     }
-    expect((await t.http.post('/api/v1/topics').set(auth(admin)).send({ name: 'events', queues: ['orders'] })).status).toBe(201);
+    expect(
+      (
+        await t.http
+          .post('/api/v1/topics')
+          .set(auth(admin))
+          .send({ name: 'events', queues: ['orders'] })
+      ).status,
+    ).toBe(201);
   });
   afterAll(async () => {
     await t?.close();
@@ -35,8 +42,20 @@ describe('permission admin API (e2e)', () => {
     const list = await t.http.get('/api/v1/queues/orders/permissions').set(auth(auditor));
     expect(list.status).toBe(200);
     expect(list.body.items).toEqual([
-      { resource: { type: 'queue', name: 'orders' }, subject: 'bob', action: 'receive', grantedBy: 'quinn', grantedAt: new Date(Date.UTC(2026, 2, 3, 4, 5, 6)).toISOString() },
-      { resource: { type: 'queue', name: 'orders' }, subject: 'bob', action: 'send_to_queue', grantedBy: 'admin', grantedAt: new Date(Date.UTC(2026, 2, 3, 4, 6, 6)).toISOString() },
+      {
+        resource: { type: 'queue', name: 'orders' },
+        subject: 'bob',
+        action: 'receive',
+        grantedBy: 'quinn',
+        grantedAt: new Date(Date.UTC(2026, 2, 3, 4, 5, 6)).toISOString(),
+      },
+      {
+        resource: { type: 'queue', name: 'orders' },
+        subject: 'bob',
+        action: 'send_to_queue',
+        grantedBy: 'admin',
+        grantedAt: new Date(Date.UTC(2026, 2, 3, 4, 6, 6)).toISOString(),
+      },
     ]);
 
     expect((await t.http.delete('/api/v1/queues/orders/permissions/bob/send_to_queue').set(auth(admin))).status).toBe(204);
@@ -68,14 +87,14 @@ describe('permission admin API (e2e)', () => {
     expect((await t.http.put('/api/v1/topics/filetopic/permissions/carol@example.com/send_to_topic').set(auth(admin))).status).toBe(204);
     expect((await t.http.put('/api/v1/queues/orders/permissions/carol@example.com/receive').set(auth(admin))).status).toBe(204);
     const topicGrants = await t.http.get('/api/v1/topics/events/permissions').set(auth(admin));
-    expect(topicGrants.body.items).toEqual([expect.objectContaining({ resource: { type: 'topic', name: 'events' }, subject: 'carol@example.com', action: 'send_to_topic', grantedBy: 'admin' })]);
+    expect(topicGrants.body.items).toEqual([
+      expect.objectContaining({ resource: { type: 'topic', name: 'events' }, subject: 'carol@example.com', action: 'send_to_topic', grantedBy: 'admin' }),
+    ]);
     const carol = await t.http.get('/api/v1/permissions').query({ subject: 'carol@example.com' }).set(auth(auditor));
     expect(carol.status).toBe(200);
-    expect(carol.body.items.map((g: { resource: { type: string; name: string }; action: string }) => `${g.resource.type}:${g.resource.name}:${g.action}`)).toEqual([
-      'queue:orders:receive',
-      'topic:events:send_to_topic',
-      'topic:filetopic:send_to_topic',
-    ]);
+    expect(
+      carol.body.items.map((g: { resource: { type: string; name: string }; action: string }) => `${g.resource.type}:${g.resource.name}:${g.action}`),
+    ).toEqual(['queue:orders:receive', 'topic:events:send_to_topic', 'topic:filetopic:send_to_topic']);
     expect((await t.http.get('/api/v1/permissions').query({ subject: 'nobody' }).set(auth(admin))).body.items).toEqual([]);
   });
 

@@ -45,11 +45,15 @@ function startMailroom(env: Record<string, string>): Child {
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const port = waitFor(() => {
-    if (child.exitCode !== null) throw new Error(`mailroom exited early:\n${lines.join('\n')}`);
-    const line = lines.find((l) => /listening on port \d+/.test(l));
-    return line ? Number(/listening on port (\d+)/.exec(line)![1]) : null;
-  }, 20_000, 25);
+  const port = waitFor(
+    () => {
+      if (child.exitCode !== null) throw new Error(`mailroom exited early:\n${lines.join('\n')}`);
+      const line = lines.find((l) => /listening on port \d+/.test(l));
+      return line ? Number(/listening on port (\d+)/.exec(line)![1]) : null;
+    },
+    20_000,
+    25,
+  );
   return { process: child, lines, port, exit, dataDir, configDir };
 }
 
@@ -59,7 +63,14 @@ function push(agent: http.Agent, port: number, token: string, n: number): Promis
   return new Promise((resolve) => {
     const body = JSON.stringify({ n });
     const req = http.request(
-      { host: '127.0.0.1', port, agent, method: 'POST', path: '/api/v1/queues/orders/messages', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` } },
+      {
+        host: '127.0.0.1',
+        port,
+        agent,
+        method: 'POST',
+        path: '/api/v1/queues/orders/messages',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` },
+      },
       (res) => {
         let text = '';
         res.on('data', (c) => (text += c));
@@ -131,7 +142,17 @@ describe('SIGTERM', () => {
 
     const accepted = run.accepted();
     expect(accepted.length).toBeGreaterThanOrEqual(100);
-    const app = await createApp(loadConfig({ NODE_ENV: 'test', DATA_DIR: child.dataDir, CONFIG_DIR: child.configDir, AUTH_JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', DISPATCHER_ENABLED: 'false', SQS_PORT: '0' }));
+    const app = await createApp(
+      loadConfig({
+        NODE_ENV: 'test',
+        DATA_DIR: child.dataDir,
+        CONFIG_DIR: child.configDir,
+        AUTH_JWT_SECRET: TEST_SECRET,
+        LOG_LEVEL: 'silent',
+        DISPATCHER_ENABLED: 'false',
+        SQS_PORT: '0',
+      }),
+    );
     await app.init();
     try {
       const http = request(app.getHttpServer());

@@ -82,9 +82,18 @@ describeWithDatabase('postgres', 'connection string placeholders never reveal a 
     }
     // the driver answered too (unknown role, unknown database), not only the parser and the allowlist
     expect([...seen].sort()).toEqual(['CONNECTION_FAILED', 'INVALID_CONNECTION_STRING', 'SQL_HOST_NOT_ALLOWED']);
-    const refused = await t.http.post('/api/v1/queues').set('Authorization', `Bearer ${admin}`).send({ name: 'leak', storageEngine: 'sql', connectionString: 'postgres://postgres@${MAILROOM_SQL__REFUSED_HOST}:5432/test' });
-    expect(refused.body).toMatchObject({ code: 'SQL_HOST_NOT_ALLOWED', message: expect.stringContaining('postgres://postgres@${MAILROOM_SQL__REFUSED_HOST}:5432/test') });
-    const role = await t.http.post('/api/v1/queues').set('Authorization', `Bearer ${admin}`).send({ name: 'leak', storageEngine: 'sql', connectionString: 'postgres://${MAILROOM_SQL__CANARY}@127.0.0.1:5432/test' });
+    const refused = await t.http
+      .post('/api/v1/queues')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({ name: 'leak', storageEngine: 'sql', connectionString: 'postgres://postgres@${MAILROOM_SQL__REFUSED_HOST}:5432/test' });
+    expect(refused.body).toMatchObject({
+      code: 'SQL_HOST_NOT_ALLOWED',
+      message: expect.stringContaining('postgres://postgres@${MAILROOM_SQL__REFUSED_HOST}:5432/test'),
+    });
+    const role = await t.http
+      .post('/api/v1/queues')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({ name: 'leak', storageEngine: 'sql', connectionString: 'postgres://${MAILROOM_SQL__CANARY}@127.0.0.1:5432/test' });
     expect(role.body).toMatchObject({ code: 'CONNECTION_FAILED', message: expect.stringContaining('${MAILROOM_SQL__CANARY}') });
     expect((await t.http.get('/api/v1/queues/leak').set('Authorization', `Bearer ${admin}`)).status).toBe(404);
   });
@@ -94,7 +103,9 @@ describeWithDatabase('postgres', 'connection string placeholders never reveal a 
     const auth = { Authorization: `Bearer ${admin}` };
     const created = await t.http.post('/api/v1/queues').set(auth).send({ name: 'templated', storageEngine: 'sql', connectionString });
     expect(created.status).toBe(201);
-    expect(created.body.connectionString).toBe(`postgres://postgres:***@127.0.0.1:5432/\${MAILROOM_SQL__PG_DATABASE}?schema=${schema}&application_name=\${MAILROOM_SQL__CANARY}`);
+    expect(created.body.connectionString).toBe(
+      `postgres://postgres:***@127.0.0.1:5432/\${MAILROOM_SQL__PG_DATABASE}?schema=${schema}&application_name=\${MAILROOM_SQL__CANARY}`,
+    );
     const writer = await t.token('writer', ['system_admin']);
     const pushed = await t.http.post('/api/v1/queues/templated/messages').set('Authorization', `Bearer ${writer}`).send({ n: 1 });
     expect(pushed.status).toBe(201);
@@ -128,7 +139,10 @@ describeWithDatabase('postgres', 'connection string placeholders never reveal a 
     const auth = { Authorization: `Bearer ${admin}` };
     const pools = () => t.app.get(SqlConnections).poolCount;
     const before = pools();
-    const created = await t.http.post('/api/v1/queues').set(auth).send({ name: 'short-lived', storageEngine: 'sql', connectionString: `postgres://postgres@127.0.0.1:5432/test?schema=${schema}&application_name=short` });
+    const created = await t.http
+      .post('/api/v1/queues')
+      .set(auth)
+      .send({ name: 'short-lived', storageEngine: 'sql', connectionString: `postgres://postgres@127.0.0.1:5432/test?schema=${schema}&application_name=short` });
     expect(created.status).toBe(201);
     const writer = await t.token('writer', ['system_admin']);
     expect((await t.http.post('/api/v1/queues/short-lived/messages').set('Authorization', `Bearer ${writer}`).send({ n: 1 })).status).toBe(201);

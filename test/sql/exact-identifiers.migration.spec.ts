@@ -17,11 +17,20 @@ function migrationSuite(kind: TestDatabaseKind): void {
         kind === 'postgres'
           ? null
           : String(
-              (await ds.query(`SELECT COLLATION_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'mailroom_grants' AND COLUMN_NAME = 'subject'`))[0].c,
+              (
+                await ds.query(
+                  `SELECT COLLATION_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'mailroom_grants' AND COLUMN_NAME = 'subject'`,
+                )
+              )[0].c,
             );
       try {
         const applied = await ds.runMigrations({ transaction: 'each' });
-        expect(applied.map((m) => m.name)).toEqual(['InitialSchema1764000000000', 'ExactIdentifiers1764900000000', 'FifoGroups1765100000000', 'SenderRoles1765200000000']);
+        expect(applied.map((m) => m.name)).toEqual([
+          'InitialSchema1764000000000',
+          'ExactIdentifiers1764900000000',
+          'FifoGroups1765100000000',
+          'SenderRoles1765200000000',
+        ]);
         await ds.query(
           `INSERT INTO mailroom_grants (resource_type, resource_name, subject, action, granted_by, granted_at) VALUES (${[0, 1, 2, 3, 4, 5].map(p).join(', ')})`,
           ['queue', 'orders', 'alice', 'send_to_queue', 'admin', '2026-01-01T00:00:00.000Z'],
@@ -39,7 +48,11 @@ function migrationSuite(kind: TestDatabaseKind): void {
         }
         expect(await matches('alice')).toBe(1);
 
-        expect((await ds.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual(['ExactIdentifiers1764900000000', 'FifoGroups1765100000000', 'SenderRoles1765200000000']);
+        expect((await ds.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual([
+          'ExactIdentifiers1764900000000',
+          'FifoGroups1765100000000',
+          'SenderRoles1765200000000',
+        ]);
         expect(await exact()).toEqual([1, 0, 0]);
       } finally {
         await ds.destroy();

@@ -13,7 +13,11 @@ describeWithDatabase('postgres', 'queue gauges with two replicas on one database
 
   const start = async () => {
     const clock = new ManualClock(Date.now());
-    const app = await startTestApp({ clock, env: { DATABASE_URL: database.url, SQL_ALLOWED_HOSTS: database.host, DISPATCHER_ENABLED: 'false' }, files: ORDERS });
+    const app = await startTestApp({
+      clock,
+      env: { DATABASE_URL: database.url, SQL_ALLOWED_HOSTS: database.host, DISPATCHER_ENABLED: 'false' },
+      files: ORDERS,
+    });
     const replica = { app, clock };
     replicas.push(replica);
     return replica;

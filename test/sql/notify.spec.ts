@@ -38,10 +38,14 @@ describeWithDatabase('postgres', 'sql engine: NOTIFY wakes other replicas', () =
     const push = () => store.insert([{ id: randomUUID(), queue, request: {}, sentBy: null, createdAt: now, availableAt: now, idempotencyKey: null }]);
 
     // the listener connects asynchronously: push until the first notification arrives
-    await waitFor(async () => {
-      await push();
-      return seen.includes(queue);
-    }, 10_000, 100);
+    await waitFor(
+      async () => {
+        await push();
+        return seen.includes(queue);
+      },
+      10_000,
+      100,
+    );
     const before = seen.filter((q) => q === queue).length;
     const [leased] = await store.claim(queue, { max: 1, now, leaseExpiresAt: now + 60_000 });
     await store.settle(queue, leased.id, leased.receipt!, { status: 'PENDING', now, availableAt: now });

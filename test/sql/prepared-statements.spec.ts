@@ -42,7 +42,10 @@ describeWithDatabase('postgres', 'prepared statements on postgres', () => {
     await store.insert([{ id, queue: 'p', request: { id }, sentBy: null, createdAt: now, availableAt: now, idempotencyKey: null }]);
     const [claimed] = await store.claim('p', { max: 1, now, leaseExpiresAt: now + 30_000 });
     expect(claimed.id).toBe(id);
-    expect(await store.settle('p', id, claimed.receipt!, { status: 'COMPLETE', now, result: { ok: true } })).toMatchObject({ status: 'COMPLETE', result: { ok: true } });
+    expect(await store.settle('p', id, claimed.receipt!, { status: 'COMPLETE', now, result: { ok: true } })).toMatchObject({
+      status: 'COMPLETE',
+      result: { ok: true },
+    });
   }
 
   /** Each statement's first word and the name it went out under ('-' when unnamed), pg_notify left out. */
@@ -72,7 +75,11 @@ describeWithDatabase('postgres', 'prepared statements on postgres', () => {
       expect(await prepared()).toEqual([`mailroom_claim_1_g${generation}`, `mailroom_insert_g${generation}`, `mailroom_settle_many_g${generation}`]);
       clock.advance(PLAN_LIFETIME_MS);
       await cycle(store);
-      expect(await prepared()).toEqual([`mailroom_claim_1_g${generation + 1}`, `mailroom_insert_g${generation + 1}`, `mailroom_settle_many_g${generation + 1}`]);
+      expect(await prepared()).toEqual([
+        `mailroom_claim_1_g${generation + 1}`,
+        `mailroom_insert_g${generation + 1}`,
+        `mailroom_settle_many_g${generation + 1}`,
+      ]);
     });
   });
 
@@ -81,14 +88,29 @@ describeWithDatabase('postgres', 'prepared statements on postgres', () => {
       const now = clock.now();
       // from about 10,000 rows on, a bare unnest's generic estimate (10 rows) lost to the custom plan of one
       for (let i = 0; i < 10; i++) {
-        await store.insert(Array.from({ length: 1000 }, () => ({ id: randomUUID(), queue: 'big', request: {}, sentBy: null, createdAt: now, availableAt: now, idempotencyKey: null })));
+        await store.insert(
+          Array.from({ length: 1000 }, () => ({
+            id: randomUUID(),
+            queue: 'big',
+            request: {},
+            sentBy: null,
+            createdAt: now,
+            availableAt: now,
+            idempotencyKey: null,
+          })),
+        );
       }
       for (let round = 0; round < 3; round++) {
         for (const message of await store.claim('big', { max: 10, now, leaseExpiresAt: now + 30_000 })) {
           await store.settle('big', message.id, message.receipt!, { status: 'COMPLETE', now });
         }
       }
-      const [plans] = (await db.query({ sql: "SELECT generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE name LIKE 'mailroom_settle_many_%'", params: [] })).records;
+      const [plans] = (
+        await db.query({
+          sql: "SELECT generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE name LIKE 'mailroom_settle_many_%'",
+          params: [],
+        })
+      ).records;
       expect(plans).toEqual({ generic: 25, custom: 5 });
     });
   });

@@ -59,7 +59,10 @@ describeWithDatabase('postgres', 'sql engine: a queue whose own database is down
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     const id = before.body.id as string;
     const routes = {
-      batch: await t.http.post('/api/v1/queues/tenant/messages/batch').set(auth()).send({ messages: [{ n: 2 }] }),
+      batch: await t.http
+        .post('/api/v1/queues/tenant/messages/batch')
+        .set(auth())
+        .send({ messages: [{ n: 2 }] }),
       receive: await t.http.post('/api/v1/queues/tenant/messages/receive').set(auth()).send({ waitSeconds: 1 }),
       ack: await t.http.post(`/api/v1/queues/tenant/messages/${id}/ack`).set(auth()).send({ receipt: 'r', outcome: 'complete' }),
       lease: await t.http.post(`/api/v1/queues/tenant/messages/${id}/lease`).set(auth()).send({ receipt: 'r', visibilityTimeoutSeconds: 60 }),
@@ -106,11 +109,15 @@ describeWithDatabase('postgres', 'sql engine: a queue whose own database is down
 
     await dropped.recreate();
     const statuses = new Set<number>();
-    await waitFor(async () => {
-      const res = await push('gone', { n: 'again' });
-      statuses.add(res.status);
-      return res.status === 201;
-    }, 15_000, 100);
+    await waitFor(
+      async () => {
+        const res = await push('gone', { n: 'again' });
+        statuses.add(res.status);
+        return res.status === 201;
+      },
+      15_000,
+      100,
+    );
     expect([...statuses].filter((s) => s !== 201 && s !== 503)).toEqual([]);
     expect((await t.http.get('/api/v1/queues/gone/stats').set(auth())).body).toMatchObject({ counts: { PENDING: 1 }, storage: { available: true } });
   }, 30_000);

@@ -41,7 +41,7 @@ describeWithDatabase('postgres', 'sql engine: two Mailroom processes on one data
     const acked = new Set<string>();
     const failures: string[] = [];
     const consumer = async (replica: Replica) => {
-      for (let idle = 0; idle < 3 && acked.size < total + 1; ) {
+      for (let idle = 0; idle < 3 && acked.size < total + 1;) {
         const received = await call(replica, 'POST', '/api/v1/queues/shared/messages/receive', { maxMessages: 5, visibilityTimeoutSeconds: 120 });
         if (received.status !== 200) {
           failures.push(`receive ${received.status}`);

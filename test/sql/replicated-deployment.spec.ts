@@ -107,23 +107,35 @@ describeWithDatabase('postgres', 'replicated deployment: two processes on one DA
     type Leased = { id: string; attempts: number };
     const receiveAll = async (replica: Replica, attempts: number) => {
       const got: Leased[] = [];
-      await waitFor(async () => {
-        const res = await call(replica, 'POST', '/api/v1/queues/jobs/messages/receive', { maxMessages: 10, visibilityTimeoutSeconds: 1 });
-        got.push(...(res.body.messages as Leased[]));
-        return got.length >= ids.length;
-      }, 10_000, 100);
+      await waitFor(
+        async () => {
+          const res = await call(replica, 'POST', '/api/v1/queues/jobs/messages/receive', { maxMessages: 10, visibilityTimeoutSeconds: 1 });
+          got.push(...(res.body.messages as Leased[]));
+          return got.length >= ids.length;
+        },
+        10_000,
+        100,
+      );
       expect(got.map((m) => m.id).sort()).toEqual([...ids].sort());
       expect(got.every((m) => m.attempts === attempts)).toBe(true);
     };
     await receiveAll(a, 1);
     await receiveAll(b, 2);
     await waitFor(async () => (await call(a, 'GET', '/api/v1/queues/jobs/stats')).body.counts.ERROR === 2, 10_000, 100);
-    for (const id of ids) expect((await call(b, 'GET', `/api/v1/queues/jobs/messages/${id}`)).body).toMatchObject({ status: 'ERROR', attempts: 2, error: { name: 'MaxReceivesExceeded' } });
+    for (const id of ids)
+      expect((await call(b, 'GET', `/api/v1/queues/jobs/messages/${id}`)).body).toMatchObject({
+        status: 'ERROR',
+        attempts: 2,
+        error: { name: 'MaxReceivesExceeded' },
+      });
     const dead = (await call(b, 'GET', '/api/v1/queues/jobs-dead/messages')).body.items as Array<{ id: string; deadLetter: { id: string } }>;
     expect(dead.map((m) => m.deadLetter.id).sort()).toEqual([...ids].sort());
 
     const redrives = await Promise.all([a, b].map((replica) => call(replica, 'POST', '/api/v1/queues/jobs-dead/messages/redrive', {})));
-    expect(redrives.map((r) => [r.status, r.body.done])).toEqual([[200, true], [200, true]]);
+    expect(redrives.map((r) => [r.status, r.body.done])).toEqual([
+      [200, true],
+      [200, true],
+    ]);
     const requeued = redrives.flatMap((r) => r.body.items as Array<{ source: { id: string }; outcome: string }>).filter((i) => i.outcome === 'requeued');
     expect(requeued.map((i) => i.source.id).sort()).toEqual([...ids].sort());
     expect((await call(a, 'GET', '/api/v1/queues/jobs-dead/stats')).body.counts).toEqual({ PENDING: 0, INPROGRESS: 0, COMPLETE: 0, ERROR: 0 });

@@ -43,7 +43,16 @@ function migrationSuite(kind: TestDatabaseKind): void {
         const [claimed] = await store.claim('old', { max: 1, now: 2000, leaseExpiresAt: 60_000 });
         expect(claimed).toMatchObject({ id: OLD_ID, senderRoles: null });
         const [fresh] = await store.insert([
-          { id: '00000000-0000-4000-8000-000000000002', queue: 'old', request: 2, sentBy: 'bob', senderRoles: ['queue_writer', 'system_writer'], createdAt: 3000, availableAt: 3000, idempotencyKey: null },
+          {
+            id: '00000000-0000-4000-8000-000000000002',
+            queue: 'old',
+            request: 2,
+            sentBy: 'bob',
+            senderRoles: ['queue_writer', 'system_writer'],
+            createdAt: 3000,
+            availableAt: 3000,
+            idempotencyKey: null,
+          },
         ]);
         expect((await store.get('old', fresh.message.id))?.senderRoles).toEqual(['queue_writer', 'system_writer']);
         await connections.closeAll();

@@ -43,7 +43,14 @@ describeWithDatabase('postgres', 'SQL connection pools over the API (postgres)',
 
     expect((await t.http.delete('/api/v1/queues/a').set(auth)).status).toBe(204);
     expect(pools()).toBe(2);
-    expect((await t.http.put('/api/v1/queues/a2').set(auth).send({ storageEngine: 'sql', connectionString: url('b') })).status).toBe(200);
+    expect(
+      (
+        await t.http
+          .put('/api/v1/queues/a2')
+          .set(auth)
+          .send({ storageEngine: 'sql', connectionString: url('b') })
+      ).status,
+    ).toBe(200);
     expect(pools()).toBe(1);
     expect((await create('c', url('c'))).status).toBe(201);
     expect((await t.http.post('/api/v1/queues/c/messages').set(auth).send({ n: 1 })).status).toBe(201);

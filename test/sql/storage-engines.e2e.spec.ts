@@ -54,7 +54,10 @@ describeWithDatabase('postgres', 'storage engines with DATABASE_URL', () => {
     expect((await t.http.get('/api/v1/queues/hello').set(auth)).body.storageEngine).toBe('sql');
     const explicit = await t.http.post('/api/v1/queues').set(auth).send({ name: 'local', storageEngine: 'filesystem' });
     expect([explicit.status, explicit.body.storageEngine]).toEqual([201, 'filesystem']);
-    const replaced = await t.http.put('/api/v1/queues/local').set(auth).send({ delivery: { maxAttempts: 2 } });
+    const replaced = await t.http
+      .put('/api/v1/queues/local')
+      .set(auth)
+      .send({ delivery: { maxAttempts: 2 } });
     expect([replaced.status, replaced.body.storageEngine]).toEqual([200, 'filesystem']);
     expect((await t.http.delete('/api/v1/queues/local').set(auth)).status).toBe(204);
     expect((await t.http.delete('/api/v1/queues/orders').set(auth)).status).toBe(204);

@@ -29,7 +29,8 @@ function currentBoto3(): Interpreter {
   const venv = spawnSync('python3', ['-m', 'venv', '--clear', VENV], { encoding: 'utf8', timeout: 120_000 });
   if (venv.status !== 0) return { python: null, problem: `python3 -m venv failed: ${(venv.stderr || venv.error?.message || '').trim().slice(-300)}` };
   const pip = spawnSync(python, ['-m', 'pip', 'install', '--quiet', 'boto3'], { encoding: 'utf8', timeout: 300_000 });
-  if (pip.status !== 0 || !importsBoto3(python)) return { python: null, problem: `pip install boto3 failed (no reachable mirror?): ${(pip.stderr || pip.error?.message || '').trim().slice(-300)}` };
+  if (pip.status !== 0 || !importsBoto3(python))
+    return { python: null, problem: `pip install boto3 failed (no reachable mirror?): ${(pip.stderr || pip.error?.message || '').trim().slice(-300)}` };
   return { python, problem: '' };
 }
 
@@ -64,7 +65,25 @@ async function scenario(python: string, t: SqsTestApp, prefix: string): Promise<
   return JSON.parse(stdout.trim().split('\n').pop()!) as { protocol: string; botocore: string; checks: string[] };
 }
 
-const ALL_CHECKS = ['create', 'send batch', 'long poll', 'expiry', 'stale handle', 'redrive', 'purge', 'wrong signature', 'unknown key', 'missing queue', 'delete queues', 'fifo dedup', 'fifo content dedup', 'fifo group in flight', 'fifo order', 'fifo sequence numbers', 'fifo receive attributes'];
+const ALL_CHECKS = [
+  'create',
+  'send batch',
+  'long poll',
+  'expiry',
+  'stale handle',
+  'redrive',
+  'purge',
+  'wrong signature',
+  'unknown key',
+  'missing queue',
+  'delete queues',
+  'fifo dedup',
+  'fifo content dedup',
+  'fifo group in flight',
+  'fifo order',
+  'fifo sequence numbers',
+  'fifo receive attributes',
+];
 
 describeWithPython('SQS endpoint with a current boto3 (JSON protocol)', currentBoto3, (python) => {
   let t: SqsTestApp;

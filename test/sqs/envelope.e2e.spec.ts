@@ -62,7 +62,9 @@ describe('SQS endpoint: a forged message-attribute envelope pushed over REST', (
   });
 
   it('delivers only the fields SendMessage knows: an extra field cannot inject XML elements', async () => {
-    const { xml, message } = await receiveBoth({ $sqs: { body: 'hello', attributes: { a: { DataType: 'String', StringValue: 'v', '</Value></MessageAttribute><Evil>': 'x' } } } });
+    const { xml, message } = await receiveBoth({
+      $sqs: { body: 'hello', attributes: { a: { DataType: 'String', StringValue: 'v', '</Value></MessageAttribute><Evil>': 'x' } } },
+    });
     expect(xml).not.toContain('<Evil>');
     expect(xml).toContain('<MessageAttribute><Name>a</Name><Value><DataType>String</DataType><StringValue>v</StringValue></Value></MessageAttribute>');
     expect(message.Body).toBe('hello');

@@ -1,4 +1,12 @@
-import { ChangeMessageVisibilityCommand, CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { ManualClock } from '@test/support/time';
 import { ADMIN, startSqsApp, type SqsTestApp } from '@test/sqs/sqs-app';
 
@@ -32,12 +40,17 @@ describe('SQS endpoint: visibility expiry on the app clock, and metrics', () => 
     expect(second.MessageId).toBe(first.MessageId);
     expect(second.ReceiptHandle).not.toBe(first.ReceiptHandle);
     expect(second.Attributes).toEqual({ ApproximateReceiveCount: '2' });
-    await expect(sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: first.ReceiptHandle }))).rejects.toMatchObject({ name: 'ReceiptHandleIsInvalid' });
+    await expect(sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: first.ReceiptHandle }))).rejects.toMatchObject({
+      name: 'ReceiptHandleIsInvalid',
+    });
     await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: second.ReceiptHandle }));
   });
 
   it('visibility 0 makes a message visible within the same millisecond (clock standing still), on a FIFO queue too', async () => {
-    for (const [QueueName, extra] of [['still', {}], ['still.fifo', { MessageGroupId: 'g', MessageDeduplicationId: 'd' }]] as const) {
+    for (const [QueueName, extra] of [
+      ['still', {}],
+      ['still.fifo', { MessageGroupId: 'g', MessageDeduplicationId: 'd' }],
+    ] as const) {
       const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName, Attributes: QueueName.endsWith('.fifo') ? { FifoQueue: 'true' } : {} }));
       await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'again', ...extra }));
       const first = (await sqs.send(new ReceiveMessageCommand({ QueueUrl }))).Messages![0];
@@ -49,7 +62,15 @@ describe('SQS endpoint: visibility expiry on the app clock, and metrics', () => 
 
   it('counts SQS traffic in the same metrics as REST', async () => {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'counted' }));
-    await sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: [{ Id: 'a', MessageBody: 'a' }, { Id: 'b', MessageBody: 'b' }] }));
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl,
+        Entries: [
+          { Id: 'a', MessageBody: 'a' },
+          { Id: 'b', MessageBody: 'b' },
+        ],
+      }),
+    );
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }));
     expect(Messages).toHaveLength(2);
     await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: Messages[0].ReceiptHandle }));

@@ -31,23 +31,47 @@ function fifoSuite(engine: string, env: () => Promise<{ env: Record<string, stri
     });
 
     const receive = async (QueueUrl: string | undefined, max = 10): Promise<Message[]> =>
-      (await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: max, MessageSystemAttributeNames: ['All'], ReceiveRequestAttemptId: 'attempt-1' }))).Messages ?? [];
+      (
+        await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: max, MessageSystemAttributeNames: ['All'], ReceiveRequestAttemptId: 'attempt-1' }),
+        )
+      ).Messages ?? [];
     const deleteAll = async (QueueUrl: string | undefined, messages: Message[]): Promise<void> => {
-      const out = await sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: messages.map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle })) }));
+      const out = await sqs.send(
+        new DeleteMessageBatchCommand({ QueueUrl, Entries: messages.map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle })) }),
+      );
       expect(out.Failed ?? []).toEqual([]);
     };
 
     it('creates .fifo queues only with FifoQueue=true, reads the FIFO attributes back, refuses what it cannot do', async () => {
       await expect(sqs.send(new CreateQueueCommand({ QueueName: 'jobs.fifo' }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
-      await expect(sqs.send(new CreateQueueCommand({ QueueName: 'jobs', Attributes: { FifoQueue: 'true' } }))).rejects.toMatchObject({ name: 'InvalidParameterValue', message: expect.stringContaining('.fifo') });
-      await expect(sqs.send(new CreateQueueCommand({ QueueName: 'hi.fifo', Attributes: { FifoQueue: 'true', FifoThroughputLimit: 'perMessageGroupId', DeduplicationScope: 'messageGroup' } }))).rejects.toMatchObject({ name: 'InvalidAttributeValue' });
-      await expect(sqs.send(new CreateQueueCommand({ QueueName: 'slow.fifo', Attributes: { FifoQueue: 'true', DelaySeconds: '5' } }))).rejects.toMatchObject({ name: 'InvalidAttributeValue' });
-      await expect(sqs.send(new CreateQueueCommand({ QueueName: 'std', Attributes: { ContentBasedDeduplication: 'true' } }))).rejects.toMatchObject({ name: 'InvalidAttributeName' });
-      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'jobs.fifo', Attributes: { FifoQueue: 'true', DeduplicationScope: 'queue', FifoThroughputLimit: 'perQueue' } }));
+      await expect(sqs.send(new CreateQueueCommand({ QueueName: 'jobs', Attributes: { FifoQueue: 'true' } }))).rejects.toMatchObject({
+        name: 'InvalidParameterValue',
+        message: expect.stringContaining('.fifo'),
+      });
+      await expect(
+        sqs.send(
+          new CreateQueueCommand({
+            QueueName: 'hi.fifo',
+            Attributes: { FifoQueue: 'true', FifoThroughputLimit: 'perMessageGroupId', DeduplicationScope: 'messageGroup' },
+          }),
+        ),
+      ).rejects.toMatchObject({ name: 'InvalidAttributeValue' });
+      await expect(sqs.send(new CreateQueueCommand({ QueueName: 'slow.fifo', Attributes: { FifoQueue: 'true', DelaySeconds: '5' } }))).rejects.toMatchObject({
+        name: 'InvalidAttributeValue',
+      });
+      await expect(sqs.send(new CreateQueueCommand({ QueueName: 'std', Attributes: { ContentBasedDeduplication: 'true' } }))).rejects.toMatchObject({
+        name: 'InvalidAttributeName',
+      });
+      const { QueueUrl } = await sqs.send(
+        new CreateQueueCommand({ QueueName: 'jobs.fifo', Attributes: { FifoQueue: 'true', DeduplicationScope: 'queue', FifoThroughputLimit: 'perQueue' } }),
+      );
       expect(QueueUrl).toBe(`${t.endpoint}/000000000000/jobs.fifo`);
       expect((await sqs.send(new CreateQueueCommand({ QueueName: 'jobs.fifo', Attributes: { FifoQueue: 'true' } }))).QueueUrl).toBe(QueueUrl);
       await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { ContentBasedDeduplication: 'true' } }));
-      await expect(sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { FifoQueue: 'false' } }))).rejects.toMatchObject({ name: 'InvalidAttributeValue' });
+      await expect(sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { FifoQueue: 'false' } }))).rejects.toMatchObject({
+        name: 'InvalidAttributeValue',
+      });
       const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] }));
       expect(Attributes).toMatchObject({ FifoQueue: 'true', ContentBasedDeduplication: 'true', DeduplicationScope: 'queue', FifoThroughputLimit: 'perQueue' });
       const admin = await t.token('admin', ['system_admin']);
@@ -57,10 +81,20 @@ function fifoSuite(engine: string, env: () => Promise<{ env: Record<string, stri
 
     it('refuses a FIFO send without MessageGroupId, with its own DelaySeconds, or without any deduplication', async () => {
       const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'strict.fifo', Attributes: { FifoQueue: 'true' } }));
-      await expect(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x', MessageDeduplicationId: 'd' }))).rejects.toMatchObject({ name: 'MissingParameter', message: expect.stringContaining('MessageGroupId') });
-      await expect(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x', MessageGroupId: 'g', MessageDeduplicationId: 'd', DelaySeconds: 5 }))).rejects.toMatchObject({ name: 'InvalidParameterValue', message: expect.stringContaining('DelaySeconds') });
-      await expect(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x', MessageGroupId: 'g' }))).rejects.toMatchObject({ name: 'InvalidParameterValue', message: expect.stringContaining('ContentBasedDeduplication') });
-      await expect(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x', MessageGroupId: 'with space', MessageDeduplicationId: 'd' }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+      await expect(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x', MessageDeduplicationId: 'd' }))).rejects.toMatchObject({
+        name: 'MissingParameter',
+        message: expect.stringContaining('MessageGroupId'),
+      });
+      await expect(
+        sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x', MessageGroupId: 'g', MessageDeduplicationId: 'd', DelaySeconds: 5 })),
+      ).rejects.toMatchObject({ name: 'InvalidParameterValue', message: expect.stringContaining('DelaySeconds') });
+      await expect(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x', MessageGroupId: 'g' }))).rejects.toMatchObject({
+        name: 'InvalidParameterValue',
+        message: expect.stringContaining('ContentBasedDeduplication'),
+      });
+      await expect(
+        sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x', MessageGroupId: 'with space', MessageDeduplicationId: 'd' })),
+      ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
       const batch = await sqs.send(
         new SendMessageBatchCommand({
           QueueUrl,
@@ -79,10 +113,14 @@ function fifoSuite(engine: string, env: () => Promise<{ env: Record<string, stri
     });
 
     it('keeps order within a group across receives, one batch of a group in flight while another group proceeds', async () => {
-      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'orders.fifo', Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' } }));
+      const { QueueUrl } = await sqs.send(
+        new CreateQueueCommand({ QueueName: 'orders.fifo', Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' } }),
+      );
       const sent: string[] = [];
       for (const group of ['A', 'B']) {
-        const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: [0, 1, 2, 3].map((i) => ({ Id: `m${i}`, MessageBody: `${group}${i}`, MessageGroupId: group })) }));
+        const out = await sqs.send(
+          new SendMessageBatchCommand({ QueueUrl, Entries: [0, 1, 2, 3].map((i) => ({ Id: `m${i}`, MessageBody: `${group}${i}`, MessageGroupId: group })) }),
+        );
         expect(out.Failed ?? []).toEqual([]);
         sent.push(...(out.Successful ?? []).map((s) => s.SequenceNumber!));
       }
@@ -100,7 +138,9 @@ function fifoSuite(engine: string, env: () => Promise<{ env: Record<string, stri
       expect(await receive(QueueUrl)).toEqual([]);
       await deleteAll(QueueUrl, second);
       // A0 returned (visibility 0): it comes again before the rest of A; A1 still in flight holds the group
-      await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl, Entries: [{ Id: 'x', ReceiptHandle: first[0].ReceiptHandle, VisibilityTimeout: 0 }] }));
+      await sqs.send(
+        new ChangeMessageVisibilityBatchCommand({ QueueUrl, Entries: [{ Id: 'x', ReceiptHandle: first[0].ReceiptHandle, VisibilityTimeout: 0 }] }),
+      );
       expect(await receive(QueueUrl)).toEqual([]);
       await deleteAll(QueueUrl, [first[1]]);
       const third = await receive(QueueUrl);
@@ -111,7 +151,9 @@ function fifoSuite(engine: string, env: () => Promise<{ env: Record<string, stri
     });
 
     it('deduplicates by MessageDeduplicationId and by content within the window, answering the first message', async () => {
-      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'dedup.fifo', Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' } }));
+      const { QueueUrl } = await sqs.send(
+        new CreateQueueCommand({ QueueName: 'dedup.fifo', Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' } }),
+      );
       const one = await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'pay 10', MessageGroupId: 'g', MessageDeduplicationId: 'order-1' }));
       const again = await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'pay 10 (retry)', MessageGroupId: 'g', MessageDeduplicationId: 'order-1' }));
       expect(again).toMatchObject({ MessageId: one.MessageId, SequenceNumber: one.SequenceNumber });

@@ -8,7 +8,16 @@ describe('SQS endpoint logs', () => {
     const t = await startSqsApp({ env: { LOG_LEVEL: 'trace' }, logDestination: { write: (line) => lines.push(line) } });
     try {
       await send(t, json('ListQueues'), '{}');
-      const forged = await send(t, { ...json('ListQueues'), 'x-amz-date': '20260101T000000Z', authorization: `AWS4-HMAC-SHA256 Credential=${ADMIN.accessKeyId}/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=${'0'.repeat(64)}` }, '{}', false);
+      const forged = await send(
+        t,
+        {
+          ...json('ListQueues'),
+          'x-amz-date': '20260101T000000Z',
+          authorization: `AWS4-HMAC-SHA256 Credential=${ADMIN.accessKeyId}/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=${'0'.repeat(64)}`,
+        },
+        '{}',
+        false,
+      );
       expect(JSON.parse(forged.text).__type).toBe('com.amazonaws.sqs#SignatureDoesNotMatch');
       expect(forged.text).not.toContain(ADMIN.secretAccessKey);
     } finally {

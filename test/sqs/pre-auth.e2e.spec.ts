@@ -3,7 +3,11 @@ import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { startSqsApp, type SqsTestApp } from '@test/sqs/sqs-app';
 import { json, send } from '@test/sqs/raw-client';
 
-const AMZ_DATE = () => new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const AMZ_DATE = () =>
+  new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 const authorization = (accessKeyId: string, date: string) =>
   `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${date.slice(0, 8)}/us-east-1/sqs/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`;
 
@@ -11,7 +15,11 @@ const authorization = (accessKeyId: string, date: string) =>
  * Sends the headers and the first bytes of a body declared to be 1 MB, and never the rest: the
  * answer must come without the body, or the server waited for (and would parse) an unauthenticated body.
  */
-function answerWithoutBody(t: SqsTestApp, headers: Record<string, string>, path = '/'): Promise<{ status: number; text: string; connection: string | undefined }> {
+function answerWithoutBody(
+  t: SqsTestApp,
+  headers: Record<string, string>,
+  path = '/',
+): Promise<{ status: number; text: string; connection: string | undefined }> {
   const url = new URL(t.endpoint);
   return new Promise((resolve, reject) => {
     const request = http.request({ host: url.hostname, port: url.port, method: 'POST', path, headers: { 'content-length': String(1_000_000), ...headers } });
@@ -48,9 +56,21 @@ describe('SQS endpoint: unauthenticated requests are refused before their body i
 
   it.each([
     ['an unsigned request', () => create, 400, 'MissingParameter', '/'],
-    ['an unknown access key', () => ({ ...create, 'x-amz-date': AMZ_DATE(), authorization: authorization('AKIDUNKNOWN', AMZ_DATE()) }), 403, 'InvalidClientTokenId', '/'],
+    [
+      'an unknown access key',
+      () => ({ ...create, 'x-amz-date': AMZ_DATE(), authorization: authorization('AKIDUNKNOWN', AMZ_DATE()) }),
+      403,
+      'InvalidClientTokenId',
+      '/',
+    ],
     ['a malformed Authorization header', () => ({ ...create, authorization: 'AWS4-HMAC-SHA256 nonsense' }), 400, 'IncompleteSignature', '/'],
-    ['a signing time years away', () => ({ ...create, 'x-amz-date': '20200101T000000Z', authorization: authorization('AKIDADMIN', '20200101T000000Z') }), 403, 'SignatureDoesNotMatch', '/'],
+    [
+      'a signing time years away',
+      () => ({ ...create, 'x-amz-date': '20200101T000000Z', authorization: authorization('AKIDADMIN', '20200101T000000Z') }),
+      403,
+      'SignatureDoesNotMatch',
+      '/',
+    ],
     ['a presigned URL without a credential', () => create, 400, 'IncompleteSignature', '/?X-Amz-Signature=00'],
   ])('answers %s at once, and closes the connection', async (_what, headers, status, type, path) => {
     const answer = await answerWithoutBody(t, headers(), path);
@@ -79,7 +99,10 @@ describe('SQS endpoint: failed authentications count against the client address'
     for (let i = 0; i < 3; i++) expect(JSON.parse((await unsigned()).text).__type).toBe('com.amazonaws.sqs#MissingParameter');
     const throttled = await unsigned();
     expect(throttled.status).toBe(403);
-    expect(JSON.parse(throttled.text)).toEqual({ __type: 'com.amazonaws.sqs#RequestThrottled', message: expect.stringMatching(/^Too many failed authentications from this address; retry in \d+ s$/) });
+    expect(JSON.parse(throttled.text)).toEqual({
+      __type: 'com.amazonaws.sqs#RequestThrottled',
+      message: expect.stringMatching(/^Too many failed authentications from this address; retry in \d+ s$/),
+    });
     await expect(t.client().send(new ListQueuesCommand({}))).resolves.toBeDefined();
   });
 });

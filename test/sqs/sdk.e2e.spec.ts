@@ -32,10 +32,24 @@ describe('SQS endpoint with @aws-sdk/client-sqs (JSON protocol)', () => {
     await t?.close();
   });
 
-  async function receiveAll(url: string, count: number, wait = 5): Promise<Array<{ Body?: string; ReceiptHandle?: string; MessageId?: string; Attributes?: Record<string, string>; MessageAttributes?: Record<string, unknown> }>> {
+  async function receiveAll(
+    url: string,
+    count: number,
+    wait = 5,
+  ): Promise<
+    Array<{ Body?: string; ReceiptHandle?: string; MessageId?: string; Attributes?: Record<string, string>; MessageAttributes?: Record<string, unknown> }>
+  > {
     const got = [];
     while (got.length < count) {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: wait, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }));
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: wait,
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
+      );
       if (!Messages.length) break;
       got.push(...Messages);
     }
@@ -43,7 +57,9 @@ describe('SQS endpoint with @aws-sdk/client-sqs (JSON protocol)', () => {
   }
 
   it('creates a queue, sends with attributes of every type, receives, deletes', async () => {
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'orders', Attributes: { VisibilityTimeout: '45', DelaySeconds: '0' }, tags: { team: 'billing' } }));
+    const { QueueUrl } = await sqs.send(
+      new CreateQueueCommand({ QueueName: 'orders', Attributes: { VisibilityTimeout: '45', DelaySeconds: '0' }, tags: { team: 'billing' } }),
+    );
     expect(QueueUrl).toBe(`${t.endpoint}/000000000000/orders`);
     expect((await sqs.send(new GetQueueUrlCommand({ QueueName: 'orders' }))).QueueUrl).toBe(QueueUrl);
     const sent = await sqs.send(
@@ -96,7 +112,10 @@ describe('SQS endpoint with @aws-sdk/client-sqs (JSON protocol)', () => {
     const got = await receiveAll(QueueUrl!, 2);
     expect(got.map((m) => m.Body).sort()).toEqual(['two', '{"n":1}']);
     const deleted = await sqs.send(
-      new DeleteMessageBatchCommand({ QueueUrl, Entries: [...got.map((m, i) => ({ Id: `m${i}`, ReceiptHandle: m.ReceiptHandle })), { Id: 'junk', ReceiptHandle: 'not-a-handle' }] }),
+      new DeleteMessageBatchCommand({
+        QueueUrl,
+        Entries: [...got.map((m, i) => ({ Id: `m${i}`, ReceiptHandle: m.ReceiptHandle })), { Id: 'junk', ReceiptHandle: 'not-a-handle' }],
+      }),
     );
     expect(deleted.Successful!.map((s) => s.Id).sort()).toEqual(['m0', 'm1']);
     expect(deleted.Failed).toEqual([expect.objectContaining({ Id: 'junk', Code: 'ReceiptHandleIsInvalid' })]);
@@ -110,19 +129,43 @@ describe('SQS endpoint with @aws-sdk/client-sqs (JSON protocol)', () => {
     await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: [] }))).rejects.toMatchObject({ name: 'EmptyBatchRequest' });
     const eleven = Array.from({ length: 11 }, (_, i) => ({ Id: `e${i}`, MessageBody: 'x' }));
     await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: eleven }))).rejects.toMatchObject({ name: 'TooManyEntriesInBatchRequest' });
-    await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: [{ Id: 'x', MessageBody: '1' }, { Id: 'x', MessageBody: '2' }] }))).rejects.toMatchObject({ name: 'BatchEntryIdsNotDistinct' });
-    await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: [{ Id: 'no spaces', MessageBody: '1' }] }))).rejects.toMatchObject({ name: 'InvalidBatchEntryId' });
+    await expect(
+      sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl,
+          Entries: [
+            { Id: 'x', MessageBody: '1' },
+            { Id: 'x', MessageBody: '2' },
+          ],
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'BatchEntryIdsNotDistinct' });
+    await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: [{ Id: 'no spaces', MessageBody: '1' }] }))).rejects.toMatchObject({
+      name: 'InvalidBatchEntryId',
+    });
   });
 
   it('answers QueueDoesNotExist, ReceiptHandleIsInvalid, QueueNameExists, and FIFO parameters on a standard queue', async () => {
-    await expect(sqs.send(new GetQueueUrlCommand({ QueueName: 'missing' }))).rejects.toMatchObject({ name: 'QueueDoesNotExist', $metadata: { httpStatusCode: 400 } });
-    await expect(sqs.send(new SendMessageCommand({ QueueUrl: `${t.endpoint}/000000000000/missing`, MessageBody: 'x' }))).rejects.toMatchObject({ name: 'QueueDoesNotExist' });
+    await expect(sqs.send(new GetQueueUrlCommand({ QueueName: 'missing' }))).rejects.toMatchObject({
+      name: 'QueueDoesNotExist',
+      $metadata: { httpStatusCode: 400 },
+    });
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl: `${t.endpoint}/000000000000/missing`, MessageBody: 'x' }))).rejects.toMatchObject({
+      name: 'QueueDoesNotExist',
+    });
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'strict', Attributes: { VisibilityTimeout: '10' } }));
     await expect(sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: 'garbage!' }))).rejects.toMatchObject({ name: 'ReceiptHandleIsInvalid' });
-    await expect(sqs.send(new CreateQueueCommand({ QueueName: 'strict', Attributes: { VisibilityTimeout: '11' } }))).rejects.toMatchObject({ name: 'QueueNameExists' });
+    await expect(sqs.send(new CreateQueueCommand({ QueueName: 'strict', Attributes: { VisibilityTimeout: '11' } }))).rejects.toMatchObject({
+      name: 'QueueNameExists',
+    });
     expect((await sqs.send(new CreateQueueCommand({ QueueName: 'strict', Attributes: { VisibilityTimeout: '10' } }))).QueueUrl).toBe(QueueUrl);
-    await expect(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x', MessageGroupId: 'g' }))).rejects.toMatchObject({ name: 'InvalidParameterValue', message: expect.stringContaining('MessageGroupId') });
-    await expect(sqs.send(new CreateQueueCommand({ QueueName: 'odd', Attributes: { Colour: 'blue' } as Record<string, string> }))).rejects.toMatchObject({ name: 'InvalidAttributeName' });
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x', MessageGroupId: 'g' }))).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+      message: expect.stringContaining('MessageGroupId'),
+    });
+    await expect(sqs.send(new CreateQueueCommand({ QueueName: 'odd', Attributes: { Colour: 'blue' } as Record<string, string> }))).rejects.toMatchObject({
+      name: 'InvalidAttributeName',
+    });
     await expect(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'bad \u0001 char' }))).rejects.toMatchObject({ name: 'InvalidMessageContents' });
   });
 
@@ -134,8 +177,14 @@ describe('SQS endpoint with @aws-sdk/client-sqs (JSON protocol)', () => {
       .send({ name: 'typed', incoming: { schema: { type: 'object', required: ['sku'], properties: { sku: { type: 'string' } } } } })
       .expect(201);
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'typed' }));
-    await expect(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: '{"qty":1}' }))).rejects.toMatchObject({ name: 'InvalidMessageContents', message: expect.stringContaining('sku') });
-    await expect(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'not json' }))).rejects.toMatchObject({ name: 'InvalidMessageContents', message: expect.stringContaining('JSON Schema') });
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: '{"qty":1}' }))).rejects.toMatchObject({
+      name: 'InvalidMessageContents',
+      message: expect.stringContaining('sku'),
+    });
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'not json' }))).rejects.toMatchObject({
+      name: 'InvalidMessageContents',
+      message: expect.stringContaining('JSON Schema'),
+    });
     await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: '{ "sku": "A-1" }' }));
     const [message] = await receiveAll(QueueUrl!, 1);
     expect(JSON.parse(message.Body!)).toEqual({ sku: 'A-1' });
@@ -163,14 +212,19 @@ describe('SQS endpoint with @aws-sdk/client-sqs (JSON protocol)', () => {
     expect(second.MessageId).toBe(first.MessageId);
     expect(second.ReceiptHandle).not.toBe(first.ReceiptHandle);
     expect(second.Attributes!.ApproximateReceiveCount).toBe('2');
-    await expect(sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: first.ReceiptHandle }))).rejects.toMatchObject({ name: 'ReceiptHandleIsInvalid' });
+    await expect(sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: first.ReceiptHandle }))).rejects.toMatchObject({
+      name: 'ReceiptHandleIsInvalid',
+    });
     await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: second.ReceiptHandle }));
   });
 
   it('redrives to the dead-letter queue after maxReceiveCount receives', async () => {
     const { QueueUrl: dlq } = await sqs.send(new CreateQueueCommand({ QueueName: 'work-dlq' }));
     const { QueueUrl } = await sqs.send(
-      new CreateQueueCommand({ QueueName: 'work', Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:work-dlq', maxReceiveCount: 2 }) } }),
+      new CreateQueueCommand({
+        QueueName: 'work',
+        Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:work-dlq', maxReceiveCount: 2 }) },
+      }),
     );
     await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'poison' }));
     for (let i = 1; i <= 2; i++) {
@@ -183,7 +237,10 @@ describe('SQS endpoint with @aws-sdk/client-sqs (JSON protocol)', () => {
     expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl }))).Messages).toBeUndefined();
     expect((await sqs.send(new ListDeadLetterSourceQueuesCommand({ QueueUrl: dlq }))).queueUrls).toEqual([QueueUrl]);
     const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['RedrivePolicy'] }));
-    expect(JSON.parse(attributes.Attributes!.RedrivePolicy!)).toEqual({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:work-dlq', maxReceiveCount: 2 });
+    expect(JSON.parse(attributes.Attributes!.RedrivePolicy!)).toEqual({
+      deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:work-dlq',
+      maxReceiveCount: 2,
+    });
   });
 
   it('long-polls: a receive waiting on an empty queue answers when a message arrives', async () => {
@@ -202,8 +259,13 @@ describe('SQS endpoint with @aws-sdk/client-sqs (JSON protocol)', () => {
     expect(second.QueueUrls).toEqual([`${t.endpoint}/000000000000/page-c`]);
     expect(second.NextToken).toBeUndefined();
     const QueueUrl = `${t.endpoint}/000000000000/page-a`;
-    await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { DelaySeconds: '5', ReceiveMessageWaitTimeSeconds: '3', MessageRetentionPeriod: '86400' } }));
-    expect((await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['DelaySeconds', 'ReceiveMessageWaitTimeSeconds', 'MessageRetentionPeriod'] }))).Attributes).toEqual({
+    await sqs.send(
+      new SetQueueAttributesCommand({ QueueUrl, Attributes: { DelaySeconds: '5', ReceiveMessageWaitTimeSeconds: '3', MessageRetentionPeriod: '86400' } }),
+    );
+    expect(
+      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['DelaySeconds', 'ReceiveMessageWaitTimeSeconds', 'MessageRetentionPeriod'] })))
+        .Attributes,
+    ).toEqual({
       DelaySeconds: '5',
       ReceiveMessageWaitTimeSeconds: '3',
       MessageRetentionPeriod: '86400',
@@ -211,10 +273,22 @@ describe('SQS endpoint with @aws-sdk/client-sqs (JSON protocol)', () => {
     await sqs.send(new TagQueueCommand({ QueueUrl, Tags: { a: '1', b: '2' } }));
     await sqs.send(new UntagQueueCommand({ QueueUrl, TagKeys: ['a'] }));
     expect((await sqs.send(new ListQueueTagsCommand({ QueueUrl }))).Tags).toEqual({ b: '2' });
-    await sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: [{ Id: '1', MessageBody: 'x' }, { Id: '2', MessageBody: 'y' }] }));
-    expect((await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes).toEqual({ ApproximateNumberOfMessages: '2' });
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl,
+        Entries: [
+          { Id: '1', MessageBody: 'x' },
+          { Id: '2', MessageBody: 'y' },
+        ],
+      }),
+    );
+    expect((await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes).toEqual({
+      ApproximateNumberOfMessages: '2',
+    });
     await sqs.send(new PurgeQueueCommand({ QueueUrl }));
-    expect((await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes).toEqual({ ApproximateNumberOfMessages: '0' });
+    expect((await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes).toEqual({
+      ApproximateNumberOfMessages: '0',
+    });
     await sqs.send(new DeleteQueueCommand({ QueueUrl }));
     await expect(sqs.send(new GetQueueUrlCommand({ QueueName: 'page-a' }))).rejects.toMatchObject({ name: 'QueueDoesNotExist' });
   });

@@ -17,18 +17,29 @@ export interface SqsTestApp extends TestApp {
 }
 
 /** The real app with its SQS listener on an ephemeral loopback port and four access keys. */
-export async function startSqsApp(options: { env?: Record<string, string>; clock?: Clock; logDestination?: { write(line: string): void } } = {}): Promise<SqsTestApp> {
+export async function startSqsApp(
+  options: { env?: Record<string, string>; clock?: Clock; logDestination?: { write(line: string): void } } = {},
+): Promise<SqsTestApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-sqs-'));
   const credentialsFile = path.join(dir, 'credentials.json');
   fs.writeFileSync(credentialsFile, JSON.stringify([ADMIN, WRITER, READER, NOBODY]));
-  const t = await startTestApp({ clock: options.clock, logDestination: options.logDestination, env: { SQS_PORT: 'ephemeral', SQS_CREDENTIALS_FILE: credentialsFile, DISPATCHER_ENABLED: 'false', ...options.env } });
+  const t = await startTestApp({
+    clock: options.clock,
+    logDestination: options.logDestination,
+    env: { SQS_PORT: 'ephemeral', SQS_CREDENTIALS_FILE: credentialsFile, DISPATCHER_ENABLED: 'false', ...options.env },
+  });
   const endpoint = `http://127.0.0.1:${t.app.get(SqsServer).port}`;
   const clients: SQSClient[] = [];
   return {
     ...t,
     endpoint,
     client: (credential = ADMIN) => {
-      const client = new SQSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey }, maxAttempts: 1 });
+      const client = new SQSClient({
+        endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey },
+        maxAttempts: 1,
+      });
       clients.push(client);
       return client;
     },

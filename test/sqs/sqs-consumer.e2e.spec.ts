@@ -35,7 +35,13 @@ describe('SQS endpoint with sqs-producer and sqs-consumer', () => {
   it('a producer sends batches that a batch consumer receives and deletes', async () => {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'produced' }));
     const producer = Producer.create({ queueUrl: QueueUrl!, sqs });
-    await producer.send(Array.from({ length: 23 }, (_, i) => ({ id: `m${i}`, body: JSON.stringify({ n: i }), messageAttributes: { n: { DataType: 'Number', StringValue: String(i) } } })));
+    await producer.send(
+      Array.from({ length: 23 }, (_, i) => ({
+        id: `m${i}`,
+        body: JSON.stringify({ n: i }),
+        messageAttributes: { n: { DataType: 'Number', StringValue: String(i) } },
+      })),
+    );
     expect(await producer.queueSize()).toBe(23);
 
     const seen = collector<Message>(23);
@@ -57,14 +63,19 @@ describe('SQS endpoint with sqs-producer and sqs-consumer', () => {
     expect(errors).toEqual([]);
     expect(seen.items.map((m) => JSON.parse(m.Body!).n).sort((a, b) => a - b)).toEqual(Array.from({ length: 23 }, (_, i) => i));
     expect(seen.items.every((m) => m.MessageAttributes?.n.StringValue === String(JSON.parse(m.Body!).n))).toBe(true);
-    const counts = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    const counts = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    );
     expect(counts.Attributes).toEqual({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' });
   });
 
   it('a failing handler with terminateVisibilityTimeout retries the message until it is redriven', async () => {
     const { QueueUrl: dlq } = await sqs.send(new CreateQueueCommand({ QueueName: 'failing-dlq' }));
     const { QueueUrl } = await sqs.send(
-      new CreateQueueCommand({ QueueName: 'failing', Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:failing-dlq', maxReceiveCount: 3 }) } }),
+      new CreateQueueCommand({
+        QueueName: 'failing',
+        Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:failing-dlq', maxReceiveCount: 3 }) },
+      }),
     );
     await Producer.create({ queueUrl: QueueUrl!, sqs }).send(['doomed']);
     const attempts = collector<string>(3);

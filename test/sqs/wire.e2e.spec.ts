@@ -16,10 +16,14 @@ describe('SQS endpoint on the wire', () => {
   it('answers the Query protocol in XML, errors included', async () => {
     const missing = await send(t, form, 'Action=GetQueueUrl&Version=2012-11-05&QueueName=nowhere');
     expect(missing.status).toBe(400);
-    expect(missing.text).toMatch(/<ErrorResponse xmlns="http:\/\/queue.amazonaws.com\/doc\/2012-11-05\/"><Error><Type>Sender<\/Type><Code>AWS.SimpleQueueService.NonExistentQueue<\/Code><Message>The specified queue does not exist.<\/Message>/);
+    expect(missing.text).toMatch(
+      /<ErrorResponse xmlns="http:\/\/queue.amazonaws.com\/doc\/2012-11-05\/"><Error><Type>Sender<\/Type><Code>AWS.SimpleQueueService.NonExistentQueue<\/Code><Message>The specified queue does not exist.<\/Message>/,
+    );
     const created = await send(t, form, 'Action=CreateQueue&Version=2012-11-05&QueueName=wire&Attribute.1.Name=VisibilityTimeout&Attribute.1.Value=12');
     expect(created.status).toBe(200);
-    expect(created.text).toContain(`<CreateQueueResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><CreateQueueResult><QueueUrl>${t.endpoint}/000000000000/wire</QueueUrl></CreateQueueResult>`);
+    expect(created.text).toContain(
+      `<CreateQueueResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><CreateQueueResult><QueueUrl>${t.endpoint}/000000000000/wire</QueueUrl></CreateQueueResult>`,
+    );
   });
 
   it('answers the JSON protocol with the query-compatible error header', async () => {

@@ -130,11 +130,7 @@ export function messageStoreContract(label: string, make: () => Promise<MessageS
       it("keeps the sender's roles through insert, claim, list and settle; a message without them reads senderRoles null", async () => {
         const queue = newQueue();
         const roles = ['queue_writer', 'r'.repeat(128), 'rôle-ü'];
-        const [withRoles, none, unrecorded] = await store.insert([
-          draft(queue, { senderRoles: roles }),
-          draft(queue, { senderRoles: [] }),
-          draft(queue),
-        ]);
+        const [withRoles, none, unrecorded] = await store.insert([draft(queue, { senderRoles: roles }), draft(queue, { senderRoles: [] }), draft(queue)]);
         expect([withRoles, none, unrecorded].map((o) => o.message.senderRoles)).toEqual([roles, [], null]);
         expect((await store.get(queue, withRoles.message.id))?.senderRoles).toEqual(roles);
         expect((await store.get(queue, none.message.id))?.senderRoles).toEqual([]);
@@ -243,9 +239,7 @@ export function messageStoreContract(label: string, make: () => Promise<MessageS
 
       it('replays concurrent inserts of one key as a single message', async () => {
         const queue = newQueue();
-        const outcomes = await Promise.all(
-          Array.from({ length: 5 }, () => store.insert([draft(queue, { idempotencyKey: 'race' })]).catch(() => null)),
-        );
+        const outcomes = await Promise.all(Array.from({ length: 5 }, () => store.insert([draft(queue, { idempotencyKey: 'race' })]).catch(() => null)));
         const ok = outcomes.filter((o) => o !== null).map((o) => o[0]);
         expect(ok.length).toBeGreaterThan(0);
         expect(new Set(ok.map((o) => o.message.id)).size).toBe(1);
@@ -353,7 +347,16 @@ export function messageStoreContract(label: string, make: () => Promise<MessageS
         const leased = await claimOne(queue);
         clock.advance(500);
         const done = await store.settle(queue, leased.id, leased.receipt!, { status: 'COMPLETE', now: clock.now(), result: { ok: true }, error: null });
-        expect(done).toMatchObject({ id: leased.id, status: 'COMPLETE', result: { ok: true }, error: null, attempts: 1, updatedAt: clock.now(), receipt: null, leaseExpiresAt: null });
+        expect(done).toMatchObject({
+          id: leased.id,
+          status: 'COMPLETE',
+          result: { ok: true },
+          error: null,
+          attempts: 1,
+          updatedAt: clock.now(),
+          receipt: null,
+          leaseExpiresAt: null,
+        });
         expect(await store.get(queue, leased.id)).toEqual(done);
       });
 
@@ -410,7 +413,15 @@ export function messageStoreContract(label: string, make: () => Promise<MessageS
         expect(leased.id).toBe(a.id);
         const error = { name: 'Error', message: 'try again' };
         const retried = await store.settle(queue, a.id, leased.receipt!, { status: 'PENDING', now: clock.now(), error, availableAt: clock.now() + 5000 });
-        expect(retried).toMatchObject({ status: 'PENDING', attempts: 1, error, seq: a.seq, receipt: null, leaseExpiresAt: null, availableAt: clock.now() + 5000 });
+        expect(retried).toMatchObject({
+          status: 'PENDING',
+          attempts: 1,
+          error,
+          seq: a.seq,
+          receipt: null,
+          leaseExpiresAt: null,
+          availableAt: clock.now() + 5000,
+        });
         expect((await claimOne(queue)).id).toBe(b.id);
         const now = clock.now();
         expect(await store.claim(queue, { max: 5, now, leaseExpiresAt: now + 1000 })).toEqual([]);
@@ -450,14 +461,28 @@ export function messageStoreContract(label: string, make: () => Promise<MessageS
           leased.map((m, i) => {
             if (i % 3 === 0) return store.settle(queue, m.id, m.receipt!, { status: 'COMPLETE', now: clock.now(), result: { i }, error: null });
             if (i % 3 === 1) return store.settle(queue, m.id, m.receipt!, { status: 'ERROR', now: clock.now(), error: { name: 'E', message: `m${i}` } });
-            return store.settle(queue, m.id, m.receipt!, { status: 'PENDING', now: clock.now(), availableAt: clock.now() + 1000, error: { name: 'R', message: `r${i}` } });
+            return store.settle(queue, m.id, m.receipt!, {
+              status: 'PENDING',
+              now: clock.now(),
+              availableAt: clock.now() + 1000,
+              error: { name: 'R', message: `r${i}` },
+            });
           }),
         );
         settled.forEach((message, i) => {
-          const base = { id: leased[i].id, receipt: null, leaseExpiresAt: null, attempts: 1, updatedAt: clock.now(), seq: leased[i].seq, request: leased[i].request };
+          const base = {
+            id: leased[i].id,
+            receipt: null,
+            leaseExpiresAt: null,
+            attempts: 1,
+            updatedAt: clock.now(),
+            seq: leased[i].seq,
+            request: leased[i].request,
+          };
           if (i % 3 === 0) expect(message).toMatchObject({ ...base, status: 'COMPLETE', result: { i }, error: null });
           if (i % 3 === 1) expect(message).toMatchObject({ ...base, status: 'ERROR', result: null, error: { name: 'E', message: `m${i}` } });
-          if (i % 3 === 2) expect(message).toMatchObject({ ...base, status: 'PENDING', availableAt: clock.now() + 1000, error: { name: 'R', message: `r${i}` } });
+          if (i % 3 === 2)
+            expect(message).toMatchObject({ ...base, status: 'PENDING', availableAt: clock.now() + 1000, error: { name: 'R', message: `r${i}` } });
         });
         for (const message of settled) expect(await store.get(queue, message.id)).toEqual(message);
         expect(new Set(settled.map((m) => m.id))).toEqual(new Set(seeded.map((m) => m.id)));
@@ -528,7 +553,12 @@ export function messageStoreContract(label: string, make: () => Promise<MessageS
         await seed(queue, 1);
         const leased = await claimOne(queue);
         expect(leased.attempts).toBe(1);
-        const back = await store.settle(queue, leased.id, leased.receipt!, { status: 'PENDING', now: clock.now(), availableAt: clock.now(), uncountAttempt: true });
+        const back = await store.settle(queue, leased.id, leased.receipt!, {
+          status: 'PENDING',
+          now: clock.now(),
+          availableAt: clock.now(),
+          uncountAttempt: true,
+        });
         expect(back.attempts).toBe(0);
         expect((await claimOne(queue)).attempts).toBe(1);
       });
@@ -547,7 +577,6 @@ export function messageStoreContract(label: string, make: () => Promise<MessageS
         expect(await domainCode(store.extendLease(queue, leased.id, leased.receipt!, clock.now() + 1, clock.now()))).toBe('RECEIPT_STALE');
       });
 
-
       it('settles with leaseActiveAt only while the lease is current, changing nothing otherwise', async () => {
         const queue = newQueue();
         await seed(queue, 2);
@@ -556,7 +585,9 @@ export function messageStoreContract(label: string, make: () => Promise<MessageS
         const done = await store.settle(queue, early.id, early.receipt!, { status: 'COMPLETE', now: clock.now(), result: 1, leaseActiveAt: clock.now() + 999 });
         expect(done.status).toBe('COMPLETE');
         clock.advance(1000);
-        expect(await domainCode(store.settle(queue, late.id, late.receipt!, { status: 'COMPLETE', now: clock.now(), leaseActiveAt: clock.now() }))).toBe('RECEIPT_STALE');
+        expect(await domainCode(store.settle(queue, late.id, late.receipt!, { status: 'COMPLETE', now: clock.now(), leaseActiveAt: clock.now() }))).toBe(
+          'RECEIPT_STALE',
+        );
         expect(await store.get(queue, late.id)).toMatchObject({ status: 'INPROGRESS', receipt: late.receipt, result: null });
         const outcome = await store.settle(queue, late.id, late.receipt!, { status: 'ERROR', now: clock.now(), error: { name: 'LeaseExpired', message: 'x' } });
         expect(outcome.status).toBe('ERROR');
@@ -887,7 +918,8 @@ export function messageStoreContract(label: string, make: () => Promise<MessageS
         expect(requests(await store.claim(queue, fifo(1, 1)))).toEqual([{ label: 'b1' }]);
         const rest = [...(await standard()), ...(await standard()), ...(await standard()), ...(await standard())];
         expect(requests(rest)).toEqual([{ label: 'a2' }, { label: 'b2' }, { label: 'a3' }, { label: 'x1' }]);
-        for (const m of rest) await store.settle(queue, m.id, m.receipt!, { status: 'PENDING', now: clock.now(), availableAt: clock.now(), uncountAttempt: true });
+        for (const m of rest)
+          await store.settle(queue, m.id, m.receipt!, { status: 'PENDING', now: clock.now(), availableAt: clock.now(), uncountAttempt: true });
         expect(requests(await store.claim(queue, fifo(10)))).toEqual([{ label: 'x1' }]);
         expect(requests(await standard())).toEqual([{ label: 'a2' }]);
       });
@@ -896,7 +928,8 @@ export function messageStoreContract(label: string, make: () => Promise<MessageS
         const queue = newQueue();
         for (const label of ['a1', 'a2', 'a3']) await push(queue, 'a', label);
         const batch = await store.claim(queue, fifo(3));
-        for (const m of [...batch].reverse()) await store.settle(queue, m.id, m.receipt!, { status: 'PENDING', now: clock.now(), availableAt: clock.now(), uncountAttempt: true });
+        for (const m of [...batch].reverse())
+          await store.settle(queue, m.id, m.receipt!, { status: 'PENDING', now: clock.now(), availableAt: clock.now(), uncountAttempt: true });
         expect(requests(await store.claim(queue, fifo(2)))).toEqual([{ label: 'a1' }, { label: 'a2' }]);
       });
 
@@ -943,7 +976,15 @@ function queueDefinition(name: string, overrides: Partial<QueueDefinition> = {})
     client_id: null,
     roles: { needsRole: true, replace: false, roles: ['clerk'] },
     incoming: { schema: { type: 'object', required: ['sku'] } },
-    delivery: { visibilityTimeoutSeconds: 30, maxAttempts: 3, maxReceives: 4, backoffSeconds: 5, deadLetterQueue: null, handlerTimeoutSeconds: 30, concurrency: 4 },
+    delivery: {
+      visibilityTimeoutSeconds: 30,
+      maxAttempts: 3,
+      maxReceives: 4,
+      backoffSeconds: 5,
+      deadLetterQueue: null,
+      handlerTimeoutSeconds: 30,
+      concurrency: 4,
+    },
     ordering: { mode: 'standard', contentBasedDeduplication: false, deduplicationWindowSeconds: 300 },
     retention: { processedMinutes: 180, allHours: 72 },
     createdAt: 1_700_000_000_000,
@@ -1012,7 +1053,11 @@ export function catalogStoreContract(label: string, make: () => Promise<SimpleHa
       await store.bind({ topic, queue: q1 });
       await store.bind({ topic, queue: q1 });
       await store.bind({ topic, queue: q2 });
-      const mineBindings = async () => (await store.listBindings()).filter((b) => b.topic === topic).map((b) => b.queue).sort();
+      const mineBindings = async () =>
+        (await store.listBindings())
+          .filter((b) => b.topic === topic)
+          .map((b) => b.queue)
+          .sort();
       expect(await mineBindings()).toEqual([q1, q2].sort());
       expect(await store.unbind({ topic, queue: q1 })).toBe(true);
       expect(await store.unbind({ topic, queue: q1 })).toBe(false);

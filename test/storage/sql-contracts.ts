@@ -38,7 +38,17 @@ export function sqlStorageContracts(engine: TestDatabaseKind): void {
           const store = connections.messageStore(url);
           const queue = `batch-${Date.now()}`;
           const now = clock.now();
-          await store.insert(Array.from({ length: 30 }, (_, i) => ({ id: `m${i}`, queue, request: { i }, sentBy: null, createdAt: now, availableAt: now, idempotencyKey: null })));
+          await store.insert(
+            Array.from({ length: 30 }, (_, i) => ({
+              id: `m${i}`,
+              queue,
+              request: { i },
+              sentBy: null,
+              createdAt: now,
+              availableAt: now,
+              idempotencyKey: null,
+            })),
+          );
           const leased = await store.claim(queue, { max: 30, now, leaseExpiresAt: now + 30_000 });
           query.mockClear();
           const outcomes = await Promise.allSettled(
@@ -67,7 +77,18 @@ export function sqlStorageContracts(engine: TestDatabaseKind): void {
           const perGroup = 30;
           const now = first.clock.now();
           for (let i = 0; i < perGroup; i++) {
-            await replicas[i % 2].insert(groups.map((g) => ({ id: randomUUID(), queue, request: { g, i }, sentBy: null, createdAt: now, availableAt: now, idempotencyKey: null, groupId: g })));
+            await replicas[i % 2].insert(
+              groups.map((g) => ({
+                id: randomUUID(),
+                queue,
+                request: { g, i },
+                sentBy: null,
+                createdAt: now,
+                availableAt: now,
+                idempotencyKey: null,
+                groupId: g,
+              })),
+            );
           }
           const inFlight = new Map<string, number>();
           const completed = new Map<string, number[]>(groups.map((g) => [g, []]));
@@ -75,7 +96,7 @@ export function sqlStorageContracts(engine: TestDatabaseKind): void {
           let done = 0;
           const total = groups.length * perGroup;
           const worker = async (store: MessageStore, batch: number) => {
-            for (let idle = 0; done < total && idle < 2000; ) {
+            for (let idle = 0; done < total && idle < 2000;) {
               const t = first.clock.now();
               const claimed = await store.claim(queue, { max: batch, now: t, leaseExpiresAt: t + 60_000, groups: { perGroup: batch } });
               if (!claimed.length) {

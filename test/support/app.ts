@@ -42,7 +42,13 @@ export function writeConfigFiles(configDir: string, files: Record<string, unknow
   }
 }
 
-export async function signToken(secret: string, sub: string, roles: string[] = [], extra: Record<string, unknown> = {}, expiresIn: string | number = '1h'): Promise<string> {
+export async function signToken(
+  secret: string,
+  sub: string,
+  roles: string[] = [],
+  extra: Record<string, unknown> = {},
+  expiresIn: string | number = '1h',
+): Promise<string> {
   return new SignJWT({ roles, ...extra })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(sub)

@@ -67,7 +67,11 @@ export function databaseReachable(kind: TestDatabaseKind): string | null {
  */
 export function describeWithDatabase(kind: TestDatabaseKind, name: string, body: () => void): void {
   if (kind === 'mysql' && !TEST_MYSQL_URL) {
-    skipLoudly(name, 'TEST_MYSQL_URL is not set (no MySQL server on these machines)', 'Set it to a MySQL 8 database (root or a user that may create databases) to run this suite.');
+    skipLoudly(
+      name,
+      'TEST_MYSQL_URL is not set (no MySQL server on these machines)',
+      'Set it to a MySQL 8 database (root or a user that may create databases) to run this suite.',
+    );
     return;
   }
   const problem = databaseReachable(kind);
@@ -136,7 +140,8 @@ export async function isolatedDatabase(kind: TestDatabaseKind): Promise<Isolated
   return {
     url: url.toString(),
     host: url.hostname,
-    drop: () => admin(kind, (exec) => exec(kind === 'postgres' ? `DROP SCHEMA IF EXISTS ${name} CASCADE` : `DROP DATABASE IF EXISTS ${name}`)).then(() => undefined),
+    drop: () =>
+      admin(kind, (exec) => exec(kind === 'postgres' ? `DROP SCHEMA IF EXISTS ${name} CASCADE` : `DROP DATABASE IF EXISTS ${name}`)).then(() => undefined),
   };
 }
 

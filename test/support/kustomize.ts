@@ -34,14 +34,18 @@ export function kubectlAvailable(): boolean {
 
 export function renderWithKubectl(dir: string): K8sObject[] {
   const out = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 30_000 });
-  return parseAllDocuments(out).map((d) => d.toJS() as K8sObject).filter(Boolean);
+  return parseAllDocuments(out)
+    .map((d) => d.toJS() as K8sObject)
+    .filter(Boolean);
 }
 
 function readYaml(file: string): unknown[] {
-  return parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => {
-    if (d.errors.length) throw new Error(`${file}: ${d.errors[0].message}`);
-    return d.toJS();
-  }).filter((d) => d !== null && d !== undefined);
+  return parseAllDocuments(fs.readFileSync(file, 'utf8'))
+    .map((d) => {
+      if (d.errors.length) throw new Error(`${file}: ${d.errors[0].message}`);
+      return d.toJS();
+    })
+    .filter((d) => d !== null && d !== undefined);
 }
 
 function kustomizationFile(dir: string): string {

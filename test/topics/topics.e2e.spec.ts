@@ -34,7 +34,10 @@ describe('topics: admin, bindings and fan-out (e2e)', () => {
   }
 
   it('creates, lists, reads and deletes topics with their bound queues', async () => {
-    const created = await t.http.post('/api/v1/topics').set(auth(admin)).send({ name: 'orders', queues: ['billing'] });
+    const created = await t.http
+      .post('/api/v1/topics')
+      .set(auth(admin))
+      .send({ name: 'orders', queues: ['billing'] });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ name: 'orders', source: 'api', queues: ['billing'] });
     expect((await t.http.put('/api/v1/topics/orders/queues/shipping').set(auth(admin))).status).toBe(204);
@@ -44,7 +47,10 @@ describe('topics: admin, bindings and fan-out (e2e)', () => {
     const list = await t.http.get('/api/v1/topics').set(auth(admin));
     expect(list.status).toBe(200);
     expect(list.body.items.map((x: { name: string; source: string; queues: string[] }) => [x.name, x.source, x.queues])).toEqual(
-      expect.arrayContaining([['filed', 'file', ['audit']], ['orders', 'api', ['billing', 'shipping']]]),
+      expect.arrayContaining([
+        ['filed', 'file', ['audit']],
+        ['orders', 'api', ['billing', 'shipping']],
+      ]),
     );
     const paged = await t.http.get('/api/v1/topics?limit=1').set(auth(admin));
     expect(paged.body.items).toHaveLength(1);
@@ -61,7 +67,14 @@ describe('topics: admin, bindings and fan-out (e2e)', () => {
   it('validates topic definitions and bindings', async () => {
     expect((await t.http.post('/api/v1/topics').set(auth(admin)).send({ name: 'bad/name' })).body.code).toBe('INVALID_TOPIC_DEFINITION');
     expect((await t.http.post('/api/v1/topics').set(auth(admin)).send({ name: 'x', extra: 1 })).status).toBe(400);
-    expect((await t.http.post('/api/v1/topics').set(auth(admin)).send({ name: 'x', queues: ['ghost'] })).body.code).toBe('QUEUE_NOT_FOUND');
+    expect(
+      (
+        await t.http
+          .post('/api/v1/topics')
+          .set(auth(admin))
+          .send({ name: 'x', queues: ['ghost'] })
+      ).body.code,
+    ).toBe('QUEUE_NOT_FOUND');
     expect((await t.http.get('/api/v1/topics/x').set(auth(admin))).status).toBe(404);
     await t.http.post('/api/v1/topics').set(auth(admin)).send({ name: 'x' });
     expect((await t.http.put('/api/v1/topics/x/queues/ghost').set(auth(admin))).body.code).toBe('QUEUE_NOT_FOUND');
@@ -99,7 +112,10 @@ describe('topics: admin, bindings and fan-out (e2e)', () => {
   });
 
   it('publishes one copy per bound queue with distinct ids; a retried publish stores nothing new', async () => {
-    await t.http.post('/api/v1/topics').set(auth(admin)).send({ name: 'sales', queues: ['billing', 'shipping', 'loose'] });
+    await t.http
+      .post('/api/v1/topics')
+      .set(auth(admin))
+      .send({ name: 'sales', queues: ['billing', 'shipping', 'loose'] });
     const body = { amount: 5, address: 'Main St 1' };
     const first = await t.http.post('/api/v1/topics/sales/messages').set(auth(admin)).set('Idempotency-Key', 'sale-1').send(body);
     expect(first.status).toBe(201);
@@ -170,7 +186,10 @@ describe('topics: admin, bindings and fan-out (e2e)', () => {
 
   it('deleting a queue removes its bindings; deleting a topic keeps the queues and their messages', async () => {
     await t.http.post('/api/v1/queues').set(auth(admin)).send({ name: 'shortlived' });
-    await t.http.post('/api/v1/topics').set(auth(admin)).send({ name: 'fleeting', queues: ['shortlived', 'loose'] });
+    await t.http
+      .post('/api/v1/topics')
+      .set(auth(admin))
+      .send({ name: 'fleeting', queues: ['shortlived', 'loose'] });
     expect((await t.http.delete('/api/v1/queues/shortlived').set(auth(admin))).status).toBe(204);
     expect((await t.http.get('/api/v1/topics/fleeting').set(auth(admin))).body.queues).toEqual(['loose']);
     const published = await t.http.post('/api/v1/topics/fleeting/messages').set(auth(admin)).send({ y: 1 });

@@ -41,7 +41,13 @@ describe('AuthClientTokens', () => {
     expect(all).toEqual(['tok-1', 'tok-1', 'tok-1']);
     await expect(provider.getAccessToken()).resolves.toBe('tok-1');
     expect(bodies).toHaveLength(1);
-    expect(Object.fromEntries(new URLSearchParams(bodies[0]))).toEqual({ grant_type: 'client_credentials', client_id: 'svc', client_secret: 'hush', scope: 'a b', audience: 'api' });
+    expect(Object.fromEntries(new URLSearchParams(bodies[0]))).toEqual({
+      grant_type: 'client_credentials',
+      client_id: 'svc',
+      client_secret: 'hush',
+      scope: 'a b',
+      audience: 'api',
+    });
   });
 
   it('asks again once the token is about to expire', async () => {

@@ -39,7 +39,10 @@ export class AuthClientTokens {
   private async request(): Promise<string> {
     const { tokenUrl, clientId, clientSecret, scope, audience } = this.config.authClient;
     if (!tokenUrl || !clientId) {
-      throw new HandlerServiceError('AuthClientNotConfigured', 'set AUTH_CLIENT_TOKEN_URL and AUTH_CLIENT_ID (and AUTH_CLIENT_SECRET) to use authClientProvider');
+      throw new HandlerServiceError(
+        'AuthClientNotConfigured',
+        'set AUTH_CLIENT_TOKEN_URL and AUTH_CLIENT_ID (and AUTH_CLIENT_SECRET) to use authClientProvider',
+      );
     }
     const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId });
     if (clientSecret) form.set('client_secret', clientSecret);

@@ -35,7 +35,11 @@ describe('HandlerPool', () => {
     messages as never,
     { forQueue: () => store } as never,
     { getAccessToken: async () => 'token-1' } as never,
-    { get: () => { throw new Error('no provider'); } } as never,
+    {
+      get: () => {
+        throw new Error('no provider');
+      },
+    } as never,
     config,
     {} as never,
     {} as never,
@@ -85,7 +89,9 @@ describe('HandlerPool', () => {
     process.env.DATABASE_URL = 'postgres://mailroom:db-password@127.0.0.1:5432/test';
     try {
       const fresh = new HandlerPool(config, services);
-      const reader = handler('module.exports = async () => ({ jwt: process.env.AUTH_JWT_SECRET ?? null, db: process.env.DATABASE_URL ?? null, names: Object.keys(process.env) })');
+      const reader = handler(
+        'module.exports = async () => ({ jwt: process.env.AUTH_JWT_SECRET ?? null, db: process.env.DATABASE_URL ?? null, names: Object.keys(process.env) })',
+      );
       const outcome = await fresh.run(task(reader), shutdown.signal);
       await fresh.destroy();
       expect(outcome).toMatchObject({ kind: 'complete', result: { jwt: null, db: null } });
@@ -111,7 +117,9 @@ describe('HandlerPool', () => {
       idmService: ['getSender', 'getGrants', 'getUserInfo'],
       logger: ['info', 'log', 'warn', 'error', 'debug'],
     };
-    const lister = handler('module.exports = async function () { return Object.fromEntries(Object.entries(this).map(([k, v]) => [k, Object.keys(v).sort()])) }');
+    const lister = handler(
+      'module.exports = async function () { return Object.fromEntries(Object.entries(this).map(([k, v]) => [k, Object.keys(v).sort()])) }',
+    );
     const outcome = await pool.run(task(lister), shutdown.signal);
     const sorted = Object.fromEntries(Object.entries(declared).map(([k, v]) => [k, [...v].sort()]));
     expect(outcome).toEqual({ kind: 'complete', result: sorted });
@@ -148,7 +156,10 @@ describe('HandlerPool', () => {
     const waiter = handler('module.exports = async () => { while (!globalThis.released) await new Promise((r) => setTimeout(r, 5)); return "released" }');
     const releaser = handler('module.exports = async () => { globalThis.released = true; return "set" }');
     const both = Promise.all([pool.run(task(waiter, { timeoutMs: 1000 }), shutdown.signal), pool.run(task(releaser), shutdown.signal)]);
-    await expect(both).resolves.toEqual([{ kind: 'complete', result: 'released' }, { kind: 'complete', result: 'set' }]);
+    await expect(both).resolves.toEqual([
+      { kind: 'complete', result: 'released' },
+      { kind: 'complete', result: 'set' },
+    ]);
   });
 
   it('returns the other tasks of a worker terminated for a runaway handler as interrupted', async () => {
@@ -227,7 +238,16 @@ describe('HandlerPool', () => {
     }`);
     await expect(pool.run(task(h), shutdown.signal)).resolves.toEqual({
       kind: 'complete',
-      result: { region: 'eu', env: { REGION: 'eu' }, secret: 's3cret', secrets: ['API_KEY'], stored: { v: 1 }, keys: ['k'], token: 'token-1', missing: 'MailroomError:MESSAGE_NOT_FOUND' },
+      result: {
+        region: 'eu',
+        env: { REGION: 'eu' },
+        secret: 's3cret',
+        secrets: ['API_KEY'],
+        stored: { v: 1 },
+        keys: ['k'],
+        token: 'token-1',
+        missing: 'MailroomError:MESSAGE_NOT_FOUND',
+      },
     });
   });
 

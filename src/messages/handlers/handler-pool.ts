@@ -172,14 +172,18 @@ export class HandlerPool {
       return { kind: reply.error.name === 'HandlerTimeout' ? 'timeout' : 'error', error: reply.error };
     } catch (error) {
       if (timedOut()) {
-        return { kind: 'timeout', error: { name: 'HandlerTimeout', message: `the handler did not finish within ${task.timeoutMs / 1000} seconds; its worker was terminated` } };
+        return {
+          kind: 'timeout',
+          error: { name: 'HandlerTimeout', message: `the handler did not finish within ${task.timeoutMs / 1000} seconds; its worker was terminated` },
+        };
       }
       if (!this.pool) return { kind: 'interrupted', reason: 'shutting down' };
       const message = (error as Error)?.message ?? String(error);
       const started = this.slots.read(slot);
       if (!started) {
         // its worker stopped for another task's sake (a runaway or crashing handler, counted there)
-        if (WORKER_EXITED.test(message)) return { kind: 'interrupted', reason: `its worker stopped before the handler started: ${message}`, delaySeconds: NOT_STARTED_RETRY_SECONDS };
+        if (WORKER_EXITED.test(message))
+          return { kind: 'interrupted', reason: `its worker stopped before the handler started: ${message}`, delaySeconds: NOT_STARTED_RETRY_SECONDS };
         // the message could not be handed over (e.g. it cannot be cloned) or the worker died on start: a failed attempt, not a hot loop
         this.logger.error({ msg: 'the handler could not be started', queue: task.queue, messageId: task.id, attempt: task.attempt, error: message });
         return { kind: 'error', error: { name: 'HandlerNotStarted', message: `the handler could not be started: ${message}` } };

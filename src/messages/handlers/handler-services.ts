@@ -187,7 +187,11 @@ export class HandlerServices {
       reply = {
         id: call.id,
         ok: true,
-        value: await this.invoke(call.queue, call.method, Array.isArray(call.args) ? call.args : [], { sentBy: running.sentBy, senderRoles: running.senderRoles, signal: running.abort.signal }),
+        value: await this.invoke(call.queue, call.method, Array.isArray(call.args) ? call.args : [], {
+          sentBy: running.sentBy,
+          senderRoles: running.senderRoles,
+          signal: running.abort.signal,
+        }),
       };
     } catch (error) {
       reply = { id: call.id, ok: false, error: this.describe(call, error) };

@@ -71,7 +71,10 @@ function makeLogger(context) {
 }
 
 function makeServices(context, run) {
-  const call = (method) => (...args) => rpc(context, run, method, args);
+  const call =
+    (method) =>
+    (...args) =>
+      rpc(context, run, method, args);
   return {
     messagingService: {
       queueMessage: call('messaging.queueMessage'),
@@ -126,10 +129,13 @@ function loadHandler(path, version) {
   }
   const loaded = require(path);
   const fn =
-    typeof loaded === 'function' ? loaded
-    : loaded && typeof loaded.default === 'function' ? loaded.default
-    : loaded && typeof loaded.handler === 'function' ? loaded.handler
-    : null;
+    typeof loaded === 'function'
+      ? loaded
+      : loaded && typeof loaded.default === 'function'
+        ? loaded.default
+        : loaded && typeof loaded.handler === 'function'
+          ? loaded.handler
+          : null;
   if (!fn) throw new TypeError('the file does not export a function');
   handlers.set(path, { version, fn });
   return fn;

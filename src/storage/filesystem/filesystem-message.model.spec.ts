@@ -40,7 +40,9 @@ class Model {
     return [...this.messages.values()].find((m) => m.idempotencyKey === key);
   }
   deliverable(now: number, max: number): StoredMessage[] {
-    return this.all().filter((m) => m.status === 'PENDING' && m.availableAt <= now).slice(0, max);
+    return this.all()
+      .filter((m) => m.status === 'PENDING' && m.availableAt <= now)
+      .slice(0, max);
   }
   expired(now: number, limit: number): StoredMessage[] {
     return this.all()
@@ -79,7 +81,11 @@ describe('FilesystemMessageStore against a reference model (random operations, r
     await store.open();
     const model = new Model();
     const q = 'model';
-    const codeOf = async (promise: Promise<unknown>) => promise.then(() => 'ok', (e: unknown) => (e instanceof DomainError ? e.code : String(e)));
+    const codeOf = async (promise: Promise<unknown>) =>
+      promise.then(
+        () => 'ok',
+        (e: unknown) => (e instanceof DomainError ? e.code : String(e)),
+      );
 
     const compare = async () => {
       const listed: StoredMessage[] = [];
@@ -119,7 +125,20 @@ describe('FilesystemMessageStore against a reference model (random operations, r
             expect(outcomes[i]).toEqual({ replayed: true, message: known });
             return;
           }
-          const m: StoredMessage = { ...d, status: 'PENDING', result: null, error: null, attempts: 0, updatedAt: now, seq: model.nextSeq++, leaseExpiresAt: null, receipt: null, deadLetter: null, groupId: null, senderRoles: null };
+          const m: StoredMessage = {
+            ...d,
+            status: 'PENDING',
+            result: null,
+            error: null,
+            attempts: 0,
+            updatedAt: now,
+            seq: model.nextSeq++,
+            leaseExpiresAt: null,
+            receipt: null,
+            deadLetter: null,
+            groupId: null,
+            senderRoles: null,
+          };
           if (d.idempotencyKey) batchKeys.set(d.idempotencyKey, m);
           model.messages.set(m.id, m);
           expect(outcomes[i]).toEqual({ replayed: false, message: m });
@@ -145,7 +164,14 @@ describe('FilesystemMessageStore against a reference model (random operations, r
             ? { status: 'COMPLETE' as const, now, result: { step }, error: null }
             : kind === 1
               ? { status: 'ERROR' as const, now, error: { name: 'Error', message: `s${step}` } }
-              : { status: 'PENDING' as const, now, availableAt: now + (kind === 2 ? 2000 : 0), toEnd: kind === 3, uncountAttempt: kind === 4, error: kind === 2 ? { name: 'Retry', message: 'r' } : undefined };
+              : {
+                  status: 'PENDING' as const,
+                  now,
+                  availableAt: now + (kind === 2 ? 2000 : 0),
+                  toEnd: kind === 3,
+                  uncountAttempt: kind === 4,
+                  error: kind === 2 ? { name: 'Retry', message: 'r' } : undefined,
+                };
         const code = await codeOf(store.settle(q, target.id, receipt, settlement));
         if (target.status !== 'INPROGRESS' || stale) {
           expect(code).toBe('RECEIPT_STALE');

@@ -17,7 +17,16 @@ describe('FilesystemMessageStore (durability)', () => {
   const journal = (queue: string) => path.join(stores.dir, 'queues', `${queue}.journal`);
 
   function draft(queue: string, request: unknown, overrides: Partial<NewMessage> = {}): NewMessage {
-    return { id: randomUUID(), queue, request, sentBy: 'alice', createdAt: stores.clock.now(), availableAt: stores.clock.now(), idempotencyKey: null, ...overrides };
+    return {
+      id: randomUUID(),
+      queue,
+      request,
+      sentBy: 'alice',
+      createdAt: stores.clock.now(),
+      availableAt: stores.clock.now(),
+      idempotencyKey: null,
+      ...overrides,
+    };
   }
 
   async function everything(store: FilesystemMessageStore, queue: string): Promise<{ messages: StoredMessage[]; kv: Record<string, unknown>; stats: unknown }> {
@@ -76,7 +85,12 @@ describe('FilesystemMessageStore (durability)', () => {
     expect(fresh.message.seq).toBeGreaterThan(Math.max(...before.messages.map((m) => m.seq)));
     const now = stores.clock.now();
     const leases = await store.findExpiredLeases('orders', now + 31_000, 100);
-    expect(leases.map((m) => m.id).sort()).toEqual(before.messages.filter((m) => m.status === 'INPROGRESS').map((m) => m.id).sort());
+    expect(leases.map((m) => m.id).sort()).toEqual(
+      before.messages
+        .filter((m) => m.status === 'INPROGRESS')
+        .map((m) => m.id)
+        .sort(),
+    );
   });
 
   it('compacts a journal: the file shrinks and the state is identical, also after a restart', async () => {
@@ -273,7 +287,12 @@ describe('FilesystemMessageStore (durability)', () => {
     const error = await store.insert([failed]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DomainError);
     expect((error as DomainError).code).toBe('STORAGE_UNAVAILABLE');
-    await waitFor(async () => store.ping().then(() => true, () => false));
+    await waitFor(async () =>
+      store.ping().then(
+        () => true,
+        () => false,
+      ),
+    );
     expect(await store.get('q', failed.id)).toBeNull();
     expect(await store.get('q', kept.message.id)).not.toBeNull();
     const [after] = await store.insert([draft('q', 'after')]);

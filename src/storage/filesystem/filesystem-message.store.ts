@@ -675,7 +675,8 @@ export class FilesystemMessageStore extends MessageStore {
   }
 
   private journalOf(handle: QueueHandle): Journal {
-    if (handle.unavailable) throw new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} cannot be written: ${handle.unavailable.message}`);
+    if (handle.unavailable)
+      throw new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} cannot be written: ${handle.unavailable.message}`);
     if (!handle.journal) throw new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} is not open`);
     return handle.journal;
   }

@@ -112,7 +112,20 @@ describe('FilesystemMessageStore payloads (kept in the journal, read back on dem
           }
           const late = draft({ late: blob(10_000) });
           writes.push(store.insert([late]));
-          expected.set(late.id, { ...late, status: 'PENDING', result: null, error: null, attempts: 0, seq: 0, leaseExpiresAt: null, receipt: null, updatedAt: late.createdAt, deadLetter: null, groupId: null, senderRoles: null });
+          expected.set(late.id, {
+            ...late,
+            status: 'PENDING',
+            result: null,
+            error: null,
+            attempts: 0,
+            seq: 0,
+            leaseExpiresAt: null,
+            receipt: null,
+            updatedAt: late.createdAt,
+            deadLetter: null,
+            groupId: null,
+            senderRoles: null,
+          });
         },
         (generation) => {
           onSwap?.(generation);
@@ -178,7 +191,7 @@ describe('FilesystemMessageStore payloads (kept in the journal, read back on dem
     const store = await openStore();
     const count = 60;
     for (let i = 0; i < count; i += 10) await store.insert(Array.from({ length: 10 }, () => draft({ body: blob(100_000) })));
-    for (let done = 0; done < count; ) {
+    for (let done = 0; done < count;) {
       const now = stores.clock.now();
       const claimed = await store.claim(Q, { max: 7, now, leaseExpiresAt: now + 60_000 });
       for (const message of claimed) {
@@ -196,7 +209,18 @@ describe('FilesystemMessageStore payloads (kept in the journal, read back on dem
 
   it('reads journals whose batch records are not in the canonical layout (points at the whole record)', async () => {
     fs.mkdirSync(path.join(stores.dir, 'queues'), { recursive: true });
-    const message = { ...draft({ body: blob(2_000) }), status: 'PENDING', result: null, error: null, attempts: 0, updatedAt: stores.clock.now(), seq: 1, leaseExpiresAt: null, receipt: null, deadLetter: null };
+    const message = {
+      ...draft({ body: blob(2_000) }),
+      status: 'PENDING',
+      result: null,
+      error: null,
+      attempts: 0,
+      updatedAt: stores.clock.now(),
+      seq: 1,
+      leaseExpiresAt: null,
+      receipt: null,
+      deadLetter: null,
+    };
     const other = { ...message, id: randomUUID(), seq: 2, request: { body: blob(3_000) } };
     // indented JSON: serializing the parsed messages again does not give the same offsets
     const record = frameRecord(JSON.stringify({ t: 'i', ms: [message, other] }, null, 1));

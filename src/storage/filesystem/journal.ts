@@ -169,7 +169,9 @@ export class Journal {
     try {
       const scan = await scanFile(handle, visit);
       for (const range of scan.skipped) {
-        Journal.logger.error(`${file}: skipped a damaged record of ${range.length} bytes at offset ${range.offset} (checksum mismatch); valid records after it were kept`);
+        Journal.logger.error(
+          `${file}: skipped a damaged record of ${range.length} bytes at offset ${range.offset} (checksum mismatch); valid records after it were kept`,
+        );
       }
       if (scan.tailBytes > 0) {
         Journal.logger.warn(`${file}: truncated a torn tail of ${scan.tailBytes} bytes at offset ${scan.validLength} (an interrupted write)`);
@@ -229,7 +231,8 @@ export class Journal {
    * it; a location of a replaced file is refused rather than read from the wrong file.
    */
   readAt(generation: number, offset: number, length: number): Promise<Buffer> {
-    if (generation !== this.generation_) return Promise.reject(new Error(`${this.file}: stale location (file generation ${generation}, now ${this.generation_})`));
+    if (generation !== this.generation_)
+      return Promise.reject(new Error(`${this.file}: stale location (file generation ${generation}, now ${this.generation_})`));
     if (this.closed) return Promise.reject(new Error(`journal ${this.file} is closed`));
     const buffer = Buffer.allocUnsafe(length);
     return this.handle.read(buffer, 0, length, offset).then(({ bytesRead }) => {

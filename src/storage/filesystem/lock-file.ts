@@ -8,7 +8,10 @@ export const LOCK_FILE = 'mailroom.lock';
 const held = new Set<string>();
 
 export class DataDirectoryLockedError extends Error {
-  constructor(readonly dataDir: string, readonly pid: number) {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
     super(
       `Data directory ${dataDir} is in use by another Mailroom process (pid ${pid}; lock file ${path.join(dataDir, LOCK_FILE)}). ` +
         'Only one process may use a data directory: stop the other process or set a different DATA_DIR.',

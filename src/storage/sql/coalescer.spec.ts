@@ -31,7 +31,10 @@ describe('Coalescer', () => {
     releases[0]();
     expect(await Promise.all(first)).toEqual(['done 1', 'done 2', 'done 3']);
     await turnsUntil(() => batches.length === 2);
-    expect(batches).toEqual([[1, 2, 3], [4, 5]]);
+    expect(batches).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
     releases[1]();
     expect(await Promise.all(second)).toEqual(['done 4', 'done 5']);
   });

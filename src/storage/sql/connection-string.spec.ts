@@ -65,7 +65,10 @@ describe('resolvePlaceholders', () => {
 
 describe('unfill', () => {
   it('puts the placeholder back for a value in any form a parser or driver echoes', () => {
-    const filled = [{ placeholder: '${MAILROOM_SQL__H}', value: 'Canary-Host.Example' }, { placeholder: '${MAILROOM_SQL__PW}', value: 'p@ss word' }];
+    const filled = [
+      { placeholder: '${MAILROOM_SQL__H}', value: 'Canary-Host.Example' },
+      { placeholder: '${MAILROOM_SQL__PW}', value: 'p@ss word' },
+    ];
     expect(unfill('getaddrinfo ENOTFOUND canary-host.example; user p%40ss%20word, p@ss word, p@ss%20word', filled)).toBe(
       'getaddrinfo ENOTFOUND ${MAILROOM_SQL__H}; user ${MAILROOM_SQL__PW}, ${MAILROOM_SQL__PW}, ${MAILROOM_SQL__PW}',
     );
@@ -76,7 +79,13 @@ describe('unfill', () => {
 describe('parseConnectionString', () => {
   it('reads every supported scheme with default ports', () => {
     expect(parseConnectionString('postgres://u:p@Db.Example:6000/app?sslmode=require')).toMatchObject({
-      dialect: 'postgres', host: 'db.example', port: 6000, username: 'u', password: 'p', database: 'app', options: { sslmode: 'require' },
+      dialect: 'postgres',
+      host: 'db.example',
+      port: 6000,
+      username: 'u',
+      password: 'p',
+      database: 'app',
+      options: { sslmode: 'require' },
     });
     expect(parseConnectionString('postgresql://h/x')).toMatchObject({ dialect: 'postgres', port: 5432, username: null, password: null });
     expect(parseConnectionString('mysql://root@127.0.0.1/test')).toMatchObject({ dialect: 'mysql', port: 3306, username: 'root' });

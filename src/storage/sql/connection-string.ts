@@ -19,10 +19,33 @@ const DEFAULT_PORTS: Record<SqlDialect, number> = { postgres: 5432, mysql: 3306,
  * the statements Mailroom sends. They are refused by name so the error is explicit.
  */
 const FORBIDDEN_OPTIONS = new Set([
-  'sslkey', 'sslcert', 'sslrootcert', 'sslcrl', 'sslpassword', 'passfile', 'service', 'servicefile',
-  'host', 'hostaddr', 'socket', 'socketpath', 'unix_socket', 'localaddress',
-  'localinfile', 'local_infile', 'infilestreamfactory', 'multiplestatements', 'flags',
-  'ssl_key', 'ssl_cert', 'ssl_ca', 'sslca', 'ca', 'cert', 'key', 'pfx',
+  'sslkey',
+  'sslcert',
+  'sslrootcert',
+  'sslcrl',
+  'sslpassword',
+  'passfile',
+  'service',
+  'servicefile',
+  'host',
+  'hostaddr',
+  'socket',
+  'socketpath',
+  'unix_socket',
+  'localaddress',
+  'localinfile',
+  'local_infile',
+  'infilestreamfactory',
+  'multiplestatements',
+  'flags',
+  'ssl_key',
+  'ssl_cert',
+  'ssl_ca',
+  'sslca',
+  'ca',
+  'cert',
+  'key',
+  'pfx',
 ]);
 
 /** Options a connection string may carry (case-insensitive), per dialect; everything else is refused. */
@@ -70,7 +93,10 @@ export function resolvePlaceholders(template: string, values: Readonly<Record<st
   const names = [...template.matchAll(PLACEHOLDER)].map((match) => match[1]);
   for (const name of names) {
     if (!name.startsWith(SQL_PLACEHOLDER_PREFIX)) {
-      throw new DomainError('PLACEHOLDER_NOT_ALLOWED', `The connection string refers to \${${name}}: placeholders may only name variables starting with ${SQL_PLACEHOLDER_PREFIX}`);
+      throw new DomainError(
+        'PLACEHOLDER_NOT_ALLOWED',
+        `The connection string refers to \${${name}}: placeholders may only name variables starting with ${SQL_PLACEHOLDER_PREFIX}`,
+      );
     }
     const key = name.slice(SQL_PLACEHOLDER_PREFIX.length);
     if (!key || !Object.prototype.hasOwnProperty.call(values, key)) {
@@ -167,10 +193,16 @@ export function parseConnectionString(resolved: string): SqlConnectionOptions {
   for (const [key, value] of url.searchParams) {
     const name = key.toLowerCase();
     if (FORBIDDEN_OPTIONS.has(name)) {
-      throw new DomainError('INVALID_CONNECTION_STRING', `The connection string option "${key}" is not allowed (it would open files or sockets on the server, or run extra statements)`);
+      throw new DomainError(
+        'INVALID_CONNECTION_STRING',
+        `The connection string option "${key}" is not allowed (it would open files or sockets on the server, or run extra statements)`,
+      );
     }
     if (!ALLOWED_OPTIONS[dialect].has(name)) {
-      throw new DomainError('INVALID_CONNECTION_STRING', `The connection string option "${key}" is not supported for ${dialect}; supported: ${[...ALLOWED_OPTIONS[dialect]].join(', ')}`);
+      throw new DomainError(
+        'INVALID_CONNECTION_STRING',
+        `The connection string option "${key}" is not supported for ${dialect}; supported: ${[...ALLOWED_OPTIONS[dialect]].join(', ')}`,
+      );
     }
     options[name] = value;
   }
@@ -207,7 +239,11 @@ function allowEntry(entry: string): { host: string; port: number | null } {
  * An empty list therefore allows DATABASE_URL's server only. Names are compared as written
  * (no DNS resolution): list the names the connection strings use.
  */
-export function isHostAllowed(target: Pick<SqlConnectionOptions, 'host' | 'port'>, allowedHosts: readonly string[], databaseUrl: SqlConnectionOptions | null): boolean {
+export function isHostAllowed(
+  target: Pick<SqlConnectionOptions, 'host' | 'port'>,
+  allowedHosts: readonly string[],
+  databaseUrl: SqlConnectionOptions | null,
+): boolean {
   if (databaseUrl && databaseUrl.host === target.host && databaseUrl.port === target.port) return true;
   return allowedHosts.some((entry) => {
     const allowed = allowEntry(entry.trim());
@@ -216,7 +252,12 @@ export function isHostAllowed(target: Pick<SqlConnectionOptions, 'host' | 'port'
 }
 
 /** `shown` names the host in the error (the template's, when the host comes from a placeholder). */
-export function assertHostAllowed(target: SqlConnectionOptions, allowedHosts: readonly string[], databaseUrl: SqlConnectionOptions | null, shown = `${target.host}:${target.port}`): void {
+export function assertHostAllowed(
+  target: SqlConnectionOptions,
+  allowedHosts: readonly string[],
+  databaseUrl: SqlConnectionOptions | null,
+  shown = `${target.host}:${target.port}`,
+): void {
   if (!isHostAllowed(target, allowedHosts, databaseUrl)) {
     throw new DomainError('SQL_HOST_NOT_ALLOWED', `The database host ${shown} is not in SQL_ALLOWED_HOSTS`);
   }
@@ -229,5 +270,10 @@ export function hostOf(raw: string): string {
 
 /** Replaces every occurrence of the given secrets (also URL-encoded) and any URL password in a text (driver error messages). */
 export function redact(text: string, secrets: Array<string | null | undefined>): string {
-  return scrubUrlCredentials(maskValuesAnyCase(text, secrets.flatMap((secret) => (secret ? valueForms(secret) : []))));
+  return scrubUrlCredentials(
+    maskValuesAnyCase(
+      text,
+      secrets.flatMap((secret) => (secret ? valueForms(secret) : [])),
+    ),
+  );
 }

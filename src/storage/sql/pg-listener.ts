@@ -41,7 +41,12 @@ export class PgListener {
       connectionTimeoutMillis: 5000,
       keepAlive: true,
       application_name: 'mailroom-listener',
-      ssl: mode === 'verify-ca' || mode === 'verify-full' ? { rejectUnauthorized: true } : mode === 'require' || mode === 'no-verify' || o.ssl === 'true' ? { rejectUnauthorized: false } : undefined,
+      ssl:
+        mode === 'verify-ca' || mode === 'verify-full'
+          ? { rejectUnauthorized: true }
+          : mode === 'require' || mode === 'no-verify' || o.ssl === 'true'
+            ? { rejectUnauthorized: false }
+            : undefined,
       ...(o.schema ? { options: `-c search_path=${o.schema}` } : {}),
     };
   }

@@ -24,7 +24,9 @@ export class SqlCatalogStore extends CatalogStore {
   }
 
   listQueues(): Promise<QueueDefinition[]> {
-    return this.db.use(async (ds) => (await ds.getRepository(QueueRow).find({ order: { name: 'ASC' } })).map((row) => JSON.parse(row.definition) as QueueDefinition));
+    return this.db.use(async (ds) =>
+      (await ds.getRepository(QueueRow).find({ order: { name: 'ASC' } })).map((row) => JSON.parse(row.definition) as QueueDefinition),
+    );
   }
 
   getQueue(name: string): Promise<QueueDefinition | null> {
@@ -50,7 +52,9 @@ export class SqlCatalogStore extends CatalogStore {
   }
 
   listTopics(): Promise<TopicDefinition[]> {
-    return this.db.use(async (ds) => (await ds.getRepository(TopicRow).find({ order: { name: 'ASC' } })).map((row) => ({ name: row.name, createdAt: row.createdAt })));
+    return this.db.use(async (ds) =>
+      (await ds.getRepository(TopicRow).find({ order: { name: 'ASC' } })).map((row) => ({ name: row.name, createdAt: row.createdAt })),
+    );
   }
 
   getTopic(name: string): Promise<TopicDefinition | null> {
@@ -76,7 +80,9 @@ export class SqlCatalogStore extends CatalogStore {
   }
 
   listBindings(): Promise<Binding[]> {
-    return this.db.use(async (ds) => (await ds.getRepository(BindingRow).find({ order: { topic: 'ASC', queue: 'ASC' } })).map((row) => ({ topic: row.topic, queue: row.queue })));
+    return this.db.use(async (ds) =>
+      (await ds.getRepository(BindingRow).find({ order: { topic: 'ASC', queue: 'ASC' } })).map((row) => ({ topic: row.topic, queue: row.queue })),
+    );
   }
 
   bind(binding: Binding): Promise<void> {

@@ -37,7 +37,9 @@ describe('SqlConnections (no database needed)', () => {
     expect(sql.messageStore('postgres://app@127.0.0.1:6001/db')).toBeDefined();
     expect(sql.messageStore('postgres://other@127.0.0.1:6001/else')).toBeDefined();
     expect(() => sql.messageStore('mysql://root@127.0.0.1:3306/db')).toThrow(expect.objectContaining({ code: 'SQL_HOST_NOT_ALLOWED' }));
-    expect(() => new SqlConnections(loadConfig({ LOG_LEVEL: 'silent' })).messageStore('postgres://app@127.0.0.1:6001/db')).toThrow(expect.objectContaining({ code: 'SQL_HOST_NOT_ALLOWED' }));
+    expect(() => new SqlConnections(loadConfig({ LOG_LEVEL: 'silent' })).messageStore('postgres://app@127.0.0.1:6001/db')).toThrow(
+      expect.objectContaining({ code: 'SQL_HOST_NOT_ALLOWED' }),
+    );
   });
 
   it('verify answers CONNECTION_FAILED with the reason and without the password; the store answers STORAGE_UNAVAILABLE', async () => {
@@ -70,7 +72,9 @@ describe('SqlConnections (no database needed)', () => {
   });
 
   it('shows the template, never a filled value, in allowlist and option errors', async () => {
-    const sql = new SqlConnections(loadConfig({ ...env, SQL_ALLOWED_HOSTS: '127.0.0.1', MAILROOM_SQL__H: 'Canary-Host.example', MAILROOM_SQL__MODE: 'canary-mode' }));
+    const sql = new SqlConnections(
+      loadConfig({ ...env, SQL_ALLOWED_HOSTS: '127.0.0.1', MAILROOM_SQL__H: 'Canary-Host.example', MAILROOM_SQL__MODE: 'canary-mode' }),
+    );
     const [hostCode, hostMessage] = await code(sql.verify('postgres://u@${MAILROOM_SQL__H}:5432/db'));
     expect(hostCode).toBe('SQL_HOST_NOT_ALLOWED');
     expect(hostMessage).toContain('postgres://u@${MAILROOM_SQL__H}:5432/db');
@@ -81,8 +85,18 @@ describe('SqlConnections (no database needed)', () => {
   });
 
   it('caps poolSize at SQL_MAX_POOL_SIZE and the pools at SQL_MAX_POOLS; DATABASE_URL is not capped', () => {
-    const sql = new SqlConnections(loadConfig({ ...env, SQL_ALLOWED_HOSTS: '127.0.0.1', SQL_MAX_POOL_SIZE: '5', SQL_MAX_POOLS: '3', DATABASE_URL: 'postgres://app@127.0.0.1:6001/db?poolSize=50' }));
-    expect(() => sql.messageStore('postgres://u@127.0.0.1/a?poolSize=6')).toThrow(expect.objectContaining({ code: 'SQL_POOL_SIZE_TOO_LARGE', message: expect.stringContaining('SQL_MAX_POOL_SIZE') }));
+    const sql = new SqlConnections(
+      loadConfig({
+        ...env,
+        SQL_ALLOWED_HOSTS: '127.0.0.1',
+        SQL_MAX_POOL_SIZE: '5',
+        SQL_MAX_POOLS: '3',
+        DATABASE_URL: 'postgres://app@127.0.0.1:6001/db?poolSize=50',
+      }),
+    );
+    expect(() => sql.messageStore('postgres://u@127.0.0.1/a?poolSize=6')).toThrow(
+      expect.objectContaining({ code: 'SQL_POOL_SIZE_TOO_LARGE', message: expect.stringContaining('SQL_MAX_POOL_SIZE') }),
+    );
     expect(sql.messageStore('postgres://app@127.0.0.1:6001/db?poolSize=50')).toBeDefined();
     expect(sql.messageStore('postgres://u@127.0.0.1/a?poolSize=5')).toBeDefined();
     expect(sql.messageStore('postgres://u@127.0.0.1/b')).toBeDefined();

@@ -81,7 +81,14 @@ export class SqlConnections {
         throw new DomainError('SQL_POOL_SIZE_TOO_LARGE', `poolSize may be at most ${max} (SQL_MAX_POOL_SIZE)`);
       }
       options.options.poolsize ??= String(Math.min(DEFAULT_POOL_SIZE, max));
-      return { key: resolved.text, options, label, trusted: false, where: hostFromPlaceholder ? hostOf(raw) : `${options.host}:${options.port}`, filled: resolved.filled };
+      return {
+        key: resolved.text,
+        options,
+        label,
+        trusted: false,
+        where: hostFromPlaceholder ? hostOf(raw) : `${options.host}:${options.port}`,
+        filled: resolved.filled,
+      };
     } catch (error) {
       if (error instanceof DomainError && resolved.filled.length) throw new DomainError(error.code, unfill(error.message, resolved.filled));
       throw error;
@@ -92,7 +99,10 @@ export class SqlConnections {
     let db = this.databases.get(target.key);
     if (!db) {
       if (!target.trusted && this.databases.size >= this.config.sqlMaxPools) {
-        throw new DomainError('SQL_POOL_LIMIT_REACHED', `${this.databases.size} SQL connection pools are open, the most SQL_MAX_POOLS allows: use a connection string that is already in use, or delete the queues of another one`);
+        throw new DomainError(
+          'SQL_POOL_LIMIT_REACHED',
+          `${this.databases.size} SQL connection pools are open, the most SQL_MAX_POOLS allows: use a connection string that is already in use, or delete the queues of another one`,
+        );
       }
       db = new SqlDatabase(target.options, target.label, this.config.migrationsRun, undefined, { where: target.where, filled: target.filled });
       this.databases.set(target.key, db);

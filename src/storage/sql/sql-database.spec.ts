@@ -38,7 +38,13 @@ describe('SqlDatabase migration lock', () => {
   });
 
   it('postgres and mariadb: a session lock taken and released on one connection around the migrations', async () => {
-    expect(await migrateWith('postgres://u@h/db')).toEqual(['connect', MIGRATION_LOCK_SQL.postgres.acquire, 'migrations', MIGRATION_LOCK_SQL.postgres.release, 'release']);
+    expect(await migrateWith('postgres://u@h/db')).toEqual([
+      'connect',
+      MIGRATION_LOCK_SQL.postgres.acquire,
+      'migrations',
+      MIGRATION_LOCK_SQL.postgres.release,
+      'release',
+    ]);
     expect(await migrateWith('mariadb://u@h/db')).toEqual(['connect', 'SELECT GET_LOCK(?, 60)', 'migrations', 'SELECT RELEASE_LOCK(?)', 'release']);
   });
 });
@@ -46,7 +52,19 @@ describe('SqlDatabase migration lock', () => {
 describe('dataSourceOptions', () => {
   it('passes only the parsed parts to the driver, with safe defaults', () => {
     const pg = dataSourceOptions(parseConnectionString('postgres://u:p@h:6000/db?schema=s1&sslmode=require&poolSize=5')) as unknown as Record<string, any>;
-    expect(pg).toMatchObject({ type: 'postgres', host: 'h', port: 6000, username: 'u', password: 'p', database: 'db', schema: 's1', poolSize: 5, synchronize: false, migrationsRun: false, ssl: { rejectUnauthorized: false } });
+    expect(pg).toMatchObject({
+      type: 'postgres',
+      host: 'h',
+      port: 6000,
+      username: 'u',
+      password: 'p',
+      database: 'db',
+      schema: 's1',
+      poolSize: 5,
+      synchronize: false,
+      migrationsRun: false,
+      ssl: { rejectUnauthorized: false },
+    });
     expect(pg.extra).toMatchObject({ options: '-c search_path=s1' });
     const my = dataSourceOptions(parseConnectionString('mysql://root@h/db')) as unknown as Record<string, any>;
     expect(my).toMatchObject({ type: 'mysql', multipleStatements: false, flags: ['-LOCAL_FILES'], synchronize: false });
@@ -94,14 +112,21 @@ describe('SqlDatabase availability', () => {
 });
 
 describe('SqlDatabase errors', () => {
-  const resolved = resolvePlaceholders('postgres://u:${MAILROOM_SQL__PW}@${MAILROOM_SQL__HOST}:5432/db?schema=${MAILROOM_SQL__SCHEMA}', { PW: 'pw-canary', HOST: 'Host-Canary.example', SCHEMA: 'schema_canary' });
+  const resolved = resolvePlaceholders('postgres://u:${MAILROOM_SQL__PW}@${MAILROOM_SQL__HOST}:5432/db?schema=${MAILROOM_SQL__SCHEMA}', {
+    PW: 'pw-canary',
+    HOST: 'Host-Canary.example',
+    SCHEMA: 'schema_canary',
+  });
   const db = new SqlDatabase(parseConnectionString(resolved.text), 'label', false, undefined, { where: '${MAILROOM_SQL__HOST}:5432', filled: resolved.filled });
   afterAll(() => db.close());
 
   it('show the placeholders instead of the values they were filled with, for connection and statement errors alike', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED host-canary.example:5432 (password pw-canary)'), { code: 'ECONNREFUSED' });
     const unavailable = db.mapError(refused) as Error;
-    expect(unavailable).toMatchObject({ code: 'STORAGE_UNAVAILABLE', message: 'The database ${MAILROOM_SQL__HOST}:5432 is unavailable: connect ECONNREFUSED ${MAILROOM_SQL__HOST}:5432 (password ***)' });
+    expect(unavailable).toMatchObject({
+      code: 'STORAGE_UNAVAILABLE',
+      message: 'The database ${MAILROOM_SQL__HOST}:5432 is unavailable: connect ECONNREFUSED ${MAILROOM_SQL__HOST}:5432 (password ***)',
+    });
     const failed = db.mapError(new Error('relation "schema_canary.mailroom_messages" does not exist')) as Error;
     expect(failed.message).toBe('relation "${MAILROOM_SQL__SCHEMA}.mailroom_messages" does not exist');
     expect(failed.stack).not.toContain('canary');

@@ -448,7 +448,9 @@ const DEADLOCK_CODES = new Set(['40P01', 'ER_LOCK_DEADLOCK', '1213', '1205']);
 
 function isDeadlock(error: unknown): boolean {
   const e = error as { code?: unknown; errno?: unknown; number?: unknown; driverError?: { code?: unknown; errno?: unknown; number?: unknown } };
-  return [e?.code, e?.errno, e?.number, e?.driverError?.code, e?.driverError?.errno, e?.driverError?.number].some((c) => c !== undefined && DEADLOCK_CODES.has(String(c)));
+  return [e?.code, e?.errno, e?.number, e?.driverError?.code, e?.driverError?.errno, e?.driverError?.number].some(
+    (c) => c !== undefined && DEADLOCK_CODES.has(String(c)),
+  );
 }
 
 /** The pg Pool behind a postgres DataSource (TypeORM's driver keeps it as `master`). */

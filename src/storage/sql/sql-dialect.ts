@@ -6,8 +6,23 @@ export const FIFO_LOCKS_TABLE = 'mailroom_fifo_locks';
 
 /** Columns of mailroom_messages, in the order of every INSERT. */
 export const MESSAGE_COLUMNS = [
-  'queue', 'id', 'seq', 'status', 'request', 'result', 'error', 'dead_letter', 'attempts', 'sent_by',
-  'created_at', 'updated_at', 'available_at', 'lease_expires_at', 'receipt', 'idempotency_key', 'group_id',
+  'queue',
+  'id',
+  'seq',
+  'status',
+  'request',
+  'result',
+  'error',
+  'dead_letter',
+  'attempts',
+  'sent_by',
+  'created_at',
+  'updated_at',
+  'available_at',
+  'lease_expires_at',
+  'receipt',
+  'idempotency_key',
+  'group_id',
   'sender_roles',
 ] as const;
 
@@ -17,9 +32,23 @@ export type SqlScalar = string | number | null;
 export type SqlValue = SqlScalar | SqlScalar[];
 
 const PG_TYPES: Record<MessageColumn, string> = {
-  queue: 'varchar', id: 'varchar', seq: 'int8', status: 'varchar', request: 'text', result: 'text', error: 'text',
-  dead_letter: 'text', attempts: 'int4', sent_by: 'varchar', created_at: 'int8', updated_at: 'int8',
-  available_at: 'int8', lease_expires_at: 'int8', receipt: 'varchar', idempotency_key: 'varchar', group_id: 'varchar',
+  queue: 'varchar',
+  id: 'varchar',
+  seq: 'int8',
+  status: 'varchar',
+  request: 'text',
+  result: 'text',
+  error: 'text',
+  dead_letter: 'text',
+  attempts: 'int4',
+  sent_by: 'varchar',
+  created_at: 'int8',
+  updated_at: 'int8',
+  available_at: 'int8',
+  lease_expires_at: 'int8',
+  receipt: 'varchar',
+  idempotency_key: 'varchar',
+  group_id: 'varchar',
   sender_roles: 'text',
 };
 
@@ -376,8 +405,7 @@ export class SqlText {
 
   stats(queue: string): SqlStatement {
     return {
-      sql:
-        `SELECT status, COUNT(*) AS n, MIN(created_at) AS oldest FROM ${MESSAGES_TABLE} WHERE queue = ${this.p(0)} GROUP BY status`,
+      sql: `SELECT status, COUNT(*) AS n, MIN(created_at) AS oldest FROM ${MESSAGES_TABLE} WHERE queue = ${this.p(0)} GROUP BY status`,
       params: [queue],
     };
   }
@@ -408,7 +436,10 @@ export class SqlText {
       cond += ` AND status = ${this.p(1)}`;
     }
     if (this.isPostgres) {
-      return { sql: `DELETE FROM ${MESSAGES_TABLE} WHERE queue = $1 AND id IN (SELECT id FROM ${MESSAGES_TABLE} WHERE ${cond} ORDER BY seq LIMIT ${n})`, params };
+      return {
+        sql: `DELETE FROM ${MESSAGES_TABLE} WHERE queue = $1 AND id IN (SELECT id FROM ${MESSAGES_TABLE} WHERE ${cond} ORDER BY seq LIMIT ${n})`,
+        params,
+      };
     }
     if (this.isMssql) return { sql: `WITH d AS (SELECT TOP (${n}) * FROM ${MESSAGES_TABLE} WHERE ${cond} ORDER BY seq) DELETE FROM d`, params };
     return { sql: `DELETE FROM ${MESSAGES_TABLE} WHERE ${cond} ORDER BY seq LIMIT ${n}`, params };

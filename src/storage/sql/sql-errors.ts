@@ -2,18 +2,43 @@ import { DomainError } from '@app/common/domain-error';
 import { redact } from '@app/storage/sql/connection-string';
 
 const CONNECTION_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
   // mysql2
-  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN', 'POOL_CLOSED',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'POOL_CLOSED',
   // mssql / tedious
-  'ESOCKET', 'ETIMEOUT', 'ECONNCLOSED', 'ENOTOPEN', 'ELOGIN',
+  'ESOCKET',
+  'ETIMEOUT',
+  'ECONNCLOSED',
+  'ENOTOPEN',
+  'ELOGIN',
   // postgres: admin shutdown, crash shutdown, cannot connect now, too many connections
-  '57P01', '57P02', '57P03', '53300',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
   // the database is gone or its login refused: postgres, mysql/mariadb
-  '3D000', '28P01', '28000', 'ER_BAD_DB_ERROR', 'ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR',
+  '3D000',
+  '28P01',
+  '28000',
+  'ER_BAD_DB_ERROR',
+  'ER_ACCESS_DENIED_ERROR',
+  'ER_DBACCESS_DENIED_ERROR',
 ]);
 
-const CONNECTION_MESSAGES = /connection terminated|timeout exceeded when trying to connect|connection (was )?closed|not connected|client has encountered a connection error|cannot use a pool after calling end|connection is closed|server closed the connection|read ECONNRESET|Connection lost/i;
+const CONNECTION_MESSAGES =
+  /connection terminated|timeout exceeded when trying to connect|connection (was )?closed|not connected|client has encountered a connection error|cannot use a pool after calling end|connection is closed|server closed the connection|read ECONNRESET|Connection lost/i;
 
 function codes(error: unknown): string[] {
   const out: string[] = [];
@@ -46,7 +71,8 @@ export function isMissingSchemaError(error: unknown): boolean {
 /** A reason that can be shown: the driver's message with every credential removed. */
 export function safeReason(error: unknown, secrets: Array<string | null | undefined>): string {
   const code = codes(error)[0];
-  let message = error instanceof AggregateError && error.errors.length ? (error.errors[0] as Error).message : error instanceof Error ? error.message : String(error);
+  let message =
+    error instanceof AggregateError && error.errors.length ? (error.errors[0] as Error).message : error instanceof Error ? error.message : String(error);
   if (!message && code) message = code;
   message = redact(message, secrets).split('\n')[0].slice(0, 300);
   return code && !message.includes(code) ? `${code}: ${message}` : message;

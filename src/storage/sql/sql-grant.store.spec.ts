@@ -31,7 +31,13 @@ function mssqlLike(): SqlDatabase {
   return { use: <T>(work: (ds: DataSource) => Promise<T>) => work(ds) } as unknown as SqlDatabase;
 }
 
-const grant = (subject: string): Grant => ({ resource: { type: 'queue', name: 'orders' }, subject, action: 'send_to_queue', grantedBy: 'admin', grantedAt: '2026-01-01T00:00:00.000Z' });
+const grant = (subject: string): Grant => ({
+  resource: { type: 'queue', name: 'orders' },
+  subject,
+  action: 'send_to_queue',
+  grantedBy: 'admin',
+  grantedAt: '2026-01-01T00:00:00.000Z',
+});
 
 describe('SqlGrantStore on a database whose = ignores trailing spaces (SQL Server)', () => {
   it('serves a grant to "alice" to "alice" only', async () => {

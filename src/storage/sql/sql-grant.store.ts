@@ -43,7 +43,10 @@ export class SqlGrantStore extends GrantStore {
       } catch (error) {
         if (await exists()) return;
         if ((await repository.findBy(key)).length) {
-          throw new DomainError('INVALID_PERMISSION', 'A grant of this right to a subject that differs only by trailing spaces exists; this database cannot hold both');
+          throw new DomainError(
+            'INVALID_PERMISSION',
+            'A grant of this right to a subject that differs only by trailing spaces exists; this database cannot hold both',
+          );
         }
         throw error;
       }
@@ -68,7 +71,9 @@ export class SqlGrantStore extends GrantStore {
     }
     if (query.subject !== undefined) where.subject = query.subject;
     return this.db.use(async (ds) =>
-      (await ds.getRepository(GrantRow).find({ where, order: { resourceType: 'ASC', resourceName: 'ASC', subject: 'ASC', action: 'ASC' } })).filter(exactly(where)).map(toGrant),
+      (await ds.getRepository(GrantRow).find({ where, order: { resourceType: 'ASC', resourceName: 'ASC', subject: 'ASC', action: 'ASC' } }))
+        .filter(exactly(where))
+        .map(toGrant),
     );
   }
 

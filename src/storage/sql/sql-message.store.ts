@@ -187,9 +187,7 @@ export class SqlMessageStore extends MessageStore {
       return;
     }
     this.notifying.set(queue, 'sent');
-    this.db
-      .query({ sql: `SELECT pg_notify('${AVAILABLE_CHANNEL}', current_schema() || '.' || $1)`, params: [queue] })
-      .catch(() => undefined);
+    this.db.query({ sql: `SELECT pg_notify('${AVAILABLE_CHANNEL}', current_schema() || '.' || $1)`, params: [queue] }).catch(() => undefined);
     setTimeout(() => {
       const due = this.notifying.get(queue) === 'due';
       this.notifying.delete(queue);

@@ -89,7 +89,10 @@ export class ConfigFolder<T> {
   private files(): { name: string; stamp: string; size: number }[] {
     let names: string[];
     try {
-      names = fs.readdirSync(this.dir).filter((f) => f.endsWith('.json')).sort();
+      names = fs
+        .readdirSync(this.dir)
+        .filter((f) => f.endsWith('.json'))
+        .sort();
     } catch {
       return [];
     }

@@ -13,7 +13,9 @@ describe('IdmService', () => {
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     fetchSpy = jest.spyOn(globalThis, 'fetch').mockImplementation(async (input) => {
       urls.push(String(input));
-      return new Response(JSON.stringify({ sub: decodeURIComponent(String(input).split('/').pop() ?? '') }), { headers: { 'content-type': 'application/json' } });
+      return new Response(JSON.stringify({ sub: decodeURIComponent(String(input).split('/').pop() ?? '') }), {
+        headers: { 'content-type': 'application/json' },
+      });
     });
   });
 

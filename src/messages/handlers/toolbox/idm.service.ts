@@ -83,7 +83,8 @@ export class IdmService {
   }
 
   private subject(value: unknown): string {
-    if (typeof value !== 'string' || value === '' || value.length > SUBJECT_MAX) throw new HandlerServiceError('TypeError', `a subject is a non-empty string of at most ${SUBJECT_MAX} characters`);
+    if (typeof value !== 'string' || value === '' || value.length > SUBJECT_MAX)
+      throw new HandlerServiceError('TypeError', `a subject is a non-empty string of at most ${SUBJECT_MAX} characters`);
     return value;
   }
 
@@ -94,7 +95,11 @@ export class IdmService {
     let response: Response;
     let text: string;
     try {
-      response = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, signal: AbortSignal.timeout(USERINFO_TIMEOUT_MS), redirect: 'manual' });
+      response = await fetch(url, {
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+        signal: AbortSignal.timeout(USERINFO_TIMEOUT_MS),
+        redirect: 'manual',
+      });
       const body = await readBounded(response, USERINFO_MAX_BYTES);
       if (body === null) throw new HandlerServiceError('IdmError', `the user info endpoint at ${host} answered more than ${USERINFO_MAX_BYTES} bytes`);
       text = body;

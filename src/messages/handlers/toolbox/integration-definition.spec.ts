@@ -62,7 +62,20 @@ describe('isHostAllowed', () => {
 
 describe('isRestrictedAddress', () => {
   it('flags loopback, link-local, unspecified, multicast and broadcast addresses, IPv4-mapped too', () => {
-    for (const address of ['127.0.0.1', '127.9.9.9', '169.254.169.254', '0.0.0.0', '224.0.0.1', '255.255.255.255', '::1', '::', 'fe80::1', 'ff02::1', '::ffff:127.0.0.1', '::ffff:169.254.169.254']) {
+    for (const address of [
+      '127.0.0.1',
+      '127.9.9.9',
+      '169.254.169.254',
+      '0.0.0.0',
+      '224.0.0.1',
+      '255.255.255.255',
+      '::1',
+      '::',
+      'fe80::1',
+      'ff02::1',
+      '::ffff:127.0.0.1',
+      '::ffff:169.254.169.254',
+    ]) {
       expect([address, isRestrictedAddress(address)]).toEqual([address, true]);
     }
     for (const address of ['10.0.0.5', '192.168.1.1', '172.16.0.1', '8.8.8.8', '128.0.0.1', '169.255.0.1', 'fd00::1', '2001:db8::1', '::ffff:10.0.0.1']) {

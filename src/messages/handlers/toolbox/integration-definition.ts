@@ -36,7 +36,8 @@ function object(value: unknown, what: string): Record<string, unknown> {
 
 function wholeNumber(value: unknown, what: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw new Error(`${what} must be a whole number from ${min} to ${max}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    throw new Error(`${what} must be a whole number from ${min} to ${max}`);
   return value;
 }
 
@@ -58,7 +59,8 @@ function auth(value: unknown, secrets: Record<string, string>): IntegrationAuth 
       return { type: 'oauth2-client-credentials' };
     case 'header': {
       const header = raw.header ?? 'Authorization';
-      if (typeof header !== 'string' || !HEADER_NAME.test(header) || RESERVED_HEADERS.includes(header.toLowerCase())) throw new Error('"auth.header" must be a header name');
+      if (typeof header !== 'string' || !HEADER_NAME.test(header) || RESERVED_HEADERS.includes(header.toLowerCase()))
+        throw new Error('"auth.header" must be a header name');
       if (typeof raw.secret !== 'string' || !SECRET_NAME.test(raw.secret)) {
         throw new Error('"auth.secret" must name a secret (X for the setting MAILROOM_SECRET__X); the value never goes in the file');
       }
@@ -91,7 +93,11 @@ export function parseIntegration(value: unknown, name: string, secrets: Record<s
   const unknownRetry = Object.keys(retries).filter((key) => !['attempts', 'backoffMs', 'methods'].includes(key));
   if (unknownRetry.length) throw new Error(`unknown field(s) retries.${unknownRetry.join(', retries.')}`);
   const allowedPaths = raw.allowedPaths ?? ['/'];
-  if (!Array.isArray(allowedPaths) || allowedPaths.length === 0 || allowedPaths.some((p) => typeof p !== 'string' || !p.startsWith('/') || p.includes('..') || p.length > 1000)) {
+  if (
+    !Array.isArray(allowedPaths) ||
+    allowedPaths.length === 0 ||
+    allowedPaths.some((p) => typeof p !== 'string' || !p.startsWith('/') || p.includes('..') || p.length > 1000)
+  ) {
     throw new Error('"allowedPaths" must be a non-empty list of path prefixes starting with /');
   }
   const headers: Record<string, string> = {};

@@ -43,7 +43,10 @@ describe('IntegrationsService', () => {
   it('refuses an allowed name that resolves to a loopback address the allowlist does not name', async () => {
     allowed.splice(0, allowed.length, 'localhost:1');
     try {
-      await expect(service.call('named', { path: '/x' })).rejects.toMatchObject({ name: 'IntegrationHostNotAllowed', message: expect.stringContaining('localhost resolves to') });
+      await expect(service.call('named', { path: '/x' })).rejects.toMatchObject({
+        name: 'IntegrationHostNotAllowed',
+        message: expect.stringContaining('localhost resolves to'),
+      });
       expect(calls).toHaveLength(0);
       allowed.push('127.0.0.1:1', '[::1]:1');
       await expect(service.call('named', { path: '/x' })).resolves.toMatchObject({ status: 503 });

@@ -39,7 +39,8 @@ const BACKOFF_MAX_MS = 30_000;
 
 function request(value: unknown): IntegrationRequest {
   if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new HandlerServiceError('TypeError', 'the request must be an object {method, path, query, headers, body}');
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new HandlerServiceError('TypeError', 'the request must be an object {method, path, query, headers, body}');
   return value;
 }
 
@@ -81,11 +82,15 @@ export class IntegrationsService implements OnModuleInit, OnModuleDestroy {
   async call(name: unknown, input: unknown, signal?: AbortSignal): Promise<IntegrationResponse> {
     if (typeof name !== 'string' || name === '') throw new HandlerServiceError('TypeError', 'the integration name must be a non-empty string');
     const integration = this.folder.get(name);
-    if (!integration) throw new HandlerServiceError('IntegrationNotFound', `there is no integration named "${name.slice(0, 100)}" (config/integrations/<name>.json)`);
+    if (!integration)
+      throw new HandlerServiceError('IntegrationNotFound', `there is no integration named "${name.slice(0, 100)}" (config/integrations/<name>.json)`);
     const req = request(input);
     const method = (req.method ?? 'GET').toString().toUpperCase();
     if (!integration.allowedMethods.includes(method)) {
-      throw new HandlerServiceError('IntegrationMethodNotAllowed', `integration ${name} does not allow ${method.slice(0, 20)} (allowed: ${integration.allowedMethods.join(', ')})`);
+      throw new HandlerServiceError(
+        'IntegrationMethodNotAllowed',
+        `integration ${name} does not allow ${method.slice(0, 20)} (allowed: ${integration.allowedMethods.join(', ')})`,
+      );
     }
     const url = this.url(integration, req);
     if (!isHostAllowed(url, this.config.toolbox.integrationAllowedHosts)) {
@@ -118,7 +123,10 @@ export class IntegrationsService implements OnModuleInit, OnModuleDestroy {
         if (!(error instanceof HandlerServiceError)) throw error;
         outcome = error;
       }
-      const retryable = outcome instanceof HandlerServiceError ? outcome.name === 'IntegrationUnreachable' || outcome.name === 'IntegrationTimeout' : RETRY_STATUSES.includes(outcome.status);
+      const retryable =
+        outcome instanceof HandlerServiceError
+          ? outcome.name === 'IntegrationUnreachable' || outcome.name === 'IntegrationTimeout'
+          : RETRY_STATUSES.includes(outcome.status);
       if (!retryable || attempt >= retries) {
         if (outcome instanceof HandlerServiceError) throw outcome;
         return outcome;
@@ -150,13 +158,19 @@ export class IntegrationsService implements OnModuleInit, OnModuleDestroy {
       addresses = await lookup(host, { all: true, verbatim: true });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new HandlerServiceError('IntegrationUnreachable', `integration ${integration.name} (${host}:${port}) cannot be reached${typeof code === 'string' ? ` (${code})` : ''}`);
+      throw new HandlerServiceError(
+        'IntegrationUnreachable',
+        `integration ${integration.name} (${host}:${port}) cannot be reached${typeof code === 'string' ? ` (${code})` : ''}`,
+      );
     }
     const allowed = this.config.toolbox.integrationAllowedHosts;
     for (const { address, family } of addresses) {
       const literal = family === 6 ? `[${address.toLowerCase()}]` : address;
       if (isRestrictedAddress(address) && !allowed.includes(literal) && !allowed.includes(`${literal}:${port}`)) {
-        throw new HandlerServiceError('IntegrationHostNotAllowed', `integration ${integration.name}: ${host} resolves to ${address}, which INTEGRATION_ALLOWED_HOSTS does not list`);
+        throw new HandlerServiceError(
+          'IntegrationHostNotAllowed',
+          `integration ${integration.name}: ${host} resolves to ${address}, which INTEGRATION_ALLOWED_HOSTS does not list`,
+        );
       }
     }
   }
@@ -165,7 +179,10 @@ export class IntegrationsService implements OnModuleInit, OnModuleDestroy {
     const name = integration.name;
     const relative = req.path ?? '/';
     if (typeof relative !== 'string' || !relative.startsWith('/') || relative.length > PATH_MAX || /[\\?#\s\x00-\x1f\x7f]/.test(relative)) {
-      throw new HandlerServiceError('IntegrationPathNotAllowed', `integration ${name}: the path must start with / and have no query, fragment, backslash or spaces (use "query")`);
+      throw new HandlerServiceError(
+        'IntegrationPathNotAllowed',
+        `integration ${name}: the path must start with / and have no query, fragment, backslash or spaces (use "query")`,
+      );
     }
     let decoded: string;
     try {
@@ -176,17 +193,21 @@ export class IntegrationsService implements OnModuleInit, OnModuleDestroy {
     if (decoded.split(/[/\\]/).some((segment) => segment === '..' || segment === '.') || relative.startsWith('//')) {
       throw new HandlerServiceError('IntegrationPathNotAllowed', `integration ${name}: the path must not contain . or .. segments`);
     }
-    const allowed = integration.allowedPaths.some((prefix) => prefix === '/' || relative === prefix || relative.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`));
+    const allowed = integration.allowedPaths.some(
+      (prefix) => prefix === '/' || relative === prefix || relative.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`),
+    );
     if (!allowed) throw new HandlerServiceError('IntegrationPathNotAllowed', `integration ${name} does not allow the path ${relative.slice(0, 200)}`);
     const url = new URL(integration.baseUrl.href);
     url.pathname = `${url.pathname.replace(/\/+$/, '')}${relative}`;
-    if (url.origin !== integration.baseUrl.origin) throw new HandlerServiceError('IntegrationPathNotAllowed', `integration ${name}: the path leaves the base URL`);
+    if (url.origin !== integration.baseUrl.origin)
+      throw new HandlerServiceError('IntegrationPathNotAllowed', `integration ${name}: the path leaves the base URL`);
     if (req.query !== undefined && req.query !== null) {
       if (typeof req.query !== 'object' || Array.isArray(req.query)) throw new HandlerServiceError('TypeError', '"query" must be an object of names to values');
       for (const [key, value] of Object.entries(req.query)) {
         for (const item of Array.isArray(value) ? value : [value]) {
           if (item === undefined || item === null) continue;
-          if (!['string', 'number', 'boolean'].includes(typeof item)) throw new HandlerServiceError('TypeError', `query.${key.slice(0, 100)} must be a string, number, boolean or a list of them`);
+          if (!['string', 'number', 'boolean'].includes(typeof item))
+            throw new HandlerServiceError('TypeError', `query.${key.slice(0, 100)} must be a string, number, boolean or a list of them`);
           url.searchParams.append(key, String(item));
         }
       }
@@ -224,7 +245,14 @@ export class IntegrationsService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private async once(integration: IntegrationDefinition, url: URL, method: string, headers: Record<string, string>, body: string | undefined, signal?: AbortSignal): Promise<IntegrationResponse> {
+  private async once(
+    integration: IntegrationDefinition,
+    url: URL,
+    method: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<IntegrationResponse> {
     const { host, port } = hostAndPort(url);
     const where = `integration ${integration.name} (${host}:${port})`;
     const timeout = AbortSignal.timeout(integration.timeoutMs);

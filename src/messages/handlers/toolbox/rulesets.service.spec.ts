@@ -16,7 +16,10 @@ describe('parseRuleset', () => {
     const { engine } = parseRuleset({
       conditions: { vip: { any: [{ fact: 'customer', path: '$.tier', operator: 'equal', value: 'gold' }] } },
       rules: [
-        { conditions: { all: [{ condition: 'vip' }, { fact: 'items', path: '$[0].qty', operator: 'greaterThanInclusive', value: 2 }] }, event: { type: 'bulk-vip' } },
+        {
+          conditions: { all: [{ condition: 'vip' }, { fact: 'items', path: '$[0].qty', operator: 'greaterThanInclusive', value: 2 }] },
+          event: { type: 'bulk-vip' },
+        },
         { conditions: { any: [{ fact: 'tags', operator: 'someFact:equal', value: 'urgent' }] }, event: { type: 'urgent' } },
         { conditions: { not: { fact: 'missing', operator: 'equal', value: 1 } }, event: { type: 'no-missing' } },
       ],

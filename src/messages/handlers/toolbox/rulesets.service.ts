@@ -58,7 +58,8 @@ function checkCondition(value: unknown, where: string, depth: number, counter: {
   }
   if ('not' in condition) return checkCondition(condition.not, `${where}.not`, depth + 1, counter, named);
   if ('condition' in condition) {
-    if (typeof condition.condition !== 'string' || !named.has(condition.condition)) throw new Error(`${where}: condition "${String(condition.condition).slice(0, 100)}" is not defined in "conditions"`);
+    if (typeof condition.condition !== 'string' || !named.has(condition.condition))
+      throw new Error(`${where}: condition "${String(condition.condition).slice(0, 100)}" is not defined in "conditions"`);
     return;
   }
   if (typeof condition.fact !== 'string' || !FACT_NAME.test(condition.fact)) throw new Error(`${where}.fact must be a fact name`);
@@ -141,7 +142,8 @@ export class RulesetsService implements OnModuleInit, OnModuleDestroy {
     if (typeof name !== 'string' || name === '') throw new HandlerServiceError('TypeError', 'the ruleset name must be a non-empty string');
     const ruleset = this.folder.get(name);
     if (!ruleset) throw new HandlerServiceError('RulesetNotFound', `there is no valid ruleset named "${name.slice(0, 100)}" (config/rulesets/<name>.json)`);
-    if (typeof facts !== 'object' || facts === null || Array.isArray(facts)) throw new HandlerServiceError('TypeError', 'the facts must be an object of fact names to values');
+    if (typeof facts !== 'object' || facts === null || Array.isArray(facts))
+      throw new HandlerServiceError('TypeError', 'the facts must be an object of fact names to values');
     let json: string;
     try {
       json = JSON.stringify(facts);
