@@ -113,6 +113,11 @@ function isDuplicateKey(error: unknown): boolean {
 const stale = () => new DomainError('RECEIPT_STALE', 'The receipt is not the current lease of this message');
 const notFound = (queue: string, id: string) => new DomainError('MESSAGE_NOT_FOUND', `Message ${id} not found in queue ${queue}`);
 
+/** A claimed message as the lease about to be written leaves it (a fresh receipt, one more attempt). */
+function leasedCopy(m: StoredMessage, request: ClaimRequest): StoredMessage & { receipt: string } {
+  return { ...m, status: 'INPROGRESS', attempts: m.attempts + 1, receipt: randomUUID(), leaseExpiresAt: request.leaseExpiresAt, updatedAt: request.now };
+}
+
 /**
  * MessageStore on one SQL database (TypeORM DataSource, raw parameterised statements on the
  * hot path). Claims skip rows locked by other replicas; the lease lives in
@@ -380,14 +385,7 @@ export class SqlMessageStore extends MessageStore {
     return this.db.transaction(async (run) => {
       const { records } = await run(statement);
       if (!records.length) return [];
-      const claimed = records.map(rowToMessage).map((m) => ({
-        ...m,
-        status: 'INPROGRESS' as const,
-        attempts: m.attempts + 1,
-        receipt: randomUUID(),
-        leaseExpiresAt: request.leaseExpiresAt,
-        updatedAt: request.now,
-      }));
+      const claimed = records.map((row) => leasedCopy(rowToMessage(row), request));
       await run(text.leaseClaimed(queue, claimed, request.now, request.leaseExpiresAt));
       return claimed;
     });
@@ -407,14 +405,7 @@ export class SqlMessageStore extends MessageStore {
       }
       const { records } = await run(text.claimGroups(queue, request.now, request.max, Math.max(1, perGroup)));
       if (!records.length) return [];
-      const chosen = records.map(rowToMessage).map((m) => ({
-        ...m,
-        status: 'INPROGRESS' as const,
-        attempts: m.attempts + 1,
-        receipt: randomUUID(),
-        leaseExpiresAt: request.leaseExpiresAt,
-        updatedAt: request.now,
-      }));
+      const chosen = records.map((row) => leasedCopy(rowToMessage(row), request));
       const { affected } = await run(text.leaseChosen(queue, chosen, request.now, request.leaseExpiresAt));
       if (affected === chosen.length) return chosen;
       const leased: StoredMessage[] = [];
