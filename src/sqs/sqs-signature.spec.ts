@@ -1,27 +1,10 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { SignatureVerifier, type ReceivedRequest } from '@app/sqs/sqs-signature';
+import { Sha256 } from '@test/sqs/client-sha256';
 
 const KEY = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret-0123456789', subject: 'alice', roles: ['system_admin'] };
 const NOW = Date.UTC(2026, 11, 4, 12, 0, 0);
-
-type Data = string | ArrayBuffer | ArrayBufferView;
-const bytes = (data: Data) =>
-  typeof data === 'string' ? Buffer.from(data) : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
-
-/** the test signs as a client would, with its own hash, independent of the verifier's */
-class Sha256 {
-  private readonly hash;
-  constructor(secret?: Data) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(data: Data): void {
-    this.hash.update(bytes(data));
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.hash.digest()));
-  }
-}
 
 const signer = (secret = KEY.secretAccessKey, accessKeyId = KEY.accessKeyId) =>
   new SignatureV4({ credentials: { accessKeyId, secretAccessKey: secret }, region: 'eu-west-1', service: 'sqs', sha256: Sha256 });
