@@ -4,7 +4,7 @@ import { Pool } from 'pg';
 import { parseConnectionString } from '@app/storage/sql/connection-string';
 import { SqlDatabase } from '@app/storage/sql/sql-database';
 import { SqlMessageStore } from '@app/storage/sql/sql-message.store';
-import { PLAN_LIFETIME_MS } from '@app/storage/sql/pg-prepared';
+import { PLAN_LIFETIME_MS } from '@app/storage/sql/postgres/pg-prepared';
 import { ManualClock } from '@test/support/time';
 import { describeWithDatabase, isolatedDatabase, type IsolatedDatabase } from '@test/support/databases';
 

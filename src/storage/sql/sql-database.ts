@@ -6,7 +6,7 @@ import { redact, unfill, type FilledPlaceholder, type SqlConnectionOptions } fro
 import { CATALOG_ENTITIES } from '@app/storage/sql/catalog.entities';
 import { SQL_MIGRATIONS } from '@app/storage/sql/migrations/sql-migrations';
 import { SqlText, type SqlStatement } from '@app/storage/sql/sql-dialect';
-import { PgPreparedStatements } from '@app/storage/sql/pg-prepared';
+import { PgPreparedStatements } from '@app/storage/sql/postgres/pg-prepared';
 import { isConnectionError, isMissingSchemaError, safeReason } from '@app/storage/sql/sql-errors';
 import type { StorageAvailability } from '@app/storage/ports/message.store';
 

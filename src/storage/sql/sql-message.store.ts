@@ -20,8 +20,8 @@ import {
 } from '@app/storage/ports/message.store';
 import type { SqlDatabase, Run } from '@app/storage/sql/sql-database';
 import { MESSAGE_COLUMNS, MESSAGES_TABLE, type SettleChanges, type SettleItem, type SqlScalar } from '@app/storage/sql/sql-dialect';
-import { AVAILABLE_CHANNEL, PgListener } from '@app/storage/sql/pg-listener';
-import { Coalescer } from '@app/storage/sql/coalescer';
+import { AVAILABLE_CHANNEL, PgListener } from '@app/storage/sql/postgres/pg-listener';
+import { Coalescer } from '@app/storage/sql/postgres/coalescer';
 
 type Row = Record<string, unknown>;
 

@@ -1,4 +1,4 @@
-import { Coalescer } from '@app/storage/sql/coalescer';
+import { Coalescer } from '@app/storage/sql/postgres/coalescer';
 
 /** A write whose batches stay open until released, recording what each batch held. */
 function controlledWrite() {
