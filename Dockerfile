@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # Mailroom container image: build with dev dependencies, run with production dependencies only.
 #   docker build -t mailroom:0.1.0 .
-#   docker run -p 3000:3000 -e AUTH_JWT_SECRET=... -v mailroom-data:/var/lib/mailroom mailroom:0.1.0
+#   docker run -p 3000:3000 -p 9324:9324 -e AUTH_JWT_SECRET=... -v mailroom-data:/var/lib/mailroom mailroom:0.1.0
+# 9324 is the SQS endpoint (SQS_PORT; 0 turns it off); its access keys: -e SQS_CREDENTIALS_FILE=... and a mounted file.
 # Secrets (AUTH_*, DATABASE_URL, MAILROOM_SECRET__*) are given at run time, never baked in.
 
 ARG NODE_IMAGE=node:24-bookworm-slim
@@ -31,6 +32,7 @@ RUN apt-get update \
 WORKDIR /app
 ENV NODE_ENV=production \
     PORT=3000 \
+    SQS_PORT=9324 \
     DATA_DIR=/var/lib/mailroom \
     CONFIG_DIR=/app/config
 # application files stay owned by root: the service cannot rewrite its own code
@@ -43,7 +45,7 @@ COPY types ./types
 # the "node" user of the official image, numeric so runAsNonRoot can verify it
 USER 1000:1000
 VOLUME ["/var/lib/mailroom"]
-EXPOSE 3000
+EXPOSE 3000 9324
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--"]

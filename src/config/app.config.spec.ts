@@ -176,7 +176,7 @@ describe('loadConfig', () => {
     afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it('listens on 9324 by default; 0 turns it off; ephemeral picks a free port', () => {
-      expect(loadConfig({ SQS_PORT: '' }).sqs).toEqual({ port: 9324, accountId: '000000000000', region: 'us-east-1', credentials: [] });
+      expect(loadConfig({ SQS_PORT: '' }).sqs).toEqual({ port: 9324, accountId: '000000000000', region: 'us-east-1', credentials: [], credentialsFile: null });
       expect(loadConfig({ SQS_PORT: '0' }).sqs.port).toBeNull();
       expect(loadConfig({ SQS_PORT: 'ephemeral' }).sqs.port).toBe('ephemeral');
       expect(failure({ SQS_PORT: '70000' }).setting).toBe('SQS_PORT');
@@ -203,8 +203,10 @@ describe('loadConfig', () => {
       expect(error.message).not.toMatch(/a-secret-of-enough-length|tiny-s3cret|hunter2/);
     });
 
-    it('refuses a file it cannot read', () => {
-      expect(failure({ SQS_CREDENTIALS_FILE: path.join(dir, 'missing.json') }).message).toContain('cannot read');
+    it('takes a file that does not exist as no keys (an optional Secret not mounted), and refuses one it cannot read', () => {
+      const missing = path.join(dir, 'missing.json');
+      expect(loadConfig({ SQS_CREDENTIALS_FILE: missing }).sqs).toMatchObject({ credentials: [], credentialsFile: { path: missing, missing: true } });
+      expect(failure({ SQS_CREDENTIALS_FILE: dir }).message).toContain('cannot read');
     });
   });
 

@@ -54,6 +54,8 @@ export interface SqsConfig {
   accountId: string;
   region: string;
   credentials: SqsCredential[];
+  /** SQS_CREDENTIALS_FILE as set, and whether it was absent (an optional Secret not mounted): then there are no keys */
+  credentialsFile: { path: string; missing: boolean } | null;
 }
 
 /** Settings of the services handlers get on `this` (integrations, identity lookups). */
@@ -270,16 +272,22 @@ export function parseSqsCredentials(raw: string, setting = 'SQS_CREDENTIALS_FILE
   });
 }
 
-function sqsCredentials(env: NodeJS.ProcessEnv): SqsCredential[] {
+/**
+ * A file that does not exist is no keys (the SQS endpoint then refuses every request), so an
+ * optional Kubernetes Secret can stay unmounted; a file that exists but cannot be read or parsed stops the start.
+ */
+function sqsCredentials(env: NodeJS.ProcessEnv): Pick<SqsConfig, 'credentials' | 'credentialsFile'> {
   const file = text(env, 'SQS_CREDENTIALS_FILE');
-  if (file === null) return [];
+  if (file === null) return { credentials: [], credentialsFile: null };
   let raw: string;
   try {
     raw = fs.readFileSync(path.resolve(file), 'utf8');
   } catch (error) {
-    throw new ConfigError('SQS_CREDENTIALS_FILE', `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { credentials: [], credentialsFile: { path: file, missing: true } };
+    throw new ConfigError('SQS_CREDENTIALS_FILE', `cannot read ${file} (${code ?? 'error'})`);
   }
-  return parseSqsCredentials(raw);
+  return { credentials: parseSqsCredentials(raw), credentialsFile: { path: file, missing: false } };
 }
 
 function sqsConfig(env: NodeJS.ProcessEnv): SqsConfig {
@@ -287,7 +295,7 @@ function sqsConfig(env: NodeJS.ProcessEnv): SqsConfig {
   if (!/^\d{12}$/.test(accountId)) throw new ConfigError('SQS_ACCOUNT_ID', 'must be 12 digits');
   const region = text(env, 'SQS_REGION') ?? 'us-east-1';
   if (!/^[a-z0-9-]{1,40}$/.test(region)) throw new ConfigError('SQS_REGION', 'must be a region name such as us-east-1');
-  return { port: sqsPort(env), accountId, region, credentials: sqsCredentials(env) };
+  return { port: sqsPort(env), accountId, region, ...sqsCredentials(env) };
 }
 
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];

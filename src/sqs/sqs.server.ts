@@ -58,9 +58,18 @@ export class SqsServer implements OnApplicationBootstrap, BeforeApplicationShutd
       });
     });
     this.server = server;
-    if (!this.config.sqs.credentials.length)
-      this.logger.warn('SQS endpoint: SQS_CREDENTIALS_FILE is not set, so every request is refused (InvalidClientTokenId)');
+    const noKeys = this.noKeysReason();
+    if (noKeys) this.logger.warn(`SQS endpoint: ${noKeys}, so every request is refused (InvalidClientTokenId)`);
     this.logger.log(`SQS endpoint listening on port ${this.port} (account ${this.config.sqs.accountId}, ${this.config.sqs.credentials.length} access key(s))`);
+  }
+
+  private noKeysReason(): string | null {
+    const { credentials, credentialsFile } = this.config.sqs;
+    if (credentials.length) return null;
+    if (!credentialsFile) return 'SQS_CREDENTIALS_FILE is not set';
+    return credentialsFile.missing
+      ? `SQS_CREDENTIALS_FILE ${credentialsFile.path} does not exist (no Secret mounted there?)`
+      : `SQS_CREDENTIALS_FILE ${credentialsFile.path} holds no access keys`;
   }
 
   async beforeApplicationShutdown(): Promise<void> {

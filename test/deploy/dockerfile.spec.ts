@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DockerfileParser, type Arg, type Copy, type Instruction, type JSONInstruction } from 'dockerfile-ast';
+import { loadConfig } from '@app/config/app.config';
 
 const root = path.resolve(__dirname, '../..');
 const dockerfile = DockerfileParser.parse(fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8'));
@@ -83,6 +84,13 @@ describe('Dockerfile', () => {
 
   it('sets NODE_ENV=production in the runtime stage', () => {
     expect(envOf(runtime).get('NODE_ENV')).toBe('production');
+  });
+
+  it('exposes the REST port and the SQS endpoint port it sets', () => {
+    const env = envOf(runtime);
+    const exposed = of(runtime, 'EXPOSE').flatMap((e) => e.getArguments().map((a) => a.getValue()));
+    expect(exposed).toEqual(expect.arrayContaining([env.get('PORT'), env.get('SQS_PORT')]));
+    expect(loadConfig({ SQS_PORT: env.get('SQS_PORT') }).sqs.port).toBe(Number(env.get('SQS_PORT')));
   });
 
   it('runs as a non-root user', () => {

@@ -163,6 +163,24 @@ describe.each(['single', 'postgres'])('kustomize overlay %s', (name) => {
     }
   });
 
+  it('exposes the SQS endpoint (container and Service port) with its access keys from an optional Secret mounted as SQS_CREDENTIALS_FILE', () => {
+    const objects = render(name);
+    const pod = deploymentOf(objects).spec.template.spec;
+    const container = mailroomContainer(pod);
+    const sqsPort = Number(envValue(container, 'SQS_PORT')?.value);
+    expect(container.ports).toContainEqual(expect.objectContaining({ name: 'sqs', containerPort: sqsPort }));
+    const [service] = find(objects, 'Service') as unknown as Array<{ spec: { ports: Array<{ name: string; targetPort: string }> } }>;
+    expect(service.spec.ports).toContainEqual(expect.objectContaining({ name: 'sqs', targetPort: 'sqs' }));
+    const file = envValue(container, 'SQS_CREDENTIALS_FILE')?.value ?? '';
+    const mount = container.volumeMounts?.find((m) => path.posix.dirname(file) === m.mountPath);
+    expect(mount?.readOnly).toBe(true);
+    const secret = pod.volumes?.find((v) => v.name === mount?.name)?.secret;
+    expect(secret).toMatchObject({ secretName: 'mailroom-sqs', optional: true });
+    expect(secret?.items).toContainEqual(expect.objectContaining({ path: path.posix.basename(file) }));
+    // the Secret is optional: without it the file is absent, which the service takes as no keys
+    expect(loadConfig({ SQS_PORT: String(sqsPort), SQS_CREDENTIALS_FILE: file }).sqs).toMatchObject({ port: sqsPort, credentials: [] });
+  });
+
   it('the test renderer agrees with kubectl kustomize (compared when kubectl is installed)', () => {
     const key = (o: K8sObject) => `${o.kind}/${o.metadata.name}`;
     const sort = (objects: K8sObject[]) => [...objects].sort((a, b) => key(a).localeCompare(key(b)));
