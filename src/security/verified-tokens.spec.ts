@@ -46,14 +46,16 @@ describe('VerifiedTokens', () => {
     expect(cache.get(token(payload, 'forged'))).toBeNull();
   });
 
-  it('drops the oldest entry when full', () => {
+  it('drops the least recently used entry when full', () => {
     const cache = new VerifiedTokens(clock, 2);
     const [a, b, c] = ['a', 'b', 'c'].map((sub) => token({ sub, exp: (now + 30_000) / 1000 }));
     cache.remember(a, alice);
     cache.remember(b, alice);
+    expect(cache.get(a)).toBe(alice);
     cache.remember(c, alice);
     expect(cache.size).toBe(2);
-    expect(cache.get(a)).toBeNull();
+    expect(cache.get(b)).toBeNull();
+    expect(cache.get(a)).toBe(alice);
     expect(cache.get(c)).toBe(alice);
   });
 });

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Principal } from '@app/security/principal';
 
 /** How long a verified token is trusted without verifying it again (bounded by its own exp). */
@@ -8,35 +9,28 @@ export const VERIFIED_TOKEN_CAPACITY = 10_000;
  * Tokens that passed verification, keyed by the whole token (signature included), so a repeat
  * request skips the signature check and claim parsing. An entry lives until the token's `exp`
  * or VERIFIED_TOKEN_TTL_MS, whichever is first, so a key removed from the JWKS stops being
- * trusted within a minute. The oldest entry goes when the cache is full.
+ * trusted within a minute. The least recently used entry goes when the cache is full.
  */
 export class VerifiedTokens {
-  private readonly entries = new Map<string, { principal: Principal; until: number }>();
+  private readonly entries: LRUCache<string, Principal>;
 
   constructor(
     private readonly now: () => number = Date.now,
-    private readonly capacity = VERIFIED_TOKEN_CAPACITY,
-  ) {}
+    capacity = VERIFIED_TOKEN_CAPACITY,
+  ) {
+    this.entries = new LRUCache({ max: capacity, ttl: VERIFIED_TOKEN_TTL_MS - 1, ttlResolution: 0, perf: { now } });
+  }
 
   get(token: string): Principal | null {
-    const entry = this.entries.get(token);
-    if (!entry) return null;
-    if (entry.until <= this.now()) {
-      this.entries.delete(token);
-      return null;
-    }
-    return entry.principal;
+    return this.entries.get(token) ?? null;
   }
 
   /** `token` has just been verified; its payload is read again only for `exp`. */
   remember(token: string, principal: Principal): void {
     const exp = expiryOf(token);
-    const until = Math.min(exp ?? Number.POSITIVE_INFINITY, this.now() + VERIFIED_TOKEN_TTL_MS);
-    if (this.entries.size >= this.capacity) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
-    this.entries.set(token, { principal, until });
+    const life = exp === null ? VERIFIED_TOKEN_TTL_MS : Math.min(exp - this.now(), VERIFIED_TOKEN_TTL_MS);
+    // lru-cache serves an entry while its age is <= ttl; the token is void from `exp` on (and a ttl of 0 would mean forever)
+    if (life > 1) this.entries.set(token, principal, { ttl: life - 1 });
   }
 
   get size(): number {

@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { getCanonicalHeaders, SignatureV4 } from '@smithy/signature-v4';
+import { LRUCache } from 'lru-cache';
 import type { SqsCredential } from '@app/config/app.config';
 import { SqsError } from '@app/sqs/sqs-error';
 
@@ -92,7 +93,7 @@ function sameSignature(expected: string, received: string): boolean {
 export class SignatureVerifier {
   private readonly keys: Map<string, SqsCredential>;
   /** (access key, date, region, service) → derived key, as the SDKs cache them: one HMAC per request instead of five */
-  private readonly signingKeys = new Map<string, Buffer>();
+  private readonly signingKeys = new LRUCache<string, Buffer>({ max: SIGNING_KEY_CACHE_SIZE });
   private readonly canonical = new CanonicalRequests();
 
   constructor(
@@ -186,7 +187,6 @@ export class SignatureVerifier {
     if (cached) return cached;
     let key: Buffer = Buffer.from(`AWS4${credential.secretAccessKey}`);
     for (const part of [date, region, service, 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
-    if (this.signingKeys.size >= SIGNING_KEY_CACHE_SIZE) this.signingKeys.delete(this.signingKeys.keys().next().value!);
     this.signingKeys.set(id, key);
     return key;
   }

@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 /**
  * Where a payload (a message's request, result, error or dead-letter info) lies in a queue's
  * journal, so the in-memory index need not hold it. The bytes at `off`..`off + len` of the file
@@ -47,54 +49,42 @@ export class PayloadRef {
 
 export const MISS: unique symbol = Symbol('miss');
 
-/** A small LRU cache of payloads by ref, bounded by their approximate total size. */
+/** A small LRU cache of payloads by ref, bounded by their approximate total size; one payload takes at most a quarter of it. */
 export class PayloadCache {
-  private readonly entries = new Map<PayloadRef, unknown>();
-  private bytes_ = 0;
+  /** null when the budget is too small to hold any payload (0 turns the cache off) */
+  private readonly entries: LRUCache<PayloadRef, NonNullable<unknown>> | null;
 
-  constructor(readonly maxBytes: number) {}
+  constructor(readonly maxBytes: number) {
+    const maxEntrySize = Math.floor(maxBytes / 4);
+    this.entries = maxEntrySize < 1 ? null : new LRUCache({ maxSize: maxBytes, maxEntrySize, sizeCalculation: (_value, ref) => Math.max(1, ref.size) });
+  }
 
   get bytes(): number {
-    return this.bytes_;
+    return this.entries?.calculatedSize ?? 0;
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.entries?.size ?? 0;
   }
 
   has(ref: PayloadRef): boolean {
-    return this.entries.has(ref);
+    return this.entries?.has(ref) ?? false;
   }
 
   get(ref: PayloadRef): unknown {
-    if (!this.entries.has(ref)) return MISS;
-    const value = this.entries.get(ref);
-    this.entries.delete(ref);
-    this.entries.set(ref, value);
-    return value;
+    return this.entries?.get(ref) ?? MISS;
   }
 
+  /** Payloads are never null (a null field has no ref). */
   set(ref: PayloadRef, value: unknown): void {
-    if (ref.size > this.maxBytes / 4) return;
-    if (this.entries.has(ref)) {
-      this.entries.delete(ref);
-      this.bytes_ -= ref.size;
-    }
-    this.entries.set(ref, value);
-    this.bytes_ += ref.size;
-    for (const oldest of this.entries.keys()) {
-      if (this.bytes_ <= this.maxBytes) break;
-      this.entries.delete(oldest);
-      this.bytes_ -= oldest.size;
-    }
+    if (value !== null && value !== undefined) this.entries?.set(ref, value);
   }
 
   delete(ref: PayloadRef): void {
-    if (this.entries.delete(ref)) this.bytes_ -= ref.size;
+    this.entries?.delete(ref);
   }
 
   clear(): void {
-    this.entries.clear();
-    this.bytes_ = 0;
+    this.entries?.clear();
   }
 }

@@ -38,6 +38,17 @@ describe('IdmService', () => {
     expect(urls).toHaveLength(5);
   });
 
+  it('keeps nothing with IDM_CACHE_TTL_SECONDS=0, nor a failed lookup', async () => {
+    const idm = new IdmService({ toolbox: { ...config.toolbox, idmCacheTtlSeconds: 0 } } as unknown as AppConfig, grants as never, tokens as never);
+    await idm.getUserInfo('erin');
+    await idm.getUserInfo('erin');
+    expect(urls).toHaveLength(2);
+    const cached = new IdmService(config, grants as never, tokens as never);
+    fetchSpy.mockResolvedValueOnce(new Response('down', { status: 503 }));
+    await expect(cached.getUserInfo('frank')).rejects.toMatchObject({ name: 'IdmError' });
+    await expect(cached.getUserInfo('frank')).resolves.toEqual({ sub: 'frank' });
+  });
+
   it('shares one request between concurrent lookups, and lists grants without who granted them', async () => {
     const idm = new IdmService(config, grants as never, tokens as never);
     await Promise.all([idm.getUserInfo('dave'), idm.getUserInfo('dave')]);

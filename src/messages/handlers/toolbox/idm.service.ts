@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { InjectConfig } from '@app/config/config.tokens';
 import type { AppConfig } from '@app/config/app.config';
 import { GrantStore } from '@app/storage/ports/grant.store';
@@ -16,47 +17,27 @@ const SUBJECT_MAX = 500;
 const USERINFO_MAX_BYTES = 256 * 1024;
 const USERINFO_TIMEOUT_MS = 10_000;
 
-/** A least-recently-used map whose entries also expire. */
-class TtlCache<V> {
-  private readonly entries = new Map<string, { value: V; expiresAt: number }>();
-
-  constructor(
-    private readonly max: number,
-    private readonly ttlMs: number,
-  ) {}
-
-  get(key: string): V | undefined {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    this.entries.delete(key);
-    if (entry.expiresAt <= Date.now()) return undefined;
-    this.entries.set(key, entry);
-    return entry.value;
-  }
-
-  set(key: string, value: V): void {
-    if (this.ttlMs <= 0) return;
-    this.entries.delete(key);
-    this.entries.set(key, { value, expiresAt: Date.now() + this.ttlMs });
-    while (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as string);
-  }
-}
-
 /**
  * `idmService` of handlers: who sent the message, a subject's grants, and user info from
  * IDM_USERINFO_URL (called with the authClientProvider token), cached per subject.
  */
 @Injectable()
 export class IdmService {
-  private readonly userinfo: TtlCache<Record<string, unknown>>;
-  private readonly inflight = new Map<string, Promise<Record<string, unknown>>>();
+  /** also shares one request between concurrent lookups of a subject; a failed lookup is not kept */
+  private readonly userinfo: LRUCache<string, Record<string, unknown>>;
 
   constructor(
     @InjectConfig() private readonly config: AppConfig,
     private readonly grants: GrantStore,
     private readonly tokens: AuthClientTokens,
   ) {
-    this.userinfo = new TtlCache(config.toolbox.idmCacheMaxEntries, config.toolbox.idmCacheTtlSeconds * 1000);
+    this.userinfo = new LRUCache({
+      max: config.toolbox.idmCacheMaxEntries,
+      ttl: config.toolbox.idmCacheTtlSeconds * 1000,
+      ttlResolution: 0,
+      perf: Date,
+      fetchMethod: (who) => this.fetch(who),
+    });
   }
 
   sender(sentBy: string | null, roles: string[] | null): Sender {
@@ -70,16 +51,11 @@ export class IdmService {
 
   async getUserInfo(subject: unknown): Promise<Record<string, unknown>> {
     const who = this.subject(subject);
-    const template = this.config.toolbox.idmUserinfoUrl;
-    if (!template) throw new HandlerServiceError('IdmNotConfigured', 'set IDM_USERINFO_URL to use idmService.getUserInfo');
-    const cached = this.userinfo.get(who);
-    if (cached) return cached;
-    let pending = this.inflight.get(who);
-    if (!pending) {
-      pending = this.fetch(template, who).finally(() => this.inflight.delete(who));
-      this.inflight.set(who, pending);
-    }
-    return pending;
+    if (!this.config.toolbox.idmUserinfoUrl) throw new HandlerServiceError('IdmNotConfigured', 'set IDM_USERINFO_URL to use idmService.getUserInfo');
+    const info = (await this.userinfo.fetch(who)) as Record<string, unknown>;
+    // IDM_CACHE_TTL_SECONDS=0 keeps nothing (lru-cache's ttl 0 would keep it for ever)
+    if (this.userinfo.ttl === 0) this.userinfo.delete(who);
+    return info;
   }
 
   private subject(value: unknown): string {
@@ -88,8 +64,8 @@ export class IdmService {
     return value;
   }
 
-  private async fetch(template: string, subject: string): Promise<Record<string, unknown>> {
-    const url = template.replaceAll('{subject}', encodeURIComponent(subject));
+  private async fetch(subject: string): Promise<Record<string, unknown>> {
+    const url = this.config.toolbox.idmUserinfoUrl!.replaceAll('{subject}', encodeURIComponent(subject));
     const host = new URL(url).host;
     const token = await this.tokens.getAccessToken();
     let response: Response;
@@ -117,8 +93,6 @@ export class IdmService {
     if (!response.ok || typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new HandlerServiceError('IdmError', `the user info endpoint at ${host} answered ${response.status} without a JSON object`);
     }
-    const info = body as Record<string, unknown>;
-    this.userinfo.set(subject, info);
-    return info;
+    return body as Record<string, unknown>;
   }
 }
