@@ -8,6 +8,11 @@
 const ADAPTERS = '^src/storage/(filesystem|sql)/';
 const DOMAIN_MODULES = '^src/(queues|messages|topics|security|health|http|sqs)/';
 const SPEC = '\\.spec\\.ts$';
+/**
+ * Sub-folders whose top-level files are a public surface like a module's (the pull-consumer API
+ * that SQS, metrics and the OpenAPI document build on); their own sub-folders stay internal.
+ */
+const PUBLIC_SUBFOLDERS = ['^src/messages/consumers/[^/]+$'];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -51,9 +56,9 @@ module.exports = {
       name: 'no-reaching-into-module-subfolders',
       severity: 'error',
       comment:
-        "A module's sub-folders (e.g. messages/handlers, storage/sql) are its internals; other modules use the files at the module's top level (its services, decorators, schemas, types) or storage/ports.",
+        "A module's sub-folders (e.g. messages/handlers, storage/sql) are its internals; other modules use the files at the module's top level (its services, decorators, schemas, types), storage/ports or messages/consumers.",
       from: { path: '^src/([^/]+)/', pathNot: SPEC },
-      to: { path: '^src/[^/]+/[^/]+/', pathNot: ['^src/$1/', '^src/storage/ports/', ADAPTERS] },
+      to: { path: '^src/[^/]+/[^/]+/', pathNot: ['^src/$1/', '^src/storage/ports/', ADAPTERS, ...PUBLIC_SUBFOLDERS] },
     },
     {
       name: 'no-importing-another-modules-http-wiring',

@@ -4,7 +4,7 @@ import { MessageEvents } from '@app/messages/message-events';
 import type { QueueRegistry } from '@app/queues/queue-registry.service';
 import type { QueuesService, QueueStatsView } from '@app/queues/queues.service';
 import { MetricsService } from '@app/health/metrics.service';
-import type { LongPollSlots } from '@app/messages/long-poll-slots';
+import type { LongPollSlots } from '@app/messages/consumers/long-poll-slots';
 import { LeaderLock, SoleProcessLeader } from '@app/storage/ports/leader-lock';
 
 class FixedClock extends Clock {

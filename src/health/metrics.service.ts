@@ -3,7 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Clock } from '@app/common/clock';
 import { MessageEvents, type MessageEvent } from '@app/messages/message-events';
-import { LongPollSlots } from '@app/messages/long-poll-slots';
+import { LongPollSlots } from '@app/messages/consumers/long-poll-slots';
 import { QueueRegistry } from '@app/queues/queue-registry.service';
 import { QueuesService, type QueueStatsView } from '@app/queues/queues.service';
 import { LeaderLock } from '@app/storage/ports/leader-lock';

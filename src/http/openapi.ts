@@ -10,7 +10,7 @@ import {
   leasedMessageViewSchema,
   receiveBodySchema,
   receiveResponseSchema,
-} from '@app/messages/consumers.schemas';
+} from '@app/messages/consumers/consumers.schemas';
 import { deduplicatedViewSchema, messagePageSchema, messageViewSchema } from '@app/messages/message.view';
 import { batchBodySchema, batchResultSchema } from '@app/messages/push.schemas';
 import { purgeBodySchema, purgeResponseSchema, redriveBodySchema, redriveResponseSchema } from '@app/messages/queue-operations.schemas';

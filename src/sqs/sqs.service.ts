@@ -9,7 +9,7 @@ import { QueuesService } from '@app/queues/queues.service';
 import { NAME_PATTERN } from '@app/queues/queue.schemas';
 import { isFifo, MessagesService } from '@app/messages/messages.service';
 import { contentDeduplicationId, storedIdempotencyKey } from '@app/messages/idempotency-key';
-import { ConsumersService } from '@app/messages/consumers.service';
+import { ConsumersService } from '@app/messages/consumers/consumers.service';
 import { DeliveryService } from '@app/messages/delivery.service';
 import { QueueOperationsService } from '@app/messages/queue-operations.service';
 import { MAX_PURGE_PER_REQUEST } from '@app/messages/queue-operations.schemas';

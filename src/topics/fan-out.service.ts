@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { QueueRegistry, type QueueEntry } from '@app/queues/queue-registry.service';
 import { assertOwnReplays, MessagesService, sender } from '@app/messages/messages.service';
 import { assertClientKey, assertFifoId, storedIdempotencyKey } from '@app/messages/idempotency-key';
-import { TopicPublisher, type PublishOptions, type PublishResult } from '@app/messages/topic-publisher';
+import { TopicPublisher, type PublishOptions, type PublishResult } from '@app/topics/topic-publisher';
 import { TopicsService } from '@app/topics/topics.service';
 
 export interface FanOutResult extends PublishResult {

@@ -21,7 +21,7 @@ import { Access } from '@app/security/access.decorator';
 import { CurrentPrincipal } from '@app/security/current-principal.decorator';
 import type { Principal } from '@app/security/principal';
 import type { Page } from '@app/storage/ports/message.store';
-import type { PublishResult } from '@app/messages/topic-publisher';
+import type { PublishResult } from '@app/topics/topic-publisher';
 import { TopicsService, type TopicView } from '@app/topics/topics.service';
 import { FanOutService } from '@app/topics/fan-out.service';
 

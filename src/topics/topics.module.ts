@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { StorageModule } from '@app/storage/storage.module';
 import { QueuesModule } from '@app/queues/queues.module';
 import { MessagesModule } from '@app/messages/messages.module';
-import { TopicPublisher } from '@app/messages/topic-publisher';
+import { TopicPublisher } from '@app/topics/topic-publisher';
 import { TopicsController } from '@app/topics/topics.controller';
 import { TopicsService } from '@app/topics/topics.service';
 import { FanOutService } from '@app/topics/fan-out.service';

@@ -1,6 +1,6 @@
 import { startTestApp, type TestApp } from '../support/app';
 import { ManualClock } from '../support/time';
-import { ConsumersService } from '@app/messages/consumers.service';
+import { ConsumersService } from '@app/messages/consumers/consumers.service';
 import { LifecycleService } from '@app/health/lifecycle.service';
 
 describe('pull consumers under concurrency (e2e)', () => {

@@ -1,7 +1,7 @@
 import { startTestApp, type TestApp } from '../support/app';
 import { ManualClock, waitFor } from '../support/time';
 import { MaintenanceService } from '@app/messages/maintenance.service';
-import { ConsumersService } from '@app/messages/consumers.service';
+import { ConsumersService } from '@app/messages/consumers/consumers.service';
 
 describe('pull consumers: receive, ack, lease (e2e)', () => {
   const clock = new ManualClock();

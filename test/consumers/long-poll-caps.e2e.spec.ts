@@ -1,4 +1,4 @@
-import { LongPollSlots } from '@app/messages/long-poll-slots';
+import { LongPollSlots } from '@app/messages/consumers/long-poll-slots';
 import { startTestApp, type TestApp } from '../support/app';
 import { waitFor } from '../support/time';
 

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import request from 'supertest';
-import { LEASE_MARGIN_SECONDS } from '@app/messages/dispatcher.service';
+import { LEASE_MARGIN_SECONDS } from '@app/messages/handlers/dispatcher.service';
 import { signToken, startTestApp, TEST_SECRET, writeConfigFiles } from '../support/app';
 import { ManualClock, waitFor } from '../support/time';
 

@@ -1,4 +1,4 @@
-import { HandlerDispatcher } from '@app/messages/dispatcher.service';
+import { HandlerDispatcher } from '@app/messages/handlers/dispatcher.service';
 import { startTestApp, type TestApp } from '../support/app';
 import { ManualClock, waitFor } from '../support/time';
 

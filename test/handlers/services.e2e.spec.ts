@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
-import { TopicPublisher } from '@app/messages/topic-publisher';
+import { TopicPublisher } from '@app/topics/topic-publisher';
 import { startTestApp, type TestApp } from '../support/app';
 import { waitFor } from '../support/time';
 

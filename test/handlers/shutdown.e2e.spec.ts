@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { HandlerDispatcher } from '@app/messages/dispatcher.service';
+import { HandlerDispatcher } from '@app/messages/handlers/dispatcher.service';
 import { startTestApp, writeConfigFiles } from '../support/app';
 import { waitFor } from '../support/time';
 

@@ -1,6 +1,6 @@
 import { ModuleRef } from '@nestjs/core';
 import { startTestApp, type TestApp } from '../support/app';
-import { TopicPublisher } from '@app/messages/topic-publisher';
+import { TopicPublisher } from '@app/topics/topic-publisher';
 
 describe('topics: admin, bindings and fan-out (e2e)', () => {
   let t: TestApp;

@@ -8,7 +8,7 @@ import { QueueRegistry } from '@app/queues/queue-registry.service';
 import { StorageService } from '@app/storage/storage.service';
 import { MessagesService } from '@app/messages/messages.service';
 import { toMessageView } from '@app/messages/message.view';
-import { TopicPublisher } from '@app/messages/topic-publisher';
+import { TopicPublisher } from '@app/topics/topic-publisher';
 import { AuthClientTokens, HandlerServiceError } from '@app/messages/handlers/auth-client-tokens';
 import { maskValues } from '@app/common/secrets';
 import { IntegrationsService } from '@app/messages/handlers/toolbox/integrations.service';

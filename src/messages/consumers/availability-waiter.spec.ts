@@ -1,4 +1,4 @@
-import { AvailabilityWaiter } from '@app/messages/availability-waiter';
+import { AvailabilityWaiter } from '@app/messages/consumers/availability-waiter';
 import { MessageEvents } from '@app/messages/message-events';
 import { MessageStore } from '@app/storage/ports/message.store';
 

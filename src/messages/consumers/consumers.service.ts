@@ -13,9 +13,9 @@ import type { Principal } from '@app/security/principal';
 import { DeliveryService } from '@app/messages/delivery.service';
 import { MessageEvents } from '@app/messages/message-events';
 import { assertMessageId, isFifo } from '@app/messages/messages.service';
-import { AvailabilityWaiter } from '@app/messages/availability-waiter';
-import { LongPollSlots } from '@app/messages/long-poll-slots';
-import type { AckBatchInput, AckBatchResult, AckInput, ReceiveInput } from '@app/messages/consumers.schemas';
+import { AvailabilityWaiter } from '@app/messages/consumers/availability-waiter';
+import { LongPollSlots } from '@app/messages/consumers/long-poll-slots';
+import type { AckBatchInput, AckBatchResult, AckInput, ReceiveInput } from '@app/messages/consumers/consumers.schemas';
 
 /** While a long poll waits, it re-checks the queue at least this often (delays ending, other replicas without NOTIFY). */
 const BACKSTOP_MS = 1_000;

@@ -19,7 +19,7 @@ import { CurrentPrincipal } from '@app/security/current-principal.decorator';
 import type { Principal } from '@app/security/principal';
 import type { StoredMessage } from '@app/storage/ports/message.store';
 import { toMessageView, type MessageView } from '@app/messages/message.view';
-import { ConsumersService } from '@app/messages/consumers.service';
+import { ConsumersService } from '@app/messages/consumers/consumers.service';
 import {
   ackBatchBodySchema,
   ackBodySchema,
@@ -30,7 +30,7 @@ import {
   type AckInput,
   type LeaseInput,
   type ReceiveInput,
-} from '@app/messages/consumers.schemas';
+} from '@app/messages/consumers/consumers.schemas';
 
 interface LeasedMessageView extends MessageView {
   receipt: string;

@@ -7,7 +7,13 @@ import type { QueueEntry } from '@app/queues/queue-registry.service';
 import type { QueueDefinition } from '@app/storage/ports/catalog.types';
 import type { StoredMessage } from '@app/storage/ports/message.store';
 import { MessageEvents } from '@app/messages/message-events';
-import { HANDLER_ERROR_MAX_BYTES, HandlerDispatcher, handlerLeaseSeconds, LEASE_MARGIN_SECONDS, PREFETCH_MAX_AGE_MS } from '@app/messages/dispatcher.service';
+import {
+  HANDLER_ERROR_MAX_BYTES,
+  HandlerDispatcher,
+  handlerLeaseSeconds,
+  LEASE_MARGIN_SECONDS,
+  PREFETCH_MAX_AGE_MS,
+} from '@app/messages/handlers/dispatcher.service';
 import type { HandlerOutcome, HandlerTask } from '@app/messages/handlers/handler-pool';
 
 /** The dispatcher against fakes: capacity, wake-ups, outcome → transition, shutdown. */

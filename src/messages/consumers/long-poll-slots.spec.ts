@@ -1,5 +1,5 @@
 import { loadConfig } from '@app/config/app.config';
-import { LongPollSlots } from '@app/messages/long-poll-slots';
+import { LongPollSlots } from '@app/messages/consumers/long-poll-slots';
 
 function slots(max: number, perSubject: number): LongPollSlots {
   return new LongPollSlots(loadConfig({ LONG_POLL_MAX: String(max), LONG_POLL_MAX_PER_SUBJECT: String(perSubject) }));
