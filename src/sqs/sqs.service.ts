@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Clock } from '@app/common/clock';
 import { DomainError, type ErrorCode } from '@app/common/domain-error';
 import { InjectConfig } from '@app/config/config.tokens';
 import type { AppConfig } from '@app/config/app.config';
@@ -29,6 +30,7 @@ import {
   type SqsMessageAttributes,
 } from '@app/sqs/sqs-message-codec';
 import { decodeReceiptHandle, encodeReceiptHandle } from '@app/sqs/receipt-handle';
+import { ReceiveAttempts } from '@app/sqs/receive-attempts';
 
 export interface SqsCall {
   principal: Principal;
@@ -195,7 +197,12 @@ export class SqsService {
     private readonly access: AccessService,
     private readonly metrics: MetricsService,
     @InjectConfig() private readonly config: AppConfig,
-  ) {}
+    private readonly clock: Clock,
+  ) {
+    this.attempts = new ReceiveAttempts(() => this.clock.now());
+  }
+
+  private readonly attempts: ReceiveAttempts;
 
   /** Runs an action; domain errors come back as SQS errors. */
   async handle(action: string, input: Input, call: SqsCall): Promise<Output> {
@@ -698,10 +705,38 @@ export class SqsService {
     const waitSeconds = int(input, 'WaitTimeSeconds', 0, 20, definition.sqs?.receiveMessageWaitTimeSeconds ?? 0);
     const systemNames = [...strings(input, 'AttributeNames'), ...strings(input, 'MessageSystemAttributeNames')];
     const attributeNames = strings(input, 'MessageAttributeNames');
-    // accepted for FIFO clients that send it; a retried receive gets new messages, not the same ones (see docs/sqs.md)
-    fifoId(input, 'ReceiveRequestAttemptId');
-    const claimed = await this.consumers.receive(name, { maxMessages, waitSeconds, visibilityTimeoutSeconds: visibility }, call.signal, call.principal.subject);
+    const attemptId = fifoId(input, 'ReceiveRequestAttemptId');
+    const subject = call.principal.subject;
+    const replayable = attemptId !== undefined && isFifo(definition);
+    const replayed = replayable ? await this.replay(name, this.attempts.get(subject, name, attemptId), visibility) : null;
+    const claimed = replayed ?? (await this.consumers.receive(name, { maxMessages, waitSeconds, visibilityTimeoutSeconds: visibility }, call.signal, subject));
+    if (replayable && !replayed && claimed.length) this.attempts.remember(subject, name, attemptId, claimed);
     return claimed.length ? { Messages: claimed.map((message) => this.received(message, systemNames, attributeNames)) } : {};
+  }
+
+  /**
+   * A retried FIFO receive (same ReceiveRequestAttemptId within 5 minutes) answers the same
+   * messages and receipt handles, their visibility timeout started again, as SQS does, while every
+   * one of them is still in flight under that receipt; otherwise (one was deleted, changed or
+   * expired) null: the receive runs afresh.
+   */
+  private async replay(queue: string, earlier: StoredMessage[] | null, visibility: number | undefined): Promise<StoredMessage[] | null> {
+    if (!earlier) return null;
+    const now = this.clock.now();
+    const current = await Promise.all(earlier.map((message) => this.messages.get(queue, message.id).catch(() => null)));
+    const unchanged = current.every(
+      (message, i) =>
+        message?.status === 'INPROGRESS' && message.receipt === earlier[i].receipt && message.leaseExpiresAt !== null && message.leaseExpiresAt > now,
+    );
+    if (!unchanged) return null;
+    const seconds = visibility ?? this.definition(queue).delivery.visibilityTimeoutSeconds;
+    if (seconds === 0) return current as StoredMessage[];
+    try {
+      return await Promise.all(earlier.map((message) => this.consumers.lease(queue, message.id, message.receipt!, seconds)));
+    } catch (error) {
+      if (error instanceof DomainError && (error.code === 'RECEIPT_STALE' || error.code === 'MESSAGE_NOT_FOUND')) return null;
+      throw error;
+    }
   }
 
   private received(message: StoredMessage, systemNames: string[], attributeNames: string[]): Record<string, unknown> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   ChangeMessageVisibilityBatchCommand,
   CreateQueueCommand,
@@ -30,10 +31,11 @@ function fifoSuite(engine: string, env: () => Promise<{ env: Record<string, stri
       await drop?.();
     });
 
-    const receive = async (QueueUrl: string | undefined, max = 10): Promise<Message[]> =>
+    /** a new receive, as a client makes it: a fresh attempt id (the same one only when it retries) */
+    const receive = async (QueueUrl: string | undefined, max = 10, attemptId: string = randomUUID()): Promise<Message[]> =>
       (
         await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: max, MessageSystemAttributeNames: ['All'], ReceiveRequestAttemptId: 'attempt-1' }),
+          new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: max, MessageSystemAttributeNames: ['All'], ReceiveRequestAttemptId: attemptId }),
         )
       ).Messages ?? [];
     const deleteAll = async (QueueUrl: string | undefined, messages: Message[]): Promise<void> => {
@@ -175,6 +177,29 @@ function fifoSuite(engine: string, env: () => Promise<{ env: Record<string, stri
       expect(ids.z).toBe(one.MessageId);
       const got = await receive(QueueUrl);
       expect(got.map((m) => m.Body)).toEqual(['pay 10', '{"pay":20}', 'x']);
+    });
+
+    it('answers a retried receive (same ReceiveRequestAttemptId) with the same messages and receipt handles while they are in flight', async () => {
+      const { QueueUrl } = await sqs.send(
+        new CreateQueueCommand({ QueueName: 'retried.fifo', Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' } }),
+      );
+      for (const group of ['A', 'B']) {
+        await sqs.send(
+          new SendMessageBatchCommand({ QueueUrl, Entries: [0, 1].map((i) => ({ Id: `m${i}`, MessageBody: `${group}${i}`, MessageGroupId: group })) }),
+        );
+      }
+      const first = await receive(QueueUrl, 2, 'lost-answer');
+      expect(first.map((m) => m.Body)).toEqual(['A0', 'A1']);
+      const retried = await receive(QueueUrl, 2, 'lost-answer');
+      expect(retried.map((m) => [m.MessageId, m.ReceiptHandle])).toEqual(first.map((m) => [m.MessageId, m.ReceiptHandle]));
+      expect(retried[0].Attributes).toMatchObject({ MessageGroupId: 'A', ApproximateReceiveCount: '1' });
+      // another attempt is another receive: group A is in flight, B comes
+      const other = await receive(QueueUrl, 2, 'next');
+      expect(other.map((m) => m.Body)).toEqual(['B0', 'B1']);
+      // one of them deleted: the attempt cannot be replayed, the receive runs afresh (nothing deliverable now)
+      await deleteAll(QueueUrl, [first[0]]);
+      expect(await receive(QueueUrl, 2, 'lost-answer')).toEqual([]);
+      await deleteAll(QueueUrl, [first[1], ...other]);
     });
   });
 }
