@@ -83,6 +83,7 @@ const ALL_CHECKS = [
   'fifo order',
   'fifo sequence numbers',
   'fifo receive attributes',
+  'fifo receive retried',
 ];
 
 describeWithPython('SQS endpoint with a current boto3 (JSON protocol)', currentBoto3, (python) => {
