@@ -24,7 +24,15 @@ import { HEADER_BYTES, frameRecord } from '@app/storage/filesystem/journal-forma
 import { Journal, fsyncDirectory, type WrittenCallback } from '@app/storage/filesystem/journal';
 import { PRIVATE_DIR } from '@app/storage/filesystem/file-modes';
 import { acquireDataDirLock } from '@app/storage/filesystem/lock-file';
-import { MISS, PayloadCache, PayloadRef } from '@app/storage/filesystem/payload-ref';
+import { PayloadRef } from '@app/storage/filesystem/payload-ref';
+import {
+  DEFAULT_INLINE_PAYLOAD_BYTES,
+  DEFAULT_PAYLOAD_CACHE_BYTES,
+  PAYLOAD_FIELDS,
+  PayloadStore,
+  batchBody,
+  type PayloadFootprint,
+} from '@app/storage/filesystem/payload-store';
 import { QueueState, type JournalRecord, type Slot } from '@app/storage/filesystem/queue-state';
 
 export interface FilesystemStoreOptions {
@@ -36,17 +44,6 @@ export interface FilesystemStoreOptions {
   payloadCacheBytes?: number;
   /** messages (and settle records) whose JSON is at most this long keep their payloads in memory */
   inlinePayloadBytes?: number;
-}
-
-/** Payload memory of one queue's in-memory index (see `payloadFootprint`). */
-export interface PayloadFootprint {
-  messages: number;
-  /** payloads only referenced by their place in the journal */
-  refs: number;
-  /** referenced payloads still held because their record is not written yet */
-  unwritten: number;
-  /** JSON bytes of the payloads held inline (small ones) */
-  inlineBytes: number;
 }
 
 interface QueueHandle {
@@ -64,53 +61,6 @@ interface QueueHandle {
 const JOURNAL_SUFFIX = '.journal';
 const SNAPSHOT_CHUNK_BYTES = 1 << 20;
 const SNAPSHOT_READ_BATCH = 64;
-/** a payload read from the journal brings along the uncached payloads of its batch that follow it within this many bytes */
-const READ_AHEAD_BYTES = 1024 * 1024;
-/** messages (and settle records) whose JSON is at most this long keep their payloads in memory */
-export const DEFAULT_INLINE_PAYLOAD_BYTES = 512;
-export const DEFAULT_PAYLOAD_CACHE_BYTES = 8 * 1024 * 1024;
-
-type PayloadField = 'request' | 'result' | 'error' | 'deadLetter';
-const PAYLOAD_FIELDS: readonly PayloadField[] = ['request', 'result', 'error', 'deadLetter'];
-/** `{"t":"i","ms":[` — the messages of a batch record start after it */
-const BATCH_PREFIX = Buffer.from('{"t":"i","ms":[');
-const BATCH_SUFFIX = Buffer.from(']}');
-const COMMA = Buffer.from(',');
-
-/** A payload's place inside a record body, set on the ref once the record is written. */
-interface Span {
-  ref: PayloadRef;
-  start: number;
-  len: number;
-}
-
-function locator(spans: Span[], onFirst?: (ref: PayloadRef, value: unknown) => void): WrittenCallback {
-  return (gen, offset) => {
-    for (const { ref, start, len } of spans) {
-      const pending = !ref.written;
-      const value = ref.locate(gen, offset + HEADER_BYTES + start, len);
-      if (pending) onFirst?.(ref, value);
-    }
-  };
-}
-
-/** Builds a batch record body from message JSON buffers; returns each message's start. */
-function batchBody(parts: Buffer[]): { body: Buffer; starts: number[] } {
-  const chunks: Buffer[] = [BATCH_PREFIX];
-  const starts: number[] = [];
-  let at = BATCH_PREFIX.length;
-  parts.forEach((part, i) => {
-    if (i > 0) {
-      chunks.push(COMMA);
-      at += 1;
-    }
-    starts.push(at);
-    chunks.push(part);
-    at += part.length;
-  });
-  chunks.push(BATCH_SUFFIX);
-  return { body: Buffer.concat(chunks, at + BATCH_SUFFIX.length), starts };
-}
 
 /**
  * The filesystem engine: one append-only journal per queue under DATA_DIR/queues, replayed into
@@ -124,10 +74,7 @@ export class FilesystemMessageStore extends MessageStore {
   private readonly queuesDir: string;
   private readonly compactMinBytes: number;
   private readonly compactGarbageRatio: number;
-  private readonly cache: PayloadCache;
-  /** payload reads in flight, so concurrent calls (and read-ahead) do not read the same bytes twice */
-  private readonly reading = new Map<PayloadRef, Promise<unknown>>();
-  private readonly inlineBytes: number;
+  private readonly payloads: PayloadStore;
   /** journals of purged queues still being closed and removed: a new journal under the same name waits for them */
   private readonly removing = new Map<string, Promise<void>>();
   private releaseLock: (() => void) | null = null;
@@ -144,8 +91,7 @@ export class FilesystemMessageStore extends MessageStore {
     this.queuesDir = path.join(dataDir, 'queues');
     this.compactMinBytes = options.compactMinBytes ?? 4 * 1024 * 1024;
     this.compactGarbageRatio = options.compactGarbageRatio ?? 2;
-    this.cache = new PayloadCache(options.payloadCacheBytes ?? DEFAULT_PAYLOAD_CACHE_BYTES);
-    this.inlineBytes = options.inlinePayloadBytes ?? DEFAULT_INLINE_PAYLOAD_BYTES;
+    this.payloads = new PayloadStore(options.payloadCacheBytes ?? DEFAULT_PAYLOAD_CACHE_BYTES, options.inlinePayloadBytes ?? DEFAULT_INLINE_PAYLOAD_BYTES);
   }
 
   /** Takes the data directory lock and replays every queue journal. */
@@ -185,7 +131,7 @@ export class FilesystemMessageStore extends MessageStore {
     this.state = 'closed';
     this.stateSince = this.clock.now();
     await this.closeJournals();
-    this.cache.clear();
+    this.payloads.clear();
     this.releaseLock?.();
     this.releaseLock = null;
   }
@@ -268,31 +214,14 @@ export class FilesystemMessageStore extends MessageStore {
         };
         const json = JSON.stringify(message);
         outcomes[i] = { message: { ...message }, replayed: false };
-        const refs = json.length > this.inlineBytes ? this.holdPayloads(message, json.length) : [];
+        const refs = json.length > this.payloads.inlineBytes ? this.payloads.holdPayloads(message, json.length) : [];
         if (refs.length) held.push({ part: parts.length, refs });
         if (key !== null) batchKeys.set(key, message);
         stored.push(message);
         parts.push(json);
       }
       if (stored.length) {
-        const payload = `{"t":"i","ms":[${parts.join(',')}]}`;
-        let onWritten: WrittenCallback | undefined;
-        if (held.length) {
-          // byte offsets of the messages in the record: the prefix, then the parts joined by ','
-          const starts: number[] = [];
-          const lengths: number[] = [];
-          let at = BATCH_PREFIX.length;
-          for (const part of parts) {
-            const len = Buffer.byteLength(part, 'utf8');
-            starts.push(at);
-            lengths.push(len);
-            at += len + 1;
-          }
-          const spans = held.flatMap(({ part, refs }) => refs.map((ref) => ({ ref, start: starts[part], len: lengths[part] })));
-          const group = spans.map((span) => span.ref);
-          for (const ref of group) ref.group = group;
-          onWritten = locator(spans, (ref, value) => this.cache.set(ref, value));
-        }
+        const { payload, onWritten } = this.payloads.batchRecord(parts, held);
         state.apply({ t: 'i', ms: stored }, payload.length);
         writes.push(this.append(handle, journals.get(queue)!, payload, onWritten));
         fresh.add(queue);
@@ -455,7 +384,7 @@ export class FilesystemMessageStore extends MessageStore {
     await handle.opening?.catch(() => undefined);
     await handle.compacting?.catch(() => undefined);
     await handle.journal?.close().catch(() => undefined);
-    this.forgetPayloads(handle);
+    this.payloads.forget(handle.state);
     const file = this.fileOf(handle.name);
     await fsp.rm(`${file}.compact`, { force: true });
     await fsp.rm(file, { force: true });
@@ -617,7 +546,7 @@ export class FilesystemMessageStore extends MessageStore {
     let index = 0;
     const { journal } = await Journal.open(this.fileOf(handle.name), (payload, size, offset) => {
       try {
-        state.apply(this.locateReplayed(payload as JournalRecord, size, offset + HEADER_BYTES, refs), size);
+        state.apply(this.payloads.locateReplayed(payload as JournalRecord, size, offset + HEADER_BYTES, refs), size);
       } catch (error) {
         this.logger.error(`queue ${handle.name}: ignored an unreadable journal record #${index}: ${(error as Error).message}`);
       }
@@ -626,52 +555,6 @@ export class FilesystemMessageStore extends MessageStore {
     for (const ref of refs) ref.gen = journal.generation;
     handle.state = state;
     handle.journal = journal;
-  }
-
-  /**
-   * Replaces the large payloads of a replayed record by refs to their place in the journal
-   * (`body` is the offset of the record's JSON). A message of a batch record is located by
-   * serializing it again (JSON.stringify of parsed JSON gives back the same text); if the sizes do
-   * not add up, its payloads point at the whole record instead.
-   */
-  private locateReplayed(record: JournalRecord, size: number, body: number, refs: PayloadRef[]): JournalRecord {
-    const place = (ref: PayloadRef, off: number, len: number) => {
-      ref.off = off;
-      ref.len = len;
-      refs.push(ref);
-    };
-    if (record.t === 'i' && Array.isArray(record.ms)) {
-      const lengths = record.ms.map((m) => Buffer.byteLength(JSON.stringify(m), 'utf8'));
-      const exact = BATCH_PREFIX.length + lengths.reduce((n, l) => n + l, 0) + Math.max(0, lengths.length - 1) + BATCH_SUFFIX.length === size;
-      let start = BATCH_PREFIX.length;
-      const group: PayloadRef[] = [];
-      record.ms.forEach((message, i) => {
-        if (lengths[i] > this.inlineBytes) {
-          for (const field of PAYLOAD_FIELDS) {
-            const value = message[field];
-            if (value === null || value === undefined) continue;
-            const ref = new PayloadRef(field, exact ? -1 : i, undefined, lengths[i]);
-            if (exact) {
-              place(ref, body + start, lengths[i]);
-              ref.group = group;
-              group.push(ref);
-            } else {
-              place(ref, body, size);
-            }
-            (message as unknown as Record<string, unknown>)[field] = ref;
-          }
-        }
-        start += lengths[i] + 1;
-      });
-    } else if (record.t === 's' && size > this.inlineBytes) {
-      for (const key of ['r', 'e'] as const) {
-        if (record[key] === null || record[key] === undefined) continue;
-        const ref = new PayloadRef(key, -1, undefined, size);
-        place(ref, body, size);
-        (record as Record<string, unknown>)[key] = ref;
-      }
-    }
-    return record;
   }
 
   private journalOf(handle: QueueHandle): Journal {
@@ -706,139 +589,27 @@ export class FilesystemMessageStore extends MessageStore {
   private async commit(handle: QueueHandle, record: JournalRecord, slot?: Slot): Promise<StoredMessage> {
     const journal = this.journalOf(handle);
     const payload = JSON.stringify(record);
-    let onWritten: WrittenCallback | undefined;
-    if (record.t === 's' && payload.length > this.inlineBytes) {
-      // a large result or error stays in the journal; the record's JSON is read back for it
-      const len = Buffer.byteLength(payload, 'utf8');
-      const spans: Span[] = [];
-      const applied: Record<string, unknown> = { ...record };
-      for (const key of ['r', 'e'] as const) {
-        const value = record[key];
-        if (value === null || value === undefined) continue;
-        const ref = new PayloadRef(key, -1, value, len);
-        spans.push({ ref, start: 0, len });
-        applied[key] = ref;
-      }
-      if (spans.length) {
-        record = applied as JournalRecord;
-        onWritten = locator(spans, (ref, value) => this.cache.set(ref, value));
-      }
-    }
-    handle.state.apply(record);
+    const located = this.payloads.settleRecord(record, payload);
+    handle.state.apply(located.record);
     const result = slot ? this.view(handle, slot.msg) : undefined;
     result?.catch(() => undefined);
-    await this.append(handle, journal, payload, onWritten);
+    await this.append(handle, journal, payload, located.onWritten);
     return result as Promise<StoredMessage>;
   }
 
-  /** Refs that keep a new message's non-null payloads out of memory once it is written. */
-  private holdPayloads(message: StoredMessage, size: number): PayloadRef[] {
-    const refs: PayloadRef[] = [];
-    for (const field of ['request', 'deadLetter'] as const) {
-      const value = message[field];
-      if (value === null || value === undefined) continue;
-      const ref = new PayloadRef(field, -1, value, size);
-      refs.push(ref);
-      (message as unknown as Record<string, unknown>)[field] = ref;
-    }
-    return refs;
-  }
-
-  /**
-   * A copy of a message with its payloads, as of now: the payloads' places are taken and their
-   * reads issued in this synchronous step, so a later change or compaction cannot mix them up.
-   */
   private view(handle: QueueHandle, msg: StoredMessage, journal = handle.journal): Promise<StoredMessage> {
-    const copy = { ...msg };
-    const out = copy as unknown as Record<PayloadField, unknown>;
-    let reads: Array<Promise<void>> | null = null;
-    for (const field of PAYLOAD_FIELDS) {
-      const ref = out[field];
-      if (!(ref instanceof PayloadRef)) continue;
-      if (!ref.written) {
-        out[field] = ref.value;
-        continue;
-      }
-      const cached = this.cache.get(ref);
-      if (cached !== MISS) {
-        out[field] = cached;
-        continue;
-      }
-      const read = this.reading.get(ref) ?? this.readPayload(handle, journal, ref);
-      (reads ??= []).push(read.then((value) => void (out[field] = value)));
-    }
-    return reads ? Promise.all(reads).then(() => copy) : Promise.resolve(copy);
-  }
-
-  /**
-   * Reads a payload from the journal, with the uncached payloads of its batch that follow it
-   * closely (a backlog is claimed in the order it was written). Places are taken now.
-   */
-  private readPayload(handle: QueueHandle, journal: Journal | null, ref: PayloadRef): Promise<unknown> {
-    if (!journal) return Promise.reject(new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} is not open`));
-    const from = ref.off;
-    let end = from + ref.len;
-    const along: Array<{ ref: PayloadRef; at: number; len: number }> = [];
-    for (const other of ref.group ?? []) {
-      if (other === ref || other.gen !== ref.gen || !other.written || other.idx >= 0) continue;
-      if (other.off < from || other.off + other.len > from + READ_AHEAD_BYTES || this.cache.has(other) || this.reading.has(other)) continue;
-      along.push({ ref: other, at: other.off - from, len: other.len });
-      end = Math.max(end, other.off + other.len);
-    }
-    const bytes = journal.readAt(ref.gen, from, end - from);
-    const parsed = (at: number, len: number, of: PayloadRef) => bytes.then((data) => of.pick(JSON.parse(data.toString('utf8', at, at + len))));
-    const read = (of: PayloadRef, value: Promise<unknown>): Promise<unknown> => {
-      const done = value.then(
-        (v) => {
-          this.cache.set(of, v);
-          return v;
-        },
-        () => {
-          throw new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} cannot be read`);
-        },
-      );
-      this.reading.set(of, done);
-      void done.then(
-        () => this.reading.delete(of),
-        () => this.reading.delete(of),
-      );
-      return done;
-    };
-    bytes.catch((error: Error) => this.logger.error(`queue ${handle.name}: cannot read a payload back from the journal: ${error.message}`));
-    for (const other of along) read(other.ref, parsed(other.at, other.len, other.ref)).catch(() => undefined);
-    return read(ref, parsed(0, ref.len, ref));
+    return this.payloads.view(handle.name, journal, msg);
   }
 
   /** What the in-memory index of a queue holds of its messages' payloads (for tests and diagnostics). */
   payloadFootprint(queue: string): PayloadFootprint {
-    const footprint: PayloadFootprint = { messages: 0, refs: 0, unwritten: 0, inlineBytes: 0 };
-    for (const slot of this.readable(queue)?.state.slots.values() ?? []) {
-      footprint.messages++;
-      for (const field of PAYLOAD_FIELDS) {
-        const value = slot.msg[field];
-        if (value instanceof PayloadRef) {
-          footprint.refs++;
-          if (!value.written) footprint.unwritten++;
-        } else if (value !== null && value !== undefined) {
-          footprint.inlineBytes += JSON.stringify(value).length;
-        }
-      }
-    }
-    return footprint;
-  }
-
-  private forgetPayloads(handle: QueueHandle): void {
-    for (const slot of handle.state.slots.values()) {
-      for (const field of PAYLOAD_FIELDS) {
-        const value = slot.msg[field];
-        if (value instanceof PayloadRef) this.cache.delete(value);
-      }
-    }
+    const handle = this.readable(queue);
+    return handle ? this.payloads.footprint(handle.state) : { messages: 0, refs: 0, unwritten: 0, inlineBytes: 0 };
   }
 
   /** Bytes of payloads held by the read cache. */
   get cachedPayloadBytes(): number {
-    return this.cache.bytes;
+    return this.payloads.cachedBytes;
   }
 
   private async append(handle: QueueHandle, journal: Journal, payload: string | Buffer, onWritten?: WrittenCallback): Promise<void> {
