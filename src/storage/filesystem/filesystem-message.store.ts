@@ -1,7 +1,5 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Clock } from '@app/common/clock';
 import { decodeCursor, encodeCursor } from '@app/common/cursor';
@@ -21,8 +19,7 @@ import {
   type PurgeFilter,
 } from '@app/storage/ports/message.store';
 import { HEADER_BYTES, frameRecord } from '@app/storage/filesystem/journal-format';
-import { Journal, fsyncDirectory, type WrittenCallback } from '@app/storage/filesystem/journal';
-import { PRIVATE_DIR } from '@app/storage/filesystem/file-modes';
+import type { Journal, WrittenCallback } from '@app/storage/filesystem/journal';
 import { acquireDataDirLock } from '@app/storage/filesystem/lock-file';
 import { PayloadRef } from '@app/storage/filesystem/payload-ref';
 import {
@@ -33,7 +30,8 @@ import {
   batchBody,
   type PayloadFootprint,
 } from '@app/storage/filesystem/payload-store';
-import { QueueState, type JournalRecord, type Slot } from '@app/storage/filesystem/queue-state';
+import type { JournalRecord, Slot } from '@app/storage/filesystem/queue-state';
+import { QueueJournals, type QueueHandle } from '@app/storage/filesystem/queue-journals';
 
 export interface FilesystemStoreOptions {
   /** a journal is compacted once it is at least this big ... */
@@ -46,19 +44,6 @@ export interface FilesystemStoreOptions {
   inlinePayloadBytes?: number;
 }
 
-interface QueueHandle {
-  name: string;
-  state: QueueState;
-  journal: Journal | null;
-  opening: Promise<Journal> | null;
-  compacting: Promise<void> | null;
-  /** set while a failed journal is being reloaded, or for good when reloading failed */
-  unavailable: Error | null;
-  /** journal size right after the last compaction */
-  compactedSize: number;
-}
-
-const JOURNAL_SUFFIX = '.journal';
 const SNAPSHOT_CHUNK_BYTES = 1 << 20;
 const SNAPSHOT_READ_BATCH = 64;
 
@@ -70,13 +55,10 @@ const SNAPSHOT_READ_BATCH = 64;
  */
 export class FilesystemMessageStore extends MessageStore {
   private readonly logger = new Logger('FilesystemStore');
-  private readonly queues = new Map<string, QueueHandle>();
-  private readonly queuesDir: string;
+  private readonly journals: QueueJournals;
   private readonly compactMinBytes: number;
   private readonly compactGarbageRatio: number;
   private readonly payloads: PayloadStore;
-  /** journals of purged queues still being closed and removed: a new journal under the same name waits for them */
-  private readonly removing = new Map<string, Promise<void>>();
   private releaseLock: (() => void) | null = null;
   private state: 'new' | 'open' | 'closed' = 'new';
   private stateSince: number;
@@ -88,10 +70,10 @@ export class FilesystemMessageStore extends MessageStore {
   ) {
     super();
     this.stateSince = clock.now();
-    this.queuesDir = path.join(dataDir, 'queues');
     this.compactMinBytes = options.compactMinBytes ?? 4 * 1024 * 1024;
     this.compactGarbageRatio = options.compactGarbageRatio ?? 2;
     this.payloads = new PayloadStore(options.payloadCacheBytes ?? DEFAULT_PAYLOAD_CACHE_BYTES, options.inlinePayloadBytes ?? DEFAULT_INLINE_PAYLOAD_BYTES);
+    this.journals = new QueueJournals(dataDir, this.payloads);
   }
 
   /** Takes the data directory lock and replays every queue journal. */
@@ -99,27 +81,11 @@ export class FilesystemMessageStore extends MessageStore {
     if (this.state !== 'new') return;
     this.releaseLock = acquireDataDirLock(this.dataDir);
     try {
-      if (!(await fsp.stat(this.queuesDir).catch(() => null))) {
-        await fsp.mkdir(this.queuesDir, { recursive: true, mode: PRIVATE_DIR });
-        await fsyncDirectory(this.dataDir);
-      }
-      for (const entry of await fsp.readdir(this.queuesDir)) {
-        if (!entry.endsWith(JOURNAL_SUFFIX)) continue;
-        let name: string;
-        try {
-          name = decodeURIComponent(entry.slice(0, -JOURNAL_SUFFIX.length));
-        } catch {
-          this.logger.warn(`ignored ${path.join(this.queuesDir, entry)}: not a queue journal name`);
-          continue;
-        }
-        const handle = this.emptyHandle(name);
-        await this.load(handle);
-        this.queues.set(name, handle);
-      }
+      await this.journals.openAll();
       this.state = 'open';
       this.stateSince = this.clock.now();
     } catch (error) {
-      await this.closeJournals();
+      await this.journals.closeAll();
       this.releaseLock();
       this.releaseLock = null;
       throw error;
@@ -130,7 +96,7 @@ export class FilesystemMessageStore extends MessageStore {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.stateSince = this.clock.now();
-    await this.closeJournals();
+    await this.journals.closeAll();
     this.payloads.clear();
     this.releaseLock?.();
     this.releaseLock = null;
@@ -138,7 +104,7 @@ export class FilesystemMessageStore extends MessageStore {
 
   async ping(): Promise<void> {
     if (this.state !== 'open') throw new DomainError('STORAGE_UNAVAILABLE', 'The filesystem store is not open');
-    for (const handle of this.queues.values()) {
+    for (const handle of this.journals.all()) {
       if (handle.unavailable) throw new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} cannot be written`);
     }
   }
@@ -156,11 +122,11 @@ export class FilesystemMessageStore extends MessageStore {
       const list = groups.get(m.queue) ?? groups.set(m.queue, []).get(m.queue)!;
       list.push(i);
     });
-    for (const queue of groups.keys()) await this.writable(this.handle(queue));
+    for (const queue of groups.keys()) await this.journals.writable(this.handle(queue));
 
     // from here on everything is synchronous until the appends: checks, then changes
     const journals = new Map<string, Journal>();
-    for (const queue of groups.keys()) journals.set(queue, this.journalOf(this.handle(queue)));
+    for (const queue of groups.keys()) journals.set(queue, this.journals.journalOf(this.handle(queue)));
     for (const [queue, indexes] of groups) {
       const state = this.handle(queue).state;
       const ids = new Set<string>();
@@ -226,7 +192,7 @@ export class FilesystemMessageStore extends MessageStore {
         writes.push(this.append(handle, journals.get(queue)!, payload, onWritten));
         fresh.add(queue);
       } else {
-        writes.push(this.durable(handle, journals.get(queue)!));
+        writes.push(this.journals.durable(handle, journals.get(queue)!));
       }
       for (const i of replays) {
         const key = messages[i].idempotencyKey!;
@@ -283,7 +249,7 @@ export class FilesystemMessageStore extends MessageStore {
   async claim(queue: string, request: ClaimRequest): Promise<StoredMessage[]> {
     const handle = this.readable(queue);
     if (!handle || handle.state.counts.PENDING === 0 || request.max < 1) return [];
-    const journal = this.journalOf(handle);
+    const journal = this.journals.journalOf(handle);
     const slots = request.groups
       ? handle.state.nextDeliverableInGroups(request.max, request.now, request.groups.perGroup)
       : handle.state.nextDeliverable(request.max, request.now);
@@ -370,25 +336,7 @@ export class FilesystemMessageStore extends MessageStore {
   async purgeQueue(queue: string): Promise<void> {
     const handle = this.readable(queue);
     if (!handle) return;
-    this.queues.delete(queue);
-    handle.unavailable ??= new Error(`queue ${queue} was deleted`);
-    const removing = this.removeJournal(handle).finally(() => {
-      if (this.removing.get(queue) === removing) this.removing.delete(queue);
-    });
-    this.removing.set(queue, removing);
-    await removing;
-  }
-
-  private async removeJournal(handle: QueueHandle): Promise<void> {
-    await this.removing.get(handle.name);
-    await handle.opening?.catch(() => undefined);
-    await handle.compacting?.catch(() => undefined);
-    await handle.journal?.close().catch(() => undefined);
-    this.payloads.forget(handle.state);
-    const file = this.fileOf(handle.name);
-    await fsp.rm(`${file}.compact`, { force: true });
-    await fsp.rm(file, { force: true });
-    await fsyncDirectory(this.queuesDir);
+    await this.journals.remove(handle);
   }
 
   // ---- key-value ------------------------------------------------------------------------
@@ -401,8 +349,8 @@ export class FilesystemMessageStore extends MessageStore {
 
   async kvSet(queue: string, key: string, value: unknown): Promise<void> {
     const handle = this.handle(queue);
-    await this.writable(handle);
-    const journal = this.journalOf(handle);
+    await this.journals.writable(handle);
+    const journal = this.journals.journalOf(handle);
     const payload = JSON.stringify({ t: 'k', k: key, v: value ?? null });
     handle.state.apply(JSON.parse(payload) as JournalRecord);
     await this.append(handle, journal, payload);
@@ -513,81 +461,23 @@ export class FilesystemMessageStore extends MessageStore {
 
   // ---- plumbing -------------------------------------------------------------------------
 
-  private emptyHandle(name: string): QueueHandle {
-    return { name, state: new QueueState(), journal: null, opening: null, compacting: null, unavailable: null, compactedSize: 0 };
-  }
-
   private assertOpen(): void {
     if (this.state !== 'open') throw new DomainError('STORAGE_UNAVAILABLE', `The filesystem store is ${this.state === 'closed' ? 'closed' : 'not open yet'}`);
   }
 
   private readable(queue: string): QueueHandle | undefined {
     this.assertOpen();
-    return this.queues.get(queue);
+    return this.journals.get(queue);
   }
 
   private handle(queue: string): QueueHandle {
     this.assertOpen();
-    let handle = this.queues.get(queue);
-    if (!handle) {
-      handle = this.emptyHandle(queue);
-      this.queues.set(queue, handle);
-    }
-    return handle;
-  }
-
-  private fileOf(queue: string): string {
-    return path.join(this.queuesDir, `${encodeURIComponent(queue)}${JOURNAL_SUFFIX}`);
-  }
-
-  private async load(handle: QueueHandle): Promise<void> {
-    const state = new QueueState();
-    const refs: PayloadRef[] = [];
-    let index = 0;
-    const { journal } = await Journal.open(this.fileOf(handle.name), (payload, size, offset) => {
-      try {
-        state.apply(this.payloads.locateReplayed(payload as JournalRecord, size, offset + HEADER_BYTES, refs), size);
-      } catch (error) {
-        this.logger.error(`queue ${handle.name}: ignored an unreadable journal record #${index}: ${(error as Error).message}`);
-      }
-      index++;
-    });
-    for (const ref of refs) ref.gen = journal.generation;
-    handle.state = state;
-    handle.journal = journal;
-  }
-
-  private journalOf(handle: QueueHandle): Journal {
-    if (handle.unavailable)
-      throw new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} cannot be written: ${handle.unavailable.message}`);
-    if (!handle.journal) throw new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} is not open`);
-    return handle.journal;
-  }
-
-  /** The queue's journal, created on the first write to a new queue. */
-  private async writable(handle: QueueHandle): Promise<void> {
-    if (handle.journal || handle.unavailable) return;
-    handle.opening ??= (async () => {
-      await this.removing.get(handle.name)?.catch(() => undefined);
-      await fsp.mkdir(this.queuesDir, { recursive: true, mode: PRIVATE_DIR });
-      const { journal } = await Journal.open(this.fileOf(handle.name));
-      await fsyncDirectory(this.queuesDir);
-      handle.journal = journal;
-      return journal;
-    })().finally(() => {
-      handle.opening = null;
-    });
-    try {
-      await handle.opening;
-    } catch (error) {
-      this.logger.error(`cannot create the journal of queue ${handle.name}: ${(error as Error).message}`);
-      throw new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} cannot be created`);
-    }
+    return this.journals.getOrCreate(queue);
   }
 
   /** Applies one record now and resolves with the message (if any) once it is durable. */
   private async commit(handle: QueueHandle, record: JournalRecord, slot?: Slot): Promise<StoredMessage> {
-    const journal = this.journalOf(handle);
+    const journal = this.journals.journalOf(handle);
     const payload = JSON.stringify(record);
     const located = this.payloads.settleRecord(record, payload);
     handle.state.apply(located.record);
@@ -613,22 +503,8 @@ export class FilesystemMessageStore extends MessageStore {
   }
 
   private async append(handle: QueueHandle, journal: Journal, payload: string | Buffer, onWritten?: WrittenCallback): Promise<void> {
-    try {
-      await journal.append(payload, onWritten);
-    } catch (error) {
-      this.onWriteFailure(handle, journal, error as Error);
-      throw new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} could not be written`);
-    }
+    await this.journals.append(handle, journal, payload, onWritten);
     this.maybeCompact(handle, journal);
-  }
-
-  /** Waits until everything already appended (e.g. the first message of a replayed key) is durable. */
-  private async durable(handle: QueueHandle, journal: Journal): Promise<void> {
-    try {
-      await journal.barrier();
-    } catch (error) {
-      throw new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} could not be written`);
-    }
   }
 
   private leased(handle: QueueHandle | undefined, queue: string, id: string, receipt: string): Slot {
@@ -638,33 +514,5 @@ export class FilesystemMessageStore extends MessageStore {
       throw new DomainError('RECEIPT_STALE', 'The receipt is not the current lease of this message');
     }
     return slot;
-  }
-
-  /**
-   * A write failed: the in-memory state may hold changes that are not on disk. The queue refuses
-   * work while its journal is cut back to the last durable record and replayed.
-   */
-  private onWriteFailure(handle: QueueHandle, journal: Journal, error: Error): void {
-    if (handle.unavailable || handle.journal !== journal) return;
-    handle.unavailable = error;
-    void (async () => {
-      try {
-        await journal.truncateToDurable();
-        await journal.close().catch(() => undefined);
-        await this.load(handle);
-        handle.unavailable = null;
-        this.logger.warn(`queue ${handle.name} reloaded from its journal after a failed write`);
-      } catch (reloadError) {
-        this.logger.error(`queue ${handle.name} stays unavailable: ${(reloadError as Error).message}`);
-      }
-    })();
-  }
-
-  private async closeJournals(): Promise<void> {
-    for (const handle of this.queues.values()) {
-      await handle.compacting?.catch(() => undefined);
-      await handle.journal?.close().catch(() => undefined);
-    }
-    this.queues.clear();
   }
 }
