@@ -1,6 +1,4 @@
-import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Clock } from '@app/common/clock';
 import { decodeCursor, encodeCursor } from '@app/common/cursor';
 import { DomainError } from '@app/common/domain-error';
@@ -18,20 +16,13 @@ import {
   type StorageAvailability,
   type PurgeFilter,
 } from '@app/storage/ports/message.store';
-import { HEADER_BYTES, frameRecord } from '@app/storage/filesystem/journal-format';
 import type { Journal, WrittenCallback } from '@app/storage/filesystem/journal';
 import { acquireDataDirLock } from '@app/storage/filesystem/lock-file';
 import { PayloadRef } from '@app/storage/filesystem/payload-ref';
-import {
-  DEFAULT_INLINE_PAYLOAD_BYTES,
-  DEFAULT_PAYLOAD_CACHE_BYTES,
-  PAYLOAD_FIELDS,
-  PayloadStore,
-  batchBody,
-  type PayloadFootprint,
-} from '@app/storage/filesystem/payload-store';
+import { DEFAULT_INLINE_PAYLOAD_BYTES, DEFAULT_PAYLOAD_CACHE_BYTES, PayloadStore, type PayloadFootprint } from '@app/storage/filesystem/payload-store';
 import type { JournalRecord, Slot } from '@app/storage/filesystem/queue-state';
 import { QueueJournals, type QueueHandle } from '@app/storage/filesystem/queue-journals';
+import { DEFAULT_COMPACTION_POLICY, JournalCompactor } from '@app/storage/filesystem/journal-compactor';
 
 export interface FilesystemStoreOptions {
   /** a journal is compacted once it is at least this big ... */
@@ -44,9 +35,6 @@ export interface FilesystemStoreOptions {
   inlinePayloadBytes?: number;
 }
 
-const SNAPSHOT_CHUNK_BYTES = 1 << 20;
-const SNAPSHOT_READ_BATCH = 64;
-
 /**
  * The filesystem engine: one append-only journal per queue under DATA_DIR/queues, replayed into
  * an in-memory index at start. Every write is applied in memory and appended to the journal in
@@ -54,10 +42,8 @@ const SNAPSHOT_READ_BATCH = 64;
  * resolves once the journal's group commit has fsynced it.
  */
 export class FilesystemMessageStore extends MessageStore {
-  private readonly logger = new Logger('FilesystemStore');
   private readonly journals: QueueJournals;
-  private readonly compactMinBytes: number;
-  private readonly compactGarbageRatio: number;
+  private readonly compactor: JournalCompactor;
   private readonly payloads: PayloadStore;
   private releaseLock: (() => void) | null = null;
   private state: 'new' | 'open' | 'closed' = 'new';
@@ -70,10 +56,12 @@ export class FilesystemMessageStore extends MessageStore {
   ) {
     super();
     this.stateSince = clock.now();
-    this.compactMinBytes = options.compactMinBytes ?? 4 * 1024 * 1024;
-    this.compactGarbageRatio = options.compactGarbageRatio ?? 2;
     this.payloads = new PayloadStore(options.payloadCacheBytes ?? DEFAULT_PAYLOAD_CACHE_BYTES, options.inlinePayloadBytes ?? DEFAULT_INLINE_PAYLOAD_BYTES);
     this.journals = new QueueJournals(dataDir, this.payloads);
+    this.compactor = new JournalCompactor(this.payloads, {
+      minBytes: options.compactMinBytes ?? DEFAULT_COMPACTION_POLICY.minBytes,
+      garbageRatio: options.compactGarbageRatio ?? DEFAULT_COMPACTION_POLICY.garbageRatio,
+    });
   }
 
   /** Takes the data directory lock and replays every queue journal. */
@@ -377,86 +365,7 @@ export class FilesystemMessageStore extends MessageStore {
    */
   async compact(queue: string): Promise<void> {
     const handle = this.readable(queue);
-    if (!handle?.journal) return;
-    if (handle.compacting) return handle.compacting;
-    const journal = handle.journal;
-    const state = handle.state;
-    const snapshotAt = journal.position;
-    // the messages as of the snapshot; their payload refs point into the old file (or hold the
-    // value until written) and stay valid until the swap
-    const entries = state.liveInOrder().map((slot) => ({ slot, msg: { ...slot.msg }, off: -1, len: 0, group: [] as PayloadRef[] }));
-    const kv = [...state.kv.entries()];
-    const nextSeq = state.nextSeq;
-    const run = journal
-      .compact(
-        snapshotAt,
-        async (write) => {
-          await write([frameRecord(JSON.stringify({ t: 'h', seq: nextSeq }))]);
-          let parts: Buffer[] = [];
-          let owners: typeof entries = [];
-          let bytes = 0;
-          const flush = async () => {
-            if (!parts.length) return;
-            const { body, starts } = batchBody(parts);
-            const at = await write([frameRecord(body)]);
-            const group: PayloadRef[] = [];
-            owners.forEach((entry, i) => {
-              entry.off = at + HEADER_BYTES + starts[i];
-              entry.len = parts[i].length;
-              entry.group = group;
-            });
-            parts = [];
-            owners = [];
-            bytes = 0;
-            await yieldToLoop();
-          };
-          for (let i = 0; i < entries.length; i += SNAPSHOT_READ_BATCH) {
-            const batch = entries.slice(i, i + SNAPSHOT_READ_BATCH);
-            const full = await Promise.all(batch.map((entry) => this.view(handle, entry.msg, journal)));
-            for (let k = 0; k < batch.length; k++) {
-              const part = Buffer.from(JSON.stringify(full[k]), 'utf8');
-              parts.push(part);
-              owners.push(batch[k]);
-              bytes += part.length;
-              if (bytes >= SNAPSHOT_CHUNK_BYTES) await flush();
-            }
-          }
-          await flush();
-          const kvRecords = kv.map(([k, v]) => frameRecord(JSON.stringify({ t: 'k', k, v })));
-          if (kvRecords.length) await write(kvRecords);
-        },
-        (gen) => {
-          // payloads unchanged since the snapshot now live in the snapshot's copy of the message
-          for (const entry of entries) {
-            if (entry.off < 0 || entry.slot.deleted) continue;
-            for (const field of PAYLOAD_FIELDS) {
-              const ref = entry.msg[field];
-              if (!(ref instanceof PayloadRef) || entry.slot.msg[field] !== ref) continue;
-              ref.locate(gen, entry.off, entry.len, field, -1);
-              // read-ahead now follows the snapshot's records (and no longer keeps deleted neighbours alive)
-              ref.group = entry.group;
-              entry.group.push(ref);
-            }
-          }
-        },
-      )
-      .then(({ before, after }) => {
-        handle.compactedSize = after;
-        this.logger.log(`compacted the journal of queue ${queue}: ${before} → ${after} bytes`);
-      })
-      .finally(() => {
-        handle.compacting = null;
-      });
-    handle.compacting = run;
-    return run;
-  }
-
-  private maybeCompact(handle: QueueHandle, journal: Journal): void {
-    if (handle.compacting || handle.unavailable || journal.size < this.compactMinBytes) return;
-    // liveBytes is an estimate (it leaves out results); the size after the last compaction bounds
-    // it from below, so a queue that only grows is rewritten each time it doubles, not constantly
-    if (journal.size <= this.compactGarbageRatio * Math.max(handle.state.liveBytes, handle.compactedSize)) return;
-    this.compact(handle.name).catch((error) => this.logger.error(`compaction of queue ${handle.name} failed: ${(error as Error).message}`));
+    if (handle) await this.compactor.compact(handle);
   }
 
   // ---- plumbing -------------------------------------------------------------------------
@@ -504,7 +413,7 @@ export class FilesystemMessageStore extends MessageStore {
 
   private async append(handle: QueueHandle, journal: Journal, payload: string | Buffer, onWritten?: WrittenCallback): Promise<void> {
     await this.journals.append(handle, journal, payload, onWritten);
-    this.maybeCompact(handle, journal);
+    if (this.state === 'open') this.compactor.maybeCompact(handle, journal);
   }
 
   private leased(handle: QueueHandle | undefined, queue: string, id: string, receipt: string): Slot {
