@@ -1,7 +1,15 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { fsyncDirectory } from '@app/storage/filesystem/journal';
 import { PRIVATE_DIR, PRIVATE_FILE } from '@app/storage/filesystem/file-modes';
+
+export async function fsyncDirectory(dir: string): Promise<void> {
+  const handle = await fsp.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
 
 /** Replaces `file` atomically and durably: write a temp file, fsync, rename over, fsync the directory. */
 export async function writeFileAtomic(file: string, data: string): Promise<void> {
