@@ -20,7 +20,8 @@ import type { Journal, WrittenCallback } from '@app/storage/filesystem/journal';
 import { acquireDataDirLock } from '@app/storage/filesystem/lock-file';
 import { PayloadRef } from '@app/storage/filesystem/payload-ref';
 import { DEFAULT_INLINE_PAYLOAD_BYTES, DEFAULT_PAYLOAD_CACHE_BYTES, PayloadStore, type PayloadFootprint } from '@app/storage/filesystem/payload-store';
-import type { JournalRecord, Slot } from '@app/storage/filesystem/queue-state';
+import type { Slot } from '@app/storage/filesystem/queue-state';
+import type { JournalRecord } from '@app/storage/filesystem/journal-record';
 import { QueueJournals, type QueueHandle } from '@app/storage/filesystem/queue-journals';
 import { DEFAULT_COMPACTION_POLICY, JournalCompactor } from '@app/storage/filesystem/journal-compactor';
 

@@ -4,7 +4,8 @@ import type { StoredMessage } from '@app/storage/ports/message.store';
 import { HEADER_BYTES } from '@app/storage/filesystem/journal-format';
 import type { Journal, WrittenCallback } from '@app/storage/filesystem/journal';
 import { MISS, PayloadCache, PayloadRef } from '@app/storage/filesystem/payload-ref';
-import type { JournalRecord, QueueState } from '@app/storage/filesystem/queue-state';
+import type { QueueState } from '@app/storage/filesystem/queue-state';
+import type { JournalRecord } from '@app/storage/filesystem/journal-record';
 
 /** Payload memory of one queue's in-memory index (see `PayloadStore.footprint`). */
 export interface PayloadFootprint {

@@ -8,7 +8,8 @@ import { fsyncDirectory } from '@app/storage/filesystem/atomic-file';
 import { PRIVATE_DIR } from '@app/storage/filesystem/file-modes';
 import type { PayloadRef } from '@app/storage/filesystem/payload-ref';
 import type { PayloadStore } from '@app/storage/filesystem/payload-store';
-import { QueueState, type JournalRecord } from '@app/storage/filesystem/queue-state';
+import { QueueState } from '@app/storage/filesystem/queue-state';
+import type { JournalRecord } from '@app/storage/filesystem/journal-record';
 
 /** One queue of the filesystem engine: its in-memory index and its journal. */
 export interface QueueHandle {
