@@ -1,7 +1,7 @@
 /**
  * Layering rules of Mailroom (npm run check:layers). A module is a top-level folder of src/
- * (cli, common, config, health, http, messages, queues, security, sqs, storage, topics); common/ and config/
- * are the shared kernel every module may use. See docs/development.md ("Layering").
+ * (cli, common, config, domain, health, http, messages, queues, security, sqs, storage, topics); common/ and config/
+ * are the shared kernel every module may use, domain/ the vocabulary (types and constants) everything may use. See docs/development.md ("Layering").
  * Violations that existed when a rule was introduced are listed in
  * .dependency-cruiser-known-violations.json and ignored; any new one fails the check.
  */
@@ -23,6 +23,14 @@ module.exports = {
       comment: 'Import cycles make load order matter and hide coupling: move the shared part into a file both can import.',
       from: {},
       to: { circular: true },
+    },
+    {
+      name: 'domain-vocabulary-is-self-contained',
+      severity: 'error',
+      comment:
+        'src/domain holds the shared vocabulary (messages, queues, topics, grants): plain types and constants that import only other src/domain files and node builtins.',
+      from: { path: '^src/domain/' },
+      to: { pathNot: ['^src/domain/'], dependencyTypesNot: ['core'] },
     },
     {
       name: 'domain-never-imports-adapters',

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { SystemClock } from '@app/common/clock';
-import type { NewMessage } from '@app/storage/ports/message.store';
+import type { NewMessage } from '@app/domain/message';
 import { FilesystemMessageStore } from '@app/storage/filesystem/filesystem-message.store';
 
 const QUEUE = 'bench';

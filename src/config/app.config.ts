@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { isIP } from 'node:net';
 import * as path from 'node:path';
-import type { StorageEngine } from '@app/storage/ports/catalog.types';
+import type { StorageEngine } from '@app/domain/queue';
 
 export interface AuthConfig {
   jwtSecret: string | null;

@@ -1,7 +1,7 @@
 import { DomainError } from '@app/common/domain-error';
 import { assertClientKey, storedIdempotencyKey, type KeyScope } from '@app/messages/idempotency-key';
 import { assertOwnReplays, type PushResult } from '@app/messages/messages.service';
-import type { StoredMessage } from '@app/storage/ports/message.store';
+import type { StoredMessage } from '@app/domain/message';
 
 describe('stored idempotency keys', () => {
   it('are "<kind> " and 64 lowercase hex digits, the same for the same scope', () => {

@@ -1,4 +1,4 @@
-import type { DeadLetterInfo, StoredMessage } from '@app/storage/ports/message.store';
+import type { DeadLetterInfo, StoredMessage } from '@app/domain/message';
 
 /** A message as the API returns it: times as ISO strings, delivery internals left out. */
 export interface MessageView extends Pick<StoredMessage, 'id' | 'queue' | 'status' | 'request' | 'result' | 'error' | 'attempts' | 'sentBy'> {

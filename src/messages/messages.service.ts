@@ -7,11 +7,12 @@ import { InjectConfig } from '@app/config/config.tokens';
 import type { AppConfig } from '@app/config/app.config';
 import { QueueRegistry, type QueueEntry } from '@app/queues/queue-registry.service';
 import { SchemaService } from '@app/queues/schema.service';
-import type { MessageStatus, MessageStore, NewMessage, Page, StoredMessage } from '@app/storage/ports/message.store';
+import type { MessageStatus, NewMessage, StoredMessage } from '@app/domain/message';
+import type { MessageStore, Page } from '@app/storage/ports/message.store';
 import { StorageService } from '@app/storage/storage.service';
 import { MessageEvents } from '@app/messages/message-events';
 import { assertClientKey, assertFifoId, contentDeduplicationId, DEDUP_KEY_PREFIX, storedIdempotencyKey } from '@app/messages/idempotency-key';
-import type { QueueDefinition } from '@app/storage/ports/catalog.types';
+import type { QueueDefinition } from '@app/domain/queue';
 import { senderRoles, type Principal } from '@app/security/principal';
 
 /** Who pushes: the token's principal (its roles are recorded, see senderRoles), or roles recorded as given. */

@@ -1,4 +1,4 @@
-import { MESSAGE_STATUSES, type MessageStatus } from '@app/storage/ports/message.store';
+import { MESSAGE_STATUSES, type MessageStatus } from '@app/domain/message';
 import { NAME_PATTERN } from '@app/queues/queue.schemas';
 
 /** JSON Schemas of purge and redrive: they validate the bodies and document them in OpenAPI. */

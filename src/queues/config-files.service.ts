@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InjectConfig } from '@app/config/config.tokens';
 import { ConfigError, type AppConfig } from '@app/config/app.config';
-import type { QueueDefinition } from '@app/storage/ports/catalog.types';
+import type { QueueDefinition } from '@app/domain/queue';
 import { normalizeQueueDefinition } from '@app/queues/queue-definition';
 import { NAME_PATTERN } from '@app/queues/queue.schemas';
 import { assertNotReserved } from '@app/common/reserved-names';

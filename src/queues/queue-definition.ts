@@ -2,7 +2,7 @@ import { validateInput } from '@app/common/json-validation';
 import { DomainError } from '@app/common/domain-error';
 import { assertJsonDepth } from '@app/common/json-depth';
 import { assertNotReserved } from '@app/common/reserved-names';
-import type { QueueDefinition, StorageEngine } from '@app/storage/ports/catalog.types';
+import type { QueueDefinition, StorageEngine } from '@app/domain/queue';
 import { queueDefinitionInputSchema } from '@app/queues/queue.schemas';
 
 interface QueueDefinitionInput {

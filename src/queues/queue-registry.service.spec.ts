@@ -1,5 +1,5 @@
 import type { CatalogStore } from '@app/storage/ports/catalog.store';
-import type { QueueDefinition } from '@app/storage/ports/catalog.types';
+import type { QueueDefinition } from '@app/domain/queue';
 import type { ConfigFilesService } from '@app/queues/config-files.service';
 import { normalizeQueueDefinition } from '@app/queues/queue-definition';
 import { QueueRegistry } from '@app/queues/queue-registry.service';

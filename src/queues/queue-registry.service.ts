@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { byName } from '@app/common/cursor';
 import { DomainError } from '@app/common/domain-error';
 import { CatalogStore } from '@app/storage/ports/catalog.store';
-import type { QueueDefinition } from '@app/storage/ports/catalog.types';
+import type { QueueDefinition } from '@app/domain/queue';
 import { ConfigFilesService, type ConfigSnapshot } from '@app/queues/config-files.service';
 
 export interface QueueEntry {

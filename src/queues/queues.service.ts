@@ -6,7 +6,7 @@ import { DomainError } from '@app/common/domain-error';
 import { pageByName } from '@app/common/cursor';
 import { CatalogStore } from '@app/storage/ports/catalog.store';
 import { GrantStore } from '@app/storage/ports/grant.store';
-import type { QueueDefinition } from '@app/storage/ports/catalog.types';
+import type { QueueDefinition } from '@app/domain/queue';
 import type { Page, QueueStatsSnapshot } from '@app/storage/ports/message.store';
 import { StorageService } from '@app/storage/storage.service';
 import { maskConnectionString } from '@app/storage/sql/connection-string';

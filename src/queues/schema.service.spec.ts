@@ -3,7 +3,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import { normalizeQueueDefinition } from '@app/queues/queue-definition';
 import type { QueueChange, QueueEntry } from '@app/queues/queue-registry.service';
 import { SchemaService } from '@app/queues/schema.service';
-import type { QueueDefinition } from '@app/storage/ports/catalog.types';
+import type { QueueDefinition } from '@app/domain/queue';
 
 const LIMITS = { schemaMaxBytes: 65536, schemaMaxDepth: 32, schemaMaxPatterns: 32 };
 

@@ -8,7 +8,7 @@ import { jsonDepthExceeds } from '@app/common/json-depth';
 import { describeErrors } from '@app/common/json-validation';
 import { InjectConfig } from '@app/config/config.tokens';
 import type { AppConfig } from '@app/config/app.config';
-import type { QueueDefinition } from '@app/storage/ports/catalog.types';
+import type { QueueDefinition } from '@app/domain/queue';
 import { isUrl } from '@app/queues/linear-formats';
 import { linearRegExp, TooManyPatternsError, UnsupportedPatternError } from '@app/queues/linear-regexp';
 import { QueueRegistry } from '@app/queues/queue-registry.service';

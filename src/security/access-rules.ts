@@ -1,4 +1,5 @@
-import type { GrantAction, QueueDefinition } from '@app/storage/ports/catalog.types';
+import type { GrantAction } from '@app/domain/grant';
+import type { QueueDefinition } from '@app/domain/queue';
 import { isReservedName } from '@app/common/reserved-names';
 
 /** `self`: any valid token (the caller asks about itself) */

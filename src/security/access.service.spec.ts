@@ -2,7 +2,8 @@ import { normalizeQueueDefinition } from '@app/queues/queue-definition';
 import { AccessService } from '@app/security/access.service';
 import type { AccessAction } from '@app/security/access-rules';
 import { principalFromClaims } from '@app/security/principal';
-import type { Grant, GrantAction, QueueDefinition, ResourceType } from '@app/storage/ports/catalog.types';
+import type { Grant, GrantAction, ResourceType } from '@app/domain/grant';
+import type { QueueDefinition } from '@app/domain/queue';
 import { GrantStore, type GrantQuery } from '@app/storage/ports/grant.store';
 
 class MemoryGrants extends GrantStore {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@app/common/domain-error';
 import { GrantStore } from '@app/storage/ports/grant.store';
-import type { QueueDefinition } from '@app/storage/ports/catalog.types';
+import type { QueueDefinition } from '@app/domain/queue';
 import { rolesFor, type Principal } from '@app/security/principal';
 import { requirementFor, type AccessAction } from '@app/security/access-rules';
 

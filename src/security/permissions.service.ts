@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '@app/common/clock';
 import { DomainError } from '@app/common/domain-error';
 import { GrantStore } from '@app/storage/ports/grant.store';
-import type { Grant, GrantAction, ResourceType } from '@app/storage/ports/catalog.types';
+import type { Grant, GrantAction, ResourceType } from '@app/domain/grant';
 import { NamespaceService } from '@app/queues/namespace.service';
 import { QueueRegistry } from '@app/queues/queue-registry.service';
 

@@ -1,4 +1,4 @@
-import type { StoredMessage } from '@app/storage/ports/message.store';
+import type { StoredMessage } from '@app/domain/message';
 import { RECEIVE_ATTEMPT_TTL_MS, ReceiveAttempts } from '@app/sqs/receive-attempts';
 
 describe('ReceiveAttempts', () => {

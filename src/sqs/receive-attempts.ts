@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { StoredMessage } from '@app/storage/ports/message.store';
+import type { StoredMessage } from '@app/domain/message';
 
 /** SQS keeps a ReceiveRequestAttemptId for 5 minutes. */
 export const RECEIVE_ATTEMPT_TTL_MS = 5 * 60 * 1000;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { QueueDefinition } from '@app/storage/ports/catalog.types';
+import type { QueueDefinition } from '@app/domain/queue';
 import { jsonDepthExceeds } from '@app/common/json-depth';
 import { SqsError } from '@app/sqs/sqs-error';
 

@@ -1,7 +1,7 @@
 import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectConfig } from '@app/config/config.tokens';
 import type { AppConfig } from '@app/config/app.config';
-import type { QueueDefinition } from '@app/storage/ports/catalog.types';
+import type { QueueDefinition } from '@app/domain/queue';
 import type { MessageStore, StorageAvailability } from '@app/storage/ports/message.store';
 import { FilesystemMessageStore } from '@app/storage/filesystem/filesystem-message.store';
 import { SqlConnections } from '@app/storage/sql/sql-connections';

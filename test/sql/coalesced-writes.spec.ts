@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '@app/config/app.config';
 import { SqlConnections } from '@app/storage/sql/sql-connections';
-import type { NewMessage } from '@app/storage/ports/message.store';
+import type { NewMessage } from '@app/domain/message';
 import { ManualClock } from '@test/support/time';
 import { describeWithDatabase, isolatedDatabase, type IsolatedDatabase } from '@test/support/databases';
 

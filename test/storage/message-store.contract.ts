@@ -2,8 +2,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DomainError } from '@app/common/domain-error';
 import type { CatalogStore } from '@app/storage/ports/catalog.store';
 import type { GrantStore } from '@app/storage/ports/grant.store';
-import type { Grant, QueueDefinition } from '@app/storage/ports/catalog.types';
-import type { MessageStore, NewMessage, StoredMessage } from '@app/storage/ports/message.store';
+import type { Grant } from '@app/domain/grant';
+import type { QueueDefinition } from '@app/domain/queue';
+import type { NewMessage, StoredMessage } from '@app/domain/message';
+import type { MessageStore } from '@app/storage/ports/message.store';
 import type { ManualClock } from '../support/time';
 
 /**

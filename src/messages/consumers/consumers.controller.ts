@@ -17,7 +17,7 @@ import { validateInput } from '@app/common/json-validation';
 import { Access } from '@app/security/access.decorator';
 import { CurrentPrincipal } from '@app/security/current-principal.decorator';
 import type { Principal } from '@app/security/principal';
-import type { StoredMessage } from '@app/storage/ports/message.store';
+import type { StoredMessage } from '@app/domain/message';
 import { toMessageView, type MessageView } from '@app/messages/message.view';
 import { ConsumersService } from '@app/messages/consumers/consumers.service';
 import {

@@ -4,8 +4,8 @@ import { SystemClock, type Clock } from '@app/common/clock';
 import { ManualClock } from '@test/support/time';
 import type { AppConfig } from '@app/config/app.config';
 import type { QueueEntry } from '@app/queues/queue-registry.service';
-import type { QueueDefinition } from '@app/storage/ports/catalog.types';
-import type { StoredMessage } from '@app/storage/ports/message.store';
+import type { QueueDefinition } from '@app/domain/queue';
+import type { StoredMessage } from '@app/domain/message';
 import { MessageEvents } from '@app/messages/message-events';
 import {
   HANDLER_ERROR_MAX_BYTES,

@@ -4,7 +4,7 @@ import type { MessagePort, ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { InjectConfig } from '@app/config/config.tokens';
 import type { AppConfig } from '@app/config/app.config';
-import type { MessageErrorInfo } from '@app/storage/ports/message.store';
+import type { MessageErrorInfo } from '@app/domain/message';
 import { HandlerServices } from '@app/messages/handlers/handler-services';
 
 /** Plain JS, shipped next to the compiled code by nest-cli `assets`, so it loads under jest and from dist alike. */

@@ -2,7 +2,8 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { CatalogStore } from '@app/storage/ports/catalog.store';
-import type { Binding, QueueDefinition, TopicDefinition } from '@app/storage/ports/catalog.types';
+import type { QueueDefinition } from '@app/domain/queue';
+import type { Binding, TopicDefinition } from '@app/domain/topic';
 import { JsonStateFile } from '@app/storage/filesystem/json-state-file';
 import { PRIVATE_DIR } from '@app/storage/filesystem/file-modes';
 

@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import type { Grant, GrantAction, ResourceType } from '@app/storage/ports/catalog.types';
+import type { Grant, GrantAction, ResourceType } from '@app/domain/grant';
 import { GrantStore, type GrantQuery } from '@app/storage/ports/grant.store';
 import { JsonStateFile } from '@app/storage/filesystem/json-state-file';
 import { PRIVATE_DIR } from '@app/storage/filesystem/file-modes';

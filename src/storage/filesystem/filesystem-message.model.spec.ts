@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Logger } from '@nestjs/common';
 import { Clock } from '@app/common/clock';
 import { DomainError } from '@app/common/domain-error';
-import type { MessageStatus, StoredMessage } from '@app/storage/ports/message.store';
+import type { MessageStatus, StoredMessage } from '@app/domain/message';
 import { FilesystemMessageStore } from '@app/storage/filesystem/filesystem-message.store';
 
 class ManualClock extends Clock {

@@ -4,7 +4,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { Logger } from '@nestjs/common';
 import { DomainError } from '@app/common/domain-error';
-import type { NewMessage, StoredMessage } from '@app/storage/ports/message.store';
+import type { NewMessage, StoredMessage } from '@app/domain/message';
 import { FilesystemMessageStore } from '@app/storage/filesystem/filesystem-message.store';
 import { HEADER_BYTES, frameRecord, scanRecords } from '@app/storage/filesystem/journal-format';
 import { useFilesystemStores } from '@test/support/fs-stores';

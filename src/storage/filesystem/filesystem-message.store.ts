@@ -2,17 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '@app/common/clock';
 import { decodeCursor, encodeCursor } from '@app/common/cursor';
 import { DomainError } from '@app/common/domain-error';
+import type { NewMessage, StoredMessage } from '@app/domain/message';
 import {
   MessageStore,
   type ClaimRequest,
   type InsertOutcome,
   type ListQuery,
-  type NewMessage,
   type Page,
   type QueueStatsSnapshot,
   type RetentionRule,
   type Settlement,
-  type StoredMessage,
   type StorageAvailability,
   type PurgeFilter,
 } from '@app/storage/ports/message.store';

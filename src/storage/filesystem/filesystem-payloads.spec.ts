@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Logger } from '@nestjs/common';
-import type { MessageErrorInfo, NewMessage, StoredMessage } from '@app/storage/ports/message.store';
+import type { MessageErrorInfo, NewMessage, StoredMessage } from '@app/domain/message';
 import { FilesystemMessageStore } from '@app/storage/filesystem/filesystem-message.store';
 import { Journal } from '@app/storage/filesystem/journal';
 import { frameRecord, scanRecords } from '@app/storage/filesystem/journal-format';

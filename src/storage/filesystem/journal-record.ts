@@ -1,4 +1,4 @@
-import type { MessageErrorInfo, MessageStatus, StoredMessage } from '@app/storage/ports/message.store';
+import type { MessageErrorInfo, MessageStatus, StoredMessage } from '@app/domain/message';
 
 /**
  * Journal records. Every change of a queue is one record, applied to the in-memory state

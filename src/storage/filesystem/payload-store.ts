@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { DomainError } from '@app/common/domain-error';
-import type { StoredMessage } from '@app/storage/ports/message.store';
+import type { StoredMessage } from '@app/domain/message';
 import { HEADER_BYTES } from '@app/storage/filesystem/journal-format';
 import type { Journal, WrittenCallback } from '@app/storage/filesystem/journal';
 import { MISS, PayloadCache, PayloadRef } from '@app/storage/filesystem/payload-ref';

@@ -1,4 +1,5 @@
-import type { MessageStatus, QueueCounts, StoredMessage } from '@app/storage/ports/message.store';
+import type { MessageStatus, StoredMessage } from '@app/domain/message';
+import type { QueueCounts } from '@app/storage/ports/message.store';
 import type { JournalRecord } from '@app/storage/filesystem/journal-record';
 import { MinHeap } from '@app/storage/filesystem/min-heap';
 

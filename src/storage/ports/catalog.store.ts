@@ -1,4 +1,5 @@
-import type { Binding, QueueDefinition, TopicDefinition } from '@app/storage/ports/catalog.types';
+import type { QueueDefinition } from '@app/domain/queue';
+import type { Binding, TopicDefinition } from '@app/domain/topic';
 
 /**
  * Queues and topics created through the API, and topic bindings. Definitions from

@@ -1,4 +1,4 @@
-import type { Grant, GrantAction, ResourceType } from '@app/storage/ports/catalog.types';
+import type { Grant, GrantAction, ResourceType } from '@app/domain/grant';
 
 export interface GrantQuery {
   resource?: { type: ResourceType; name: string };

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { CatalogStore } from '@app/storage/ports/catalog.store';
-import type { Binding, QueueDefinition, TopicDefinition } from '@app/storage/ports/catalog.types';
+import type { QueueDefinition } from '@app/domain/queue';
+import type { Binding, TopicDefinition } from '@app/domain/topic';
 import type { SqlDatabase } from '@app/storage/sql/sql-database';
 import { BindingRow, CatalogVersionRow, QueueRow, TopicRow } from '@app/storage/sql/catalog.entities';
 

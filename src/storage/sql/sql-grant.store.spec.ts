@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { Grant } from '@app/storage/ports/catalog.types';
+import type { Grant } from '@app/domain/grant';
 import type { SqlDatabase } from '@app/storage/sql/sql-database';
 import type { GrantRow } from '@app/storage/sql/catalog.entities';
 import { SqlGrantStore } from '@app/storage/sql/sql-grant.store';

@@ -1,7 +1,7 @@
 import type { FindOptionsWhere } from 'typeorm';
 import { DomainError } from '@app/common/domain-error';
 import { GrantStore, type GrantQuery } from '@app/storage/ports/grant.store';
-import type { Grant, GrantAction, ResourceType } from '@app/storage/ports/catalog.types';
+import type { Grant, GrantAction, ResourceType } from '@app/domain/grant';
 import type { SqlDatabase } from '@app/storage/sql/sql-database';
 import { GrantRow } from '@app/storage/sql/catalog.entities';
 

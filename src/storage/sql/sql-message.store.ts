@@ -2,20 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '@app/common/clock';
 import { decodeCursor, encodeCursor } from '@app/common/cursor';
 import { DomainError } from '@app/common/domain-error';
+import type { MessageStatus, NewMessage, StoredMessage } from '@app/domain/message';
 import {
   MessageStore,
   type AvailabilityListener,
   type ClaimRequest,
   type InsertOutcome,
   type ListQuery,
-  type MessageStatus,
-  type NewMessage,
   type Page,
   type QueueStatsSnapshot,
   type RetentionRule,
   type Settlement,
   type StorageAvailability,
-  type StoredMessage,
   type PurgeFilter,
 } from '@app/storage/ports/message.store';
 import type { SqlDatabase, Run } from '@app/storage/sql/sql-database';

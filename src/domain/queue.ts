@@ -56,24 +56,3 @@ export interface QueueDefinition {
   createdAt: number;
   updatedAt: number;
 }
-
-export interface TopicDefinition {
-  name: string;
-  createdAt: number;
-}
-
-export interface Binding {
-  topic: string;
-  queue: string;
-}
-
-export type ResourceType = 'queue' | 'topic';
-export type GrantAction = 'send_to_queue' | 'receive' | 'administer_queue' | 'send_to_topic';
-
-export interface Grant {
-  resource: { type: ResourceType; name: string };
-  subject: string;
-  action: GrantAction;
-  grantedBy: string;
-  grantedAt: string;
-}
