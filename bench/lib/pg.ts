@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { Client } from 'pg';
+import { cpuSeconds } from './proc';
 
 export const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -53,4 +54,41 @@ export async function quiesceStorage(): Promise<void> {
     process.stderr.write(`[bench] CHECKPOINT skipped (${(error as Error).message}); the drains may depend on earlier scenarios\n`);
   }
   execFileSync('sync', { timeout: 120_000 });
+}
+
+/**
+ * CPU of the Postgres backends serving one database, from /proc: unlike all `postgres` processes,
+ * it leaves out other clients of a shared server (and the server's own background writers).
+ * Backends that start during the window count from zero; ones that end during it are missed.
+ */
+export class DatabaseCpuSampler {
+  private constructor(
+    private readonly database: string,
+    private readonly start: Map<number, number>,
+    private readonly startedAt: bigint,
+  ) {}
+
+  static async start(database: string): Promise<DatabaseCpuSampler> {
+    return new DatabaseCpuSampler(database, await backendCpu(database), process.hrtime.bigint());
+  }
+
+  async stop(): Promise<{ cpuSeconds: number; cpuPercent: number; backends: number }> {
+    const end = await backendCpu(this.database);
+    const wallSeconds = Number(process.hrtime.bigint() - this.startedAt) / 1e9;
+    let used = 0;
+    for (const [pid, seconds] of end) used += seconds - (this.start.get(pid) ?? 0);
+    return { cpuSeconds: Math.round(used * 100) / 100, cpuPercent: Math.round((used / wallSeconds) * 1000) / 10, backends: end.size };
+  }
+}
+
+async function backendCpu(database: string): Promise<Map<number, number>> {
+  const { rows } = await withClient(ADMIN_URL, (c) =>
+    c.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]),
+  );
+  const out = new Map<number, number>();
+  for (const { pid } of rows) {
+    const seconds = cpuSeconds(pid);
+    if (seconds !== null) out.set(pid, seconds);
+  }
+  return out;
 }

@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as path from 'node:path';
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { closedLoop } from '../lib/load';
+import { DatabaseCpuSampler } from '../lib/pg';
 import { ResourceSampler, MachineSampler } from '../lib/proc';
 import { Latencies, ratio } from '../lib/stats';
 import { closePgBoss, openPgBoss, pgBossBatchCycleOn } from '../references/pgboss';
@@ -31,7 +33,19 @@ export async function sqsCycle(
   durationMs: number,
 ): Promise<Record<string, unknown>> {
   const endpoint = `http://127.0.0.1:${sqsPort}`;
-  const sdk = Array.from({ length: clients }, () => new SQSClient({ endpoint, region: 'us-east-1', credentials: SQS_BENCH_KEY, maxAttempts: 1 }));
+  // one kept-alive connection per client (it sends one request at a time), no retries: an error ends the run
+  const sdk = Array.from(
+    { length: clients },
+    () =>
+      new SQSClient({
+        endpoint,
+        region: 'us-east-1',
+        credentials: SQS_BENCH_KEY,
+        maxAttempts: 1,
+        requestHandler: { httpAgent: new http.Agent({ keepAlive: true, maxSockets: 1 }) },
+      }),
+  );
+  const database = new URL(databaseUrl).pathname.slice(1);
   const body = JSON.stringify(bodyOfSize(bytes));
   try {
     const { QueueUrl } = await sdk[0].send(new CreateQueueCommand({ QueueName: `sqs-cycle-${clients}`, Attributes: { VisibilityTimeout: '60' } }));
@@ -46,6 +60,7 @@ export async function sqsCycle(
     const sampler = new ResourceSampler(mailroomPid);
     const machine = new MachineSampler();
     const self = new ResourceSampler(process.pid);
+    const postgres = await DatabaseCpuSampler.start(database);
     const loop = await closedLoop({ clients, durationMs, maxIterations: 2_000_000 }, async (client) => {
       const sqs = sdk[client];
       const sent = await timed(ops.send, () => sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: entries })));
@@ -58,15 +73,33 @@ export async function sqsCycle(
       if (deleted.Failed?.length) throw new Error(`DeleteMessageBatch: ${deleted.Failed[0].Code} ${deleted.Failed[0].Message}`);
       return deleted.Successful?.length ?? 0;
     });
-    const resources = { ...sampler.stop(), ...machine.stop(), loadGeneratorCpuPercent: self.stop().cpuPercent };
+    const mailroomUsage = sampler.stop();
+    const generatorUsage = self.stop();
+    const databaseUsage = await postgres.stop();
+    const resources = {
+      ...mailroomUsage,
+      ...machine.stop(),
+      loadGeneratorCpuPercent: generatorUsage.cpuPercent,
+      benchDatabaseCpuPercent: databaseUsage.cpuPercent,
+    };
+    const cycles = (loop.unitsPerSecond * loop.seconds) / 10;
+    const perCycle = (seconds: number | null) => (seconds === null || !cycles ? null : Math.round(((seconds * 1000) / cycles) * 1000) / 1000);
+    const cpuMsPer10Messages = {
+      mailroom: perCycle(mailroomUsage.cpuSeconds),
+      postgres: perCycle(databaseUsage.cpuSeconds),
+      loadGenerator: perCycle(generatorUsage.cpuSeconds),
+    };
 
     const runtimeProblem = referencesRuntimeProblem();
     let reference: Awaited<ReturnType<typeof pgBossBatchCycleOn>> | null = null;
+    let referenceDatabase: Awaited<ReturnType<DatabaseCpuSampler['stop']>> | null = null;
     if (runtimeProblem) process.stderr.write(`!!! ${runtimeProblem}: SKIPPING pg-boss's batch cycle (the SQS scenario's reference)\n`);
     else {
       const boss = await openPgBoss(databaseUrl, clients);
       try {
+        const referencePostgres = await DatabaseCpuSampler.start(database);
         reference = await pgBossBatchCycleOn(boss, `batch-cycle-${clients}`, clients, durationMs, bodyOfSize(bytes), 10);
+        referenceDatabase = await referencePostgres.stop();
       } finally {
         await closePgBoss(boss);
       }
@@ -83,8 +116,20 @@ export async function sqsCycle(
       errors: loop.errors,
       firstError: loop.firstError,
       resources,
+      cpuMsPer10Messages,
       reference: reference
-        ? { name: `pgboss_batch_cycle_${clients}w`, perSecond: reference.unitsPerSecond, errors: reference.errors, firstError: reference.firstError }
+        ? {
+            name: `pgboss_batch_cycle_${clients}w`,
+            perSecond: reference.unitsPerSecond,
+            errors: reference.errors,
+            firstError: reference.firstError,
+            resources: { ...reference.resources, benchDatabaseCpuPercent: referenceDatabase?.cpuPercent ?? null },
+            cpuMsPer10Messages: referenceCpu(
+              reference.unitsPerSecond * reference.seconds,
+              reference.resources.cpuSeconds,
+              referenceDatabase?.cpuSeconds ?? null,
+            ),
+          }
         : { name: `pgboss_batch_cycle_${clients}w`, skipped: runtimeProblem },
       vsReference: reference
         ? { reference: `pgboss_batch_cycle_${clients}w (same run, right after)`, ratio: ratio(loop.unitsPerSecond, reference.unitsPerSecond) }
@@ -93,4 +138,10 @@ export async function sqsCycle(
   } finally {
     for (const client of sdk) client.destroy();
   }
+}
+
+/** pg-boss's cost per 10 messages: its client (in the bench process) and the Postgres backends of the bench database. */
+function referenceCpu(messages: number, clientSeconds: number | null, postgresSeconds: number | null): Record<string, number | null> {
+  const per = (seconds: number | null) => (seconds === null || !messages ? null : Math.round(((seconds * 1000) / (messages / 10)) * 1000) / 1000);
+  return { client: per(clientSeconds), postgres: per(postgresSeconds) };
 }
