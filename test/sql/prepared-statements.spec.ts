@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { Pool } from 'pg';
 import { parseConnectionString } from '@app/storage/sql/connection-string';
 import { SqlDatabase } from '@app/storage/sql/sql-database';
-import { SqlMessageStore } from '@app/storage/sql/sql-message.store';
+import type { MessageStore } from '@app/storage/ports/message.store';
 import { PLAN_LIFETIME_MS } from '@app/storage/sql/postgres/pg-prepared';
 import { ManualClock } from '@test/support/time';
 import { describeWithDatabase, isolatedDatabase, type IsolatedDatabase } from '@test/support/databases';
@@ -25,18 +25,18 @@ describeWithDatabase('postgres', 'prepared statements on postgres', () => {
   });
 
   /** Runs `work` on a database and store opened with `option` added to the connection string, closed afterwards. */
-  async function withStore(option: string, work: (opened: { db: SqlDatabase; store: SqlMessageStore }) => Promise<void>): Promise<void> {
+  async function withStore(option: string, work: (opened: { db: SqlDatabase; store: MessageStore }) => Promise<void>): Promise<void> {
     const db = new SqlDatabase(parseConnectionString(withOption(option)), 'test', false, () => clock.now());
     try {
       await db.ready();
-      await work({ db, store: new SqlMessageStore(db, clock) });
+      await work({ db, store: db.dialect.messageStore(db, clock) });
     } finally {
       await db.close();
     }
   }
 
   /** Pushes, claims and acks one message through `store`. */
-  async function cycle(store: SqlMessageStore): Promise<void> {
+  async function cycle(store: MessageStore): Promise<void> {
     const id = randomUUID();
     const now = clock.now();
     await store.insert([{ id, queue: 'p', request: { id }, sentBy: null, createdAt: now, availableAt: now, idempotencyKey: null }]);

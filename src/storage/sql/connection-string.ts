@@ -1,9 +1,9 @@
 import { DomainError } from '@app/common/domain-error';
 import { maskValuesAnyCase, scrubUrlCredentials, valueForms } from '@app/common/secrets';
 
-export type SqlDialect = 'postgres' | 'mysql' | 'mariadb' | 'mssql';
+export type SqlDialectName = 'postgres' | 'mysql' | 'mariadb' | 'mssql';
 
-const DIALECTS: Record<string, SqlDialect> = {
+const DIALECTS: Record<string, SqlDialectName> = {
   'postgres:': 'postgres',
   'postgresql:': 'postgres',
   'mysql:': 'mysql',
@@ -12,7 +12,7 @@ const DIALECTS: Record<string, SqlDialect> = {
   'sqlserver:': 'mssql',
 };
 
-const DEFAULT_PORTS: Record<SqlDialect, number> = { postgres: 5432, mysql: 3306, mariadb: 3306, mssql: 1433 };
+const DEFAULT_PORTS: Record<SqlDialectName, number> = { postgres: 5432, mysql: 3306, mariadb: 3306, mssql: 1433 };
 
 /**
  * Options that make the driver open files or sockets on the server host, or run more than
@@ -49,7 +49,7 @@ const FORBIDDEN_OPTIONS = new Set([
 ]);
 
 /** Options a connection string may carry (case-insensitive), per dialect; everything else is refused. */
-const ALLOWED_OPTIONS: Record<SqlDialect, Set<string>> = {
+const ALLOWED_OPTIONS: Record<SqlDialectName, Set<string>> = {
   postgres: new Set(['sslmode', 'ssl', 'schema', 'application_name', 'connect_timeout', 'poolsize', 'preparedstatements']),
   mysql: new Set(['ssl', 'sslmode', 'charset', 'timezone', 'connecttimeout', 'connect_timeout', 'poolsize']),
   mariadb: new Set(['ssl', 'sslmode', 'charset', 'timezone', 'connecttimeout', 'connect_timeout', 'poolsize']),
@@ -57,7 +57,7 @@ const ALLOWED_OPTIONS: Record<SqlDialect, Set<string>> = {
 };
 
 export interface SqlConnectionOptions {
-  dialect: SqlDialect;
+  dialect: SqlDialectName;
   host: string;
   port: number;
   username: string | null;

@@ -16,7 +16,6 @@ import {
   type SqlConnectionOptions,
 } from '@app/storage/sql/connection-string';
 import { DEFAULT_POOL_SIZE, SqlDatabase } from '@app/storage/sql/sql-database';
-import { SqlMessageStore } from '@app/storage/sql/sql-message.store';
 import { SqlCatalogStore } from '@app/storage/sql/sql-catalog.store';
 import { SqlGrantStore } from '@app/storage/sql/sql-grant.store';
 import { SqlLeaderLock } from '@app/storage/sql/sql-leader-lock';
@@ -45,8 +44,8 @@ interface Target {
 export class SqlConnections {
   private readonly logger = new Logger('SqlConnections');
   private readonly databases = new Map<string, SqlDatabase>();
-  private readonly stores = new Map<string, SqlMessageStore>();
-  private readonly storesByRaw = new Map<string, SqlMessageStore>();
+  private readonly stores = new Map<string, MessageStore>();
+  private readonly storesByRaw = new Map<string, MessageStore>();
   private catalog: SqlCatalogStore | null = null;
   private grants: SqlGrantStore | null = null;
   private leader: SqlLeaderLock | null = null;
@@ -145,7 +144,8 @@ export class SqlConnections {
     const target = this.target(url);
     let store = this.stores.get(target.key);
     if (!store) {
-      store = new SqlMessageStore(this.database(target), this.clock);
+      const db = this.database(target);
+      store = db.dialect.messageStore(db, this.clock);
       this.stores.set(target.key, store);
     }
     this.storesByRaw.set(url, store);

@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { parseConnectionString, resolvePlaceholders } from '@app/storage/sql/connection-string';
-import { dataSourceOptions, MIGRATION_LOCK_SQL, SqlDatabase } from '@app/storage/sql/sql-database';
+import { MssqlDialect } from '@app/storage/sql/mssql/mssql-dialect';
+import { PostgresDialect } from '@app/storage/sql/postgres/postgres-dialect';
+import { dataSourceOptions, SqlDatabase } from '@app/storage/sql/sql-database';
 
 Logger.overrideLogger(false);
 
@@ -33,16 +35,23 @@ async function migrateWith(url: string): Promise<string[]> {
 
 describe('SqlDatabase migration lock', () => {
   it('mssql: the applock is owned by a transaction on the runner (TypeORM pins a connection only then)', async () => {
-    expect(await migrateWith('mssql://sa:x@h/db')).toEqual(['connect', 'begin', MIGRATION_LOCK_SQL.mssql.acquire, 'migrations', 'commit', 'release']);
-    expect(MIGRATION_LOCK_SQL.mssql.acquire).toContain("@LockOwner = 'Transaction'");
+    expect(await migrateWith('mssql://sa:x@h/db')).toEqual([
+      'connect',
+      'begin',
+      new MssqlDialect().migrationLockSql.acquire,
+      'migrations',
+      'commit',
+      'release',
+    ]);
+    expect(new MssqlDialect().migrationLockSql.acquire).toContain("@LockOwner = 'Transaction'");
   });
 
   it('postgres and mariadb: a session lock taken and released on one connection around the migrations', async () => {
     expect(await migrateWith('postgres://u@h/db')).toEqual([
       'connect',
-      MIGRATION_LOCK_SQL.postgres.acquire,
+      new PostgresDialect().migrationLockSql.acquire,
       'migrations',
-      MIGRATION_LOCK_SQL.postgres.release,
+      new PostgresDialect().migrationLockSql.release,
       'release',
     ]);
     expect(await migrateWith('mariadb://u@h/db')).toEqual(['connect', 'SELECT GET_LOCK(?, 60)', 'migrations', 'SELECT RELEASE_LOCK(?)', 'release']);

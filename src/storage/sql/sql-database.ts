@@ -1,42 +1,22 @@
 import { Logger } from '@nestjs/common';
-import type { Pool, PoolClient } from 'pg';
-import { DataSource, type DataSourceOptions, type QueryRunner } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { DomainError } from '@app/common/domain-error';
 import { redact, unfill, type FilledPlaceholder, type SqlConnectionOptions } from '@app/storage/sql/connection-string';
 import { CATALOG_ENTITIES } from '@app/storage/sql/catalog.entities';
 import { SQL_MIGRATIONS } from '@app/storage/sql/migrations/sql-migrations';
-import { SqlText, type SqlStatement } from '@app/storage/sql/sql-dialect';
-import { PgPreparedStatements } from '@app/storage/sql/postgres/pg-prepared';
+import { SqlClient } from '@app/storage/sql/sql-client';
+import type { SqlDialect } from '@app/storage/sql/sql-dialect';
+import { sqlDialect } from '@app/storage/sql/sql-dialects';
+import type { SqlExecutor } from '@app/storage/sql/sql-executor';
+import type { Run, SqlResult, SqlStatement } from '@app/storage/sql/sql-statement';
 import { isConnectionError, isMissingSchemaError, safeReason } from '@app/storage/sql/sql-errors';
 import type { StorageAvailability } from '@app/storage/ports/message.store';
-
-export interface SqlResult {
-  records: Array<Record<string, unknown>>;
-  affected: number;
-}
-
-export type Run = (statement: SqlStatement) => Promise<SqlResult>;
 
 const CONNECT_TIMEOUT_MS = 5000;
 const PING_TIMEOUT_MS = 3000;
 /** While a database is unavailable it is pinged this often, so its state recovers without traffic. */
 const RECHECK_MS = 5000;
 const MIGRATION_LOCK = 'mailroom_migrations';
-const MYSQL_LOCK = { acquire: 'SELECT GET_LOCK(?, 60)', release: 'SELECT RELEASE_LOCK(?)' };
-export const MIGRATION_LOCK_SQL: Record<SqlConnectionOptions['dialect'], { acquire: string; release: string }> = {
-  postgres: { acquire: 'SELECT pg_advisory_lock(hashtext($1))', release: 'SELECT pg_advisory_unlock(hashtext($1))' },
-  mysql: MYSQL_LOCK,
-  mariadb: MYSQL_LOCK,
-  mssql: { acquire: `EXEC sp_getapplock @Resource = @0, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = 60000`, release: '' },
-};
-
-function ssl(options: Record<string, string>): boolean | { rejectUnauthorized: boolean } | undefined {
-  const mode = (options.sslmode ?? '').toLowerCase();
-  if (mode === 'disable' || options.ssl === 'false') return false;
-  if (mode === 'verify-ca' || mode === 'verify-full') return { rejectUnauthorized: true };
-  if (mode === 'require' || mode === 'no-verify' || mode === 'prefer' || options.ssl === 'true') return { rejectUnauthorized: false };
-  return undefined;
-}
 
 export const DEFAULT_POOL_SIZE = 10;
 
@@ -45,7 +25,7 @@ export function dataSourceOptions(target: SqlConnectionOptions): DataSourceOptio
   const o = target.options;
   const poolSize = o.poolsize ? Number(o.poolsize) : DEFAULT_POOL_SIZE;
   const connectTimeout = Number(o.connect_timeout ?? o.connecttimeout ?? 0) * (o.connect_timeout ? 1000 : 1) || CONNECT_TIMEOUT_MS;
-  const common = {
+  const shared = {
     host: target.host,
     port: target.port,
     username: target.username ?? undefined,
@@ -59,49 +39,7 @@ export function dataSourceOptions(target: SqlConnectionOptions): DataSourceOptio
     synchronize: false,
     logging: false,
   };
-  switch (target.dialect) {
-    case 'postgres':
-      return {
-        ...common,
-        type: 'postgres',
-        schema: o.schema,
-        applicationName: o.application_name ?? 'mailroom',
-        ssl: ssl(o),
-        connectTimeoutMS: connectTimeout,
-        poolSize,
-        extra: { keepAlive: true, idleTimeoutMillis: 30000, ...(o.schema ? { options: `-c search_path=${o.schema}` } : {}) },
-      };
-    case 'mysql':
-    case 'mariadb':
-      return {
-        ...common,
-        type: target.dialect,
-        charset: o.charset ?? 'utf8mb4_bin',
-        timezone: o.timezone ?? 'Z',
-        connectTimeout,
-        poolSize,
-        ssl: ssl(o) || undefined,
-        multipleStatements: false,
-        flags: ['-LOCAL_FILES'],
-        extra: { enableKeepAlive: true },
-      };
-    case 'mssql':
-      return {
-        ...common,
-        type: 'mssql',
-        connectionTimeout: connectTimeout,
-        pool: { max: poolSize, min: 0 },
-        options: {
-          encrypt: o.encrypt ? o.encrypt === 'true' : true,
-          trustServerCertificate: o.trustservercertificate === 'true',
-        },
-      };
-  }
-}
-
-function versionAtLeast(version: string, major: number, minor: number): boolean {
-  const [a, b] = version.split(/[.-]/).map((n) => Number.parseInt(n, 10));
-  return a > major || (a === major && (b || 0) >= minor);
+  return sqlDialect(target.dialect).dataSourceOptions(shared, o, { poolSize, connectTimeout });
 }
 
 /**
@@ -109,15 +47,9 @@ function versionAtLeast(version: string, major: number, minor: number): boolean 
  * (under a database lock so replicas starting together do not race), reconnecting by itself
  * (the driver pools replace broken connections), closed on shutdown.
  */
-export class SqlDatabase {
-  readonly text: SqlText;
-  /**
-   * postgres: statements with a name are prepared on each connection (skipping the parse and
-   * plan that otherwise cost more server CPU than running them). `preparedStatements=false` in
-   * the connection string turns this off, for poolers that hand a session's statements to other
-   * clients (PgBouncer in transaction mode before 1.21).
-   */
-  private readonly prepared: PgPreparedStatements | null;
+export class SqlDatabase extends SqlClient {
+  readonly dialect: SqlDialect;
+  private readonly executor: SqlExecutor;
   private readonly logger = new Logger('SqlDatabase');
   private dataSource: DataSource | null = null;
   private starting: Promise<DataSource> | null = null;
@@ -133,9 +65,10 @@ export class SqlDatabase {
     /** how messages show the database: its `host:port` and the values its placeholders were filled with (shown as the placeholders) */
     private readonly shown: { where?: string; filled?: readonly FilledPlaceholder[] } = {},
   ) {
+    super();
     this.health = { available: true, since: now() };
-    this.text = new SqlText(target.dialect);
-    this.prepared = target.dialect === 'postgres' && target.options.preparedstatements !== 'false' ? new PgPreparedStatements(now) : null;
+    this.dialect = sqlDialect(target.dialect);
+    this.executor = this.dialect.executor(target, now);
   }
 
   get secrets(): Array<string | null> {
@@ -179,7 +112,7 @@ export class SqlDatabase {
     const ds = new DataSource(dataSourceOptions(this.target));
     await ds.initialize();
     try {
-      await this.checkServer(ds);
+      await this.dialect.checkServer(ds);
       if (this.runMigrations) await this.migrate(ds);
       else await this.warnIfBehind(ds);
     } catch (error) {
@@ -194,45 +127,17 @@ export class SqlDatabase {
     return ds;
   }
 
-  /** SKIP LOCKED needs MySQL 8.0 / MariaDB 10.6; gen_random_uuid() needs PostgreSQL 13. */
-  private async checkServer(ds: DataSource): Promise<void> {
-    if (this.text.isMysqlFamily) {
-      const [row] = await ds.query<Array<{ v: string }>>('SELECT VERSION() AS v');
-      const version = String(row.v);
-      const mariadb = /mariadb/i.test(version);
-      if (mariadb ? !versionAtLeast(version, 10, 6) : !versionAtLeast(version, 8, 0)) {
-        throw new Error(`${mariadb ? 'MariaDB' : 'MySQL'} ${version} is too old: Mailroom needs MySQL 8.0 or MariaDB 10.6 (FOR UPDATE SKIP LOCKED)`);
-      }
-    } else if (this.text.isPostgres) {
-      const [row] = await ds.query<Array<{ server_version_num: string }>>('SHOW server_version_num');
-      if (Number(row.server_version_num) < 130000) throw new Error('PostgreSQL 13 or newer is needed');
-    }
-  }
-
-  /**
-   * Runs pending migrations while holding a database-wide lock on one dedicated connection.
-   * postgres and mysql/mariadb: a session lock on the runner's connection. mssql: TypeORM's
-   * runner only pins a connection inside a transaction, so the applock is owned by one.
-   */
+  /** Runs pending migrations while holding a database-wide lock on one dedicated connection. */
   private async migrate(ds: DataSource): Promise<void> {
     const lock = ds.createQueryRunner();
     await lock.connect();
-    const statements = MIGRATION_LOCK_SQL[this.target.dialect];
     try {
-      if (this.text.isMssql) await lock.startTransaction();
-      await lock.query(statements.acquire, [MIGRATION_LOCK]);
-      const applied = await ds.runMigrations({ transaction: 'each' });
-      if (applied.length) this.logger.log(`applied migrations ${applied.map((m) => m.name).join(', ')} on ${this.label}`);
+      await this.dialect.withMigrationLock(lock, MIGRATION_LOCK, async () => {
+        const applied = await ds.runMigrations({ transaction: 'each' });
+        if (applied.length) this.logger.log(`applied migrations ${applied.map((m) => m.name).join(', ')} on ${this.label}`);
+      });
     } finally {
-      try {
-        if (this.text.isMssql) {
-          if (lock.isTransactionActive) await lock.commitTransaction();
-        } else {
-          await lock.query(statements.release, [MIGRATION_LOCK]);
-        }
-      } finally {
-        await lock.release();
-      }
+      await lock.release();
     }
   }
 
@@ -304,35 +209,15 @@ export class SqlDatabase {
     }
   }
 
-  /**
-   * The message hot path. On postgres it goes straight to the pool TypeORM created (its
-   * QueryRunner costs about 0.1 ms of CPU per statement, more than the statement itself);
-   * the other dialects use a TypeORM QueryRunner.
-   */
+  /** Runs one statement, the way the dialect sends them (Postgres: straight to the pg pool, prepared). */
   async query(statement: SqlStatement): Promise<SqlResult> {
     const ds = await this.connected();
-    const pool = pgPool(ds);
-    if (pool) {
-      try {
-        const result =
-          statement.name && this.prepared
-            ? await this.prepared.query(pool, statement.name, statement.sql, statement.params)
-            : await pool.query(statement.sql, statement.params);
-        this.up();
-        return { records: (result.rows ?? []) as Record<string, unknown>[], affected: result.rowCount ?? 0 };
-      } catch (error) {
-        throw this.mapError(error);
-      }
-    }
-    const runner = ds.createQueryRunner();
     try {
-      const result = await exec(runner, statement);
+      const result = await this.executor.query(ds, statement);
       this.up();
       return result;
     } catch (error) {
       throw this.mapError(error);
-    } finally {
-      await runner.release().catch(() => undefined);
     }
   }
 
@@ -353,54 +238,12 @@ export class SqlDatabase {
 
   private async transactionOnce<T>(work: (run: Run) => Promise<T>): Promise<T> {
     const ds = await this.connected();
-    const pool = pgPool(ds);
-    if (pool) return this.pgTransaction(pool, work);
-    const runner = ds.createQueryRunner();
     try {
-      await runner.connect();
-      await runner.startTransaction();
-      try {
-        const out = await work((statement) => exec(runner, statement));
-        await runner.commitTransaction();
-        this.up();
-        return out;
-      } catch (error) {
-        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-        throw error;
-      }
+      const out = await this.executor.transaction(ds, work);
+      this.up();
+      return out;
     } catch (error) {
       throw this.mapError(error);
-    } finally {
-      await runner.release().catch(() => undefined);
-    }
-  }
-
-  private async pgTransaction<T>(pool: Pool, work: (run: Run) => Promise<T>): Promise<T> {
-    let client: PoolClient | null = null;
-    let broken = false;
-    try {
-      client = await pool.connect();
-      const c = client;
-      await c.query('BEGIN');
-      try {
-        const out = await work(async (statement) => {
-          const result = await c.query(statement.sql, statement.params);
-          return { records: (result.rows ?? []) as Record<string, unknown>[], affected: result.rowCount ?? 0 };
-        });
-        await c.query('COMMIT');
-        this.up();
-        return out;
-      } catch (error) {
-        await c.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
-        throw error;
-      }
-    } catch (error) {
-      broken ||= isConnectionError(error);
-      throw this.mapError(error);
-    } finally {
-      client?.release(broken);
     }
   }
 
@@ -424,7 +267,7 @@ export class SqlDatabase {
       timer.unref();
     });
     try {
-      await Promise.race([this.query({ sql: this.text.ping(), params: [] }), timeout]);
+      await Promise.race([this.query({ sql: this.dialect.ping(), params: [] }), timeout]);
     } catch (error) {
       throw this.mapError(error);
     } finally {
@@ -451,14 +294,4 @@ function isDeadlock(error: unknown): boolean {
   return [e?.code, e?.errno, e?.number, e?.driverError?.code, e?.driverError?.errno, e?.driverError?.number].some(
     (c) => c !== undefined && DEADLOCK_CODES.has(String(c)),
   );
-}
-
-/** The pg Pool behind a postgres DataSource (TypeORM's driver keeps it as `master`). */
-function pgPool(ds: DataSource): Pool | null {
-  return ds.options.type === 'postgres' ? ((ds.driver as unknown as { master?: Pool }).master ?? null) : null;
-}
-
-async function exec(runner: QueryRunner, statement: SqlStatement): Promise<SqlResult> {
-  const result = await runner.query(statement.sql, statement.params, true);
-  return { records: (result.records ?? []) as Array<Record<string, unknown>>, affected: result.affected ?? 0 };
 }

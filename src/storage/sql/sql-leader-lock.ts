@@ -4,10 +4,6 @@ import { LeaderLock } from '@app/storage/ports/leader-lock';
 import type { SqlDatabase } from '@app/storage/sql/sql-database';
 
 const RELEASE_WAIT_MS = 1_000;
-const LOCK_SQL = {
-  postgres: { take: 'SELECT pg_try_advisory_lock(hashtext($1)) AS held', release: 'SELECT pg_advisory_unlock(hashtext($1))' },
-  mysql: { take: 'SELECT GET_LOCK(?, 0) AS held', release: 'SELECT RELEASE_LOCK(?)' },
-};
 
 /**
  * A session lock of the catalog database, held on a connection of its own: Postgres
@@ -30,7 +26,7 @@ export class SqlLeaderLock extends LeaderLock {
   }
 
   private get statements() {
-    return this.db.text.isPostgres ? LOCK_SQL.postgres : this.db.text.isMysqlFamily ? LOCK_SQL.mysql : null;
+    return this.db.dialect.leaderLockSql;
   }
 
   held(): Promise<boolean> {
@@ -72,7 +68,7 @@ export class SqlLeaderLock extends LeaderLock {
     try {
       runner = (await this.db.ready()).createQueryRunner();
       await runner.connect();
-      const [row] = (await runner.query(this.statements!.take, [this.name])) as Array<{ held: unknown }>;
+      const [row] = (await runner.query(this.statements!.acquire, [this.name])) as Array<{ held: unknown }>;
       if (row && (row.held === true || Number(row.held) === 1) && !this.released) {
         this.runner = runner;
         this.logger.log('this replica leads: it exports the per-queue gauges');
