@@ -1,28 +1,23 @@
-import { Controller, Get, HttpCode, Logger, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, type HealthCheckResult, type HealthIndicatorFunction } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { Public } from '@app/security/access.decorator';
-import { CatalogStore } from '@app/storage/ports/catalog.store';
-import { scrubUrlCredentials } from '@app/common/secrets';
-import { LifecycleService } from '@app/health/lifecycle.service';
+import { ReadinessIndicators } from '@app/health/readiness.indicators';
 
 /**
- * Readiness covers only what every request needs: the catalog and this process not draining.
+ * Readiness covers only what every request needs: this process not draining and the catalog.
  * A queue whose own database is down answers 503 on its own routes instead (see StorageService).
- * Probes are unauthenticated, so they carry a status and a stable code; reasons go to the log.
  */
 @ApiExcludeController()
 @Public()
 @SkipThrottle()
 @Controller()
 export class HealthController {
-  private readonly logger = new Logger('Health');
-  private catalogDown = false;
-
   constructor(
-    private readonly catalog: CatalogStore,
-    private readonly lifecycle: LifecycleService,
+    private readonly health: HealthCheckService,
+    private readonly readiness: ReadinessIndicators,
   ) {}
 
   @Get('healthz')
@@ -31,26 +26,19 @@ export class HealthController {
     return { status: 'ok' };
   }
 
+  /** terminus's body (`status`, `info`, `error`, `details`), 503 when an indicator is down; a draining process does not ping the catalog */
   @Get('readyz')
-  async readyz(@Res({ passthrough: true }) response: Response): Promise<Record<string, unknown>> {
-    if (this.lifecycle.draining) {
-      response.status(503);
-      return { status: 'draining', code: 'SHUTTING_DOWN' };
-    }
+  @HealthCheck({ swaggerDocumentation: false })
+  async readyz(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
+    const checks: HealthIndicatorFunction[] = [() => this.readiness.lifecycleState()];
+    if (!this.readiness.draining) checks.push(() => this.readiness.catalogReachable());
     try {
-      await this.catalog.ping();
+      return await this.health.check(checks);
     } catch (error) {
-      if (!this.catalogDown) this.logger.warn(`not ready: the catalog does not answer: ${reason(error)}`);
-      this.catalogDown = true;
+      // the global filter would turn terminus's 503 into the API's error envelope
+      if (!(error instanceof ServiceUnavailableException)) throw error;
       response.status(503);
-      return { status: 'not ready', checks: { catalog: { status: 'down', code: 'STORAGE_UNAVAILABLE' } } };
+      return error.getResponse() as HealthCheckResult;
     }
-    if (this.catalogDown) this.logger.log('ready: the catalog answers again');
-    this.catalogDown = false;
-    return { status: 'ready', checks: { catalog: { status: 'up' } } };
   }
-}
-
-function reason(error: unknown): string {
-  return scrubUrlCredentials(error instanceof Error ? error.message : String(error));
 }

@@ -51,7 +51,7 @@ describe('OpenAPI document and probes (e2e)', () => {
     expect((await t.http.get('/healthz')).body).toEqual({ status: 'ok' });
     const ready = await t.http.get('/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body.status).toBe('ready');
+    expect(ready.body).toMatchObject({ status: 'ok', details: { lifecycle: { status: 'up' }, catalog: { status: 'up' } } });
   });
 
   it('uses the error envelope for unknown routes', async () => {

@@ -83,7 +83,7 @@ describeWithDatabase('postgres', 'sql engine: a queue whose own database is down
 
     const ready = await t.http.get('/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ status: 'ready', checks: { catalog: { status: 'up' } } });
+    expect(ready.body).toMatchObject({ status: 'ok', error: {}, details: { lifecycle: { status: 'up' }, catalog: { status: 'up' } } });
     expect((await push('healthy')).status).toBe(201);
     expect((await t.http.get('/api/v1/queues/healthy/stats').set(auth())).body.storage).toEqual({ available: true, since: expect.any(String) });
     expect(await storageUp('healthy')).toBe(1);

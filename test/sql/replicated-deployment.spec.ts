@@ -81,7 +81,7 @@ describeWithDatabase('postgres', 'replicated deployment: two processes on one DA
       await waitFor(async () => (await storageUp(replica, 'tenant')) === 0, 10_000, 200);
 
       const ready = await callReplica(replica, null, 'GET', '/readyz');
-      expect([ready.status, ready.body.status]).toEqual([200, 'ready']);
+      expect([ready.status, ready.body.status]).toEqual([200, 'ok']);
       const pushed = await call(replica, 'POST', '/api/v1/queues/orders/messages', { sku: 'during-outage' });
       expect(pushed.status).toBe(201);
       const got = await call(replica === a ? b : a, 'GET', `/api/v1/queues/orders/messages/${pushed.body.id}`);
