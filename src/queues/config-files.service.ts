@@ -7,6 +7,7 @@ import type { QueueDefinition } from '@app/domain/queue';
 import { normalizeQueueDefinition } from '@app/queues/queue-definition';
 import { NAME_PATTERN } from '@app/queues/queue.schemas';
 import { assertNotReserved } from '@app/common/reserved-names';
+import { filesIn, FolderWatcher } from '@app/common/folder-watcher';
 
 export interface FileQueue {
   definition: QueueDefinition;
@@ -28,9 +29,6 @@ export interface ConfigSnapshot {
 
 type Listener = (snapshot: ConfigSnapshot) => void;
 
-const RESCAN_MS = 5_000;
-const DEBOUNCE_MS = 100;
-
 /**
  * Queue and topic definitions from CONFIG_DIR (`queues/<name>.queue.json` + optional
  * `<name>.queue.js`, `topics/<name>.topic.json`), reloaded when files change. A file that
@@ -40,33 +38,25 @@ const DEBOUNCE_MS = 100;
 export class ConfigFilesService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('ConfigFiles');
   private snapshot: ConfigSnapshot = { queues: new Map(), topics: new Map() };
-  private fingerprint = '';
   private readonly listeners = new Set<Listener>();
-  private watchers: fs.FSWatcher[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private rescan: NodeJS.Timeout | null = null;
+  private readonly watcher: FolderWatcher;
 
-  constructor(@InjectConfig() private readonly config: AppConfig) {}
+  constructor(@InjectConfig() private readonly config: AppConfig) {
+    const folders = [
+      { dir: this.queuesDir, suffixes: ['.queue.json', '.queue.js'] },
+      { dir: this.topicsDir, suffixes: ['.topic.json'] },
+    ];
+    this.watcher = new FolderWatcher(folders, () => this.reload(), this.logger);
+  }
 
   /** A queue file whose engine STORAGE_ENGINES refuses stops the start (ConfigError naming the file). */
   onModuleInit(): void {
     this.reload(true);
-    for (const dir of [this.queuesDir, this.topicsDir]) {
-      if (!fs.existsSync(dir)) continue;
-      try {
-        this.watchers.push(fs.watch(dir, () => this.scheduleReload()));
-      } catch (error) {
-        this.logger.warn(`cannot watch ${dir}: ${(error as Error).message}; relying on periodic rescans`);
-      }
-    }
-    this.rescan = setInterval(() => this.reload(), RESCAN_MS);
-    this.rescan.unref();
+    this.watcher.start();
   }
 
   onModuleDestroy(): void {
-    for (const watcher of this.watchers) watcher.close();
-    if (this.timer) clearTimeout(this.timer);
-    if (this.rescan) clearInterval(this.rescan);
+    this.watcher.stop();
   }
 
   current(): ConfigSnapshot {
@@ -80,9 +70,7 @@ export class ConfigFilesService implements OnModuleInit, OnModuleDestroy {
 
   /** Re-reads the files now; listeners are told only when something changed. */
   reload(atStart = false): void {
-    const fingerprint = this.computeFingerprint();
-    if (fingerprint === this.fingerprint) return;
-    this.fingerprint = fingerprint;
+    if (!this.watcher.changed()) return;
     this.snapshot = { queues: this.readQueues(atStart), topics: this.readTopics() };
     for (const listener of this.listeners) listener(this.snapshot);
   }
@@ -95,46 +83,9 @@ export class ConfigFilesService implements OnModuleInit, OnModuleDestroy {
     return path.join(this.config.configDir, 'topics');
   }
 
-  private scheduleReload(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.reload(), DEBOUNCE_MS);
-    this.timer.unref();
-  }
-
-  private filesIn(dir: string, suffix: string): string[] {
-    try {
-      return fs
-        .readdirSync(dir)
-        .filter((f) => f.endsWith(suffix))
-        .sort();
-    } catch {
-      return [];
-    }
-  }
-
-  private computeFingerprint(): string {
-    const parts: string[] = [];
-    for (const [dir, suffixes] of [
-      [this.queuesDir, ['.queue.json', '.queue.js']],
-      [this.topicsDir, ['.topic.json']],
-    ] as const) {
-      for (const suffix of suffixes) {
-        for (const file of this.filesIn(dir, suffix)) {
-          try {
-            const stat = fs.statSync(path.join(dir, file));
-            parts.push(`${file}:${stat.mtimeMs}:${stat.size}`);
-          } catch {
-            parts.push(`${file}:gone`);
-          }
-        }
-      }
-    }
-    return parts.join('|');
-  }
-
   private readQueues(atStart: boolean): Map<string, FileQueue> {
     const queues = new Map<string, FileQueue>();
-    for (const file of this.filesIn(this.queuesDir, '.queue.json')) {
+    for (const file of filesIn(this.queuesDir, '.queue.json')) {
       const full = path.join(this.queuesDir, file);
       const name = file.slice(0, -'.queue.json'.length);
       try {
@@ -170,7 +121,7 @@ export class ConfigFilesService implements OnModuleInit, OnModuleDestroy {
   private readTopics(): Map<string, FileTopic> {
     const topics = new Map<string, FileTopic>();
     const namePattern = new RegExp(NAME_PATTERN);
-    for (const file of this.filesIn(this.topicsDir, '.topic.json')) {
+    for (const file of filesIn(this.topicsDir, '.topic.json')) {
       const full = path.join(this.topicsDir, file);
       const name = file.slice(0, -'.topic.json'.length);
       try {

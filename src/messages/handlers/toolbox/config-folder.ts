@@ -1,9 +1,7 @@
 import { Logger } from '@nestjs/common';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-
-const RESCAN_MS = 5_000;
-const DEBOUNCE_MS = 100;
+import { FolderWatcher } from '@app/common/folder-watcher';
 /** a configuration file larger than this is refused unread */
 export const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
@@ -15,34 +13,23 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
  */
 export class ConfigFolder<T> {
   private entries = new Map<string, T>();
-  private fingerprint: string | null = null;
-  private watcher: fs.FSWatcher | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private rescan: NodeJS.Timeout | null = null;
+  private readonly watcher: FolderWatcher;
 
   constructor(
     readonly dir: string,
     private readonly parse: (raw: unknown, name: string) => T,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.watcher = new FolderWatcher([{ dir, suffixes: ['.json'] }], () => this.reload(), logger);
+  }
 
   start(): void {
     this.reload();
-    if (fs.existsSync(this.dir)) {
-      try {
-        this.watcher = fs.watch(this.dir, () => this.schedule());
-      } catch (error) {
-        this.logger.warn(`cannot watch ${this.dir}: ${(error as Error).message}; relying on periodic rescans`);
-      }
-    }
-    this.rescan = setInterval(() => this.reload(), RESCAN_MS);
-    this.rescan.unref();
+    this.watcher.start();
   }
 
   stop(): void {
-    this.watcher?.close();
-    if (this.timer) clearTimeout(this.timer);
-    if (this.rescan) clearInterval(this.rescan);
+    this.watcher.stop();
   }
 
   get(name: string): T | undefined {
@@ -55,10 +42,8 @@ export class ConfigFolder<T> {
 
   /** Re-reads the folder now when a file changed. */
   reload(): void {
-    const files = this.files();
-    const fingerprint = files.map((file) => `${file.name}:${file.stamp}`).join('|');
-    if (fingerprint === this.fingerprint) return;
-    this.fingerprint = fingerprint;
+    const files = this.watcher.changed();
+    if (!files) return;
     const entries = new Map<string, T>();
     for (const file of files) {
       const full = path.join(this.dir, file.name);
@@ -78,31 +63,5 @@ export class ConfigFolder<T> {
       }
     }
     this.entries = entries;
-  }
-
-  private schedule(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.reload(), DEBOUNCE_MS);
-    this.timer.unref();
-  }
-
-  private files(): { name: string; stamp: string; size: number }[] {
-    let names: string[];
-    try {
-      names = fs
-        .readdirSync(this.dir)
-        .filter((f) => f.endsWith('.json'))
-        .sort();
-    } catch {
-      return [];
-    }
-    return names.map((name) => {
-      try {
-        const stat = fs.statSync(path.join(this.dir, name));
-        return { name, stamp: `${stat.mtimeMs}:${stat.size}`, size: stat.size };
-      } catch {
-        return { name, stamp: 'gone', size: 0 };
-      }
-    });
   }
 }
