@@ -8,7 +8,8 @@
  */
 import { DataSource } from 'typeorm';
 import { databaseUrlSetting, prefixed } from '@app/config/app.config';
-import { maskConnectionString, parseConnectionString, resolvePlaceholders, SQL_PLACEHOLDER_PREFIX } from '@app/storage/sql/connection-string';
+import { maskConnectionString } from '@app/common/secrets';
+import { parseConnectionString, resolvePlaceholders, SQL_PLACEHOLDER_PREFIX } from '@app/storage/sql/connection-string';
 import { SqlDatabase, dataSourceOptions } from '@app/storage/sql/sql-database';
 import { safeReason } from '@app/storage/sql/sql-errors';
 

@@ -1,4 +1,4 @@
-import { maskValues, scrubSecrets, scrubTokens, scrubUrlCredentials } from '@app/common/secrets';
+import { maskConnectionString, maskValues, scrubSecrets, scrubTokens, scrubUrlCredentials } from '@app/common/secrets';
 
 describe('scrubUrlCredentials', () => {
   it('hides the password of connection strings, keeping user and host', () => {
@@ -38,5 +38,20 @@ describe('scrubTokens', () => {
 
   it('leaves other text alone', () => {
     for (const text of ['/api/v1/queues?limit=5&cursor=abc', '/api/v1/queues/tokens?mytoken=1', 'eyJ alone']) expect(scrubTokens(text)).toBe(text);
+  });
+});
+
+describe('maskConnectionString', () => {
+  it('replaces the password and keeps user, host, database and placeholders', () => {
+    expect(maskConnectionString('postgres://app:s3cret@db:5432/app')).toBe('postgres://app:***@db:5432/app');
+    expect(maskConnectionString('postgres://app:${ORDERS_DB_PASSWORD}@${DB_HOST}:5432/app')).toBe('postgres://app:***@${DB_HOST}:5432/app');
+    expect(maskConnectionString('mysql://root@127.0.0.1:3306/test')).toBe('mysql://root@127.0.0.1:3306/test');
+    expect(maskConnectionString('mssql://sa:p%40ss@sql:1433/db?encrypt=true')).toBe('mssql://sa:***@sql:1433/db?encrypt=true');
+  });
+
+  it('masks a password that contains @ and a password given as an option', () => {
+    expect(maskConnectionString('postgres://u:p@ss:w@rd@db/x')).toBe('postgres://u:***@db/x');
+    expect(maskConnectionString('postgres://db/x?user=u&password=hunter2')).toBe('postgres://db/x?user=u&password=***');
+    expect(maskConnectionString('not a url password=abc')).toBe('not a url password=***');
   });
 });

@@ -26,6 +26,25 @@ export function scrubSecrets(text: string): string {
   return scrubTokens(scrubUrlCredentials(text));
 }
 
+/**
+ * A connection string as it may be shown (API responses, logs): the password, in the user info or as a
+ * `password=`/`pwd=` option, is `***`; user, host, database and `${NAME}` placeholders are kept.
+ */
+export function maskConnectionString(raw: string): string {
+  const match = /^([A-Za-z][A-Za-z0-9+.-]*:)\/\/([^/?#]*)(.*)$/s.exec(raw.trim());
+  if (!match) return raw.replace(/(password|pwd)=[^&;]*/gi, '$1=***');
+  const [, scheme, authority, rest] = match;
+  const at = authority.lastIndexOf('@');
+  let userinfo = '';
+  if (at >= 0) {
+    const user = authority.slice(0, at);
+    const colon = user.indexOf(':');
+    userinfo = (colon >= 0 ? `${user.slice(0, colon)}:***` : user) + '@';
+  }
+  const host = at >= 0 ? authority.slice(at + 1) : authority;
+  return `${scheme.toLowerCase()}//${userinfo}${host}${rest.replace(/([?&;](?:password|pwd)=)[^&;#]*/gi, '$1***')}`;
+}
+
 /** Replaces every occurrence of the given secret values in a text with `mask`. */
 export function maskValues(text: string, secrets: Iterable<string | null | undefined>, mask = '***'): string {
   let out = text;

@@ -9,7 +9,7 @@ import { GrantStore } from '@app/storage/ports/grant.store';
 import type { QueueDefinition } from '@app/domain/queue';
 import type { Page, QueueStatsSnapshot } from '@app/storage/ports/message.store';
 import { StorageService } from '@app/storage/storage.service';
-import { maskConnectionString } from '@app/storage/sql/connection-string';
+import { maskConnectionString } from '@app/common/secrets';
 import { normalizeQueueDefinition } from '@app/queues/queue-definition';
 import { NamespaceService } from '@app/queues/namespace.service';
 import { QueueRegistry, type QueueEntry } from '@app/queues/queue-registry.service';

@@ -136,19 +136,6 @@ function split(raw: string): RawParts | null {
   return { scheme: scheme.toLowerCase(), userinfo: at >= 0 ? authority.slice(0, at) : null, authority: at >= 0 ? authority.slice(at + 1) : authority, rest };
 }
 
-/** The connection string as it may be shown: the password (in the user info or as an option) is `***`; placeholders elsewhere are kept. */
-export function maskConnectionString(raw: string): string {
-  const parts = split(raw);
-  if (!parts) return raw.replace(/(password|pwd)=[^&;]*/gi, '$1=***');
-  let userinfo = '';
-  if (parts.userinfo !== null) {
-    const colon = parts.userinfo.indexOf(':');
-    userinfo = (colon >= 0 ? `${parts.userinfo.slice(0, colon)}:***` : parts.userinfo) + '@';
-  }
-  const rest = parts.rest.replace(/([?&;](?:password|pwd)=)[^&;#]*/gi, '$1***');
-  return `${parts.scheme}//${userinfo}${parts.authority}${rest}`;
-}
-
 function decode(value: string, what: string): string {
   try {
     return decodeURIComponent(value);

@@ -2,13 +2,13 @@ import { Logger } from '@nestjs/common';
 import type { AppConfig } from '@app/config/app.config';
 import { Clock, SystemClock } from '@app/common/clock';
 import { DomainError } from '@app/common/domain-error';
+import { maskConnectionString } from '@app/common/secrets';
 import type { CatalogStore } from '@app/storage/ports/catalog.store';
 import type { GrantStore } from '@app/storage/ports/grant.store';
 import type { MessageStore } from '@app/storage/ports/message.store';
 import {
   assertHostAllowed,
   hostOf,
-  maskConnectionString,
   parseConnectionString,
   resolvePlaceholders,
   unfill,
