@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '@app/common/domain-error';
-import type { ClaimRequest, MessageStatus, StoredMessage } from '@app/storage/ports/message.store';
+import type { MessageStatus, StoredMessage } from '@app/domain/message';
+import type { ClaimRequest } from '@app/storage/ports/message.store';
 import { MESSAGE_COLUMNS, type SqlScalar } from '@app/storage/sql/sql-statement';
 
 export type Row = Record<string, unknown>;

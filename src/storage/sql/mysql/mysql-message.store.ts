@@ -1,4 +1,5 @@
-import type { ClaimRequest, Settlement, StoredMessage } from '@app/storage/ports/message.store';
+import type { StoredMessage } from '@app/domain/message';
+import type { ClaimRequest, Settlement } from '@app/storage/ports/message.store';
 import type { SqlDialect } from '@app/storage/sql/sql-dialect';
 import { leasedCopy, notFound, parse, rowToMessage, stale } from '@app/storage/sql/sql-message-rows';
 import { SqlMessageStore } from '@app/storage/sql/sql-message.store';

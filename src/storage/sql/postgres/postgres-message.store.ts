@@ -1,5 +1,6 @@
 import { DomainError } from '@app/common/domain-error';
-import type { AvailabilityListener, ClaimRequest, StoredMessage } from '@app/storage/ports/message.store';
+import type { StoredMessage } from '@app/domain/message';
+import type { AvailabilityListener, ClaimRequest } from '@app/storage/ports/message.store';
 import { Coalescer } from '@app/storage/sql/postgres/coalescer';
 import { PgListener } from '@app/storage/sql/postgres/pg-listener';
 import type { SqlDialect } from '@app/storage/sql/sql-dialect';
