@@ -15,7 +15,8 @@ export const SQS_BENCH_KEY = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'mailr
 /** The environment that turns on a bench Mailroom's SQS listener on `port`, with the bench's access key. */
 export function sqsEnv(dir: string, port: number): Record<string, string> {
   const file = path.join(dir, 'sqs-credentials.json');
-  fs.writeFileSync(file, JSON.stringify([SQS_BENCH_KEY]), { mode: 0o600 });
+  const { accessKeyId, secretAccessKey, subject, roles } = SQS_BENCH_KEY;
+  fs.writeFileSync(file, JSON.stringify([{ accessKeyId, secretAccessKey, subject, roles }]), { mode: 0o600 });
   return { SQS_PORT: String(port), SQS_CREDENTIALS_FILE: file };
 }
 
@@ -33,6 +34,8 @@ export async function sqsCycle(
   durationMs: number,
 ): Promise<Record<string, unknown>> {
   const endpoint = `http://127.0.0.1:${sqsPort}`;
+  // a copy per client: the SDK marks the credentials object it is given (a `$source` field), which the next run's credentials file must not carry
+  const credentials = () => ({ accessKeyId: SQS_BENCH_KEY.accessKeyId, secretAccessKey: SQS_BENCH_KEY.secretAccessKey });
   // one kept-alive connection per client (it sends one request at a time), no retries: an error ends the run
   const sdk = Array.from(
     { length: clients },
@@ -40,7 +43,7 @@ export async function sqsCycle(
       new SQSClient({
         endpoint,
         region: 'us-east-1',
-        credentials: SQS_BENCH_KEY,
+        credentials: credentials(),
         maxAttempts: 1,
         requestHandler: { httpAgent: new http.Agent({ keepAlive: true, maxSockets: 1 }) },
       }),
