@@ -15,7 +15,7 @@ export class HttpClient {
 
   constructor(
     readonly port: number,
-    private readonly token: string,
+    readonly token: string,
     connections = 64,
   ) {
     this.pool = new Pool(`http://127.0.0.1:${port}`, { connections, pipelining: 1, keepAliveTimeout: 30_000 });

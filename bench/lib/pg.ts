@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { Client } from 'pg';
+import { assertLoopback } from './loopback';
 import { cpuSeconds } from './proc';
 
 export const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -12,6 +13,7 @@ export function withDatabase(url: string, database: string): string {
 
 /** Connects to `url`, runs `work`, disconnects. */
 export async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  assertLoopback(url, 'the Postgres URL');
   const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   await client.connect();
   try {

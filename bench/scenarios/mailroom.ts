@@ -5,7 +5,7 @@ import { Latencies, round, type LatencySummary } from '../lib/stats';
 import { bodyOfSize, FANOUT_QUEUES, QUEUES } from './setup';
 
 const API = '/api/v1';
-const messagesPath = (queue: string) => `${API}/queues/${encodeURIComponent(queue)}/messages`;
+export const messagesPath = (queue: string) => `${API}/queues/${encodeURIComponent(queue)}/messages`;
 
 export interface ScenarioResult {
   description: string;
@@ -19,13 +19,13 @@ export interface ScenarioResult {
   [extra: string]: unknown;
 }
 
-type SampledUsage = ResourceUsage & MachineUsage & { loadGeneratorCpuPercent: number | null; replicas?: ResourceUsage[] };
+export type SampledUsage = ResourceUsage & MachineUsage & { loadGeneratorCpuPercent: number | null; replicas?: ResourceUsage[] };
 
 /**
  * Samples Mailroom (each replica, summed) while `work` runs; `loadGeneratorCpuPercent` is this
  * (client) process and `postgresCpuPercent` the database server, which share the cores.
  */
-async function sampled<T>(mailroom: MailroomProcess | MailroomProcess[], work: () => Promise<T>): Promise<{ value: T; resources: SampledUsage }> {
+export async function sampled<T>(mailroom: MailroomProcess | MailroomProcess[], work: () => Promise<T>): Promise<{ value: T; resources: SampledUsage }> {
   const replicas = Array.isArray(mailroom) ? mailroom : [mailroom];
   const samplers = replicas.map((m) => new ResourceSampler(m.pid));
   const machine = new MachineSampler();
