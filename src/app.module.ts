@@ -11,6 +11,7 @@ import { QueuesModule } from '@app/queues/queues.module';
 import { SecurityModule } from '@app/security/security.module';
 import { StorageModule } from '@app/storage/storage.module';
 import { TopicsModule } from '@app/topics/topics.module';
+import { HandlersModule } from '@app/messages/handlers/handlers.module';
 import { SqsModule } from '@app/sqs/sqs.module';
 
 @Module({})
@@ -27,6 +28,7 @@ export class AppModule {
         QueuesModule,
         SecurityModule,
         TopicsModule,
+        HandlersModule,
         HealthModule,
         SqsModule,
         // after SecurityModule: the rate limit counts verified subjects

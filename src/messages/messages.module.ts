@@ -10,34 +10,12 @@ import { ConsumersController } from '@app/messages/consumers/consumers.controlle
 import { ConsumersService } from '@app/messages/consumers/consumers.service';
 import { LongPollSlots } from '@app/messages/consumers/long-poll-slots';
 import { MaintenanceService } from '@app/messages/maintenance.service';
-import { HandlerDispatcher } from '@app/messages/handlers/dispatcher.service';
-import { HandlerPool } from '@app/messages/handlers/handler-pool';
-import { HandlerServices } from '@app/messages/handlers/handler-services';
-import { AuthClientTokens } from '@app/messages/handlers/auth-client-tokens';
-import { IntegrationsService } from '@app/messages/handlers/toolbox/integrations.service';
-import { RulesetsService } from '@app/messages/handlers/toolbox/rulesets.service';
-import { IdmService } from '@app/messages/handlers/toolbox/idm.service';
 import { QueueOperationsService } from '@app/messages/queue-operations.service';
 
 @Module({
   imports: [StorageModule, QueuesModule, SecurityModule],
   controllers: [MessagesController, ConsumersController],
-  providers: [
-    MessagesService,
-    DeliveryService,
-    MessageEvents,
-    ConsumersService,
-    LongPollSlots,
-    MaintenanceService,
-    HandlerDispatcher,
-    HandlerPool,
-    HandlerServices,
-    AuthClientTokens,
-    IntegrationsService,
-    RulesetsService,
-    IdmService,
-    QueueOperationsService,
-  ],
+  providers: [MessagesService, DeliveryService, MessageEvents, ConsumersService, LongPollSlots, MaintenanceService, QueueOperationsService],
   exports: [MessagesService, DeliveryService, MessageEvents, MaintenanceService, ConsumersService, QueueOperationsService, LongPollSlots],
 })
 export class MessagesModule {}

@@ -13,8 +13,8 @@ export interface PublishResult {
 }
 
 /**
- * Publishing to a topic, as the messages module sees it (handlers' messagingService.publish).
- * Implemented by the topics module; looked up lazily because topics depends on messages.
+ * Publishing to a topic: the topics API and queue handlers (messagingService.publish) use it;
+ * FanOutService implements it.
  */
 export abstract class TopicPublisher {
   abstract publish(topic: string, body: unknown, options: PublishOptions): Promise<PublishResult>;

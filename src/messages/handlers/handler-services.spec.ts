@@ -14,11 +14,7 @@ describe('HandlerServices', () => {
       }),
     } as never,
     {} as never,
-    {
-      get: () => {
-        throw new Error('Nest could not find TopicPublisher');
-      },
-    } as never,
+    { publish: async (topic: string, _body: unknown, options: { sentBy: string }) => ({ topic, messages: [{ queue: options.sentBy, id: '1' }] }) },
     config,
     {} as never,
     {} as never,
@@ -36,8 +32,9 @@ describe('HandlerServices', () => {
     expect(kv.has('big')).toBe(false);
   });
 
-  it('answers publish with a clear error when the topics module is absent', async () => {
-    await expect(services.invoke('q', 'messaging.publish', ['news', {}])).rejects.toMatchObject({ name: 'TopicsUnavailable' });
+  it('publishes to a topic as the handler of its queue', async () => {
+    await expect(services.invoke('q', 'messaging.publish', ['news', {}])).resolves.toEqual({ topic: 'news', messages: [{ queue: 'handler:q', id: '1' }] });
+    await expect(services.invoke('q', 'messaging.publish', ['', {}])).rejects.toMatchObject({ name: 'TypeError' });
   });
 
   it('refuses unknown calls', async () => {

@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import type { MessagePort } from 'node:worker_threads';
 import { DomainError } from '@app/common/domain-error';
 import { InjectConfig } from '@app/config/config.tokens';
@@ -79,7 +78,7 @@ export class HandlerServices {
     private readonly messages: MessagesService,
     private readonly storage: StorageService,
     private readonly tokens: AuthClientTokens,
-    private readonly moduleRef: ModuleRef,
+    private readonly topics: TopicPublisher,
     @InjectConfig() private readonly config: AppConfig,
     private readonly integrations: IntegrationsService,
     private readonly rulesets: RulesetsService,
@@ -144,7 +143,7 @@ export class HandlerServices {
         await this.messages.delete(text(args[0], 'queue'), text(args[1], 'id'));
         return true;
       case 'messaging.publish':
-        return this.topics().publish(text(args[0], 'topic'), args[1], { sentBy, senderRoles: [] });
+        return this.topics.publish(text(args[0], 'topic'), args[1], { sentBy, senderRoles: [] });
       case 'storage.get':
         return (await this.kv(queue).kvGet(queue, this.key(args[0]))) ?? null;
       case 'storage.set':
@@ -235,14 +234,6 @@ export class HandlerServices {
         return this.logger.debug(entry);
       default:
         return this.logger.log(entry);
-    }
-  }
-
-  private topics(): TopicPublisher {
-    try {
-      return this.moduleRef.get(TopicPublisher, { strict: false });
-    } catch {
-      throw new HandlerServiceError('TopicsUnavailable', 'publish needs the topics module, which is not part of this Mailroom build');
     }
   }
 
