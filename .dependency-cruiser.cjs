@@ -1,6 +1,6 @@
 /**
  * Layering rules of Mailroom (npm run check:layers). A module is a top-level folder of src/
- * (cli, common, config, domain, health, http, messages, queues, security, sqs, storage, topics); common/ and config/
+ * (cli, common, config, domain, health, lifecycle, http, messages, queues, security, sqs, storage, topics); common/ and config/
  * are the shared kernel every module may use, domain/ the vocabulary (types and constants) everything may use. See docs/development.md ("Layering").
  * Violations that existed when a rule was introduced are listed in
  * .dependency-cruiser-known-violations.json and ignored; any new one fails the check.
@@ -31,6 +31,14 @@ module.exports = {
         'src/domain holds the shared vocabulary (messages, queues, topics, grants): plain types and constants that import only other src/domain files and node builtins.',
       from: { path: '^src/domain/' },
       to: { pathNot: ['^src/domain/'], dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'observed-modules-never-import-health',
+      severity: 'error',
+      comment:
+        'health/ observes storage, queues and messages (HealthModule imports them), so they never import health/; shared process state such as the drain lives in src/lifecycle, which both use.',
+      from: { path: '^src/(storage|queues|messages|topics|security|lifecycle|domain|common|config)/', pathNot: SPEC },
+      to: { path: '^src/health/' },
     },
     {
       name: 'domain-never-imports-adapters',

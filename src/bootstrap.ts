@@ -12,7 +12,7 @@ import { DomainErrorFilter } from '@app/common/domain-error.filter';
 import { jsonDepthExceeds } from '@app/common/json-depth';
 import type { AppConfig } from '@app/config/app.config';
 import { AppModule } from '@app/app.module';
-import { LifecycleService } from '@app/health/lifecycle.service';
+import { LifecycleService } from '@app/lifecycle/lifecycle.service';
 import { MetricsService } from '@app/health/metrics.service';
 import { createLogger, requestLog, REQUEST_ID_HEADER } from '@app/http/logging';
 import { JsonExpressAdapter } from '@app/http/json-express.adapter';

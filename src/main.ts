@@ -2,7 +2,7 @@ import { ConsoleLogger, Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@app/config/app.config';
 import { withDevelopmentSecret } from '@app/security/dev-secret';
 import { createApp } from '@app/bootstrap';
-import { GracefulShutdown } from '@app/health/graceful-shutdown';
+import { GracefulShutdown } from '@app/lifecycle/graceful-shutdown';
 import { MetricsServer } from '@app/health/metrics-server';
 import { scrubUrlCredentials } from '@app/common/secrets';
 

@@ -2,7 +2,7 @@ import { Test } from '@nestjs/testing';
 import { TerminusModule } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { HealthController } from '@app/health/health.controller';
-import { LifecycleService } from '@app/health/lifecycle.service';
+import { LifecycleService } from '@app/lifecycle/lifecycle.service';
 import { ReadinessIndicators } from '@app/health/readiness.indicators';
 import { CatalogStore } from '@app/storage/ports/catalog.store';
 

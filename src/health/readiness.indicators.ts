@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { scrubUrlCredentials } from '@app/common/secrets';
 import { CatalogStore } from '@app/storage/ports/catalog.store';
-import { LifecycleService } from '@app/health/lifecycle.service';
+import { LifecycleService } from '@app/lifecycle/lifecycle.service';
 
 /**
  * The terminus indicators of readiness. Probes are unauthenticated, so a down indicator carries

@@ -1,7 +1,7 @@
 import { startTestApp, type TestApp } from '../support/app';
 import { ManualClock } from '../support/time';
 import { ConsumersService } from '@app/messages/consumers/consumers.service';
-import { LifecycleService } from '@app/health/lifecycle.service';
+import { LifecycleService } from '@app/lifecycle/lifecycle.service';
 
 describe('pull consumers under concurrency (e2e)', () => {
   let t: TestApp;

@@ -1,4 +1,4 @@
-import { Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Clock } from '@app/common/clock';
 import { DomainError } from '@app/common/domain-error';
 import { assertJsonDepth } from '@app/common/json-depth';
@@ -8,7 +8,7 @@ import type { QueueDefinition } from '@app/domain/queue';
 import type { MessageErrorInfo, StoredMessage } from '@app/domain/message';
 import { QueueRegistry } from '@app/queues/queue-registry.service';
 import { AccessService } from '@app/security/access.service';
-import { LifecycleService } from '@app/health/lifecycle.service';
+import { LifecycleService } from '@app/lifecycle/lifecycle.service';
 import type { Principal } from '@app/security/principal';
 import { DeliveryService } from '@app/messages/delivery.service';
 import { MessageEvents } from '@app/messages/message-events';
@@ -46,7 +46,7 @@ export class ConsumersService implements OnModuleDestroy {
     private readonly clock: Clock,
     @InjectConfig() private readonly config: AppConfig,
     private readonly longPolls: LongPollSlots,
-    @Optional() private readonly lifecycle?: LifecycleService,
+    private readonly lifecycle: LifecycleService,
   ) {}
 
   /** Ends every long poll at once (they answer with what they have: nothing). */
@@ -74,7 +74,7 @@ export class ConsumersService implements OnModuleDestroy {
       try {
         const claimed = await this.claimNow(definition, input, signal);
         // while the service drains, long polls answer with what they found instead of waiting on
-        const left = this.lifecycle?.draining ? 0 : deadline - Date.now();
+        const left = this.lifecycle.draining ? 0 : deadline - Date.now();
         if (claimed.length || left <= 0 || stop.aborted) return claimed;
         await waiter.wait(Math.min(left, BACKSTOP_MS));
         if (stop.aborted) return [];

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
-import { GracefulShutdown, type ShutdownTarget } from '@app/health/graceful-shutdown';
-import { LifecycleService } from '@app/health/lifecycle.service';
+import { GracefulShutdown, type ShutdownTarget } from '@app/lifecycle/graceful-shutdown';
+import { LifecycleService } from '@app/lifecycle/lifecycle.service';
 
 function target(close: () => Promise<void>) {
   const lifecycle = new LifecycleService();

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { DomainError } from '@app/common/domain-error';
-import { LifecycleService } from '@app/health/lifecycle.service';
+import { LifecycleService } from '@app/lifecycle/lifecycle.service';
 
 function call(lifecycle: LifecycleService, path: string) {
   const headers: Record<string, string> = {};

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { LoggerService } from '@nestjs/common';
-import { LifecycleService } from '@app/health/lifecycle.service';
+import { LifecycleService } from '@app/lifecycle/lifecycle.service';
 
 /** The part of the Nest application the shutdown drives. */
 export interface ShutdownTarget {
