@@ -263,15 +263,47 @@ describe('FilesystemMessageStore (durability)', () => {
     await expect(second.open()).rejects.toThrow(`Data directory ${stores.dir} is in use`);
   });
 
-  it('groups concurrent writes into few fsyncs', async () => {
+  /** The flags of this process's open file descriptors on `file` (Linux /proc). */
+  function openFlags(file: string): number[] {
+    const target = (fd: string) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return null; // the descriptor of the directory listing itself
+      }
+    };
+    return fs
+      .readdirSync('/proc/self/fd')
+      .filter((fd) => target(fd) === file)
+      .map((fd) => parseInt(/^flags:\s+(\d+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1], 8));
+  }
+
+  const linux = process.platform === 'linux' ? it : it.skip;
+
+  linux('writes the journal through a descriptor opened O_DSYNC (each write is durable when it returns), also after a compaction', async () => {
+    let store = await openStore();
+    await store.insert([draft('orders', 'first')]);
+    const dsync = (flags: number[]) => flags.map((f) => (f & fs.constants.O_DSYNC) === fs.constants.O_DSYNC);
+    expect(dsync(openFlags(journal('orders')))).toEqual([true]);
+    await store.compact('orders');
+    await store.insert([draft('orders', 'after compaction')]);
+    expect(dsync(openFlags(journal('orders')))).toEqual([true]);
+    store = await reopen(store);
+    await store.insert([draft('orders', 'after a restart')]);
+    expect(dsync(openFlags(journal('orders')))).toEqual([true]);
+  });
+
+  it('groups concurrent writes into few durable writes', async () => {
     const store = await openStore();
     await store.insert([draft('q', 'warm up')]);
     const handle = await fsp.open(path.join(stores.dir, 'probe'), 'w');
-    const proto = Object.getPrototypeOf(handle) as { datasync: () => Promise<void> };
+    const proto = Object.getPrototypeOf(handle) as { writev: () => Promise<unknown>; datasync: () => Promise<void> };
     await handle.close();
+    const writev = jest.spyOn(proto, 'writev');
     const datasync = jest.spyOn(proto, 'datasync');
     await Promise.all(Array.from({ length: 200 }, (_, i) => store.insert([draft('q', i)])));
-    expect(datasync.mock.calls.length).toBeGreaterThan(0);
+    expect(writev.mock.calls.length).toBeGreaterThan(0);
+    expect(writev.mock.calls.length).toBeLessThanOrEqual(5);
     expect(datasync.mock.calls.length).toBeLessThanOrEqual(5);
     expect((await store.stats('q')).counts.PENDING).toBe(201);
   });
@@ -280,9 +312,9 @@ describe('FilesystemMessageStore (durability)', () => {
     let store = await openStore();
     const [kept] = await store.insert([draft('q', 'kept')]);
     const handle = await fsp.open(path.join(stores.dir, 'probe'), 'w');
-    const proto = Object.getPrototypeOf(handle) as { datasync: () => Promise<void> };
+    const proto = Object.getPrototypeOf(handle) as { writev: () => Promise<unknown> };
     await handle.close();
-    jest.spyOn(proto, 'datasync').mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
+    jest.spyOn(proto, 'writev').mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
     const failed = draft('q', 'lost');
     const error = await store.insert([failed]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DomainError);

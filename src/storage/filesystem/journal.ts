@@ -1,11 +1,20 @@
 import { Logger } from '@nestjs/common';
-import { promises as fsp } from 'node:fs';
+import { constants as fsc, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { PRIVATE_FILE } from '@app/storage/filesystem/file-modes';
 import { frameRecord, type RecordVisitor } from '@app/storage/filesystem/journal-format';
 import { scanFile } from '@app/storage/filesystem/journal-scan';
 import { fsyncDirectory } from '@app/storage/filesystem/atomic-file';
+
+/**
+ * Where the platform has O_DSYNC (Linux, macOS), the journal is opened with it: each write returns
+ * once its data is on disk, as a write followed by fdatasync would, in one system call and one
+ * trip through libuv's thread pool instead of two. Elsewhere every write is followed by fdatasync.
+ */
+const O_DSYNC: number | undefined = fsc.O_DSYNC;
+const APPEND_FLAGS = fsc.O_RDWR | (O_DSYNC ?? 0);
+const CREATE_FLAGS = APPEND_FLAGS | fsc.O_CREAT | fsc.O_TRUNC;
 
 /**
  * Told where a record lies once it is durable: the file generation and the record's offset in
@@ -85,11 +94,11 @@ export class Journal {
     let created = false;
     let handle: FileHandle;
     try {
-      handle = await fsp.open(file, 'r+');
+      handle = await fsp.open(file, APPEND_FLAGS);
       await handle.chmod(PRIVATE_FILE).catch(() => undefined);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      handle = await fsp.open(file, 'w+', PRIVATE_FILE);
+      handle = await fsp.open(file, CREATE_FLAGS, PRIVATE_FILE);
       created = true;
     }
     try {
@@ -185,7 +194,7 @@ export class Journal {
         this.open_ = newBatch(this.nextIndex);
         try {
           await this.writeAll(this.handle, batch.buffers, this.size_, batch.bytes);
-          await this.handle.datasync();
+          if (O_DSYNC === undefined) await this.handle.datasync();
           Journal.located(batch.buffers, batch.callbacks, this.generation_, this.size_);
           this.size_ += batch.bytes;
           this.capture?.push({ first: batch.first, buffers: batch.buffers, callbacks: batch.callbacks });
@@ -282,6 +291,12 @@ export class Journal {
       if (tail.length) await this.writeAll(tmp, tail, tmpSize, tailBytes);
       tmpSize += tailBytes;
       await tmp.datasync();
+      if (O_DSYNC !== undefined) {
+        // the appends that follow the swap go through a handle opened as the journal's is
+        const appender = await fsp.open(tmpFile, APPEND_FLAGS);
+        await tmp.close().catch(() => undefined);
+        tmp = appender;
+      }
       await fsp.rename(tmpFile, this.file);
       renamed = true;
       await fsyncDirectory(path.dirname(this.file));
