@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AppConfig } from '@app/config/app.config';
-import { PRIVATE_DIR, PRIVATE_FILE } from '@app/storage/filesystem/file-modes';
+import { PRIVATE_DIR, PRIVATE_FILE } from '@app/common/file-modes';
 
 export const DEV_SECRET_FILE = 'dev-jwt-secret';
 

@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { PRIVATE_DIR, PRIVATE_FILE } from '@app/storage/filesystem/file-modes';
+import { PRIVATE_DIR, PRIVATE_FILE } from '@app/common/file-modes';
 
 export async function fsyncDirectory(dir: string): Promise<void> {
   const handle = await fsp.open(dir, 'r');

@@ -5,7 +5,7 @@ import { CatalogStore } from '@app/storage/ports/catalog.store';
 import type { QueueDefinition } from '@app/domain/queue';
 import type { Binding, TopicDefinition } from '@app/domain/topic';
 import { JsonStateFile } from '@app/storage/filesystem/json-state-file';
-import { PRIVATE_DIR } from '@app/storage/filesystem/file-modes';
+import { PRIVATE_DIR } from '@app/common/file-modes';
 
 interface CatalogDocument {
   revision: number;

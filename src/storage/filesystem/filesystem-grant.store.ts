@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Grant, GrantAction, ResourceType } from '@app/domain/grant';
 import { GrantStore, type GrantQuery } from '@app/storage/ports/grant.store';
 import { JsonStateFile } from '@app/storage/filesystem/json-state-file';
-import { PRIVATE_DIR } from '@app/storage/filesystem/file-modes';
+import { PRIVATE_DIR } from '@app/common/file-modes';
 
 interface GrantDocument {
   revision: number;

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { constants as fsc, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
-import { PRIVATE_FILE } from '@app/storage/filesystem/file-modes';
+import { PRIVATE_FILE } from '@app/common/file-modes';
 import { frameRecord, type RecordVisitor } from '@app/storage/filesystem/journal-format';
 import { scanFile } from '@app/storage/filesystem/journal-scan';
 import { fsyncDirectory } from '@app/storage/filesystem/atomic-file';

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PRIVATE_DIR, PRIVATE_FILE } from '@app/storage/filesystem/file-modes';
+import { PRIVATE_DIR, PRIVATE_FILE } from '@app/common/file-modes';
 
 export const LOCK_FILE = 'mailroom.lock';
 

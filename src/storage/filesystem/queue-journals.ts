@@ -5,7 +5,7 @@ import { DomainError } from '@app/common/domain-error';
 import { HEADER_BYTES } from '@app/storage/filesystem/journal-format';
 import { Journal, type WrittenCallback } from '@app/storage/filesystem/journal';
 import { fsyncDirectory } from '@app/storage/filesystem/atomic-file';
-import { PRIVATE_DIR } from '@app/storage/filesystem/file-modes';
+import { PRIVATE_DIR } from '@app/common/file-modes';
 import type { PayloadRef } from '@app/storage/filesystem/payload-ref';
 import type { PayloadStore } from '@app/storage/filesystem/payload-store';
 import { QueueState } from '@app/storage/filesystem/queue-state';
