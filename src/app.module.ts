@@ -1,6 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import type { Logger } from 'pino';
 import type { Clock } from '@app/common/clock';
 import type { AppConfig } from '@app/config/app.config';
 import { ConfigModule } from '@app/config/config.module';
@@ -16,7 +15,7 @@ import { SqsModule } from '@app/sqs/sqs.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, clock: Clock | undefined, logger: Logger): DynamicModule {
+  static forRoot(config: AppConfig, clock: Clock | undefined): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -32,7 +31,7 @@ export class AppModule {
         HealthModule,
         SqsModule,
         // after SecurityModule: the rate limit counts verified subjects
-        HttpEdgeModule.forRoot(logger),
+        HttpEdgeModule,
       ],
     };
   }

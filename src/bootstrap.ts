@@ -4,7 +4,6 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { Clock } from '@app/common/clock';
 import { DomainError } from '@app/common/domain-error';
@@ -15,6 +14,7 @@ import { AppModule } from '@app/app.module';
 import { LifecycleService } from '@app/lifecycle/lifecycle.service';
 import { MetricsService } from '@app/health/metrics.service';
 import { createLogger, requestLog, REQUEST_ID_HEADER } from '@app/http/logging';
+import { PinoNestLogger } from '@app/http/nest-logger';
 import { JsonExpressAdapter } from '@app/http/json-express.adapter';
 import { buildOpenApiDocument } from '@app/http/openapi';
 import { Authenticator } from '@app/security/authenticator';
@@ -127,11 +127,11 @@ export interface CreateAppOptions {
 /** Builds the HTTP application exactly as production runs it (tests use this too). */
 export async function createApp(config: AppConfig, clock?: Clock, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
   const logger = createLogger(config, options.logDestination);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, clock, logger), new JsonExpressAdapter(), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, clock), new JsonExpressAdapter(), {
     bodyParser: false,
     bufferLogs: true,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new PinoNestLogger(logger));
   app.use(requestLog(logger));
   app.disable('x-powered-by');
   // no ETag: express would hash every response body (~4% of CPU in the batch-push benchmark) for conditional GETs nobody makes

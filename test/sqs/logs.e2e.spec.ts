@@ -1,7 +1,7 @@
 import { ADMIN, startSqsApp } from '@test/sqs/sqs-app';
 import { json, send } from '@test/sqs/raw-client';
 
-// a file of its own: nestjs-pino keeps the first app's logger per module registry
+// a file of its own: Nest's static Logger writes to the logger of the app created last (useLogger)
 describe('SQS endpoint logs', () => {
   it('never logs a secret, even for refused signatures and failures', async () => {
     const lines: string[] = [];

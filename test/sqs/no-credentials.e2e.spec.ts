@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { startSqsApp } from '@test/sqs/sqs-app';
 
-// a file of its own: nestjs-pino keeps the first app's logger per module registry
+// a file of its own: Nest's static Logger writes to the logger of the app created last (useLogger)
 describe('SQS endpoint without a credentials file (an optional Secret not mounted)', () => {
   it('starts, says so in the log, and refuses every request with InvalidClientTokenId', async () => {
     const lines: string[] = [];
