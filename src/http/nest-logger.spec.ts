@@ -27,7 +27,11 @@ describe('PinoNestLogger', () => {
     nest.log('no context');
     expect(lines[0]).toMatchObject({ level: 50, context: 'Dispatcher', err: { type: 'Error', message: 'boom' } });
     expect(lines[1]).toEqual({ level: 30, context: 'Audit', queue: 'orders', msg: 'purged' });
-    expect(lines[2]).toMatchObject({ level: 50, context: 'ExceptionsHandler', err: { message: 'Unhandled', stack: 'Error: Unhandled\n    at handler (file.ts:1:1)' } });
+    expect(lines[2]).toMatchObject({
+      level: 50,
+      context: 'ExceptionsHandler',
+      err: { message: 'Unhandled', stack: 'Error: Unhandled\n    at handler (file.ts:1:1)' },
+    });
     expect(lines[3]).toEqual({ level: 30, msg: 'no context' });
   });
 });
