@@ -54,7 +54,7 @@ describe('handlers: crash recovery', () => {
     let stderr = '';
     proc.stderr.on('data', (chunk) => (stderr += chunk));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`child did not start: ${stderr}`)), 20_000);
+      const timer = setTimeout(() => reject(new Error(`child did not start: ${stderr}`)), 45_000);
       proc.once('exit', (code) => reject(new Error(`child exited with ${code}: ${stderr}`)));
       readline.createInterface({ input: proc.stdout }).on('line', (line) => {
         if (!line.startsWith('{"port"')) return;
@@ -106,5 +106,5 @@ describe('handlers: crash recovery', () => {
     } finally {
       await next.close();
     }
-  });
+  }, 90_000);
 });

@@ -13,7 +13,7 @@ describeWithDatabase('postgres', 'sql engine: two Mailroom processes on one data
     database = await isolatedDatabase('postgres');
     [a, b] = await Promise.all([startReplica({ DATABASE_URL: database.url }), startReplica({ DATABASE_URL: database.url })]);
     token = await signToken(TEST_SECRET, 'admin', ['system_admin']);
-  }, 60_000);
+  }, 90_000);
 
   afterAll(async () => {
     await Promise.all([a, b].filter(Boolean).map(stopReplica));

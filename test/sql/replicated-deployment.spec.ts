@@ -27,7 +27,7 @@ describeWithDatabase('postgres', 'replicated deployment: two processes on one DA
     const env = { DATABASE_URL: catalog.url, SQL_ALLOWED_HOSTS: '127.0.0.1' };
     [a, b] = await Promise.all([startReplica(env), startReplica(env)]);
     token = await signToken(TEST_SECRET, 'admin', ['system_admin']);
-  }, 60_000);
+  }, 90_000);
 
   afterAll(async () => {
     await proxy?.restore();
