@@ -594,6 +594,8 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const startedAt = new Date();
   const machineBefore = machine();
+  // read before the build is snapshotted: a long series must name the commit it measured, not one checked out meanwhile
+  const revision = mailroomRevision();
   // BENCH_MAILROOM_MAIN runs another build (e.g. an experiment) instead of a snapshot of dist/
   const main = process.env.BENCH_MAILROOM_MAIN
     ? path.resolve(process.env.BENCH_MAILROOM_MAIN)
@@ -652,7 +654,7 @@ async function main(): Promise<void> {
       'pg-boss': options.scenarios.has('references') ? referenceManifest('pg-boss').version : null,
       'graphile-worker': options.scenarios.has('references') ? referenceManifest('graphile-worker').version : null,
       autocannon: installedVersion('autocannon'),
-      mailroom: { ...mailroomRevision(), build: process.env.BENCH_MAILROOM_MAIN ? `BENCH_MAILROOM_MAIN=${main}` : 'npm run build of this working tree' },
+      mailroom: { ...revision, build: process.env.BENCH_MAILROOM_MAIN ? `BENCH_MAILROOM_MAIN=${main}` : 'npm run build of this working tree' },
     },
     options: { ...options, scenarios: [...options.scenarios], out: undefined },
     notes: [
