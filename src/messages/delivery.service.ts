@@ -202,7 +202,11 @@ export class DeliveryService {
    * `redeliver`). Returns how many were handled; a lease settled meanwhile by its holder is skipped.
    */
   async expireLeases(definition: QueueDefinition, limit = 100): Promise<number> {
-    const expired = await this.store(definition).findExpiredLeases(definition.name, this.clock.now(), limit);
+    return this.expireFound(definition, await this.store(definition).findExpiredLeases(definition.name, this.clock.now(), limit));
+  }
+
+  /** Expires leases found overdue (findExpiredLeases); one already settled or redelivered meanwhile is skipped. Returns how many were expired here. */
+  async expireFound(definition: QueueDefinition, expired: StoredMessage[]): Promise<number> {
     const pulled = this.registry.get(definition.name)?.handlerPath === null;
     let handled = 0;
     for (const message of expired) {

@@ -1,5 +1,6 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Client, type QueryConfig } from 'pg';
+import { MaintenanceService } from '@app/messages/maintenance.service';
 import { startTestApp, type TestApp } from '../support/app';
 import { describeWithDatabase, isolatedDatabase, type IsolatedDatabase } from '../support/databases';
 import { ManualClock } from '../support/time';
@@ -73,6 +74,29 @@ describeWithDatabase('postgres', 'postgres: one statement per request of the pus
     for (let i = 0; i < 5; i++) {
       const statements = await cycle();
       expect({ push: statements.push.length, receive: statements.receive.length, ack: statements.ack.length }).toEqual({ push: 1, receive: 1, ack: 1 });
+    }
+  });
+
+  it('sweeps the expired leases of all queues of one database in one statement', async () => {
+    const queues = ['sweep-a', 'sweep-b', 'sweep-c'];
+    const leased: Record<string, string> = {};
+    for (const queue of queues) {
+      expect((await t.http.post('/api/v1/queues').set(auth).send({ name: queue })).status).toBe(201);
+      expect((await t.http.post(`/api/v1/queues/${queue}/messages`).set(auth).send({ queue })).status).toBe(201);
+      const received = await t.http.post(`/api/v1/queues/${queue}/messages/receive`).set(auth).send({ visibilityTimeoutSeconds: 1 });
+      leased[queue] = received.body.messages[0].id;
+    }
+    clock.advance(2_000);
+    const query = jest.spyOn(Client.prototype, 'query');
+    try {
+      expect(await t.app.get(MaintenanceService).expireLeases()).toBe(queues.length);
+      const sweeps = query.mock.calls.map((args) => statementOf(args)).filter((s) => s.text.includes('lease_expires_at <'));
+      expect(sweeps).toHaveLength(1);
+    } finally {
+      query.mockRestore();
+    }
+    for (const queue of queues) {
+      expect((await t.http.get(`/api/v1/queues/${queue}/messages/${leased[queue]}`).set(auth)).body).toMatchObject({ status: 'PENDING', attempts: 1 });
     }
   });
 });

@@ -613,6 +613,23 @@ export function messageStoreContract(label: string, make: () => Promise<MessageS
         expect((await store.findExpiredLeases(queue, base + 5000, 10)).map((m) => m.id)).toEqual([l1.id]);
       });
 
+      it('finds the expired leases of several queues at once, oldest lease first, up to the limit, and none of other queues', async () => {
+        const [q1, q2, other] = [newQueue(), newQueue(), newQueue()];
+        for (const queue of [q1, q2, other]) await seed(queue, 2);
+        const base = clock.now();
+        const [a] = await store.claim(q1, { max: 1, now: base, leaseExpiresAt: base + 2000 });
+        const [b] = await store.claim(q2, { max: 1, now: base, leaseExpiresAt: base + 1000 });
+        await store.claim(q2, { max: 1, now: base, leaseExpiresAt: base + 60_000 });
+        await store.claim(other, { max: 1, now: base, leaseExpiresAt: base + 500 });
+        expect(await store.findExpiredLeasesIn([q1, q2], base + 900, 10)).toEqual([]);
+        const expired = await store.findExpiredLeasesIn([q1, q2], base + 5000, 10);
+        expect(expired.map((m) => [m.queue, m.id, m.receipt])).toEqual([
+          [q2, b.id, b.receipt],
+          [q1, a.id, a.receipt],
+        ]);
+        expect((await store.findExpiredLeasesIn([q1, q2], base + 5000, 1)).map((m) => m.id)).toEqual([b.id]);
+      });
+
       it('redelivers an expired receive lease at its place, counting receives (lease expiry without a receive limit)', async () => {
         const queue = newQueue();
         const [a, b] = await seed(queue, 2);

@@ -117,6 +117,15 @@ export abstract class MessageStore {
   abstract extendLease(queue: string, id: string, receipt: string, leaseExpiresAt: number, now: number): Promise<StoredMessage>;
   /** INPROGRESS messages whose lease expired before `now`, oldest lease first. */
   abstract findExpiredLeases(queue: string, now: number, limit: number): Promise<StoredMessage[]>;
+  /**
+   * The same for several queues of this store, at most `limit` in all (the lease sweep of every
+   * queue). One look per queue here; a store that can look at them all at once does.
+   */
+  async findExpiredLeasesIn(queues: string[], now: number, limit: number): Promise<StoredMessage[]> {
+    const found: StoredMessage[] = [];
+    for (const queue of queues) found.push(...(await this.findExpiredLeases(queue, now, limit)));
+    return found.sort((a, b) => a.leaseExpiresAt! - b.leaseExpiresAt! || a.seq - b.seq).slice(0, limit);
+  }
   /** ERROR → PENDING (attempts reset to 0); throws MESSAGE_NOT_IN_ERROR otherwise. */
   abstract requeue(queue: string, id: string, now: number): Promise<StoredMessage>;
   abstract stats(queue: string): Promise<QueueStatsSnapshot>;

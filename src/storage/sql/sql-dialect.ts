@@ -252,6 +252,18 @@ export abstract class SqlDialect {
     };
   }
 
+  /** findExpiredLeases for several queues in one statement. */
+  findExpiredLeasesIn(queues: string[], now: number, limit: number): SqlStatement {
+    const names = queues.map((_, i) => this.p(i)).join(', ');
+    return {
+      sql: this.limited(
+        `SELECT ${this.cols()} FROM ${MESSAGES_TABLE} WHERE queue IN (${names}) AND status = 'INPROGRESS' AND lease_expires_at < ${this.p(queues.length)} ORDER BY lease_expires_at, seq`,
+        limit,
+      ),
+      params: [...queues, now],
+    };
+  }
+
   requeue(queue: string, id: string, now: number): SqlStatement {
     const { output, returning } = this.returning();
     return {

@@ -20,6 +20,8 @@ import { bySeq, json, leasedCopy, messageRow, notFound, num, parse, rowToMessage
 import type { Run, SettleChanges } from '@app/storage/sql/sql-statement';
 
 const DUPLICATE_KEY = new Set(['23505', 'ER_DUP_ENTRY', '1062', '2627', '2601']);
+/** queues named by one statement of the lease sweep (well under every dialect's limit on parameters) */
+const SWEEP_QUEUES_PER_STATEMENT = 100;
 
 function isDuplicateKey(error: unknown): boolean {
   let current = error as { code?: unknown; number?: unknown; errno?: unknown; driverError?: unknown } | undefined;
@@ -280,6 +282,16 @@ export class SqlMessageStore<D extends SqlDialect = SqlDialect> extends MessageS
   async findExpiredLeases(queue: string, now: number, limit: number): Promise<StoredMessage[]> {
     const { records } = await this.db.query(this.sql.findExpiredLeases(queue, now, limit));
     return records.map(rowToMessage);
+  }
+
+  /** One statement per SWEEP_QUEUES_PER_STATEMENT queues, not one per queue. */
+  override async findExpiredLeasesIn(queues: string[], now: number, limit: number): Promise<StoredMessage[]> {
+    const found: StoredMessage[] = [];
+    for (let i = 0; i < queues.length && found.length < limit; i += SWEEP_QUEUES_PER_STATEMENT) {
+      const { records } = await this.db.query(this.sql.findExpiredLeasesIn(queues.slice(i, i + SWEEP_QUEUES_PER_STATEMENT), now, limit - found.length));
+      found.push(...records.map(rowToMessage));
+    }
+    return found;
   }
 
   async requeue(queue: string, id: string, now: number): Promise<StoredMessage> {
