@@ -54,7 +54,7 @@ export class FolderWatcher {
       try {
         this.watchers.push(fs.watch(dir, () => this.schedule()));
       } catch (error) {
-        this.logger.warn(`cannot watch ${dir}: ${(error as Error).message}; relying on periodic rescans`);
+        this.logger.warn({ dir, err: error as Error }, 'cannot watch a folder; relying on periodic rescans');
       }
     }
     this.rescan = setInterval(() => this.onChange(), RESCAN_MS);

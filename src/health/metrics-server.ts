@@ -80,7 +80,7 @@ export class MetricsServer implements OnApplicationShutdown {
       response.end(request.method === 'HEAD' ? undefined : body);
     } catch (error) {
       const body = toErrorBody(error);
-      if (body.statusCode >= 500) this.logger.error(`metrics scrape failed: ${(error as Error).message}`);
+      if (body.statusCode >= 500) this.logger.error({ err: error as Error }, 'metrics scrape failed');
       if (body.statusCode === 401) response.setHeader('WWW-Authenticate', 'Bearer');
       response.writeHead(body.statusCode, { 'Content-Type': 'application/json; charset=utf-8' });
       response.end(JSON.stringify(body));

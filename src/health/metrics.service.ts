@@ -249,7 +249,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
         try {
           fresh.set(name, await this.queuesService.stats(name));
         } catch (error) {
-          this.logger.warn(`stats of queue ${name} unavailable: ${(error as Error).message}`);
+          this.logger.warn({ queue: name, err: error as Error }, 'queue stats unavailable');
         }
       }
     };

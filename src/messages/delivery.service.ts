@@ -288,7 +288,10 @@ export class DeliveryService {
     if (!target) return;
     const entry = this.registry.get(target);
     if (!entry) {
-      this.logger.error(`dead-letter queue ${target} of ${definition.name} does not exist; message ${failed.id} stays ERROR only`);
+      this.logger.error(
+        { queue: definition.name, deadLetterQueue: target, messageId: failed.id },
+        'dead-letter queue does not exist; the message stays ERROR only',
+      );
       return;
     }
     const now = this.clock.now();

@@ -41,7 +41,7 @@ export class MaintenanceService {
     if (this.sweeping) return;
     this.sweeping = true;
     await this.expireLeases()
-      .catch((error) => this.logger.warn(`lease expiry failed: ${(error as Error).message}`))
+      .catch((error) => this.logger.warn({ err: error as Error }, 'lease expiry failed'))
       .finally(() => (this.sweeping = false));
   }
 
@@ -50,7 +50,7 @@ export class MaintenanceService {
     if (this.retaining) return;
     this.retaining = true;
     await this.applyRetention()
-      .catch((error) => this.logger.warn(`retention failed: ${(error as Error).message}`))
+      .catch((error) => this.logger.warn({ err: error as Error }, 'retention failed'))
       .finally(() => (this.retaining = false));
   }
 
@@ -94,7 +94,7 @@ export class MaintenanceService {
         if (definitions) definitions.push(definition);
         else byStore.set(store, [definition]);
       } catch (error) {
-        this.logger.warn(`lease expiry of queue ${definition.name} failed: ${(error as Error).message}`);
+        this.logger.warn({ queue: definition.name, err: error as Error }, 'lease expiry of a queue failed');
       }
     }
     return byStore;
@@ -134,7 +134,7 @@ export class MaintenanceService {
           await new Promise((resolve) => setImmediate(resolve));
         }
       } catch (error) {
-        this.logger.warn(`retention of queue ${definition.name} failed: ${(error as Error).message}`);
+        this.logger.warn({ queue: definition.name, err: error as Error }, 'retention of a queue failed');
       }
     }
     return total;

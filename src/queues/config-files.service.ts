@@ -112,7 +112,7 @@ export class ConfigFilesService implements OnModuleInit, OnModuleDestroy {
         });
       } catch (error) {
         if (error instanceof ConfigError) throw error;
-        this.logger.error(`skipping ${full}: ${(error as Error).message}`);
+        this.logger.error({ file: full, err: error as Error }, 'config file skipped');
       }
     }
     return queues;
@@ -135,7 +135,7 @@ export class ConfigFilesService implements OnModuleInit, OnModuleDestroy {
         }
         topics.set(name, { name, queues: [...new Set(queues as string[])] });
       } catch (error) {
-        this.logger.error(`skipping ${full}: ${(error as Error).message}`);
+        this.logger.error({ file: full, err: error as Error }, 'config file skipped');
       }
     }
     return topics;

@@ -41,7 +41,7 @@ export class QueueRegistry implements OnModuleInit, OnModuleDestroy {
     this.rebuild(this.files.current());
     this.unsubscribe = this.files.onChange((snapshot) => this.rebuild(snapshot));
     this.poll = setInterval(() => {
-      this.refreshCatalog().catch((error) => this.logger.warn(`catalog refresh failed: ${(error as Error).message}`));
+      this.refreshCatalog().catch((error) => this.logger.warn({ err: error as Error }, 'catalog refresh failed'));
     }, CATALOG_POLL_MS);
     this.poll.unref();
   }
@@ -87,7 +87,7 @@ export class QueueRegistry implements OnModuleInit, OnModuleDestroy {
       next.set(definition.name, { definition, source: 'api', handlerPath: null, handlerVersion: 0 });
     }
     for (const [name, file] of snapshot.queues) {
-      if (this.apiQueues.has(name)) this.logger.warn(`queue ${name} is defined by a file and in the catalog; the file wins`);
+      if (this.apiQueues.has(name)) this.logger.warn({ queue: name }, 'queue is defined by a file and in the catalog; the file wins');
       next.set(name, { definition: file.definition, source: 'file', handlerPath: file.handlerPath, handlerVersion: file.handlerVersion });
     }
     const previous = this.entries;
@@ -111,7 +111,7 @@ export class QueueRegistry implements OnModuleInit, OnModuleDestroy {
       try {
         listener(change);
       } catch (error) {
-        this.logger.error(`queue change listener failed: ${(error as Error).message}`);
+        this.logger.error({ err: error as Error }, 'queue change listener failed');
       }
     }
   }

@@ -66,11 +66,12 @@ export class QueuesService implements OnApplicationBootstrap {
     for (const { definition, source } of this.registry.list()) {
       if (source === 'api' && !this.config.storageEngines.includes(definition.storageEngine)) {
         this.logger.warn(
-          `queue ${definition.name} uses storageEngine "${definition.storageEngine}", which STORAGE_ENGINES no longer allows: it is still served; drain it and move it to ${this.config.defaultStorageEngine}`,
+          { queue: definition.name, storageEngine: definition.storageEngine, moveTo: this.config.defaultStorageEngine },
+          'queue uses a storageEngine STORAGE_ENGINES no longer allows: it is still served; drain it and move it to the default engine',
         );
       }
       const problem = this.storage.connectionProblem(definition);
-      if (problem) this.logger.warn(`queue ${definition.name} cannot reach its storage until its connectionString is fixed: ${problem}`);
+      if (problem) this.logger.warn({ queue: definition.name, problem }, 'queue cannot reach its storage until its connectionString is fixed');
     }
   }
 

@@ -140,8 +140,11 @@ export class SchemaService {
     try {
       this.validatorFor(definition);
     } catch (error) {
-      const code = error instanceof DomainError ? ` (${error.code})` : '';
-      this.logger.error(`queue ${definition.name} (config file): ${(error as Error).message}${code}; every push to it is refused until the file is fixed`);
+      const code = error instanceof DomainError ? error.code : undefined;
+      this.logger.error(
+        { queue: definition.name, code, err: error as Error },
+        'queue config file has an unusable schema; every push to it is refused until the file is fixed',
+      );
     }
   }
 

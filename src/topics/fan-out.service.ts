@@ -54,7 +54,7 @@ export class FanOutService extends TopicPublisher {
     for (const name of queues) {
       const entry = this.registry.get(name);
       if (entry) entries.push(entry);
-      else this.logger.warn(`topic ${topic} names queue ${name}, which does not exist; skipped`);
+      else this.logger.warn({ topic, queue: name }, 'topic names a queue that does not exist; skipped');
     }
     return entries;
   }

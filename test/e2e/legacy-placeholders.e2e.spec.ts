@@ -22,10 +22,16 @@ describe('a queue whose connection string names a variable outside MAILROOM_SQL_
     delete process.env.ORDERS_DB_PASSWORD;
   });
 
-  it('warns at start, naming the queue and the placeholder', () => {
-    const warning = logs.find((line) => line.includes('queue legacy cannot reach its storage'));
-    expect(warning).toContain('PLACEHOLDER_NOT_ALLOWED');
-    expect(warning).toContain('${ORDERS_DB_PASSWORD}');
+  it('warns at start with structured fields: the queue, and the problem naming the placeholder', () => {
+    const warning = logs.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.queue === 'legacy' && entry.problem !== undefined);
+    expect(warning).toMatchObject({
+      level: 40,
+      context: 'Queues',
+      queue: 'legacy',
+      msg: 'queue cannot reach its storage until its connectionString is fixed',
+    });
+    expect(warning?.problem).toEqual(expect.stringContaining('PLACEHOLDER_NOT_ALLOWED'));
+    expect(warning?.problem).toEqual(expect.stringContaining('${ORDERS_DB_PASSWORD}'));
   });
 
   it('answers a push with 400 PLACEHOLDER_NOT_ALLOWED, and never shows the value', async () => {

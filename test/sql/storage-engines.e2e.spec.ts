@@ -85,7 +85,10 @@ describeWithDatabase('postgres', 'storage engines with DATABASE_URL', () => {
     const warn = jest.spyOn(Logger.prototype, 'warn');
     t = await startTestApp({ env: { DATABASE_URL: database.url, STORAGE_ENGINES: 'sql' } });
     auth = { Authorization: `Bearer ${await t.token('admin', ['system_admin'])}` };
-    expect(warn).toHaveBeenCalledWith(expect.stringContaining('queue legacy uses storageEngine "filesystem", which STORAGE_ENGINES no longer allows'));
+    expect(warn).toHaveBeenCalledWith(
+      expect.objectContaining({ queue: 'legacy', storageEngine: 'filesystem' }),
+      expect.stringContaining('STORAGE_ENGINES no longer allows'),
+    );
     warn.mockRestore();
     expect((await t.http.post('/api/v1/queues/legacy/messages').set(auth).send({ n: 1 })).status).toBe(201);
     expect((await t.http.delete('/api/v1/queues/legacy').set(auth)).status).toBe(204);

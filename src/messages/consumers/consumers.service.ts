@@ -153,7 +153,7 @@ export class ConsumersService implements OnModuleDestroy {
       } else if (outcome.reason instanceof DomainError) {
         result.failed.push({ id, code: outcome.reason.code, message: outcome.reason.message });
       } else {
-        this.logger.error(`batch ack of message ${id} in ${queue} failed: ${(outcome.reason as Error)?.message}`);
+        this.logger.error({ queue, messageId: id, err: outcome.reason as unknown }, 'batch ack of a message failed');
         result.failed.push({ id, code: 'INTERNAL_ERROR', message: 'internal error' });
       }
     });
@@ -234,7 +234,7 @@ export class ConsumersService implements OnModuleDestroy {
       try {
         await this.delivery.release(definition, message.id, message.receipt!, { toEnd: false });
       } catch (error) {
-        this.logger.warn(`could not return message ${message.id} of ${definition.name} after an aborted receive: ${(error as Error).message}`);
+        this.logger.warn({ queue: definition.name, messageId: message.id, err: error as Error }, 'could not return a message after an aborted receive');
       }
     }
   }

@@ -150,7 +150,7 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
     await Promise.allSettled([...this.pumps]);
     for (const state of this.queues.values()) this.giveBackReady(state);
     if (this.inflight.size) {
-      this.logger.log(`waiting up to ${this.config.shutdownGraceSeconds}s for ${this.inflight.size} running handler(s)`);
+      this.logger.log({ graceSeconds: this.config.shutdownGraceSeconds, running: this.inflight.size }, 'waiting for running handlers');
       let timer: NodeJS.Timeout | undefined;
       const grace = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, this.config.shutdownGraceSeconds * 1000);
@@ -159,7 +159,7 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
       clearTimeout(timer);
     }
     if (this.inflight.size) {
-      this.logger.warn(`returning ${this.inflight.size} unfinished message(s) to their queues`);
+      this.logger.warn({ unfinished: this.inflight.size }, 'returning unfinished messages to their queues');
       this.shutdown.abort();
       await Promise.allSettled([...this.inflight]);
     }
@@ -204,7 +204,7 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
     try {
       store = this.delivery.store(definition);
     } catch (error) {
-      this.logger.warn(`queue ${definition.name}: no storage for its handler: ${(error as Error).message}`);
+      this.logger.warn({ queue: definition.name, err: error as Error }, 'no storage for the queue handler');
       return;
     }
     if (this.subscribedStores.has(store)) return;
@@ -300,7 +300,8 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
       .release(definition, message.id, message.receipt!, { toEnd: false })
       .then(() => undefined)
       .catch((error) => {
-        if (!isConflict(error)) this.logger.warn(`queue ${definition.name}: message ${message.id} could not go back: ${(error as Error).message}`);
+        if (!isConflict(error))
+          this.logger.warn({ queue: definition.name, messageId: message.id, err: error as Error }, 'message could not go back to its queue');
       });
     this.inflight.add(back);
     void back.finally(() => this.inflight.delete(back));
@@ -328,7 +329,7 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
         state.settling--;
       }
     })()
-      .catch((error) => this.logger.error(`queue ${state.name}: message ${message.id}: ${(error as Error).message}`))
+      .catch((error) => this.logger.error({ queue: state.name, messageId: message.id, err: error as Error }, 'handler delivery failed'))
       .finally(() => {
         this.inflight.delete(run);
         if (state.active + state.settling === 0 && !this.registry.get(state.name)?.handlerPath) this.queues.delete(state.name);

@@ -233,7 +233,7 @@ export class HandlerPool {
     pool.on('message', (message: { mailroomRpcPort?: MessagePort }) => {
       if (message && typeof message === 'object' && message.mailroomRpcPort) this.services.attach(message.mailroomRpcPort);
     });
-    pool.on('error', (error: Error) => this.logger.error(`a handler worker failed: ${error.message}`));
+    pool.on('error', (error: Error) => this.logger.error({ err: error }, 'a handler worker failed'));
     this.pool = pool;
     return pool;
   }

@@ -59,7 +59,7 @@ export class ConfigFolder<T> {
         }
         entries.set(name, this.parse(raw, name));
       } catch (error) {
-        this.logger.error(`${full} is skipped: ${(error as Error).message}`);
+        this.logger.error({ file: full, err: error as Error }, 'config file skipped');
       }
     }
     this.entries = entries;

@@ -144,7 +144,7 @@ export class IntegrationsService implements OnModuleInit, OnModuleDestroy {
     const integration = parseIntegration(raw, name, this.config.handlerSecrets);
     if (!isHostAllowed(integration.baseUrl, this.config.toolbox.integrationAllowedHosts)) {
       const { host, port } = hostAndPort(integration.baseUrl);
-      this.logger.warn(`integration ${name}: ${host}:${port} is not in INTEGRATION_ALLOWED_HOSTS; calls to it are refused`);
+      this.logger.warn({ integration: name, host, port }, 'integration host is not in INTEGRATION_ALLOWED_HOSTS; calls to it are refused');
     }
     return integration;
   }
