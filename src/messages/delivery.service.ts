@@ -10,6 +10,7 @@ import { QueueRegistry } from '@app/queues/queue-registry.service';
 import { assertMessageId, isFifo, MessagesService } from '@app/messages/messages.service';
 import { MessageEvents } from '@app/messages/message-events';
 import { storedIdempotencyKey } from '@app/messages/idempotency-key';
+import type { HandlerOutcome } from '@app/messages/handlers/handler-pool';
 
 const MAX_BACKOFF_MS = 3_600_000;
 
@@ -27,6 +28,10 @@ export function errorInfo(error: unknown): MessageErrorInfo {
   return { name: 'Error', message: typeof error === 'string' ? error : JSON.stringify(error ?? null) };
 }
 
+function handlerError(outcome: HandlerOutcome): MessageErrorInfo {
+  return 'error' in outcome ? outcome.error : { name: 'Error', message: `handler ${outcome.kind}` };
+}
+
 function maxReceivesExceeded(receives: number, maxReceives: number): MessageErrorInfo {
   return { name: 'MaxReceivesExceeded', message: `received ${receives} times, the limit is ${maxReceives} (maxReceives); the last lease expired` };
 }
@@ -39,6 +44,32 @@ export function deadLetterKey(sourceQueue: string, failed: Pick<StoredMessage, '
 /** The keys a dead-letter copy of this failure may carry: the current form, and the form copies stored before it had. */
 export function deadLetterKeys(sourceQueue: string, failed: Pick<StoredMessage, 'id' | 'updatedAt'>): string[] {
   return [deadLetterKey(sourceQueue, failed), `dead-letter:${sourceQueue}:${failed.id}:${failed.updatedAt}`];
+}
+
+/** What a handler's outcome does to its message. */
+export type HandlerTransition = 'COMPLETE' | 'RETRY' | 'ERROR' | 'RELEASE';
+
+function attemptsLeft(definition: QueueDefinition, attempts: number): boolean {
+  return attempts < definition.delivery.maxAttempts;
+}
+
+/**
+ * The one table from a handler's outcome to its message's next state: a result completes it; an
+ * error, a timeout or a crashed worker is a failed attempt, retried after the backoff while attempts
+ * remain, else ERROR with the dead-letter copy; an interrupted run (shutdown, a worker stopped for
+ * another task) goes back to its place with the attempt uncounted.
+ */
+export function handlerTransition(kind: HandlerOutcome['kind'], attempts: number, definition: QueueDefinition): HandlerTransition {
+  switch (kind) {
+    case 'complete':
+      return 'COMPLETE';
+    case 'interrupted':
+      return 'RELEASE';
+    case 'error':
+    case 'timeout':
+    case 'crashed':
+      return attemptsLeft(definition, attempts) ? 'RETRY' : 'ERROR';
+  }
 }
 
 /**
@@ -93,20 +124,37 @@ export class DeliveryService {
     return done;
   }
 
+  /** Stores what a handler's run did to its leased message (see handlerTransition). */
+  async settleHandlerOutcome(definition: QueueDefinition, message: StoredMessage, outcome: HandlerOutcome): Promise<StoredMessage> {
+    const receipt = message.receipt!;
+    switch (handlerTransition(outcome.kind, message.attempts, definition)) {
+      case 'COMPLETE':
+        return this.complete(definition, message.id, receipt, outcome.kind === 'complete' ? outcome.result : null);
+      case 'RELEASE':
+        return this.release(definition, message.id, receipt, { toEnd: false, delaySeconds: outcome.kind === 'interrupted' ? outcome.delaySeconds : undefined });
+      case 'RETRY':
+        return this.retry(definition, message, receipt, handlerError(outcome));
+      case 'ERROR':
+        return this.giveUp(definition, message.id, receipt, handlerError(outcome));
+    }
+  }
+
   /** A failed attempt: retried after the backoff while attempts remain, else ERROR (+ dead letter). */
   async fail(definition: QueueDefinition, message: StoredMessage, receipt: string, error: unknown): Promise<StoredMessage> {
     const info = errorInfo(error);
-    if (message.attempts < definition.delivery.maxAttempts) {
-      const now = this.clock.now();
-      const retried = await this.settle(definition, message.id, receipt, {
-        status: 'PENDING',
-        error: info,
-        availableAt: now + retryDelayMs(definition, message.attempts, this.clock.jitter()),
-      });
-      this.events.emit({ type: 'failed', queue: definition.name, retry: true });
-      return retried;
-    }
+    if (attemptsLeft(definition, message.attempts)) return this.retry(definition, message, receipt, info);
     return this.giveUp(definition, message.id, receipt, info);
+  }
+
+  private async retry(definition: QueueDefinition, message: StoredMessage, receipt: string, error: MessageErrorInfo): Promise<StoredMessage> {
+    const now = this.clock.now();
+    const retried = await this.settle(definition, message.id, receipt, {
+      status: 'PENDING',
+      error,
+      availableAt: now + retryDelayMs(definition, message.attempts, this.clock.jitter()),
+    });
+    this.events.emit({ type: 'failed', queue: definition.name, retry: true });
+    return retried;
   }
 
   /** Ends the message as ERROR now, with the dead-letter copy. */

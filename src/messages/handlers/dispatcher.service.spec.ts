@@ -70,10 +70,14 @@ describe('HandlerDispatcher', () => {
       },
       complete: async (def: QueueDefinition, id: string, receipt: string, result: unknown) =>
         void calls.push(`complete ${id} ${receipt} ${JSON.stringify(result)}`),
-      fail: async (def: QueueDefinition, m: StoredMessage, receipt: string, error: { name: string; message: string }) => {
-        calls.push(`fail ${m.id} ${receipt} ${error.name}`);
-        errors.push(error);
-        return { ...m, status: 'ERROR' };
+      settleHandlerOutcome: async (def: QueueDefinition, m: StoredMessage, outcome: HandlerOutcome) => {
+        if (outcome.kind === 'complete') await delivery.complete(def, m.id, m.receipt!, outcome.result);
+        else if (outcome.kind === 'interrupted') await delivery.release(def, m.id, m.receipt!, { toEnd: false });
+        else {
+          calls.push(`${outcome.kind} ${m.id} ${m.receipt} ${outcome.error.name}`);
+          errors.push(outcome.error);
+        }
+        return { ...m, status: outcome.kind === 'interrupted' ? 'PENDING' : 'ERROR', availableAt: 0 };
       },
       release: async (def: QueueDefinition, id: string, receipt: string, options: { toEnd: boolean }) =>
         void calls.push(`release ${id} ${receipt} toEnd=${options.toEnd}`),
@@ -207,7 +211,7 @@ describe('HandlerDispatcher', () => {
     await t.dispatcher.beforeApplicationShutdown();
   });
 
-  it('turns each outcome into its transition', async () => {
+  it('hands each outcome to the delivery service with its lease', async () => {
     const t = setup({ a: 8 });
     t.dispatcher.onApplicationBootstrap();
     t.add('a', 4);
@@ -221,8 +225,8 @@ describe('HandlerDispatcher', () => {
     expect(t.calls.sort()).toEqual(
       [
         `complete ${ok.task.id} r-${ok.task.id} {"done":true}`,
-        `fail ${failed.task.id} r-${failed.task.id} Boom`,
-        `fail ${timedOut.task.id} r-${timedOut.task.id} HandlerTimeout`,
+        `error ${failed.task.id} r-${failed.task.id} Boom`,
+        `timeout ${timedOut.task.id} r-${timedOut.task.id} HandlerTimeout`,
         `release ${interrupted.task.id} r-${interrupted.task.id} toEnd=false`,
       ].sort(),
     );

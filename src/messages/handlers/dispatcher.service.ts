@@ -10,12 +10,13 @@ import { InjectConfig } from '@app/config/config.tokens';
 import type { AppConfig } from '@app/config/app.config';
 import { QueueRegistry, type QueueEntry } from '@app/queues/queue-registry.service';
 import type { QueueDefinition } from '@app/domain/queue';
-import type { StoredMessage } from '@app/domain/message';
+import type { MessageErrorInfo, StoredMessage } from '@app/domain/message';
 import type { MessageStore } from '@app/storage/ports/message.store';
 import { DeliveryService } from '@app/messages/delivery.service';
 import { MessageEvents } from '@app/messages/message-events';
 import { HandlerPool, type HandlerOutcome } from '@app/messages/handlers/handler-pool';
 import { HandlerServices } from '@app/messages/handlers/handler-services';
+import { QueueDispatchState, type QueueEvent } from '@app/messages/handlers/queue-dispatch-state';
 
 /** Backstop poll of every handler queue (delays, retries, other replicas without a wake-up signal). */
 export const TICK_MS = 500;
@@ -33,23 +34,6 @@ const INTERVAL_NAME = 'mailroom-handler-dispatcher';
 export const HANDLER_ERROR_MAX_BYTES = 8_192;
 const HANDLER_ERROR_NAME_MAX_BYTES = 200;
 
-interface QueueState {
-  name: string;
-  /** handlers running now */
-  active: number;
-  /** handlers that returned and whose outcome is being stored */
-  settling: number;
-  pumping: boolean;
-  again: boolean;
-  /** a claim was held back by the global cap: wake when capacity frees up */
-  starved: boolean;
-  retryTimer: NodeJS.Timeout | null;
-  retryAt: number;
-  lastWarnAt: number;
-  /** claimed ahead (queues with concurrency > 1): leased, waiting for a slot */
-  ready: Array<{ message: StoredMessage; claimedAt: number }>;
-}
-
 /**
  * A slot frees when its handler returns, while the outcome is still being stored, so a queue's
  * handlers keep running during the settle round trips (outcomes are stored in groups); handlers
@@ -57,7 +41,7 @@ interface QueueState {
  * With `concurrency: 1` a slot is held until the outcome is stored: a retried message then runs
  * before the next one, keeping send order.
  */
-function freeSlots(definition: QueueDefinition, state: QueueState): number {
+function freeSlots(definition: QueueDefinition, state: QueueDispatchState): number {
   const { concurrency } = definition.delivery;
   if (concurrency === 1) return 1 - state.active - state.settling;
   return Math.min(concurrency - state.active, 3 * concurrency - state.active - state.settling);
@@ -89,7 +73,7 @@ function isConflict(error: unknown): boolean {
 @Injectable()
 export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Dispatcher');
-  private readonly queues = new Map<string, QueueState>();
+  private readonly queues = new Map<string, QueueDispatchState>();
   private readonly inflight = new Set<Promise<void>>();
   private readonly pumps = new Set<Promise<void>>();
   private readonly subscribedStores = new Set<MessageStore>();
@@ -146,7 +130,7 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
     this.stopping = true;
     if (this.scheduler.doesExist('interval', INTERVAL_NAME)) this.scheduler.deleteInterval(INTERVAL_NAME);
     for (const dispose of this.disposers.splice(0)) dispose();
-    for (const state of this.queues.values()) if (state.retryTimer) clearTimeout(state.retryTimer);
+    for (const state of this.queues.values()) state.clearRetryTimer();
     await Promise.allSettled([...this.pumps]);
     for (const state of this.queues.values()) this.giveBackReady(state);
     if (this.inflight.size) {
@@ -173,29 +157,19 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
       if (!entry.handlerPath) continue;
       const name = entry.definition.name;
       names.add(name);
-      if (!this.queues.has(name)) {
-        this.queues.set(name, {
-          name,
-          active: 0,
-          settling: 0,
-          pumping: false,
-          again: false,
-          starved: false,
-          retryTimer: null,
-          retryAt: 0,
-          lastWarnAt: 0,
-          ready: [],
-        });
-      }
+      const known = this.queues.get(name);
+      if (!known) this.queues.set(name, new QueueDispatchState(name));
+      else if (known.phase === 'draining' || known.phase === 'retiring') known.fire('reinstate');
       this.listenTo(entry.definition);
       this.wake(name);
     }
     if (names.size) this.pool.warm();
     for (const [name, state] of this.queues) {
       if (names.has(name)) continue;
-      if (state.retryTimer) clearTimeout(state.retryTimer);
+      state.clearRetryTimer();
       this.giveBackReady(state);
-      if (state.active + state.settling === 0) this.queues.delete(name);
+      state.fire('retire');
+      this.forgetIfDrained(state);
     }
   }
 
@@ -221,62 +195,74 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private wake(name: string): void {
     const state = this.queues.get(name);
     if (!state || this.stopping) return;
-    if (state.pumping) {
-      state.again = true;
-      const entry = this.registry.get(name);
+    if (!state.wake()) {
+      const entry = state.claiming ? this.registry.get(name) : undefined;
       if (entry?.handlerPath) this.startReady(state, entry);
       return;
     }
-    const pump = this.scope.runInAsyncScope(() => this.pump(state));
+    const pump = this.scope
+      .runInAsyncScope(() => this.pump(state))
+      .catch((error) => this.logger.error(`queue ${name}: dispatch failed: ${(error as Error).message}`));
     this.pumps.add(pump);
     void pump.finally(() => this.pumps.delete(pump));
   }
 
-  /** Claims and starts as many messages as the queue's and the replica's capacity allow. */
-  private async pump(state: QueueState): Promise<void> {
-    state.pumping = true;
+  /** The claim loop: rounds of claims while woken meanwhile; then its end moves the queue's phase on. */
+  private async pump(state: QueueDispatchState): Promise<void> {
+    let end: QueueEvent = 'loop-ended';
     try {
-      do {
-        state.again = false;
-        for (;;) {
-          const entry = this.registry.get(state.name);
-          if (!entry?.handlerPath || this.stopping) {
-            this.giveBackReady(state);
-            return;
-          }
-          this.startReady(state, entry);
-          const own = freeSlots(entry.definition, state);
-          const global = this.config.globalConcurrency - this.running;
-          state.starved = global <= 0 && own > 0;
-          const batch = Math.min(own, global, MAX_CLAIM_BATCH);
-          const ahead = Math.max(0, Math.min(prefetchTarget(entry.definition) - state.ready.length, MAX_CLAIM_BATCH - Math.max(batch, 0)));
-          // with every slot taken, claim ahead again once half of what was claimed ahead has started
-          if (batch <= 0 && (ahead === 0 || state.ready.length > prefetchTarget(entry.definition) / 2)) break;
-          const reserved = Math.max(batch, 0);
-          state.active += reserved;
-          this.running += reserved;
-          let claimed: StoredMessage[] = [];
-          try {
-            claimed = await this.delivery.claim(entry.definition, reserved + ahead, handlerLeaseSeconds(entry.definition), 'handler');
-          } finally {
-            state.active -= reserved;
-            this.running -= reserved;
-          }
-          const claimedAt = this.clock.now();
-          for (const message of claimed) state.ready.push({ message, claimedAt });
-          this.startReady(state, entry);
-          if (claimed.length < reserved + ahead) break;
-        }
-      } while (state.again && !this.stopping);
+      do await this.claimRound(state);
+      while (!this.stopping && state.continueLoop());
     } catch (error) {
+      end = 'claim-failed';
       this.warnThrottled(state, `queue ${state.name}: claim failed: ${(error as Error).message}`);
-    } finally {
-      state.pumping = false;
+    }
+    state.fire(end);
+    this.forgetIfDrained(state);
+  }
+
+  /** Claims and starts as many messages as the queue's and the replica's capacity allow. */
+  private async claimRound(state: QueueDispatchState): Promise<void> {
+    for (;;) {
+      const entry = this.registry.get(state.name);
+      if (!entry?.handlerPath || this.stopping) {
+        this.giveBackReady(state);
+        return;
+      }
+      this.startReady(state, entry);
+      const own = freeSlots(entry.definition, state);
+      const global = this.config.globalConcurrency - this.running;
+      state.starved = global <= 0 && own > 0;
+      const batch = Math.min(own, global, MAX_CLAIM_BATCH);
+      const ahead = Math.max(0, Math.min(prefetchTarget(entry.definition) - state.ready.length, MAX_CLAIM_BATCH - Math.max(batch, 0)));
+      // with every slot taken, claim ahead again once half of what was claimed ahead has started
+      if (batch <= 0 && (ahead === 0 || state.ready.length > prefetchTarget(entry.definition) / 2)) return;
+      const reserved = Math.max(batch, 0);
+      state.active += reserved;
+      this.running += reserved;
+      let claimed: StoredMessage[];
+      try {
+        claimed = await this.delivery.claim(entry.definition, reserved + ahead, handlerLeaseSeconds(entry.definition), 'handler');
+      } finally {
+        state.active -= reserved;
+        this.running -= reserved;
+      }
+      const claimedAt = this.clock.now();
+      for (const message of claimed) state.ready.push({ message, claimedAt });
+      this.startReady(state, entry);
+      if (claimed.length < reserved + ahead) return;
     }
   }
 
+  /** A retired queue whose last handler settled is forgotten. */
+  private forgetIfDrained(state: QueueDispatchState): void {
+    if (!state.draining || !state.quiet) return;
+    state.fire('drained');
+    if (this.queues.get(state.name) === state) this.queues.delete(state.name);
+  }
+
   /** Starts claimed-ahead messages while the queue and the replica have free slots. */
-  private startReady(state: QueueState, entry: QueueEntry): void {
+  private startReady(state: QueueDispatchState, entry: QueueEntry): void {
     while (state.ready.length && !this.stopping && freeSlots(entry.definition, state) > 0 && this.running < this.config.globalConcurrency) {
       const next = state.ready.shift()!;
       if (this.clock.now() - next.claimedAt > PREFETCH_MAX_AGE_MS) {
@@ -288,7 +274,7 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /** Claimed-ahead messages that will not run here go back to their place, attempt uncounted. */
-  private giveBackReady(state: QueueState): void {
+  private giveBackReady(state: QueueDispatchState): void {
     const entry = this.registry.get(state.name);
     for (const { message } of state.ready.splice(0)) {
       if (entry) this.giveBack(entry.definition, message);
@@ -307,7 +293,7 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
     void back.finally(() => this.inflight.delete(back));
   }
 
-  private start(state: QueueState, entry: QueueEntry, message: StoredMessage): void {
+  private start(state: QueueDispatchState, entry: QueueEntry, message: StoredMessage): void {
     state.active++;
     this.running++;
     const runId = this.services.begin(message.id, state.name, message.sentBy, message.senderRoles);
@@ -332,14 +318,14 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
       .catch((error) => this.logger.error({ queue: state.name, messageId: message.id, err: error as Error }, 'handler delivery failed'))
       .finally(() => {
         this.inflight.delete(run);
-        if (state.active + state.settling === 0 && !this.registry.get(state.name)?.handlerPath) this.queues.delete(state.name);
+        this.forgetIfDrained(state);
         this.wake(state.name);
       });
     this.inflight.add(run);
   }
 
   /** Queues held back by the global cap go first, so a busy queue cannot keep the freed slot. */
-  private slotFreed(state: QueueState): void {
+  private slotFreed(state: QueueDispatchState): void {
     for (const other of this.queues.values()) if (other.starved && other !== state) this.wake(other.name);
     this.wake(state.name);
   }
@@ -363,40 +349,30 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
     );
   }
 
-  /** Stores what the handler did: COMPLETE, a retry or ERROR (+ dead letter), or back to PENDING when interrupted. */
+  /** Stores what the handler did (DeliveryService.settleHandlerOutcome); a retry due soon wakes the queue then. */
   private async settle(entry: QueueEntry, message: StoredMessage, outcome: HandlerOutcome, started: number): Promise<void> {
     const definition = entry.definition;
-    const receipt = message.receipt!;
     try {
-      if (outcome.kind === 'interrupted') {
-        await this.delivery.release(definition, message.id, receipt, { toEnd: false, delaySeconds: outcome.delaySeconds });
-        if (outcome.delaySeconds) this.wakeAt(definition.name, this.clock.now() + outcome.delaySeconds * 1000);
-        return;
-      }
-      this.events.emit({
-        type: 'handler_finished',
-        queue: definition.name,
-        seconds: (performance.now() - started) / 1000,
-        outcome: outcome.kind === 'complete' ? 'complete' : outcome.kind === 'timeout' ? 'timeout' : 'error',
-      });
-      if (outcome.kind === 'complete') {
-        await this.delivery.complete(definition, message.id, receipt, outcome.result);
-        return;
-      }
-      // redacted before it is cut, so no part of a secret survives at the cut
-      const error = {
-        name: truncateText(outcome.error.name, HANDLER_ERROR_NAME_MAX_BYTES),
-        message: truncateText(this.services.redact(outcome.error.message), HANDLER_ERROR_MAX_BYTES),
-      };
-      if (outcome.kind === 'timeout' || outcome.kind === 'crashed') {
-        this.logger.warn({
-          msg: `handler ${outcome.kind === 'timeout' ? 'timed out' : 'crashed its worker'}`,
+      if (outcome.kind !== 'interrupted') {
+        this.events.emit({
+          type: 'handler_finished',
           queue: definition.name,
-          messageId: message.id,
-          error: error.message,
+          seconds: (performance.now() - started) / 1000,
+          outcome: outcome.kind === 'complete' ? 'complete' : outcome.kind === 'timeout' ? 'timeout' : 'error',
         });
       }
-      const settled = await this.delivery.fail(definition, message, receipt, error);
+      if (outcome.kind === 'error' || outcome.kind === 'timeout' || outcome.kind === 'crashed') {
+        outcome = { kind: outcome.kind, error: this.storableError(outcome.error) };
+        if (outcome.kind !== 'error') {
+          this.logger.warn({
+            msg: `handler ${outcome.kind === 'timeout' ? 'timed out' : 'crashed its worker'}`,
+            queue: definition.name,
+            messageId: message.id,
+            error: outcome.error.message,
+          });
+        }
+      }
+      const settled = await this.delivery.settleHandlerOutcome(definition, message, outcome);
       if (settled.status === 'PENDING') this.wakeAt(definition.name, settled.availableAt);
     } catch (error) {
       if (!isConflict(error)) throw error;
@@ -404,8 +380,16 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
     }
   }
 
+  /** Redacted before it is cut, so no part of a secret survives at the cut. */
+  private storableError(error: MessageErrorInfo): MessageErrorInfo {
+    return {
+      name: truncateText(error.name, HANDLER_ERROR_NAME_MAX_BYTES),
+      message: truncateText(this.services.redact(error.message), HANDLER_ERROR_MAX_BYTES),
+    };
+  }
+
   /** A storage outage would otherwise log on every tick. */
-  private warnThrottled(state: QueueState, message: string): void {
+  private warnThrottled(state: QueueDispatchState, message: string): void {
     const now = Date.now();
     if (now - state.lastWarnAt < 60_000) return;
     state.lastWarnAt = now;
@@ -418,7 +402,7 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
     const delay = availableAt - this.clock.now();
     if (!state || delay <= 0 || delay > TICK_MS * 20) return;
     if (state.retryTimer && state.retryAt <= availableAt) return;
-    if (state.retryTimer) clearTimeout(state.retryTimer);
+    state.clearRetryTimer();
     state.retryAt = availableAt;
     state.retryTimer = setTimeout(() => {
       state.retryTimer = null;
