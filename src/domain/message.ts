@@ -38,6 +38,8 @@ export interface StoredMessage {
   deadLetter: DeadLetterInfo | null;
   /** FIFO message group (queues with ordering.mode fifo); null: no group */
   groupId: string | null;
+  /** a FIFO message's deduplication id as sent (idempotencyKey holds only its hash, and only for the window); absent or null: none */
+  deduplicationId?: string | null;
 }
 
 export interface NewMessage {
@@ -51,4 +53,5 @@ export interface NewMessage {
   idempotencyKey: string | null;
   deadLetter?: DeadLetterInfo | null;
   groupId?: string | null;
+  deduplicationId?: string | null;
 }

@@ -53,6 +53,8 @@ export interface PrepareOptions extends SenderOptions {
   delaySeconds?: number;
   /** kept only by FIFO queues */
   groupId?: string | null;
+  /** FIFO: the deduplication id behind storedKey, as sent (or the content hash) */
+  deduplicationId?: string | null;
 }
 
 export interface PushResult {
@@ -134,6 +136,7 @@ export class MessagesService {
       availableAt: now + delay * 1000,
       idempotencyKey: options.storedKey,
       groupId: fifo ? (options.groupId ?? null) : null,
+      deduplicationId: fifo ? (options.deduplicationId ?? null) : null,
     };
   }
 
@@ -147,7 +150,7 @@ export class MessagesService {
     fields: { groupId?: string | null; deduplicationId?: string | null },
     hasIdempotencyKey: boolean,
     label?: string,
-  ): { groupId: string | null; storedKey: string | null } {
+  ): { groupId: string | null; storedKey: string | null; deduplicationId: string | null } {
     const at = label ? `${label}: ` : '';
     const groupId = fields.groupId ?? null;
     const deduplicationId = fields.deduplicationId ?? null;
@@ -160,14 +163,14 @@ export class MessagesService {
           `${at}queue ${definition.name} is not a FIFO queue: Message-Group-Id and Deduplication-Id are for queues with ordering.mode "fifo"`,
         );
       }
-      return { groupId: null, storedKey: null };
+      return { groupId: null, storedKey: null, deduplicationId: null };
     }
     if (groupId === null) throw new DomainError('VALIDATION_FAILED', `${at}queue ${definition.name} is a FIFO queue: every message needs a Message-Group-Id`);
     if (deduplicationId !== null && hasIdempotencyKey) {
       throw new DomainError('VALIDATION_FAILED', `${at}send Deduplication-Id or Idempotency-Key, not both`);
     }
     const id = deduplicationId ?? (definition.ordering.contentBasedDeduplication && !hasIdempotencyKey ? contentDeduplicationId(body) : null);
-    return { groupId, storedKey: id === null ? null : storedIdempotencyKey({ kind: 'dedup', queue: definition.name, id }) };
+    return { groupId, storedKey: id === null ? null : storedIdempotencyKey({ kind: 'dedup', queue: definition.name, id }), deduplicationId: id };
   }
 
   async push(queue: string, body: unknown, options: PushOptions): Promise<PushResult> {
@@ -182,7 +185,14 @@ export class MessagesService {
           ? storedIdempotencyKey({ kind: 'handler', queue: options.fromHandlerOf, key })
           : storedIdempotencyKey({ kind: 'push', sentBy: options.sentBy, key }));
     const outcomes = await this.insertPrepared([
-      this.prepare(entry, body, { ...sender(options), sentBy: options.sentBy, storedKey, delaySeconds: options.delaySeconds, groupId: fifo.groupId }),
+      this.prepare(entry, body, {
+        ...sender(options),
+        sentBy: options.sentBy,
+        storedKey,
+        delaySeconds: options.delaySeconds,
+        groupId: fifo.groupId,
+        deduplicationId: fifo.deduplicationId,
+      }),
     ]);
     assertOwnReplays(outcomes, options.sentBy);
     return outcomes[0];
@@ -205,7 +215,14 @@ export class MessagesService {
       return this.prepare(
         entry,
         body,
-        { ...sender(options), sentBy: options.sentBy, delaySeconds: options.delaySeconds, storedKey, groupId: fifo.groupId },
+        {
+          ...sender(options),
+          sentBy: options.sentBy,
+          delaySeconds: options.delaySeconds,
+          storedKey,
+          groupId: fifo.groupId,
+          deduplicationId: fifo.deduplicationId,
+        },
         label,
       );
     });

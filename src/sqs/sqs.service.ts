@@ -69,7 +69,15 @@ const READABLE_ATTRIBUTES = [
   'LastModifiedTimestamp',
   'SqsManagedSseEnabled',
 ];
-const SYSTEM_ATTRIBUTES = ['SenderId', 'SentTimestamp', 'ApproximateReceiveCount', 'ApproximateFirstReceiveTimestamp', 'MessageGroupId', 'SequenceNumber'];
+const SYSTEM_ATTRIBUTES = [
+  'SenderId',
+  'SentTimestamp',
+  'ApproximateReceiveCount',
+  'ApproximateFirstReceiveTimestamp',
+  'MessageGroupId',
+  'SequenceNumber',
+  'MessageDeduplicationId',
+];
 
 function text(input: Input, name: string, required: true): string;
 function text(input: Input, name: string, required?: false): string | undefined;
@@ -609,29 +617,30 @@ export class SqsService {
     }
     const delaySeconds = fifo ? 0 : int(entry, 'DelaySeconds', 0, 900, definition.sqs?.delaySeconds ?? 0);
     const request = toStoredRequest(definition, body, attributes, label);
-    const storedKey = fifo ? this.deduplicationKey(definition, body, attributes, request, deduplicationId) : null;
+    const deduplication = fifo ? this.deduplication(definition, body, attributes, request, deduplicationId) : null;
     const record = this.messages.prepare(this.registry.require(definition.name), request, {
       sentBy: principal.subject,
       principal,
-      storedKey,
+      storedKey: deduplication?.storedKey ?? null,
       delaySeconds,
       groupId: groupId ?? null,
+      deduplicationId: deduplication?.id ?? null,
     });
     return { record, body, attributes };
   }
 
   /**
-   * The stored key of a FIFO message's deduplication id: MessageDeduplicationId, else the SHA-256
+   * A FIFO message's deduplication id and its stored key: MessageDeduplicationId, else the SHA-256
    * of the body (ContentBasedDeduplication) hashed as the REST API hashes the same body, so both
    * paths deduplicate each other's messages; message attributes do not count, as on SQS.
    */
-  private deduplicationKey(
+  private deduplication(
     definition: QueueDefinition,
     body: string,
     attributes: SqsMessageAttributes,
     request: unknown,
     explicit: string | undefined,
-  ): string {
+  ): { id: string; storedKey: string } {
     let id = explicit;
     if (id === undefined) {
       if (!definition.ordering.contentBasedDeduplication) {
@@ -642,7 +651,7 @@ export class SqsService {
       }
       id = contentDeduplicationId(Object.keys(attributes).length ? toStoredRequest(definition, body, {}) : request);
     }
-    return storedIdempotencyKey({ kind: 'dedup', queue: definition.name, id });
+    return { id, storedKey: storedIdempotencyKey({ kind: 'dedup', queue: definition.name, id }) };
   }
 
   private sendResult(body: string, attributes: SqsMessageAttributes, stored: StoredMessage): Record<string, unknown> {
@@ -756,6 +765,7 @@ export class SqsService {
       ApproximateFirstReceiveTimestamp: message.attempts === 1 ? String(message.updatedAt) : undefined,
       MessageGroupId: message.groupId ?? undefined,
       SequenceNumber: message.groupId === null ? undefined : String(message.seq),
+      MessageDeduplicationId: message.deduplicationId ?? undefined,
     };
     for (const attribute of SYSTEM_ATTRIBUTES)
       if ((all || systemNames.includes(attribute)) && values[attribute] !== undefined) system[attribute] = values[attribute]!;

@@ -84,6 +84,7 @@ const ALL_CHECKS = [
   'fifo sequence numbers',
   'fifo receive attributes',
   'fifo receive retried',
+  'fifo deduplication id',
 ];
 
 describeWithPython('SQS endpoint with a current boto3 (JSON protocol)', currentBoto3, (python) => {

@@ -138,6 +138,7 @@ by_content = sqs.send_message(QueueUrl=fifo_url, MessageBody="A0", MessageGroupI
 check("fifo content dedup", by_content["MessageId"] == fifo_sent[0]["MessageId"], by_content)
 head = sqs.receive_message(QueueUrl=fifo_url, MaxNumberOfMessages=1, AttributeNames=["All"], ReceiveRequestAttemptId="try-1")["Messages"]
 check("fifo receive attributes", head[0]["Body"] == "A0" and head[0]["Attributes"]["MessageGroupId"] == "A" and head[0]["Attributes"]["SequenceNumber"] == str(numbers[0]), head)
+check("fifo deduplication id", len(head[0]["Attributes"].get("MessageDeduplicationId", "")) == 64, head)
 retried = sqs.receive_message(QueueUrl=fifo_url, MaxNumberOfMessages=1, AttributeNames=["All"], ReceiveRequestAttemptId="try-1")["Messages"]
 check("fifo receive retried", [(m["MessageId"], m["ReceiptHandle"]) for m in retried] == [(m["MessageId"], m["ReceiptHandle"]) for m in head], retried)
 others = sqs.receive_message(QueueUrl=fifo_url, MaxNumberOfMessages=10).get("Messages", [])

@@ -177,6 +177,16 @@ function fifoSuite(engine: string, env: () => Promise<{ env: Record<string, stri
       expect(ids.z).toBe(one.MessageId);
       const got = await receive(QueueUrl);
       expect(got.map((m) => m.Body)).toEqual(['pay 10', '{"pay":20}', 'x']);
+      // the deduplication id as sent, or the content hash Mailroom deduplicated by
+      expect(got.map((m) => m.Attributes?.MessageDeduplicationId)).toEqual(['order-1', expect.stringMatching(/^[0-9a-f]{64}$/), 'twice']);
+      await sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl,
+          Entries: got.map((m, n) => ({ Id: `v${n}`, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
+        }),
+      );
+      const named = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MessageSystemAttributeNames: ['MessageDeduplicationId'], MaxNumberOfMessages: 10 }));
+      expect(named.Messages?.map((m) => m.Attributes)).toEqual([{ MessageDeduplicationId: 'order-1' }, expect.anything(), { MessageDeduplicationId: 'twice' }]);
     });
 
     it('answers a retried receive (same ReceiveRequestAttemptId) with the same messages and receipt handles while they are in flight', async () => {

@@ -165,6 +165,8 @@ export class FilesystemMessageStore extends MessageStore {
           idempotencyKey: key,
           deadLetter: input.deadLetter ?? null,
           groupId: input.groupId ?? null,
+          // only where there is one: every other journal record stays as it was
+          ...(input.deduplicationId ? { deduplicationId: input.deduplicationId } : {}),
         };
         const json = JSON.stringify(message);
         outcomes[i] = { message: { ...message }, replayed: false };

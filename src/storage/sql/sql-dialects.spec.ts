@@ -58,6 +58,7 @@ const row = (id: string, seq: number) => ({
   idempotency_key: null,
   group_id: null,
   sender_roles: null,
+  dedup_id: null,
 });
 
 describe('sqlDialect', () => {

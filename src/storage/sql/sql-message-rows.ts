@@ -40,6 +40,7 @@ export function rowToMessage(row: Row): StoredMessage {
     deadLetter: parse(row.dead_letter),
     groupId: (row.group_id as string | null | undefined) ?? null,
     senderRoles: parse(row.sender_roles),
+    deduplicationId: (row.dedup_id as string | null | undefined) ?? null,
   };
 }
 
@@ -63,6 +64,7 @@ export function messageRow(m: StoredMessage): SqlScalar[] {
     idempotency_key: m.idempotencyKey,
     group_id: m.groupId,
     sender_roles: json(m.senderRoles),
+    dedup_id: m.deduplicationId ?? null,
   };
   return MESSAGE_COLUMNS.map((c) => values[c]);
 }

@@ -77,6 +77,7 @@ export class SqlMessageStore<D extends SqlDialect = SqlDialect> extends MessageS
       attempts: 0,
       sentBy: m.sentBy,
       senderRoles: m.senderRoles ?? null,
+      deduplicationId: m.deduplicationId ?? null,
       createdAt: m.createdAt,
       updatedAt: m.createdAt,
       seq: this.nextSeq(),

@@ -22,6 +22,7 @@ export const MESSAGE_COLUMNS = [
   'idempotency_key',
   'group_id',
   'sender_roles',
+  'dedup_id',
 ] as const;
 
 export type MessageColumn = (typeof MESSAGE_COLUMNS)[number];

@@ -1,4 +1,5 @@
 import { MssqlDialect } from '@app/storage/sql/mssql/mssql-dialect';
+import { MESSAGE_COLUMNS } from '@app/storage/sql/sql-statement';
 
 /** The statements are unit-tested as text for every dialect; MSSQL has no server in CI, so this is its test. */
 describe('MssqlDialect', () => {
@@ -11,7 +12,9 @@ describe('MssqlDialect', () => {
     expect(sql).toContain(
       "UPDATE c SET status = 'INPROGRESS', attempts = attempts + 1, receipt = CONVERT(varchar(36), NEWID()), lease_expires_at = @2, updated_at = @1",
     );
-    expect(sql).toMatch(/ OUTPUT inserted\.queue, inserted\.id, inserted\.seq, .*inserted\.idempotency_key, inserted\.group_id, inserted\.sender_roles;$/);
+    expect(sql).toMatch(
+      / OUTPUT inserted\.queue, inserted\.id, inserted\.seq, .*inserted\.idempotency_key, inserted\.group_id, inserted\.sender_roles, inserted\.dedup_id;$/,
+    );
     expect(sql).not.toMatch(/SKIP LOCKED|LIMIT|\$\d|\?/);
     expect(params).toEqual(['orders', 1000, 31000]);
   });
@@ -29,7 +32,7 @@ describe('MssqlDialect', () => {
       'UPDATE mailroom_messages SET status = @0, updated_at = @1, lease_expires_at = NULL, receipt = NULL, error = @2, available_at = @3, seq = @4, ' +
         'attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END OUTPUT inserted.queue, inserted.id, inserted.seq, inserted.status, inserted.request, ' +
         'inserted.result, inserted.error, inserted.dead_letter, inserted.attempts, inserted.sent_by, inserted.created_at, inserted.updated_at, ' +
-        "inserted.available_at, inserted.lease_expires_at, inserted.receipt, inserted.idempotency_key, inserted.group_id, inserted.sender_roles WHERE queue = @5 AND id = @6 AND receipt = @7 AND status = 'INPROGRESS'",
+        "inserted.available_at, inserted.lease_expires_at, inserted.receipt, inserted.idempotency_key, inserted.group_id, inserted.sender_roles, inserted.dedup_id WHERE queue = @5 AND id = @6 AND receipt = @7 AND status = 'INPROGRESS'",
     );
     expect(params).toEqual(['PENDING', 5, '{"name":"E"}', 9, 77, 'q', 'id-1', 'r-1']);
   });
@@ -69,14 +72,14 @@ describe('MssqlDialect', () => {
   });
 
   it('inserts many rows in one statement with numbered parameters', () => {
-    const row = (id: string) => ['q', id, 1, 'PENDING', '{}', null, null, null, 0, null, 1, 1, 1, null, null, null, 'g', '["writer"]'];
+    const row = (id: string) => ['q', id, 1, 'PENDING', '{}', null, null, null, 0, null, 1, 1, 1, null, null, null, 'g', '["writer"]', 'dedup-1'];
     const { sql, params } = text.insert([row('a'), row('b')], true);
     expect(sql).toMatch(
-      /^INSERT INTO mailroom_messages \(queue, id, seq, .*idempotency_key, group_id, sender_roles\) VALUES \(@0, @1, .*@17\), \(@18, .*@35\)$/,
+      /^INSERT INTO mailroom_messages \(queue, id, seq, .*idempotency_key, group_id, sender_roles, dedup_id\) VALUES \(@0, @1, .*@18\), \(@19, .*@37\)$/,
     );
     expect(sql).not.toContain('ON CONFLICT');
-    expect(params).toHaveLength(36);
-    expect(text.insertChunk * 18).toBeLessThan(2100);
+    expect(params).toHaveLength(38);
+    expect(text.insertChunk * MESSAGE_COLUMNS.length).toBeLessThan(2100);
   });
 
   it('claims FIFO groups under the lock row: TOP(n), window functions per group, its own numbered parameters', () => {
@@ -85,7 +88,7 @@ describe('MssqlDialect', () => {
       'INSERT INTO mailroom_fifo_locks (queue) SELECT @0 WHERE NOT EXISTS (SELECT 1 FROM mailroom_fifo_locks WITH (UPDLOCK, HOLDLOCK) WHERE queue = @0)',
     );
     const { sql, params } = text.claimGroups('q', 100, 10, 1);
-    expect(sql).toMatch(/^SELECT TOP \(10\) queue, id, .*group_id, sender_roles FROM \(SELECT .* UNION ALL SELECT .*\) c ORDER BY seq, id$/);
+    expect(sql).toMatch(/^SELECT TOP \(10\) queue, id, .*group_id, sender_roles, dedup_id FROM \(SELECT .* UNION ALL SELECT .*\) c ORDER BY seq, id$/);
     expect(sql).toContain('ROW_NUMBER() OVER (PARTITION BY m.group_id ORDER BY m.seq, m.id) AS fifo_rank');
     expect(sql).toContain(
       'SUM(CASE WHEN m.available_at > @0 THEN 1 ELSE 0 END) OVER (PARTITION BY m.group_id ORDER BY m.seq, m.id ROWS UNBOUNDED PRECEDING) AS fifo_held',

@@ -17,11 +17,11 @@ describe('PostgresDialect', () => {
     const row = (id: string, key: string | null) => ['q', id, 1, 'PENDING', '{}', null, null, null, 0, null, 1, 1, 1, null, null, key, null, null];
     const { sql, params } = new PostgresDialect().insert([row('a', 'k'), row('b', null)], true);
     expect(sql).toBe(
-      'INSERT INTO mailroom_messages (queue, id, seq, status, request, result, error, dead_letter, attempts, sent_by, created_at, updated_at, available_at, lease_expires_at, receipt, idempotency_key, group_id, sender_roles) ' +
-        'SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::int8[], $4::varchar[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int4[], $10::varchar[], $11::int8[], $12::int8[], $13::int8[], $14::int8[], $15::varchar[], $16::varchar[], $17::varchar[], $18::text[]) ' +
+      'INSERT INTO mailroom_messages (queue, id, seq, status, request, result, error, dead_letter, attempts, sent_by, created_at, updated_at, available_at, lease_expires_at, receipt, idempotency_key, group_id, sender_roles, dedup_id) ' +
+        'SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::int8[], $4::varchar[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int4[], $10::varchar[], $11::int8[], $12::int8[], $13::int8[], $14::int8[], $15::varchar[], $16::varchar[], $17::varchar[], $18::text[], $19::varchar[]) ' +
         'ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id',
     );
-    expect(params).toHaveLength(18);
+    expect(params).toHaveLength(19);
     expect(params[1]).toEqual(['a', 'b']);
     expect(params[15]).toEqual(['k', null]);
     expect(new PostgresDialect().insert([row('a', null)], false).sql).not.toContain('ON CONFLICT');

@@ -38,6 +38,7 @@ const PG_TYPES: Record<MessageColumn, string> = {
   idempotency_key: 'varchar',
   group_id: 'varchar',
   sender_roles: 'text',
+  dedup_id: 'varchar',
 };
 
 /** PostgreSQL 13 or newer (gen_random_uuid()). */
