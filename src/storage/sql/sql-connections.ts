@@ -206,7 +206,7 @@ export class SqlConnections {
     for (const [other, cached] of this.storesByRaw) if (cached === store) this.storesByRaw.delete(other);
     await store?.close().catch(() => undefined);
     await db.close().catch(() => undefined);
-    this.logger.log(`closed the connection pool of ${db.label}: no queue uses it any more`);
+    this.logger.log({ database: db.label }, 'closed a connection pool: no queue uses it any more');
   }
 
   private keyOf(raw: string): string | null {
@@ -225,6 +225,6 @@ export class SqlConnections {
     this.stores.clear();
     this.storesByRaw.clear();
     this.databases.clear();
-    if (databases.length) this.logger.log(`closed ${databases.length} SQL connection pool(s)`);
+    if (databases.length) this.logger.log({ pools: databases.length }, 'closed the SQL connection pools');
   }
 }

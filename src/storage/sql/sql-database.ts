@@ -123,7 +123,7 @@ export class SqlDatabase extends SqlClient {
       await ds.destroy().catch(() => undefined);
       throw new DomainError('STORAGE_UNAVAILABLE', `The database ${this.where} is closed`);
     }
-    this.logger.log(`connected to ${this.label}`);
+    this.logger.log({ database: this.label }, 'connected to the database');
     return ds;
   }
 
@@ -134,7 +134,7 @@ export class SqlDatabase extends SqlClient {
     try {
       await this.dialect.withMigrationLock(lock, MIGRATION_LOCK, async () => {
         const applied = await ds.runMigrations({ transaction: 'each' });
-        if (applied.length) this.logger.log(`applied migrations ${applied.map((m) => m.name).join(', ')} on ${this.label}`);
+        if (applied.length) this.logger.log({ database: this.label, migrations: applied.map((m) => m.name) }, 'applied migrations');
       });
     } finally {
       await lock.release();
@@ -144,7 +144,7 @@ export class SqlDatabase extends SqlClient {
   /** MIGRATIONS_RUN=false: the schema is somebody else's job, but say so when it is behind. */
   private async warnIfBehind(ds: DataSource): Promise<void> {
     const pending = await ds.showMigrations().catch(() => true);
-    if (pending) this.logger.warn(`${this.label} has pending migrations and MIGRATIONS_RUN=false: run npm run migrate`);
+    if (pending) this.logger.warn({ database: this.label }, 'the database has pending migrations and MIGRATIONS_RUN=false: run npm run migrate');
   }
 
   /** Whether the database answered its last use (a failed connection makes it unavailable until one succeeds). */
@@ -157,14 +157,17 @@ export class SqlDatabase extends SqlClient {
     this.health = { available: true, since: this.now() };
     if (this.recheck) clearInterval(this.recheck);
     this.recheck = null;
-    this.logger.log(`${this.label} is available again`);
+    this.logger.log({ database: this.label }, 'the database is available again');
   }
 
   /** The reason goes to the log only (free of credentials); callers get STORAGE_UNAVAILABLE. */
   private down(error: DomainError): DomainError {
     if (error.code !== 'STORAGE_UNAVAILABLE' || this.closed || !this.health.available) return error;
     this.health = { available: false, since: this.now() };
-    this.logger.warn(`${this.label}: ${error.message}; checking again every ${RECHECK_MS / 1000} s`);
+    this.logger.warn(
+      { database: this.label, reason: error.message, recheckSeconds: RECHECK_MS / 1000 },
+      'the database is unavailable; checking again periodically',
+    );
     this.recheck = setInterval(() => void this.ping().catch(() => undefined), RECHECK_MS);
     this.recheck.unref();
     return error;

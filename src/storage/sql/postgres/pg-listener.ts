@@ -74,7 +74,7 @@ export class PgListener {
       this.delayMs = 500;
       this.onReconnect();
     } catch (error) {
-      this.logger.warn(`LISTEN failed (${this.reason(error)}); polling continues`);
+      this.logger.warn({ reason: this.reason(error) }, 'LISTEN failed; polling continues');
       this.lost(client);
     }
   }
