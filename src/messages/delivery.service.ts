@@ -111,7 +111,7 @@ export class DeliveryService {
    */
   async claim(definition: QueueDefinition, max: number, leaseSeconds: number, via: 'handler' | 'receive'): Promise<StoredMessage[]> {
     const now = this.clock.now();
-    const request = { max, now, leaseExpiresAt: now + leaseSeconds * 1000 };
+    const request = { max, now, leaseExpiresAt: now + leaseSeconds * 1000, deferLeaseDurability: via === 'receive' };
     const groups = isFifo(definition) ? { perGroup: via === 'handler' ? 1 : max } : undefined;
     const claimed = await this.store(definition).claim(definition.name, groups ? { ...request, groups } : request);
     if (claimed.length) this.events.emit({ type: 'delivered', queue: definition.name, count: claimed.length, via });

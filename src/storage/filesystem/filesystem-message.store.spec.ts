@@ -308,6 +308,58 @@ describe('FilesystemMessageStore (durability)', () => {
     expect((await store.stats('q')).counts.PENDING).toBe(201);
   });
 
+  /** Holds every journal write until released; `started` resolves when the first one is issued. */
+  async function holdWrites(): Promise<{ started: Promise<void>; release: () => void }> {
+    const handle = await fsp.open(path.join(stores.dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(handle) as { writev: (...args: unknown[]) => Promise<unknown> };
+    await handle.close();
+    const original = proto.writev;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const issued = new Promise<void>((resolve) => (started = resolve));
+    jest.spyOn(proto, 'writev').mockImplementation(function (this: unknown, ...args: unknown[]) {
+      started();
+      return gate.then(() => original.apply(this, args));
+    });
+    return { started: issued, release };
+  }
+
+  it('a claim with deferLeaseDurability answers before its lease record is written, and the lease is durable once the next write is', async () => {
+    let store = await openStore();
+    const [pushed] = await store.insert([draft('q', 'one')]);
+    const writes = await holdWrites();
+    const now = stores.clock.now();
+    const [claimed] = await store.claim('q', { max: 10, now, leaseExpiresAt: now + 60_000, deferLeaseDurability: true });
+    expect(claimed).toMatchObject({ id: pushed.message.id, status: 'INPROGRESS', request: 'one' });
+    await writes.started;
+    const kv = store.kvSet('q', 'after', 1);
+    writes.release();
+    await kv;
+    store = await reopen(store);
+    expect(await store.get('q', claimed.id)).toMatchObject({ status: 'INPROGRESS', receipt: claimed.receipt, attempts: 1 });
+  });
+
+  it('a claim with deferLeaseDurability still waits until the messages it returns are durable', async () => {
+    const store = await openStore();
+    await store.insert([draft('q', 'warm up')]);
+    const writes = await holdWrites();
+    const events: string[] = [];
+    const pushed = store.insert([draft('q', 'two')]).then(() => void events.push('pushed'));
+    await writes.started;
+    const now = stores.clock.now();
+    const claim = store.claim('q', { max: 10, now, leaseExpiresAt: now + 60_000, deferLeaseDurability: true }).then((ms) => {
+      events.push('claimed');
+      return ms;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    events.push('released');
+    writes.release();
+    const [claimed] = await Promise.all([claim, pushed]);
+    expect(events.indexOf('claimed')).toBeGreaterThan(events.indexOf('released'));
+    expect(claimed.map((m) => m.request)).toEqual(['warm up', 'two']);
+  });
+
   it('answers STORAGE_UNAVAILABLE when a write fails, then reloads the queue from disk', async () => {
     let store = await openStore();
     const [kept] = await store.insert([draft('q', 'kept')]);

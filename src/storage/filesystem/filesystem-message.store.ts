@@ -248,7 +248,8 @@ export class FilesystemMessageStore extends MessageStore {
     handle.state.apply(record);
     const claimed = Promise.all(slots.map((slot) => this.view(handle, slot.msg)));
     claimed.catch(() => undefined);
-    await this.append(handle, journal, JSON.stringify(record));
+    if (request.deferLeaseDurability) await this.journals.appendBehind(handle, journal, JSON.stringify(record));
+    else await this.append(handle, journal, JSON.stringify(record));
     return claimed;
   }
 

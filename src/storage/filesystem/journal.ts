@@ -72,6 +72,8 @@ export class Journal {
   private nextIndex = 0;
   private open_: Batch;
   private flushing: Promise<void> | null = null;
+  /** the batch being written, or held back by a compaction until the swap */
+  private unwritten: Batch | null = null;
   private paused = false;
   private capture: Array<{ first: number; buffers: Buffer[]; callbacks: Array<WrittenCallback | undefined> }> | null = null;
   private failure: Error | null = null;
@@ -161,6 +163,16 @@ export class Journal {
   }
 
   /**
+   * Appends a record without waiting for it: `previous` resolves once every record appended
+   * before it is durable, `own` once the record itself is.
+   */
+  appendBehind(payload: string | Buffer, onWritten?: WrittenCallback): { previous: Promise<void>; own: Promise<void> } {
+    const previous = this.open_.buffers.length ? this.open_.promise : (this.unwritten?.promise ?? Promise.resolve());
+    const own = this.append(payload, onWritten);
+    return { previous: this.failure || this.closed ? own : previous, own };
+  }
+
+  /**
    * Reads `length` bytes at `offset` of the file of `generation`. The read is issued at once
    * (synchronously), so a compaction that swaps the file meanwhile closes the old file only after
    * it; a location of a replaced file is refused rather than read from the wrong file.
@@ -192,6 +204,7 @@ export class Journal {
       while (!this.paused && this.open_.buffers.length && !this.failure) {
         const batch = this.open_;
         this.open_ = newBatch(this.nextIndex);
+        this.unwritten = batch;
         try {
           await this.writeAll(this.handle, batch.buffers, this.size_, batch.bytes);
           if (O_DSYNC === undefined) await this.handle.datasync();
@@ -201,6 +214,8 @@ export class Journal {
           batch.resolve();
         } catch (error) {
           this.fail(error as Error, batch);
+        } finally {
+          this.unwritten = null;
         }
       }
     } finally {
@@ -275,6 +290,7 @@ export class Journal {
       // records appended from here on wait in a new batch, written to the new file after the swap
       pending = this.open_;
       this.open_ = newBatch(this.nextIndex);
+      this.unwritten = pending;
       const tail: Buffer[] = [];
       const tailCallbacks: Array<WrittenCallback | undefined> = [];
       const keep = (batch: { first: number; buffers: Buffer[]; callbacks: Array<WrittenCallback | undefined> }) =>
@@ -322,6 +338,7 @@ export class Journal {
       throw error;
     } finally {
       this.capture = null;
+      if (this.unwritten === pending) this.unwritten = null;
       this.paused = false;
       if (this.open_.buffers.length) this.kick();
     }

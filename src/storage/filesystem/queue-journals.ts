@@ -121,6 +121,21 @@ export class QueueJournals {
     }
   }
 
+  /**
+   * Appends a record and resolves once everything appended before it is durable, without waiting
+   * for the record itself; a failed write of it still makes the queue reload its journal.
+   */
+  async appendBehind(handle: QueueHandle, journal: Journal, payload: string | Buffer): Promise<void> {
+    const { previous, own } = journal.appendBehind(payload);
+    own.catch((error: Error) => this.onWriteFailure(handle, journal, error));
+    try {
+      await previous;
+    } catch (error) {
+      this.onWriteFailure(handle, journal, error as Error);
+      throw new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} could not be written`);
+    }
+  }
+
   /** Waits until everything already appended (e.g. the first message of a replayed key) is durable. */
   async durable(handle: QueueHandle, journal: Journal): Promise<void> {
     try {

@@ -29,6 +29,14 @@ export interface ClaimRequest {
    * are claimed as in a standard queue. Absent: the standard claim (groups ignored).
    */
   groups?: { perGroup: number };
+  /**
+   * The store may answer once the claimed messages and everything written before the lease are
+   * durable, while the lease itself is still being written (the filesystem engine; SQL commits it
+   * anyway). A crash in that window forgets the lease: the message is delivered again and this
+   * delivery is not counted. Pull receives set it; handler claims do not (an attempt that started
+   * counts, also across a crash).
+   */
+  deferLeaseDurability?: boolean;
 }
 
 /**
