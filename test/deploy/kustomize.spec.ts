@@ -201,19 +201,26 @@ function mebibytes(quantity: string | number | undefined): number {
   return Number(match[1]) * (match[2] === 'Gi' ? 1024 : 1);
 }
 
-/** The largest "peak RSS MB" of an engine in the benchmark table of docs/benchmarks.md (MB there are MiB: VmRSS kB / 1024). */
+/** Every peak RSS (MiB: VmRSS kB / 1024) a committed bench result file records for an engine, in any run or spread. */
 function peakRssOf(engine: 'filesystem' | 'postgres'): number {
-  const readme = fs.readFileSync(path.join(root, 'docs', 'benchmarks.md'), 'utf8').split('\n');
-  const header = readme.find((l) => l.startsWith('| engine | scenario |'))!;
-  const column = header
-    .split('|')
-    .map((c) => c.trim())
-    .indexOf('peak RSS MB');
-  expect(column).toBeGreaterThan(0);
-  const peaks = readme
-    .filter((l) => l.startsWith(`| ${engine} |`))
-    .map((l) => Number(l.split('|')[column].trim().replace(/,/g, '')))
-    .filter(Number.isFinite);
+  const dir = path.join(root, 'bench', 'results');
+  const peaks: number[] = [];
+  const collect = (value: unknown, key: string | null): void => {
+    if (typeof value === 'number' && key === 'peakRssMb') peaks.push(value);
+    else if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) collect(v, key === 'peakRssMb' ? key : k);
+    }
+  };
+  const walk = (value: unknown): void => {
+    if (!value || typeof value !== 'object') return;
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'engines' && v && typeof v === 'object' && engine in v) collect((v as Record<string, unknown>)[engine], null);
+      else walk(v);
+    }
+  };
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'latest.json')) {
+    walk(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
+  }
   expect(peaks.length).toBeGreaterThan(3);
   return Math.max(...peaks);
 }
