@@ -37,7 +37,7 @@ export class JournalCompactor {
     // liveBytes is an estimate (it leaves out results); the size after the last compaction bounds
     // it from below, so a queue that only grows is rewritten each time it doubles, not constantly
     if (journal.size <= this.policy.garbageRatio * Math.max(handle.state.liveBytes, handle.compactedSize)) return;
-    this.compact(handle).catch((error) => this.logger.error(`compaction of queue ${handle.name} failed: ${(error as Error).message}`));
+    this.compact(handle).catch((error) => this.logger.error({ queue: handle.name, err: error as Error }, 'journal compaction failed'));
   }
 
   /**
@@ -110,7 +110,7 @@ export class JournalCompactor {
       )
       .then(({ before, after }) => {
         handle.compactedSize = after;
-        this.logger.log(`compacted the journal of queue ${handle.name}: ${before} → ${after} bytes`);
+        this.logger.log({ queue: handle.name, bytesBefore: before, bytesAfter: after }, 'compacted a queue journal');
       })
       .finally(() => {
         handle.compacting = null;

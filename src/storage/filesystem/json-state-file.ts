@@ -35,7 +35,7 @@ export class JsonStateFile<T extends { revision: number }> {
       try {
         await writeFileAtomic(this.file, JSON.stringify(draft));
       } catch (error) {
-        JsonStateFile.logger.error(`cannot write ${this.file}: ${(error as Error).message}`);
+        JsonStateFile.logger.error({ file: this.file, err: error as Error }, 'cannot write a state file');
         throw new DomainError('STORAGE_UNAVAILABLE', `${path.basename(this.file)} could not be written`);
       }
       this.current = draft;

@@ -256,7 +256,7 @@ export class PayloadStore {
       );
       return done;
     };
-    bytes.catch((error: Error) => this.logger.error(`queue ${queue}: cannot read a payload back from the journal: ${error.message}`));
+    bytes.catch((error: Error) => this.logger.error({ queue, err: error }, 'cannot read a payload back from the journal'));
     for (const other of along) read(other.ref, parsed(other.at, other.len, other.ref)).catch(() => undefined);
     return read(ref, parsed(0, ref.len, ref));
   }

@@ -57,7 +57,7 @@ export class QueueJournals {
       try {
         name = decodeURIComponent(entry.slice(0, -JOURNAL_SUFFIX.length));
       } catch {
-        this.logger.warn(`ignored ${path.join(this.queuesDir, entry)}: not a queue journal name`);
+        this.logger.warn({ file: path.join(this.queuesDir, entry) }, 'ignored a file that is not named like a queue journal');
         continue;
       }
       const handle = this.emptyHandle(name);
@@ -106,7 +106,7 @@ export class QueueJournals {
     try {
       await handle.opening;
     } catch (error) {
-      this.logger.error(`cannot create the journal of queue ${handle.name}: ${(error as Error).message}`);
+      this.logger.error({ queue: handle.name, err: error as Error }, 'cannot create a queue journal');
       throw new DomainError('STORAGE_UNAVAILABLE', `The journal of queue ${handle.name} cannot be created`);
     }
   }
@@ -197,7 +197,7 @@ export class QueueJournals {
       try {
         state.apply(this.payloads.locateReplayed(payload as JournalRecord, size, offset + HEADER_BYTES, refs), size);
       } catch (error) {
-        this.logger.error(`queue ${handle.name}: ignored an unreadable journal record #${index}: ${(error as Error).message}`);
+        this.logger.error({ queue: handle.name, record: index, err: error as Error }, 'ignored an unreadable journal record');
       }
       index++;
     });
@@ -219,9 +219,9 @@ export class QueueJournals {
         await journal.close().catch(() => undefined);
         await this.load(handle);
         handle.unavailable = null;
-        this.logger.warn(`queue ${handle.name} reloaded from its journal after a failed write`);
+        this.logger.warn({ queue: handle.name }, 'queue reloaded from its journal after a failed write');
       } catch (reloadError) {
-        this.logger.error(`queue ${handle.name} stays unavailable: ${(reloadError as Error).message}`);
+        this.logger.error({ queue: handle.name, err: reloadError as Error }, 'queue stays unavailable');
       }
     })();
   }
