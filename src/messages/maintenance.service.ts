@@ -79,7 +79,7 @@ export class MaintenanceService {
           if (expired.length < LEASE_BATCH || handled === 0) break;
         }
       } catch (error) {
-        this.logger.warn(`lease expiry of queue(s) ${names.join(', ')} failed: ${(error as Error).message}`);
+        this.logger.warn({ queues: names, err: error as Error }, 'lease expiry of queues failed');
       }
     }
     return total;
@@ -109,7 +109,7 @@ export class MaintenanceService {
       try {
         handled += await this.delivery.expireFound(definition, own);
       } catch (error) {
-        this.logger.warn(`lease expiry of queue ${definition.name} failed: ${(error as Error).message}`);
+        this.logger.warn({ queue: definition.name, err: error as Error }, 'lease expiry of a queue failed');
       }
     }
     return handled;

@@ -202,7 +202,7 @@ export class HandlerDispatcher implements OnApplicationBootstrap, BeforeApplicat
     }
     const pump = this.scope
       .runInAsyncScope(() => this.pump(state))
-      .catch((error) => this.logger.error(`queue ${name}: dispatch failed: ${(error as Error).message}`));
+      .catch((error) => this.logger.error({ queue: name, err: error as Error }, 'dispatch failed'));
     this.pumps.add(pump);
     void pump.finally(() => this.pumps.delete(pump));
   }
