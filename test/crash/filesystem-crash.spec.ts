@@ -40,7 +40,7 @@ function start(
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${script} did not start: ${stderr}`));
-    }, 20_000);
+    }, 45_000);
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
@@ -66,6 +66,9 @@ function start(
 function tempRoot(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-crash-'));
 }
+
+// child processes may need well over 20 s to start on a loaded machine
+jest.setTimeout(90_000);
 
 describe('filesystem engine crash safety', () => {
   const children: ChildProcess[] = [];

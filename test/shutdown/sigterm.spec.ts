@@ -51,7 +51,7 @@ function startMailroom(env: Record<string, string>): Child {
       const line = lines.find((l) => /listening on port \d+/.test(l));
       return line ? Number(/listening on port (\d+)/.exec(line)![1]) : null;
     },
-    20_000,
+    45_000,
     25,
   );
   return { process: child, lines, port, exit, dataDir, configDir };
@@ -101,6 +101,9 @@ function load(port: number, token: string) {
   return { outcomes, done, accepted: () => outcomes.filter((o): o is Outcome & { status: number; id: string } => 'status' in o && o.status === 201) };
 }
 
+// child processes may need well over 20 s to start on a loaded machine
+jest.setTimeout(90_000);
+
 describe('SIGTERM', () => {
   const children: Child[] = [];
   let token: string;
@@ -114,7 +117,7 @@ describe('SIGTERM', () => {
     delayed = startMailroom({ SHUTDOWN_DELAY_SECONDS: '60', SHUTDOWN_GRACE_SECONDS: '10' });
     children.push(draining, delayed);
     await Promise.all([draining.port, delayed.port]);
-  }, 40_000);
+  }, 90_000);
 
   afterAll(() => {
     for (const child of children) {
