@@ -59,6 +59,42 @@ describe('FilesystemMessageStore (durability)', () => {
     await store.kvDelete(queue, 'gone');
   }
 
+  it('answers a read (get, list, idempotency lookup) only once the state it shows is on disk', async () => {
+    const store = await openStore();
+    await store.insert([draft('orders', { n: 1 }, { idempotencyKey: 'k1' })]);
+    const now = stores.clock.now();
+    const [leased] = await store.claim('orders', { max: 1, now, leaseExpiresAt: now + 30_000 });
+    // hold every journal write until released
+    const probe = await fsp.open(path.join(stores.dir, 'probe'), 'w');
+    const fileHandle = Object.getPrototypeOf(probe) as { writev: (...args: unknown[]) => Promise<unknown> };
+    await probe.close();
+    const writev = fileHandle.writev;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const held = jest.spyOn(fileHandle, 'writev').mockImplementation(async function (this: unknown, ...args: unknown[]) {
+      await released;
+      return writev.apply(this, args);
+    });
+    try {
+      const answered: string[] = [];
+      const settled = store.settle('orders', leased.id, leased.receipt!, { status: 'COMPLETE', now, result: { ok: true } });
+      const reads = Promise.all([
+        store.get('orders', leased.id).then((m) => answered.push(`get ${m?.status}`)),
+        store.list('orders', { limit: 10, cursor: null }).then((page) => answered.push(`list ${page.items[0].status}`)),
+        store.findByIdempotencyKey('orders', 'k1').then((m) => answered.push(`key ${m?.status}`)),
+      ]);
+      await waitFor(() => held.mock.calls.length > 0);
+      for (let turn = 0; turn < 10; turn++) await new Promise((resolve) => setImmediate(resolve));
+      expect(answered).toEqual([]);
+      release();
+      await Promise.all([settled, reads]);
+      expect(answered.sort()).toEqual(['get COMPLETE', 'key COMPLETE', 'list COMPLETE']);
+    } finally {
+      release();
+      held.mockRestore();
+    }
+  });
+
   it('keeps a purge by status after a restart, and the rest of the queue as it was', async () => {
     let store = await openStore();
     await busyQueue(store, 'orders');

@@ -199,13 +199,13 @@ export class FilesystemMessageStore extends MessageStore {
   async get(queue: string, id: string): Promise<StoredMessage | null> {
     const handle = this.readable(queue);
     const slot = handle?.state.slots.get(id);
-    return slot ? this.view(handle!, slot.msg) : null;
+    return slot ? this.durably(handle!, this.view(handle!, slot.msg)) : null;
   }
 
   async findByIdempotencyKey(queue: string, key: string): Promise<StoredMessage | null> {
     const handle = this.readable(queue);
     const slot = handle?.state.keys.get(key);
-    return slot ? this.view(handle!, slot.msg) : null;
+    return slot ? this.durably(handle!, this.view(handle!, slot.msg)) : null;
   }
 
   async releaseIdempotencyKey(queue: string, id: string, key: string): Promise<void> {
@@ -232,7 +232,7 @@ export class FilesystemMessageStore extends MessageStore {
     const handle = this.readable(queue);
     if (!handle) return { items: [], nextCursor: null };
     const slots = handle.state.page(after, query.status, limit + 1);
-    const items = await Promise.all(slots.slice(0, limit).map((slot) => this.view(handle, slot.msg)));
+    const items = await this.durably(handle, Promise.all(slots.slice(0, limit).map((slot) => this.view(handle, slot.msg))));
     return { items, nextCursor: slots.length > limit ? encodeCursor(String(items[items.length - 1].seq)) : null };
   }
 
@@ -397,6 +397,17 @@ export class FilesystemMessageStore extends MessageStore {
     result?.catch(() => undefined);
     await this.append(handle, journal, payload, located.onWritten);
     return result as Promise<StoredMessage>;
+  }
+
+  /**
+   * Records are applied to the index before they are durable (so concurrent claims see them at
+   * once); a reader is answered only once what it read is on disk, so no answer shows a state a
+   * crash could still undo (e.g. COMPLETE before the settlement is written).
+   */
+  private async durably<T>(handle: QueueHandle, read: Promise<T>): Promise<T> {
+    read.catch(() => undefined);
+    await this.journals.journalOf(handle).durable();
+    return read;
   }
 
   private view(handle: QueueHandle, msg: StoredMessage, journal = handle.journal): Promise<StoredMessage> {

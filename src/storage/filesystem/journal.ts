@@ -167,7 +167,7 @@ export class Journal {
    * before it is durable, `own` once the record itself is.
    */
   appendBehind(payload: string | Buffer, onWritten?: WrittenCallback): { previous: Promise<void>; own: Promise<void> } {
-    const previous = this.open_.buffers.length ? this.open_.promise : (this.unwritten?.promise ?? Promise.resolve());
+    const previous = this.durable();
     const own = this.append(payload, onWritten);
     return { previous: this.failure || this.closed ? own : previous, own };
   }
@@ -186,6 +186,11 @@ export class Journal {
       if (bytesRead !== length) throw new Error(`short read from ${this.file}: ${bytesRead} of ${length} bytes at ${offset}`);
       return buffer;
     });
+  }
+
+  /** Resolves once every record appended so far is durable, without waiting for records appended later. */
+  durable(): Promise<void> {
+    return this.open_.buffers.length ? this.open_.promise : (this.unwritten?.promise ?? Promise.resolve());
   }
 
   /** Resolves when everything appended so far is durable. */
