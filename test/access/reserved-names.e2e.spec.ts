@@ -40,11 +40,13 @@ describe('reserved queue and topic names (e2e)', () => {
     await t.http.get('/api/v1/queues/system').set('Authorization', `Bearer ${admin}`).expect(404);
     await t.http.get('/api/v1/topics/queue').set('Authorization', `Bearer ${admin}`).expect(404);
     await t.http.get('/api/v1/queues/orders').set('Authorization', `Bearer ${admin}`).expect(200);
-    const errors = lines.map((line) => JSON.parse(line) as { msg: string }).map((r) => r.msg);
+    const errors = lines
+      .map((line) => JSON.parse(line) as { msg: string; file?: string; err?: { message?: string } })
+      .map((r) => `${r.msg} ${r.file}: ${r.err?.message}`);
     expect(errors).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/skipping .*system\.queue\.json: .*reserved/),
-        expect.stringMatching(/skipping .*queue\.topic\.json: .*reserved/),
+        expect.stringMatching(/^config file skipped .*system\.queue\.json: .*reserved/),
+        expect.stringMatching(/^config file skipped .*queue\.topic\.json: .*reserved/),
       ]),
     );
   });
