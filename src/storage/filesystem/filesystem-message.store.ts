@@ -205,7 +205,7 @@ export class FilesystemMessageStore extends MessageStore {
   async findByIdempotencyKey(queue: string, key: string): Promise<StoredMessage | null> {
     const handle = this.readable(queue);
     const slot = handle?.state.keys.get(key);
-    return slot ? this.durably(handle!, this.view(handle!, slot.msg)) : null;
+    return slot ? this.view(handle!, slot.msg) : null;
   }
 
   async releaseIdempotencyKey(queue: string, id: string, key: string): Promise<void> {
@@ -401,8 +401,10 @@ export class FilesystemMessageStore extends MessageStore {
 
   /**
    * Records are applied to the index before they are durable (so concurrent claims see them at
-   * once); a reader is answered only once what it read is on disk, so no answer shows a state a
-   * crash could still undo (e.g. COMPLETE before the settlement is written).
+   * once); a client's read (get, list) is answered only once what it read is on disk, so no answer
+   * shows a state a crash could still undo (e.g. COMPLETE before the settlement is written).
+   * Internal lookups (the idempotency-key lookup of FIFO deduplication and dead letters) answer no
+   * client and do not wait.
    */
   private async durably<T>(handle: QueueHandle, read: Promise<T>): Promise<T> {
     read.catch(() => undefined);
